@@ -1,0 +1,46 @@
+package policy
+
+import "context"
+
+// GenerateRequest asks a Generator for N completions of each prompt.
+//
+// Zero values: N 0 means 1; MaxTokens 0 means the generator's own default;
+// Temperature 0 means greedy decoding (argmax), as in OpenAI-compatible
+// servers; TopP 0 means 1 (off); TopK 0 means off; Seed 0 is a valid seed
+// (generators that cannot be seeded ignore it); Stop nil means no stop
+// strings beyond the model's own end of sequence.
+type GenerateRequest struct {
+	Prompts     []string
+	N           int
+	MaxTokens   int
+	Temperature float64
+	TopP        float64
+	TopK        int
+	Seed        uint64
+	Stop        []string
+}
+
+// Completion is one sampled continuation of a prompt.
+type Completion struct {
+	// Prompt is the index of the prompt in GenerateRequest.Prompts.
+	Prompt int
+	// Text is the decoded continuation, without the prompt.
+	Text string
+	// Tokens holds the generated token ids; nil when the generator does
+	// not expose them (some servers).
+	Tokens []int
+	// LogProbs holds log π(token) under the sampling distribution for each
+	// generated token — the "old" log-probs of GRPO/PPO. nil when the
+	// generator cannot report them.
+	LogProbs []float64
+	// FinishReason is "stop" (end of sequence or a stop string) or
+	// "length" (MaxTokens reached), as in OpenAI-compatible servers.
+	FinishReason string
+}
+
+// Generator samples completions. Generate returns one slice per prompt,
+// each holding N completions in order. The built-in llama model and the
+// OpenAI-compatible client implement it.
+type Generator interface {
+	Generate(ctx context.Context, req GenerateRequest) ([][]Completion, error)
+}

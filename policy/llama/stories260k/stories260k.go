@@ -1,0 +1,32 @@
+// Package stories260k embeds the stories260K checkpoint and its tokenizer so
+// that examples and tests run the built-in model with no file on disk.
+//
+// stories260K is a 260K-parameter Llama-architecture model (dim 64, hidden 172,
+// 5 layers, 8 heads, 4 KV heads, vocab 512, shared classifier, seq_len 512)
+// trained by Andrej Karpathy on TinyStories, in llama2.c's checkpoint format,
+// with its 512-token tokenizer in llama2.c's tokenizer.bin format
+// (karpathy/tinyllamas, MIT licence; see the NOTICE file at the module root).
+//
+// Only programs that import this package pay for the ~1 MB of data.
+package stories260k
+
+import _ "embed"
+
+// Checkpoint is stories260K.bin in llama2.c's format
+// (sha256 b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696).
+//
+//go:embed stories260K.bin
+var Checkpoint []byte
+
+// Tokenizer is tok512.bin in llama2.c's tokenizer.bin format
+// (sha256 037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312).
+//
+//go:embed tok512.bin
+var Tokenizer []byte
+
+// CheckpointName and TokenizerName are the file names of the shipped copies,
+// as the golden cases refer to them.
+const (
+	CheckpointName = "stories260K.bin"
+	TokenizerName  = "tok512.bin"
+)
