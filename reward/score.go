@@ -1,0 +1,200 @@
+package reward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scorer scores many samples concurrently.
+//
+// The zero value of every field except Reward is usable. A Scorer may be
+// used by several goroutines at once; it holds no state between calls.
+type Scorer struct {
+	// Reward is the reward to evaluate. Required.
+	Reward Reward
+	// Parallelism is the maximum number of concurrent Score calls.
+	// Default (0): runtime.GOMAXPROCS(0). Negative is an error. It does not
+	// apply to a Reward that implements BatchScorer, which is called once
+	// with the whole slice.
+	Parallelism int
+	// Timeout is the per-sample deadline given to each Score call. Default
+	// (0): none. For a BatchScorer it bounds the single ScoreBatch call.
+	// Negative is an error.
+	Timeout time.Duration
+}
+
+// ScoreAll scores samples with r using a zero-configured Scorer
+// (Parallelism GOMAXPROCS, no timeout). See Scorer.ScoreAll.
+func ScoreAll(ctx context.Context, r Reward, samples []Sample) (scores []float64, errs []error, err error) {
+	s := Scorer{Reward: r}
+	return s.ScoreAll(ctx, samples)
+}
+
+// ScoreAll returns one score per sample and one error per sample (nil on success).
+// A sample whose reward returned ErrSkip gets NaN and an error that wraps ErrSkip;
+// a failed sample gets NaN and its error; the other samples are unaffected.
+// It uses BatchScorer when the reward implements it. The returned error is non-nil only
+// when ctx was cancelled before all samples were scored (it then wraps ctx.Err(), and
+// every sample that was not scored gets NaN and an error wrapping ctx.Err()), or when
+// the Scorer itself is misconfigured (nil Reward, negative Parallelism or Timeout).
+//
+// Per-sample errors name the sample ("reward: samples[3]: ...") and wrap the
+// reward's error, so errors.Is(errs[i], ErrSkip) reports "not applicable".
+// A panic inside the reward is recovered and becomes that sample's error.
+// A reward that returns NaN or ±Inf without an error gets an error for that
+// sample (use ErrSkip to say "not applicable"): every score that ScoreAll
+// returns with a nil error is finite.
+func (s *Scorer) ScoreAll(ctx context.Context, samples []Sample) (scores []float64, errs []error, err error) {
+	if s == nil || s.Reward == nil {
+		return nil, nil, errors.New("reward: Scorer.Reward is nil")
+	}
+	if s.Parallelism < 0 {
+		return nil, nil, fmt.Errorf("reward: Scorer.Parallelism is negative (%d)", s.Parallelism)
+	}
+	if s.Timeout < 0 {
+		return nil, nil, fmt.Errorf("reward: Scorer.Timeout is negative (%v)", s.Timeout)
+	}
+	scores = make([]float64, len(samples))
+	errs = make([]error, len(samples))
+	if len(samples) == 0 {
+		return scores, errs, nil
+	}
+	if bs, ok := s.Reward.(BatchScorer); ok {
+		return s.scoreBatch(ctx, bs, samples, scores, errs)
+	}
+	return s.scoreEach(ctx, samples, scores, errs)
+}
+
+// scoreEach runs Score per sample on a pool of workers.
+func (s *Scorer) scoreEach(ctx context.Context, samples []Sample, scores []float64, errs []error) ([]float64, []error, error) {
+	workers := s.Parallelism
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > len(samples) {
+		workers = len(samples)
+	}
+	done := make([]bool, len(samples))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(samples) {
+					return
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				v, e := s.scoreOne(ctx, samples[i])
+				scores[i], errs[i] = finish(i, v, e)
+				done[i] = true
+			}
+		}()
+	}
+	wg.Wait()
+	return scores, errs, cancelled(ctx, scores, errs, done)
+}
+
+// scoreOne calls Score with the per-sample timeout and recovers a panic.
+func (s *Scorer) scoreOne(ctx context.Context, smp Sample) (v float64, err error) {
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = math.NaN(), fmt.Errorf("Score panicked: %v", p)
+		}
+	}()
+	return s.Reward.Score(ctx, smp)
+}
+
+// scoreBatch makes one ScoreBatch call and validates what it wrote.
+func (s *Scorer) scoreBatch(ctx context.Context, bs BatchScorer, samples []Sample, scores []float64, errs []error) ([]float64, []error, error) {
+	bctx := ctx
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		bctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	raw := make([]error, len(samples))
+	for i := range scores {
+		scores[i] = math.NaN()
+	}
+	berr := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("ScoreBatch panicked: %v", p)
+			}
+		}()
+		return bs.ScoreBatch(bctx, samples, scores, raw)
+	}()
+	done := make([]bool, len(samples))
+	if berr != nil {
+		if ctx.Err() != nil {
+			for i := range scores {
+				scores[i] = math.NaN()
+			}
+			return scores, errs, cancelled(ctx, scores, errs, done)
+		}
+		for i := range scores {
+			scores[i], errs[i] = finish(i, math.NaN(), berr)
+		}
+		return scores, errs, nil
+	}
+	for i := range scores {
+		scores[i], errs[i] = finish(i, scores[i], raw[i])
+		done[i] = true
+	}
+	return scores, errs, nil
+}
+
+// finish turns a raw (score, error) pair into the pair ScoreAll reports
+// for sample i.
+func finish(i int, v float64, err error) (float64, error) {
+	if err != nil {
+		return math.NaN(), fmt.Errorf("reward: samples[%d]: %w", i, err)
+	}
+	if math.IsNaN(v) {
+		return math.NaN(), fmt.Errorf("reward: samples[%d]: score is NaN without an error (return ErrSkip for not applicable)", i)
+	}
+	if math.IsInf(v, 0) {
+		return math.NaN(), fmt.Errorf("reward: samples[%d]: score is %v", i, v)
+	}
+	return v, nil
+}
+
+// cancelled fills the samples that were never scored when ctx ended and
+// returns the overall error; it returns nil when every sample was scored.
+func cancelled(ctx context.Context, scores []float64, errs []error, done []bool) error {
+	cerr := ctx.Err()
+	if cerr == nil {
+		return nil
+	}
+	missing := 0
+	for i, d := range done {
+		if !d {
+			missing++
+			scores[i] = math.NaN()
+			errs[i] = fmt.Errorf("reward: samples[%d]: not scored: %w", i, cerr)
+		} else if errs[i] != nil && errors.Is(errs[i], cerr) {
+			// Interrupted by the caller's cancellation, not a failure of its own.
+			missing++
+		}
+	}
+	if missing == 0 {
+		return nil
+	}
+	return fmt.Errorf("reward: scoring stopped with %d of %d samples unscored: %w", missing, len(done), cerr)
+}

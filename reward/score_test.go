@@ -1,0 +1,245 @@
+package reward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func lenReward() Reward {
+	return Func(func(_ context.Context, s Sample) (float64, error) {
+		switch s.Completion {
+		case "skip":
+			return 0, ErrSkip
+		case "fail":
+			return 0, errors.New("boom")
+		case "panic":
+			panic("kaboom")
+		case "nan":
+			return math.NaN(), nil
+		case "inf":
+			return math.Inf(1), nil
+		}
+		return float64(len(s.Completion)), nil
+	})
+}
+
+func samplesOf(cs ...string) []Sample {
+	out := make([]Sample, len(cs))
+	for i, c := range cs {
+		out[i] = Sample{Completion: c}
+	}
+	return out
+}
+
+func TestScoreAllPerSampleOutcomes(t *testing.T) {
+	for _, par := range []int{0, 1, 3, 100} {
+		s := Scorer{Reward: lenReward(), Parallelism: par}
+		scores, errs, err := s.ScoreAll(context.Background(), samplesOf("ab", "skip", "fail", "panic", "abcd", "nan", "inf", ""))
+		if err != nil {
+			t.Fatalf("par %d: unexpected error %v", par, err)
+		}
+		want := []float64{2, math.NaN(), math.NaN(), math.NaN(), 4, math.NaN(), math.NaN(), 0}
+		for i := range want {
+			if math.IsNaN(want[i]) != math.IsNaN(scores[i]) || (!math.IsNaN(want[i]) && want[i] != scores[i]) {
+				t.Errorf("par %d: scores[%d] = %v, want %v", par, i, scores[i], want[i])
+			}
+		}
+		for _, i := range []int{0, 4, 7} {
+			if errs[i] != nil {
+				t.Errorf("par %d: errs[%d] = %v, want nil", par, i, errs[i])
+			}
+		}
+		if !errors.Is(errs[1], ErrSkip) {
+			t.Errorf("errs[1] = %v, want ErrSkip", errs[1])
+		}
+		if errs[2] == nil || errors.Is(errs[2], ErrSkip) || !strings.Contains(errs[2].Error(), "samples[2]") || !strings.Contains(errs[2].Error(), "boom") {
+			t.Errorf("errs[2] = %v", errs[2])
+		}
+		if errs[3] == nil || !strings.Contains(errs[3].Error(), "panic") || !strings.Contains(errs[3].Error(), "kaboom") {
+			t.Errorf("errs[3] = %v", errs[3])
+		}
+		if errs[5] == nil || errs[6] == nil {
+			t.Errorf("NaN/Inf scores without error should become errors: %v, %v", errs[5], errs[6])
+		}
+	}
+}
+
+func TestScoreAllConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	if _, _, err := (&Scorer{}).ScoreAll(ctx, samplesOf("a")); err == nil || !strings.Contains(err.Error(), "Reward") {
+		t.Errorf("nil Reward: err = %v", err)
+	}
+	if _, _, err := (&Scorer{Reward: lenReward(), Parallelism: -1}).ScoreAll(ctx, samplesOf("a")); err == nil || !strings.Contains(err.Error(), "Parallelism") {
+		t.Errorf("negative Parallelism: err = %v", err)
+	}
+	if _, _, err := (&Scorer{Reward: lenReward(), Timeout: -time.Second}).ScoreAll(ctx, samplesOf("a")); err == nil || !strings.Contains(err.Error(), "Timeout") {
+		t.Errorf("negative Timeout: err = %v", err)
+	}
+	scores, errs, err := ScoreAll(ctx, lenReward(), nil)
+	if err != nil || len(scores) != 0 || len(errs) != 0 {
+		t.Errorf("empty: %v %v %v", scores, errs, err)
+	}
+}
+
+func TestScoreAllParallelismBound(t *testing.T) {
+	var cur, peak atomic.Int64
+	r := Func(func(ctx context.Context, s Sample) (float64, error) {
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+		cur.Add(-1)
+		return 1, nil
+	})
+	s := Scorer{Reward: r, Parallelism: 3}
+	_, _, err := s.ScoreAll(context.Background(), make([]Sample, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := peak.Load(); p > 3 || p < 1 {
+		t.Errorf("peak concurrency %d, want 1..3", p)
+	}
+}
+
+func TestScoreAllTimeout(t *testing.T) {
+	r := Func(func(ctx context.Context, s Sample) (float64, error) {
+		if s.Completion == "slow" {
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}
+		return 1, nil
+	})
+	s := Scorer{Reward: r, Timeout: 10 * time.Millisecond, Parallelism: 2}
+	scores, errs, err := s.ScoreAll(context.Background(), samplesOf("slow", "fast"))
+	if err != nil {
+		t.Fatalf("per-sample timeout must not fail the call: %v", err)
+	}
+	if !errors.Is(errs[0], context.DeadlineExceeded) || !math.IsNaN(scores[0]) {
+		t.Errorf("slow sample: %v %v", scores[0], errs[0])
+	}
+	if errs[1] != nil || scores[1] != 1 {
+		t.Errorf("fast sample: %v %v", scores[1], errs[1])
+	}
+}
+
+func TestScoreAllCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls atomic.Int64
+	r := Func(func(c context.Context, s Sample) (float64, error) {
+		if calls.Add(1) == 2 {
+			cancel()
+		}
+		return 1, nil
+	})
+	s := Scorer{Reward: r, Parallelism: 1}
+	scores, errs, err := s.ScoreAll(ctx, make([]Sample, 10))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if scores[0] != 1 || errs[0] != nil {
+		t.Errorf("first sample was scored before cancel: %v %v", scores[0], errs[0])
+	}
+	if !math.IsNaN(scores[9]) || !errors.Is(errs[9], context.Canceled) {
+		t.Errorf("last sample: %v %v", scores[9], errs[9])
+	}
+}
+
+type batchRM struct {
+	calls int
+	fail  error
+	panic bool
+}
+
+func (b *batchRM) Score(ctx context.Context, s Sample) (float64, error) {
+	return 0, errors.New("Score must not be called when ScoreBatch exists")
+}
+
+func (b *batchRM) ScoreBatch(ctx context.Context, samples []Sample, dst []float64, errs []error) error {
+	b.calls++
+	if b.panic {
+		panic("batch kaboom")
+	}
+	if b.fail != nil {
+		return b.fail
+	}
+	for i, s := range samples {
+		if s.Completion == "skip" {
+			errs[i] = ErrSkip
+			continue
+		}
+		dst[i] = float64(len(s.Completion)) * 10
+	}
+	return nil
+}
+
+func TestScoreAllBatch(t *testing.T) {
+	b := &batchRM{}
+	scores, errs, err := ScoreAll(context.Background(), b, samplesOf("a", "skip", "abc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.calls != 1 {
+		t.Errorf("ScoreBatch called %d times, want 1", b.calls)
+	}
+	if scores[0] != 10 || scores[2] != 30 || !math.IsNaN(scores[1]) {
+		t.Errorf("scores = %v", scores)
+	}
+	if errs[0] != nil || errs[2] != nil || !errors.Is(errs[1], ErrSkip) {
+		t.Errorf("errs = %v", errs)
+	}
+
+	b = &batchRM{fail: errors.New("server down")}
+	scores, errs, err = ScoreAll(context.Background(), b, samplesOf("a", "b"))
+	if err != nil {
+		t.Fatalf("a failed batch is a per-sample failure, got %v", err)
+	}
+	for i := range scores {
+		if !math.IsNaN(scores[i]) || errs[i] == nil || !strings.Contains(errs[i].Error(), "server down") {
+			t.Errorf("sample %d: %v %v", i, scores[i], errs[i])
+		}
+	}
+
+	b = &batchRM{panic: true}
+	_, errs, err = ScoreAll(context.Background(), b, samplesOf("a"))
+	if err != nil || errs[0] == nil || !strings.Contains(errs[0].Error(), "batch kaboom") {
+		t.Errorf("panic: %v %v", errs, err)
+	}
+}
+
+func ExampleScoreAll() {
+	r := Func(func(_ context.Context, s Sample) (float64, error) {
+		if s.Label == "" {
+			return 0, ErrSkip // no reference answer: not applicable
+		}
+		if s.Completion == s.Label {
+			return 1, nil
+		}
+		return 0, nil
+	})
+	samples := []Sample{
+		{Completion: "4", Label: "4"},
+		{Completion: "5", Label: "4"},
+		{Completion: "4"},
+	}
+	scores, errs, err := ScoreAll(context.Background(), r, samples)
+	if err != nil {
+		panic(err)
+	}
+	for i := range scores {
+		fmt.Println(scores[i], errors.Is(errs[i], ErrSkip))
+	}
+	// Output:
+	// 1 false
+	// 0 false
+	// NaN true
+}
