@@ -1,0 +1,23 @@
+// Package llama is a Llama-architecture language model in llama2.c's
+// checkpoint format, written for post-training: it loads and saves
+// checkpoints (Load, LoadBytes, Model.Save), computes teacher-forced
+// per-token log-probabilities of a batch of sequences (Model.LogProbs) and
+// back-propagates ∂loss/∂logp into gradients for every weight
+// (Tape.Backward), which an AdamW optimizer (Optimizer) applies.
+//
+// The architecture is that of llama2.c's run.c: RMSNorm (ε = 1e-5), rotary
+// position embeddings rotating adjacent pairs (i, i+1) of each head by
+// pos·10000^(−(i mod head_size)/head_size), grouped-query causal attention,
+// a SwiGLU feed-forward layer w2(silu(w1 x) ⊙ w3 x), a final RMSNorm and a
+// linear classifier (the token embedding itself when shared). Weights and
+// activations are float32; the log-softmax accumulates in float64.
+//
+// The per-token values cross into package policy's flat B×T layout: row i
+// of LogProbs' output and of Backward's input is sequence i, padded to T.
+//
+// References: Touvron et al., "LLaMA: Open and Efficient Foundation
+// Language Models" (2023); Karpathy, llama2.c (run.c, export.py);
+// Su et al., "RoFormer" (2021); Shazeer, "GLU Variants Improve
+// Transformer" (2020); Loshchilov & Hutter, "Decoupled Weight Decay
+// Regularization" (2019).
+package llama
