@@ -1,0 +1,233 @@
+package reward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+func constR(v float64) Reward {
+	return Func(func(context.Context, Sample) (float64, error) { return v, nil })
+}
+
+var skipR = Func(func(context.Context, Sample) (float64, error) { return 0, ErrSkip })
+
+func TestWeighted(t *testing.T) {
+	ctx := context.Background()
+	calledOff := false
+	off := Func(func(context.Context, Sample) (float64, error) { calledOff = true; return 100, nil })
+	w := Weighted{
+		{Name: "acc", Reward: constR(1), Weight: 2},
+		{Name: "fmt", Reward: constR(0.5), Weight: -1},
+		{Name: "n/a", Reward: skipR, Weight: 10},
+		{Name: "off", Reward: off, Weight: 0},
+	}
+	got, err := w.Score(ctx, Sample{})
+	if err != nil || got != 1.5 { // 2·1 − 1·0.5, skipped term left out, zero weight off
+		t.Errorf("Weighted = %v, %v; want 1.5", got, err)
+	}
+	if calledOff {
+		t.Error("zero-weight term was called")
+	}
+
+	got, err = Weighted{{Reward: skipR, Weight: 1}, {Reward: constR(3), Weight: 0}}.Score(ctx, Sample{})
+	if !errors.Is(err, ErrSkip) || !math.IsNaN(got) {
+		t.Errorf("all skipped: %v, %v", got, err)
+	}
+
+	_, err = Weighted{{Name: "x", Reward: constR(1), Weight: math.NaN()}}.Score(ctx, Sample{})
+	if err == nil || !strings.Contains(err.Error(), "Weighted[0]") || !strings.Contains(err.Error(), "Weight") {
+		t.Errorf("NaN weight: %v", err)
+	}
+	_, err = Weighted{{Reward: constR(1), Weight: 1}, {Weight: 1}}.Score(ctx, Sample{})
+	if err == nil || !strings.Contains(err.Error(), "Weighted[1]") {
+		t.Errorf("nil reward: %v", err)
+	}
+	boom := Func(func(context.Context, Sample) (float64, error) { return 0, errors.New("boom") })
+	_, err = Weighted{{Name: "judge", Reward: boom, Weight: 1}}.Score(ctx, Sample{})
+	if err == nil || !strings.Contains(err.Error(), `"judge"`) || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("component error: %v", err)
+	}
+	_, err = Weighted{{Reward: constR(math.Inf(1)), Weight: 1}}.Score(ctx, Sample{})
+	if err == nil {
+		t.Error("Inf component score accepted")
+	}
+}
+
+func TestVectorAndDirection(t *testing.T) {
+	ctx := context.Background()
+	vec, err := Vector{constR(3), skipR, constR(-1)}.ScoreVector(ctx, Sample{}, nil)
+	if err != nil || vec[0] != 3 || !math.IsNaN(vec[1]) || vec[2] != -1 {
+		t.Errorf("ScoreVector = %v, %v", vec, err)
+	}
+
+	d := Direction{Rewards: Vector{constR(3), constR(4)}, V: []float64{0.6, 0.8}}
+	got, err := d.Score(ctx, Sample{})
+	if err != nil || math.Abs(got-(0.6*3+0.8*4)) > 1e-12 {
+		t.Errorf("vᵀr = %v, %v; want 5", got, err)
+	}
+	d.V = []float64{3, 4}
+	if _, err := d.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "norm") {
+		t.Errorf("non-unit V accepted: %v", err)
+	}
+	d.Normalize = true
+	got, err = d.Score(ctx, Sample{})
+	if err != nil || math.Abs(got-5) > 1e-12 {
+		t.Errorf("normalised vᵀr = %v, %v; want 5", got, err)
+	}
+	d.V = []float64{0, 0}
+	if _, err := d.Score(ctx, Sample{}); err == nil {
+		t.Error("zero V accepted")
+	}
+	d.V = []float64{1}
+	if _, err := d.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "entries") {
+		t.Errorf("length mismatch: %v", err)
+	}
+	d = Direction{Rewards: Vector{constR(3), constR(4)}, V: []float64{math.NaN(), 1}}
+	if _, err := d.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "V[0]") {
+		t.Errorf("NaN V: %v", err)
+	}
+	// A skipping component is left out.
+	d = Direction{Rewards: Vector{skipR, constR(4)}, V: AngleDirection(math.Pi / 4)}
+	got, err = d.Score(ctx, Sample{})
+	if err != nil || math.Abs(got-4/math.Sqrt2) > 1e-12 {
+		t.Errorf("skip in direction: %v, %v", got, err)
+	}
+	u, err := UnitDirection([]float64{1, 1, 1, 1})
+	if err != nil || u[0] != 0.5 {
+		t.Errorf("UnitDirection = %v, %v", u, err)
+	}
+}
+
+func TestGate(t *testing.T) {
+	ctx := context.Background()
+	g := Gate{Format: constR(1), Then: constR(0.7), Fail: -1}
+	if v, err := g.Score(ctx, Sample{}); err != nil || v != 0.7 {
+		t.Errorf("open gate: %v %v", v, err)
+	}
+	g.Format = constR(0)
+	if v, err := g.Score(ctx, Sample{}); err != nil || v != -1 {
+		t.Errorf("shut gate: %v %v", v, err)
+	}
+	g.Threshold = -0.5
+	if v, err := g.Score(ctx, Sample{}); err != nil || v != 0.7 {
+		t.Errorf("gate with negative threshold: %v %v", v, err)
+	}
+	g.Format = skipR
+	if v, err := g.Score(ctx, Sample{}); err != nil || v != 0.7 {
+		t.Errorf("skipped format: %v %v", v, err)
+	}
+	g = Gate{Format: constR(1), Then: skipR}
+	if _, err := g.Score(ctx, Sample{}); !errors.Is(err, ErrSkip) {
+		t.Errorf("skipping Then: %v", err)
+	}
+	if _, err := (Gate{Then: constR(1)}).Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "Format") {
+		t.Errorf("nil Format: %v", err)
+	}
+	if _, err := (Gate{Format: constR(1), Then: constR(1), Threshold: math.NaN()}).Score(ctx, Sample{}); err == nil {
+		t.Error("NaN threshold accepted")
+	}
+}
+
+func TestClipScale(t *testing.T) {
+	ctx := context.Background()
+	if v, _ := Clip(constR(5), -1, 1).Score(ctx, Sample{}); v != 1 {
+		t.Errorf("Clip high = %v", v)
+	}
+	if v, _ := Clip(constR(-5), -1, math.Inf(1)).Score(ctx, Sample{}); v != -1 {
+		t.Errorf("Clip low = %v", v)
+	}
+	if _, err := Clip(constR(0), 1, -1).Score(ctx, Sample{}); err == nil {
+		t.Error("Clip lo > hi accepted")
+	}
+	if _, err := Clip(skipR, 0, 1).Score(ctx, Sample{}); !errors.Is(err, ErrSkip) {
+		t.Errorf("Clip skip: %v", err)
+	}
+	if v, _ := Scale(constR(0.25), 2, -1).Score(ctx, Sample{}); v != -0.5 {
+		t.Errorf("Scale = %v", v)
+	}
+	if _, err := Scale(constR(1), math.Inf(1), 0).Score(ctx, Sample{}); err == nil {
+		t.Error("Scale Inf accepted")
+	}
+}
+
+func TestGroupZScore(t *testing.T) {
+	x := []float64{1, 2, 3, math.NaN(), 5, 5, 7}
+	groups := []int{0, 0, 0, 0, 1, 1, 2}
+	dst := make([]float64, len(x))
+	if err := GroupZScore(dst, x, groups, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	s := math.Sqrt(2.0 / 3.0) // population std of {1,2,3}
+	want := []float64{-1 / s, 0, 1 / s, math.NaN(), 0, 0, 0}
+	for i := range want {
+		if math.IsNaN(want[i]) {
+			if !math.IsNaN(dst[i]) {
+				t.Errorf("dst[%d] = %v, want NaN", i, dst[i])
+			}
+			continue
+		}
+		if math.Abs(dst[i]-want[i]) > 1e-12 {
+			t.Errorf("dst[%d] = %v, want %v", i, dst[i], want[i])
+		}
+	}
+	// Unbiased std of {1,2,3} is 1; in place.
+	y := []float64{1, 2, 3}
+	if err := GroupZScore(y, y, []int{4, 4, 4}, 0, true); err != nil || y[0] != -1 || y[2] != 1 {
+		t.Errorf("unbiased in place: %v %v", y, err)
+	}
+	if err := GroupZScore(dst, x, groups[:2], 0, false); err == nil || !strings.Contains(err.Error(), "groups") {
+		t.Errorf("length mismatch: %v", err)
+	}
+	if err := GroupZScore(dst[:3], []float64{1, math.Inf(1), 2}, []int{0, 0, 0}, 0, false); err == nil || !strings.Contains(err.Error(), "x[1]") {
+		t.Errorf("Inf: %v", err)
+	}
+	if err := GroupZScore(dst, x, groups, -1, false); err == nil || !strings.Contains(err.Error(), "eps") {
+		t.Errorf("negative eps: %v", err)
+	}
+	if err := GroupZScore(nil, nil, nil, 0, false); err != nil {
+		t.Errorf("empty: %v", err)
+	}
+}
+
+// DPA: a user who wants helpfulness with less verbosity picks a direction
+// in the (helpfulness, verbosity) plane; the reward is vᵀr.
+func ExampleDirection() {
+	helpful := constR(0.8)
+	verbose := constR(0.5)
+	d := Direction{
+		Rewards: Vector{helpful, verbose},
+		V:       []float64{3, -4}, // more helpfulness, less verbosity
+		// DPA's v is a unit vector; let Direction normalise it to (0.6, −0.8).
+		Normalize: true,
+	}
+	v, err := d.Score(context.Background(), Sample{})
+	fmt.Printf("%.2f %v\n", v, err)
+	// Output: 0.08 <nil>
+}
+
+func ExampleWeighted() {
+	correct := Func(func(_ context.Context, s Sample) (float64, error) {
+		if s.Label == "" {
+			return 0, ErrSkip
+		}
+		if s.Completion == s.Label {
+			return 1, nil
+		}
+		return 0, nil
+	})
+	brevity := Func(func(_ context.Context, s Sample) (float64, error) {
+		return -float64(len(s.Completion)) / 100, nil
+	})
+	r := Weighted{
+		{Name: "correct", Reward: correct, Weight: 1},
+		{Name: "brevity", Reward: brevity, Weight: 0.5},
+	}
+	a, _ := r.Score(context.Background(), Sample{Completion: "42", Label: "42"})
+	b, _ := r.Score(context.Background(), Sample{Completion: "42"}) // no label: correctness skipped
+	fmt.Println(a, b)
+	// Output: 0.99 -0.01
+}
