@@ -1,0 +1,364 @@
+package preference
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/evolve-go/evolve/policy"
+)
+
+// Pair names two rows of a batch: Chosen, the preferred completion (y_w),
+// and Rejected, the dispreferred one (y_l). For RDP and CoPG, whose losses
+// are symmetric in the two rows, the order carries no preference.
+type Pair struct {
+	Chosen, Rejected int
+}
+
+// ErrNoPairs is returned by a pairwise objective given no pair at all (for
+// example a batch whose group ids are all different).
+var ErrNoPairs = errors.New("preference: no pair")
+
+// Stats are the diagnostics of one evaluation of an objective. Rewards are
+// the implicit rewards β·u (β times the mean log-prob for SimPO), as TRL
+// reports them.
+type Stats struct {
+	Loss float64 // the objective's value (mean over pairs or samples)
+
+	Pairs  int     // pairs (samples for KTO) the loss averages over
+	Tokens float64 // tokens that count (mask sum) over all rows of the batch
+
+	ChosenReward   float64 // mean implicit reward of the chosen (KTO: desirable) rows
+	RejectedReward float64 // mean implicit reward of the rejected (KTO: undesirable) rows
+	// RewardAccuracy is the fraction of pairs whose chosen reward exceeds
+	// the rejected one; for RDP and CoPG it is the fraction of pairs with
+	// R_a ≠ R_b whose log-ratio difference h_a − h_b has the sign of R_a − R_b.
+	RewardAccuracy float64
+	Margin         float64 // mean chosen minus rejected implicit reward
+
+	// ClipFraction (RDP with a proximal clip) is the fraction of counted
+	// tokens, over all rows, whose log-ratio lies outside the clip range.
+	ClipFraction float64
+	// ClippedPairs (RDP with a proximal clip) is the fraction of pairs whose
+	// clipped loss l^clip exceeded the unclipped one and so was used.
+	ClippedPairs float64
+
+	RefPoint float64 // KTO: the reference point z₀ used
+}
+
+// GroupPairs appends to dst every pair (i, j), i < j, of rows whose group
+// ids are equal, as Pair{Chosen: i, Rejected: j}, and returns the extended
+// slice. Ids are arbitrary integers, need not be sorted or contiguous; a
+// group of one row forms no pair. Pairs come ordered by the first row of
+// their group, then by i, then by j. Reusing dst across steps avoids
+// allocating once it is large enough.
+//
+// A group of n rows gives n(n−1)/2 pairs, so the pairwise objectives that
+// take these pairs (RDP, CoPG) average over all pairs pooled across groups.
+func GroupPairs(dst []Pair, groups []int) []Pair {
+	n := len(groups)
+	if n < 64 {
+		// Quadratic scan: no allocation, fast for small batches.
+		for i := 0; i < n; i++ {
+			first := true
+			for k := 0; k < i; k++ {
+				if groups[k] == groups[i] {
+					first = false
+					break
+				}
+			}
+			if !first {
+				continue
+			}
+			// i is the first row of its group: emit the group's pairs.
+			for a := i; a < n; a++ {
+				if groups[a] != groups[i] {
+					continue
+				}
+				for c := a + 1; c < n; c++ {
+					if groups[c] == groups[i] {
+						dst = append(dst, Pair{a, c})
+					}
+				}
+			}
+		}
+		return dst
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	// Stable sort by id keeps rows ascending within a group.
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case groups[a] < groups[b]:
+			return -1
+		case groups[a] > groups[b]:
+			return 1
+		}
+		return 0
+	})
+	// Runs of equal ids, ordered by their first row.
+	type run struct{ lo, hi int }
+	runs := make([]run, 0)
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && groups[idx[hi]] == groups[idx[lo]] {
+			hi++
+		}
+		runs = append(runs, run{lo, hi})
+		lo = hi
+	}
+	slices.SortFunc(runs, func(a, b run) int { return idx[a.lo] - idx[b.lo] })
+	for _, r := range runs {
+		for a := r.lo; a < r.hi; a++ {
+			for c := a + 1; c < r.hi; c++ {
+				dst = append(dst, Pair{idx[a], idx[c]})
+			}
+		}
+	}
+	return dst
+}
+
+// scratch holds per-row working values; the pool makes repeated
+// evaluations allocation-free.
+var scratch = sync.Pool{New: func() any { return new([]float64) }}
+
+func getScratch(n int) *[]float64 {
+	p := scratch.Get().(*[]float64)
+	if cap(*p) < n {
+		*p = make([]float64, n)
+	}
+	*p = (*p)[:n]
+	clear(*p)
+	return p
+}
+
+// checkShape checks the batch's shape, the lengths of the slices the
+// objective reads, and the gradient buffer. needRef and needOld say which
+// optional slices must be present.
+func checkShape(grad []float64, b *policy.Batch, needRef, needOld bool) error {
+	if b == nil || b.B <= 0 || b.T <= 0 {
+		return policy.ErrEmptyBatch
+	}
+	n := b.B * b.T
+	if len(b.LogProbs) != n {
+		return fmt.Errorf("preference: len(Batch.LogProbs) = %d, want B*T = %d", len(b.LogProbs), n)
+	}
+	if needRef {
+		if b.RefLogProbs == nil {
+			return errors.New("preference: Batch.RefLogProbs is nil")
+		}
+		if len(b.RefLogProbs) != n {
+			return fmt.Errorf("preference: len(Batch.RefLogProbs) = %d, want B*T = %d", len(b.RefLogProbs), n)
+		}
+	}
+	if needOld {
+		if b.OldLogProbs == nil {
+			return errors.New("preference: Batch.OldLogProbs is nil (needed by the proximal clip)")
+		}
+		if len(b.OldLogProbs) != n {
+			return fmt.Errorf("preference: len(Batch.OldLogProbs) = %d, want B*T = %d", len(b.OldLogProbs), n)
+		}
+	}
+	if b.Mask != nil && len(b.Mask) != n {
+		return fmt.Errorf("preference: len(Batch.Mask) = %d, want B*T = %d", len(b.Mask), n)
+	}
+	if grad != nil && len(grad) != n {
+		return fmt.Errorf("preference: len(grad) = %d, want B*T = %d", len(grad), n)
+	}
+	return nil
+}
+
+// checkPairs checks that pairs is non-empty and every index names a row
+// of a batch of B rows, and that no pair joins a row with itself.
+func checkPairs(pairs []Pair, B int) error {
+	if len(pairs) == 0 {
+		return ErrNoPairs
+	}
+	for k, p := range pairs {
+		if p.Chosen < 0 || p.Chosen >= B {
+			return fmt.Errorf("preference: pairs[%d].Chosen = %d, want in [0, B=%d)", k, p.Chosen, B)
+		}
+		if p.Rejected < 0 || p.Rejected >= B {
+			return fmt.Errorf("preference: pairs[%d].Rejected = %d, want in [0, B=%d)", k, p.Rejected, B)
+		}
+		if p.Chosen == p.Rejected {
+			return fmt.Errorf("preference: pairs[%d] joins row %d with itself", k, p.Chosen)
+		}
+	}
+	return nil
+}
+
+// rowError finds why row i gave a non-finite or invalid sum: the first
+// NaN/Inf among the named slices or a mask value other than 0 or 1. When
+// every input is fine the sum overflowed.
+func rowError(b *policy.Batch, i int, fields ...string) error {
+	T := b.T
+	for _, f := range fields {
+		var v []float64
+		switch f {
+		case "LogProbs":
+			v = b.LogProbs
+		case "RefLogProbs":
+			v = b.RefLogProbs
+		case "OldLogProbs":
+			v = b.OldLogProbs
+		}
+		for t, x := range v[i*T : i*T+T] {
+			if math.IsNaN(x) {
+				return fmt.Errorf("preference: Batch.%s[%d*T+%d] is NaN", f, i, t)
+			}
+			if math.IsInf(x, 0) {
+				return fmt.Errorf("preference: Batch.%s[%d*T+%d] is Inf", f, i, t)
+			}
+		}
+	}
+	if b.Mask != nil {
+		for t, m := range b.Mask[i*T : i*T+T] {
+			if m != 0 && m != 1 {
+				return fmt.Errorf("preference: Batch.Mask[%d*T+%d] = %v, want 0 or 1", i, t, m)
+			}
+		}
+	}
+	return fmt.Errorf("preference: row %d: sum of log-probs overflows", i)
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// checkFinite reports an error naming name[i] when x is NaN or Inf.
+func checkFinite(name string, i int, x float64) error {
+	if math.IsNaN(x) {
+		return fmt.Errorf("preference: %s[%d] is NaN", name, i)
+	}
+	if math.IsInf(x, 0) {
+		return fmt.Errorf("preference: %s[%d] is Inf", name, i)
+	}
+	return nil
+}
+
+// maskOK reports whether every mask value is 0 or 1.
+func maskOK(m []float64) bool {
+	for _, x := range m {
+		if x != 0 && x != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// sumDiff returns Σ_t m_t(a_t − c_t) and Σ_t m_t over one row (m nil: all
+// ones), and whether the mask was valid. Any NaN or Inf input makes the
+// sum non-finite (Inf·0 is NaN), which the caller checks.
+func sumDiff(a, c, m []float64) (s, n float64, ok bool) {
+	c = c[:len(a)]
+	if m == nil {
+		var s0, s1, s2, s3 float64
+		t := 0
+		for ; t+4 <= len(a); t += 4 {
+			s0 += a[t] - c[t]
+			s1 += a[t+1] - c[t+1]
+			s2 += a[t+2] - c[t+2]
+			s3 += a[t+3] - c[t+3]
+		}
+		for ; t < len(a); t++ {
+			s0 += a[t] - c[t]
+		}
+		return (s0 + s1) + (s2 + s3), float64(len(a)), true
+	}
+	m = m[:len(a)]
+	var s0, s1, s2, s3, n0, n1 float64
+	bad := 0.0
+	t := 0
+	for ; t+4 <= len(a); t += 4 {
+		m0, m1, m2, m3 := m[t], m[t+1], m[t+2], m[t+3]
+		s0 += m0 * (a[t] - c[t])
+		s1 += m1 * (a[t+1] - c[t+1])
+		s2 += m2 * (a[t+2] - c[t+2])
+		s3 += m3 * (a[t+3] - c[t+3])
+		n0 += m0 + m1
+		n1 += m2 + m3
+		// |m² − m| is 0 exactly when m is 0 or 1.
+		bad += math.Abs(m0*m0-m0) + math.Abs(m1*m1-m1) + math.Abs(m2*m2-m2) + math.Abs(m3*m3-m3)
+	}
+	for ; t < len(a); t++ {
+		s0 += m[t] * (a[t] - c[t])
+		n0 += m[t]
+		bad += math.Abs(m[t]*m[t] - m[t])
+	}
+	if bad != 0 && !maskOK(m) {
+		return 0, 0, false
+	}
+	return (s0 + s1) + (s2 + s3), n0 + n1, true
+}
+
+// sumMasked returns Σ_t m_t a_t and Σ_t m_t over one row (m nil: all ones)
+// and whether the mask was valid.
+func sumMasked(a, m []float64) (s, n float64, ok bool) {
+	if m == nil {
+		var s0, s1 float64
+		t := 0
+		for ; t+2 <= len(a); t += 2 {
+			s0 += a[t]
+			s1 += a[t+1]
+		}
+		for ; t < len(a); t++ {
+			s0 += a[t]
+		}
+		return s0 + s1, float64(len(a)), true
+	}
+	m = m[:len(a)]
+	var s0, n0 float64
+	bad := 0.0
+	for t := range a {
+		s0 += m[t] * a[t]
+		n0 += m[t]
+		bad += math.Abs(m[t]*m[t] - m[t])
+	}
+	if bad != 0 && !maskOK(m) {
+		return 0, 0, false
+	}
+	return s0, n0, true
+}
+
+// scaleMask writes g_t = c·m_t (g_t = c when m is nil).
+func scaleMask(g []float64, c float64, m []float64) {
+	if m == nil {
+		for t := range g {
+			g[t] = c
+		}
+		return
+	}
+	m = m[:len(g)]
+	t := 0
+	for ; t+4 <= len(g); t += 4 {
+		g[t] = c * m[t]
+		g[t+1] = c * m[t+1]
+		g[t+2] = c * m[t+2]
+		g[t+3] = c * m[t+3]
+	}
+	for ; t < len(g); t++ {
+		g[t] = c * m[t]
+	}
+}
+
+// Numerically stable logistic helpers.
+
+// sigmoid returns σ(x) = 1/(1+e^−x).
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// logSigmoid returns log σ(x) = −softplus(−x).
+func logSigmoid(x float64) float64 {
+	if x >= 0 {
+		return -math.Log1p(math.Exp(-x))
+	}
+	return x - math.Log1p(math.Exp(x))
+}
