@@ -131,6 +131,61 @@ func checkDPO(t *testing.T, c *Case) {
 	checkGrad(t, "grad_rejected", grad, b.T, n, gradR, rm)
 }
 
-func checkRDP(t *testing.T, c *Case) {}
+// checkGroupLoss runs an RDP or CoPG case: one batch of every row, the
+// pairs of rows sharing a group id, one reward per row.
+func checkGroupLoss(t *testing.T, c *Case, withOld bool,
+	eval func(grad []float64, b *policy.Batch, rewards []float64, pairs []preference.Pair) (preference.Stats, error)) {
+	var (
+		logp, old, ref, mask, want [][]float64
+		rewards                    []float64
+		groups                     []int
+		loss                       float64
+	)
+	dec(t, c.Inputs, "logp", &logp, false)
+	if withOld {
+		dec(t, c.Inputs, "old_logp", &old, false)
+	}
+	dec(t, c.Inputs, "ref_logp", &ref, false)
+	dec(t, c.Inputs, "mask", &mask, false)
+	dec(t, c.Inputs, "rewards", &rewards, false)
+	dec(t, c.Inputs, "groups", &groups, false)
+	dec(t, c.Expect, "loss", &loss, false)
+	dec(t, c.Expect, "grad_logp", &want, false)
+	b := raggedBatch(t, logp, old, ref, mask)
+	pairs := preference.GroupPairs(nil, groups)
+	grad := make([]float64, b.B*b.T)
+	st, err := eval(grad, b, rewards, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Close(st.Loss, loss, prefTol) {
+		t.Errorf("loss = %.15g, want %.15g", st.Loss, loss)
+	}
+	checkGrad(t, "grad_logp", grad, b.T, 0, want, mask)
+}
 
-func checkCoPG(t *testing.T, c *Case) {}
+func checkRDP(t *testing.T, c *Case) {
+	var (
+		beta, eps float64
+		reduce    string
+	)
+	dec(t, c.Params, "beta", &beta, false)
+	dec(t, c.Params, "eps", &eps, false)
+	dec(t, c.Params, "reduce", &reduce, false)
+	obj := preference.RDP{Beta: beta, Epsilon: eps}
+	switch reduce {
+	case "sum":
+		obj.Reduce = preference.Sum
+	case "mean":
+		obj.Reduce = preference.Mean
+	default:
+		t.Fatalf("unknown reduce %q", reduce)
+	}
+	checkGroupLoss(t, c, true, obj.Eval)
+}
+
+func checkCoPG(t *testing.T, c *Case) {
+	var beta float64
+	dec(t, c.Params, "beta", &beta, false)
+	checkGroupLoss(t, c, false, preference.CoPG{Beta: beta}.Eval)
+}

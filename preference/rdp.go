@@ -1,0 +1,426 @@
+package preference
+
+import (
+	"fmt"
+
+	"github.com/evolve-go/evolve/policy"
+)
+
+// Reduction says how a row's token log-ratios lp − ref become one value h.
+type Reduction int
+
+const (
+	// Sum is h = Σ_t M(lp − ref), the sequence log-ratio (PRDP, CoPG).
+	Sum Reduction = iota
+	// Mean is h = Σ_t M(lp − ref) / Σ_t M, the token mean.
+	Mean
+)
+
+// RDP is the Reward Difference Prediction objective of PRDP with its
+// proximal clip. For a pair (a, b) of completions of the same prompt with
+// rewards R_a, R_b, with h the row's log-ratio (see Reduction),
+//
+//	l = (h_a − h_b − (R_a − R_b)/β)²
+//
+// With Epsilon > 0 every token's lp − ref is also clipped into
+// [old − ref − ε, old − ref + ε] to give h^clip and l^clip, and the pair's
+// loss is max(l, l^clip) (at a tie each side gets half the gradient, as
+// PyTorch's maximum does). The loss is the mean over the given pairs —
+// with GroupPairs, all pairs i<j sharing a group id, pooled across groups.
+// Every l is 0 exactly when π ∝ π_ref·exp(R/β).
+//
+// Reads LogProbs, RefLogProbs, Mask and, with the clip, OldLogProbs.
+//
+// References: Deng et al. 2024, "PRDP: Proximal Reward Difference
+// Prediction for Large-Scale Reward Finetuning of Diffusion Models";
+// ALGORITHMS.md §4.
+type RDP struct {
+	// Beta is the KL strength β > 0 that scales rewards to log-ratios.
+	// Zero means DefaultBeta, 0.1 (ALGORITHMS.md: for text start from
+	// 0.1–1; the paper's diffusion runs use 3e-6…3e-5); negative or
+	// non-finite is an error.
+	Beta float64
+
+	// Epsilon is the proximal clip ε ≥ 0 on each token's log-ratio around
+	// the sampling policy's. Zero means off (plain RDP; OldLogProbs is not
+	// read); negative or non-finite is an error. The paper uses 1e-6…1e-4
+	// for diffusion; for text, 0.1 is a common start.
+	Epsilon float64
+
+	// Reduce is how tokens make h; zero is Sum (the paper's).
+	Reduce Reduction
+}
+
+// CoPG is the Contrastive Policy Gradient objective. For a pair (a, b)
+// with rewards R_a, R_b and summed log-ratios h = Σ_t M(lp − ref), it
+// maximises (R_a − R_b)(h_a − h_b) − (β/2)(h_a − h_b)²; the loss is the
+// negated mean over the given pairs (GroupPairs: all pairs i<j sharing a
+// group id, pooled across groups). Its gradient is exactly β/2 times RDP's
+// (unclipped, summed), and its optimum is π ∝ π_ref·exp(R/β) for any
+// sampling distribution.
+//
+// Reads LogProbs, RefLogProbs and Mask.
+//
+// References: Flet-Berliac et al. 2024, "Contrastive Policy Gradient:
+// Aligning LLMs on sequence-level scores in a supervised-friendly fashion";
+// ALGORITHMS.md §4.
+type CoPG struct {
+	// Beta is the KL strength β > 0. Zero means DefaultBeta, 0.1;
+	// negative or non-finite is an error.
+	Beta float64
+}
+
+func resolveBeta(name string, beta float64) (float64, error) {
+	if !finite(beta) || beta < 0 {
+		return 0, fmt.Errorf("preference: %s.Beta = %v, want > 0", name, beta)
+	}
+	if beta == 0 {
+		return DefaultBeta, nil
+	}
+	return beta, nil
+}
+
+// logRatioRows fills h (and hc, with the clip) with each row's summed
+// log-ratio and cnt with its counted tokens; it returns the total counted
+// tokens and the counted tokens outside the clip range.
+func logRatioRows(b *policy.Batch, eps float64, h, hc, cnt []float64) (tokens, clipped float64, err error) {
+	T := b.T
+	var mask []float64
+	for i := range b.B {
+		lp := b.LogProbs[i*T : i*T+T]
+		ref := b.RefLogProbs[i*T : i*T+T]
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
+		}
+		if eps == 0 {
+			s, n, ok := sumDiff(lp, ref, mask)
+			if !ok || !finite(s) {
+				return 0, 0, rowError(b, i, "LogProbs", "RefLogProbs")
+			}
+			h[i], cnt[i] = s, n
+			tokens += n
+			continue
+		}
+		s, sc, n, c, chk, ok := sumClip(lp, ref, b.OldLogProbs[i*T:i*T+T], mask, eps)
+		if !ok || !finite(s) || !finite(sc) || !finite(chk) {
+			return 0, 0, rowError(b, i, "LogProbs", "RefLogProbs", "OldLogProbs")
+		}
+		h[i], hc[i], cnt[i] = s, sc, n
+		tokens += n
+		clipped += c
+	}
+	return tokens, clipped, nil
+}
+
+// sumClip returns, over one row, Σ M·d and Σ M·clip(d, o−ε, o+ε) with
+// d = lp − ref and o = old − ref, the counted tokens, the counted tokens
+// outside the clip range, a sum of every o (non-finite when any old or
+// ref is), and whether the mask was valid.
+func sumClip(lp, ref, old, m []float64, eps float64) (s, sc, n, clipped, chk float64, ok bool) {
+	ref = ref[:len(lp)]
+	old = old[:len(lp)]
+	if m == nil {
+		for t := range lp {
+			d := lp[t] - ref[t]
+			o := old[t] - ref[t]
+			c := d
+			if c < o-eps {
+				c = o - eps
+				clipped++
+			} else if c > o+eps {
+				c = o + eps
+				clipped++
+			}
+			s += d
+			sc += c
+			chk += o
+		}
+		return s, sc, float64(len(lp)), clipped, chk, true
+	}
+	m = m[:len(lp)]
+	bad := 0.0
+	for t := range lp {
+		mt := m[t]
+		d := lp[t] - ref[t]
+		o := old[t] - ref[t]
+		c := d
+		if c < o-eps {
+			c = o - eps
+			clipped += mt
+		} else if c > o+eps {
+			c = o + eps
+			clipped += mt
+		}
+		s += mt * d
+		sc += mt * c
+		n += mt
+		chk += o
+		bad += abs(mt*mt - mt)
+	}
+	if bad != 0 && !maskOK(m) {
+		return 0, 0, 0, 0, 0, false
+	}
+	return s, sc, n, clipped, chk, true
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// checkRewards checks the length of rewards and the finiteness of those
+// of the rows in pairs.
+func checkRewards(rewards []float64, B int, pairs []Pair) error {
+	if len(rewards) != B {
+		return fmt.Errorf("preference: len(rewards) = %d, want B = %d", len(rewards), B)
+	}
+	for _, p := range pairs {
+		if err := checkFinite("rewards", p.Chosen, rewards[p.Chosen]); err != nil {
+			return err
+		}
+		if err := checkFinite("rewards", p.Rejected, rewards[p.Rejected]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Eval returns the mean RDP loss over pairs and its diagnostics, and
+// writes ∂loss/∂LogProbs into grad (length B*T; nil skips it). rewards has
+// one value per row; only those of rows in pairs are read.
+//
+// It returns an error for an empty batch, a slice of the wrong length
+// (RefLogProbs is required, and OldLogProbs when Epsilon > 0), a NaN or Inf
+// among the inputs read, a mask value other than 0 or 1, no pair, a pair
+// index out of range, a row with no counted token under Mean, and an
+// invalid parameter.
+func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pair) (Stats, error) {
+	var st Stats
+	beta, err := resolveBeta("RDP", r.Beta)
+	if err != nil {
+		return st, err
+	}
+	eps := r.Epsilon
+	if !finite(eps) || eps < 0 {
+		return st, fmt.Errorf("preference: RDP.Epsilon = %v, want ≥ 0", eps)
+	}
+	if r.Reduce != Sum && r.Reduce != Mean {
+		return st, fmt.Errorf("preference: RDP.Reduce = %d is not a known reduction", int(r.Reduce))
+	}
+	if err := checkShape(grad, b, true, eps > 0); err != nil {
+		return st, err
+	}
+	if err := checkPairs(pairs, b.B); err != nil {
+		return st, err
+	}
+	if err := checkRewards(rewards, b.B, pairs); err != nil {
+		return st, err
+	}
+	B, T := b.B, b.T
+	buf := getScratch(5 * B)
+	defer scratch.Put(buf)
+	s := *buf
+	h, hc, cnt, coef, coefc := s[:B], s[B:2*B], s[2*B:3*B], s[3*B:4*B], s[4*B:5*B]
+	tokens, clipped, err := logRatioRows(b, eps, h, hc, cnt)
+	if err != nil {
+		return st, err
+	}
+	if r.Reduce == Mean {
+		for _, p := range pairs {
+			for _, i := range [2]int{p.Chosen, p.Rejected} {
+				if cnt[i] == 0 {
+					return st, fmt.Errorf("preference: row %d has no counted token (RDP with Mean divides by it)", i)
+				}
+			}
+		}
+		for i := range B {
+			if cnt[i] > 0 {
+				h[i] /= cnt[i]
+				hc[i] /= cnt[i]
+			}
+		}
+	}
+
+	inv := 1 / float64(len(pairs))
+	var loss, acc, nacc, usedClip float64
+	for _, p := range pairs {
+		a, c := p.Chosen, p.Rejected
+		dR := rewards[a] - rewards[c]
+		tgt := dR / beta
+		z := h[a] - h[c] - tgt
+		l := z * z
+		if dR != 0 {
+			nacc++
+			if (h[a]-h[c] > 0) == (dR > 0) && h[a] != h[c] {
+				acc++
+			}
+		}
+		if eps == 0 {
+			loss += l
+			g := 2 * z * inv
+			coef[a] += g
+			coef[c] -= g
+			continue
+		}
+		zc := hc[a] - hc[c] - tgt
+		lc := zc * zc
+		switch {
+		case l > lc:
+			loss += l
+			g := 2 * z * inv
+			coef[a] += g
+			coef[c] -= g
+		case lc > l:
+			loss += lc
+			usedClip++
+			g := 2 * zc * inv
+			coefc[a] += g
+			coefc[c] -= g
+		default:
+			loss += l
+			g, gc := z*inv, zc*inv
+			coef[a] += g
+			coef[c] -= g
+			coefc[a] += gc
+			coefc[c] -= gc
+		}
+	}
+	st.Loss = loss * inv
+	st.Pairs = len(pairs)
+	st.Tokens = tokens
+	if nacc > 0 {
+		st.RewardAccuracy = acc / nacc
+	}
+	if tokens > 0 {
+		st.ClipFraction = clipped / tokens
+	}
+	st.ClippedPairs = usedClip * inv
+	if !finite(st.Loss) {
+		return st, fmt.Errorf("preference: RDP loss is not finite (%v)", st.Loss)
+	}
+	if grad == nil {
+		return st, nil
+	}
+	var mask []float64
+	for i := range B {
+		c, cc := coef[i], coefc[i]
+		if r.Reduce == Mean && cnt[i] > 0 {
+			c /= cnt[i]
+			cc /= cnt[i]
+		}
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
+		}
+		g := grad[i*T : i*T+T]
+		if cc == 0 {
+			scaleMask(g, c, mask)
+			continue
+		}
+		clipGrad(g, b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], b.OldLogProbs[i*T:i*T+T], mask, eps, c, cc)
+	}
+	return st, nil
+}
+
+// clipGrad writes g_t = M_t·(c + cc·[token t inside the clip range]).
+func clipGrad(g, lp, ref, old, m []float64, eps, c, cc float64) {
+	lp = lp[:len(g)]
+	ref = ref[:len(g)]
+	old = old[:len(g)]
+	both := c + cc
+	if m == nil {
+		for t := range g {
+			d := lp[t] - ref[t]
+			o := old[t] - ref[t]
+			if d < o-eps || d > o+eps {
+				g[t] = c
+			} else {
+				g[t] = both
+			}
+		}
+		return
+	}
+	m = m[:len(g)]
+	for t := range g {
+		d := lp[t] - ref[t]
+		o := old[t] - ref[t]
+		if d < o-eps || d > o+eps {
+			g[t] = c * m[t]
+		} else {
+			g[t] = both * m[t]
+		}
+	}
+}
+
+// Eval returns the CoPG loss (the negated mean objective over pairs) and
+// its diagnostics, and writes ∂loss/∂LogProbs into grad (length B*T; nil
+// skips it). rewards has one value per row; only those of rows in pairs
+// are read.
+//
+// It returns an error for an empty batch, a slice of the wrong length
+// (RefLogProbs is required), a NaN or Inf among the inputs read, a mask
+// value other than 0 or 1, no pair, a pair index out of range, and an
+// invalid parameter.
+func (o CoPG) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pair) (Stats, error) {
+	var st Stats
+	beta, err := resolveBeta("CoPG", o.Beta)
+	if err != nil {
+		return st, err
+	}
+	if err := checkShape(grad, b, true, false); err != nil {
+		return st, err
+	}
+	if err := checkPairs(pairs, b.B); err != nil {
+		return st, err
+	}
+	if err := checkRewards(rewards, b.B, pairs); err != nil {
+		return st, err
+	}
+	B, T := b.B, b.T
+	buf := getScratch(3 * B)
+	defer scratch.Put(buf)
+	s := *buf
+	h, cnt, coef := s[:B], s[B:2*B], s[2*B:3*B]
+	tokens, _, err := logRatioRows(b, 0, h, nil, cnt)
+	if err != nil {
+		return st, err
+	}
+	inv := 1 / float64(len(pairs))
+	var loss, acc, nacc float64
+	for _, p := range pairs {
+		a, c := p.Chosen, p.Rejected
+		dR := rewards[a] - rewards[c]
+		dh := h[a] - h[c]
+		loss -= dR*dh - 0.5*beta*dh*dh
+		g := (beta*dh - dR) * inv
+		coef[a] += g
+		coef[c] -= g
+		if dR != 0 {
+			nacc++
+			if (dh > 0) == (dR > 0) && dh != 0 {
+				acc++
+			}
+		}
+	}
+	st.Loss = loss * inv
+	st.Pairs = len(pairs)
+	st.Tokens = tokens
+	if nacc > 0 {
+		st.RewardAccuracy = acc / nacc
+	}
+	if !finite(st.Loss) {
+		return st, fmt.Errorf("preference: CoPG loss is not finite (%v)", st.Loss)
+	}
+	if grad == nil {
+		return st, nil
+	}
+	var mask []float64
+	for i := range B {
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
+		}
+		scaleMask(grad[i*T:i*T+T], coef[i], mask)
+	}
+	return st, nil
+}
