@@ -1,0 +1,243 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Grads holds a gradient for every weight of a model, with the layout of
+// Weights: the gradient of Model.WQ[i] is Grads.WQ[i], and Flat lines up
+// with the model's Flat. Backward adds to it, so gradients of several
+// batches accumulate until Zero.
+type Grads struct {
+	Config Config
+	Weights
+}
+
+// NewGrads returns zeroed gradients shaped like m's weights.
+func (m *Model) NewGrads() *Grads {
+	return &Grads{Config: m.Config, Weights: newWeights(m.Config)}
+}
+
+// Zero sets every gradient to 0.
+func (g *Grads) Zero() { clear32(g.flat) }
+
+// Norm returns the global L2 norm sqrt(Σ g²) over every gradient, summed in
+// float64.
+func (g *Grads) Norm() float64 {
+	s := 0.0
+	for _, v := range g.flat {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
+}
+
+// Backward adds to g the gradient of a loss with respect to every weight,
+// given grad = ∂loss/∂logp in the B×T layout of the forward pass's dst
+// (grad[i*T+j] for completion token j of sequence i; padding entries are
+// ignored). It back-propagates through the log-softmax
+// (∂logp/∂z_v = 1[v = target] − p_v), the classifier, the final RMSNorm,
+// every layer's feed-forward and attention blocks, and the embedding; the
+// shared embedding gets both its classifier and its input gradient.
+//
+// Backward consumes the tape: it may be called once per forward pass.
+func (tp *Tape) Backward(grad []float64, g *Grads) error {
+	if tp == nil || tp.m == nil {
+		return errors.New("llama: Backward on a Tape with no forward pass")
+	}
+	if tp.done {
+		return errors.New("llama: Backward called twice on one forward pass")
+	}
+	m := tp.m
+	c := m.Config
+	if g == nil || g.Config != c || len(g.flat) != len(m.flat) {
+		return errors.New("llama: Backward: Grads shaped for another model (use Model.NewGrads)")
+	}
+	if len(grad) != tp.B*tp.T {
+		return fmt.Errorf("llama: Backward: len(grad) = %d, want B*T = %d*%d", len(grad), tp.B, tp.T)
+	}
+	for _, o := range tp.out {
+		if v := grad[o]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("llama: Backward: grad[%d*T+%d] = %v", int(o)/tp.T, int(o)%tp.T, v)
+		}
+	}
+	tp.done = true
+	dim, kv, hid, V := c.Dim, c.KVDim(), c.Hidden, c.Vocab
+	hs := c.HeadSize()
+	N, Nh := tp.N, len(tp.head)
+	qkvW := dim + 2*kv
+
+	// Log-softmax: the logits buffer becomes ∂loss/∂logits.
+	parallelFor(Nh, 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			z := tp.logits[k*V : (k+1)*V]
+			gk := grad[tp.out[k]]
+			lse := tp.lse[k]
+			for v, zv := range z {
+				z[v] = float32(-gk * float64(expf(float32(float64(zv)-lse))))
+			}
+			z[tp.target[k]] += float32(gk)
+		}
+	})
+	// Classifier.
+	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
+	clear32(dxf)
+	gemm(Nh, dim, V, tp.logits, V, 1, m.Classifier(), dim, dxf, dim)
+	gemm(V, dim, Nh, tp.logits, 1, V, tp.xf, dim, g.Classifier(), dim)
+	// Final RMSNorm, then scatter to the rows.
+	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
+	clear32(dxh)
+	rmsNormBackward(dxh, g.RMSFinal, dxf, tp.xh, m.RMSFinal, tp.rFin, Nh, dim)
+	tp.dx = grow(tp.dx, N*dim)
+	dx := tp.dx
+	clear32(dx)
+	for k, r := range tp.head {
+		axpy(1, dxh[k*dim:(k+1)*dim], dx[int(r)*dim:])
+	}
+
+	tp.dxb = grow(dxf, N*dim)
+	tp.datt = grow(dxh, N*dim)
+	tp.dh = grow(tp.dh, N*hid)
+	tp.dh13 = grow(tp.dh13, N*2*hid)
+	tp.dqkv = grow(tp.dqkv, N*qkvW)
+	dxb, datt, dh, dh13, dqkv, xb := tp.dxb, tp.datt, tp.dh, tp.dh13, tp.dqkv, tp.xb
+	for l := c.Layers - 1; l >= 0; l-- {
+		lt := &tp.layers[l]
+		w := m.Layer(l)
+		gw := g.Weights.layer(c, l)
+
+		// Feed-forward: x3 = x2 + W2·h, h = silu(a) ⊙ b, [a|b] = [W1;W3]·xb.
+		clear32(dh)
+		gemm(N, hid, dim, dx, dim, 1, w.W2, hid, dh, hid)
+		gemm(dim, hid, N, dx, 1, dim, lt.h, hid, gw.W2, hid)
+		swigluBackward(dh13, dh, lt.h13, N, hid)
+		rmsNormRows(xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
+		clear32(dxb)
+		gemm(N, dim, hid, dh13, 2*hid, 1, w.W1, dim, dxb, dim)
+		gemm(N, dim, hid, dh13[hid:], 2*hid, 1, w.W3, dim, dxb, dim)
+		gemm(hid, dim, N, dh13, 1, 2*hid, xb, dim, gw.W1, dim)
+		gemm(hid, dim, N, dh13[hid:], 1, 2*hid, xb, dim, gw.W3, dim)
+		rmsNormBackward(dx, gw.RMSFFN, dxb, lt.x2, w.RMSFFN, lt.r2, N, dim)
+
+		// Attention: x2 = x + WO·att.
+		clear32(datt)
+		gemm(N, dim, dim, dx, dim, 1, w.WO, dim, datt, dim)
+		gemm(dim, dim, N, dx, 1, dim, lt.att, dim, gw.WO, dim)
+		clear32(dqkv)
+		tp.attentionBackward(lt, datt, dqkv)
+		tp.rope(dqkv, qkvW, dim, kv, hs, true)
+		rmsNormRows(xb, lt.x, w.RMSAtt, lt.r1, N, dim)
+		clear32(dxb)
+		gemm(N, dim, dim, dqkv, qkvW, 1, w.WQ, dim, dxb, dim)
+		gemm(N, dim, kv, dqkv[dim:], qkvW, 1, w.WK, dim, dxb, dim)
+		gemm(N, dim, kv, dqkv[dim+kv:], qkvW, 1, w.WV, dim, dxb, dim)
+		gemm(dim, dim, N, dqkv, 1, qkvW, xb, dim, gw.WQ, dim)
+		gemm(kv, dim, N, dqkv[dim:], 1, qkvW, xb, dim, gw.WK, dim)
+		gemm(kv, dim, N, dqkv[dim+kv:], 1, qkvW, xb, dim, gw.WV, dim)
+		rmsNormBackward(dx, gw.RMSAtt, dxb, lt.x, w.RMSAtt, lt.r1, N, dim)
+	}
+
+	// Embedding: rows in order, so the sum does not depend on goroutines.
+	for r := 0; r < N; r++ {
+		t := int(tp.tok[r])
+		axpy(1, dx[r*dim:(r+1)*dim], g.TokenEmbedding[t*dim:(t+1)*dim])
+	}
+	return nil
+}
+
+// rmsNormBackward back-propagates dy through y = g ⊙ x·r, r = 1/rms(x), for
+// n rows of width d: it adds
+//
+//	∂x = r·(g⊙dy) − r³/d · x · Σ_j (g⊙dy⊙x)_j
+//
+// to dx and Σ_rows dy⊙x·r to dg.
+func rmsNormBackward(dx, dg, dy, x, g, r []float32, n, d int) {
+	parallelFor(n, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi, dyi, dxi := x[i*d:(i+1)*d], dy[i*d:(i+1)*d], dx[i*d:(i+1)*d]
+			ri := r[i]
+			s := float32(0)
+			for j, v := range xi {
+				s += g[j] * dyi[j] * v
+			}
+			k := ri * ri * ri * s / float32(d)
+			for j, v := range xi {
+				dxi[j] += ri*g[j]*dyi[j] - k*v
+			}
+		}
+	})
+	// Gain gradient: each column is summed over rows in order by one
+	// goroutine, so the result does not depend on their number.
+	parallelFor(d, 8, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			s := float32(0)
+			for i := 0; i < n; i++ {
+				s += dy[i*d+j] * x[i*d+j] * r[i]
+			}
+			dg[j] += s
+		}
+	})
+}
+
+// swigluBackward writes ∂[a|b] for h = silu(a) ⊙ b given dh:
+// ∂b = dh·silu(a), ∂a = dh·b·σ(a)(1 + a(1 − σ(a))).
+func swigluBackward(dh13, dh, h13 []float32, n, hid int) {
+	parallelFor(n, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			a := h13[i*2*hid : i*2*hid+hid]
+			b := h13[i*2*hid+hid : (i+1)*2*hid]
+			da := dh13[i*2*hid : i*2*hid+hid]
+			db := dh13[i*2*hid+hid : (i+1)*2*hid]
+			d := dh[i*hid : (i+1)*hid]
+			for j, v := range a {
+				s := 1 / (1 + expf(-v))
+				db[j] = d[j] * v * s
+				da[j] = d[j] * b[j] * s * (1 + v*(1-s))
+			}
+		}
+	})
+}
+
+// attentionBackward adds to dqkv the gradients of the queries, keys and
+// values given datt = ∂loss/∂att, recomputing each probability from the
+// saved log-sum-exp: p_ij = exp(q_i·k_j/√hs − lse_i),
+// ∂s_ij = p_ij (dO_i·v_j − dO_i·O_i), ∂q_i = Σ_j ∂s_ij k_j/√hs,
+// ∂k_j = Σ_i ∂s_ij q_i/√hs, ∂v_j = Σ_i p_ij dO_i. One goroutine handles one
+// sequence and key/value head (with all its query heads), so no two write
+// the same gradient.
+func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
+	c := tp.m.Config
+	dim, kv, H, hs := c.Dim, c.KVDim(), c.Heads, c.HeadSize()
+	ld := dim + 2*kv
+	group := H / c.KVHeads
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	units := len(tp.seqs) * c.KVHeads
+	parallelFor(units, 1, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			s, g := tp.seqs[u/c.KVHeads], u%c.KVHeads
+			ko, vo := dim+g*hs, dim+kv+g*hs
+			for h := g * group; h < (g+1)*group; h++ {
+				for i := 0; i < s.n; i++ {
+					r := s.row + i
+					q := lt.qkv[r*ld+h*hs : r*ld+h*hs+hs]
+					do := datt[r*dim+h*hs : r*dim+h*hs+hs]
+					o := lt.att[r*dim+h*hs : r*dim+h*hs+hs]
+					dq := dqkv[r*ld+h*hs : r*ld+h*hs+hs]
+					D := dot(do, o)
+					lse := lt.lse[r*H+h]
+					for j := 0; j <= i; j++ {
+						rj := (s.row + j) * ld
+						k := lt.qkv[rj+ko : rj+ko+hs]
+						v := lt.qkv[rj+vo : rj+vo+hs]
+						p := expf(dot(q, k)*scale - lse)
+						ds := p * (dot(do, v) - D) * scale
+						axpy(ds, k, dq)
+						axpy(ds, q, dqkv[rj+ko:rj+ko+hs])
+						axpy(p, do, dqkv[rj+vo:rj+vo+hs])
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,433 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// rmsEps is the ε of RMSNorm, as in llama2.c's run.c.
+const rmsEps = 1e-5
+
+// Sequence is one teacher-forced sequence: a prompt (at least one token,
+// usually starting with BOS = 1) followed by the completion whose tokens are
+// scored. LogProbs gives log p(Completion[j] | Prompt, Completion[:j]) for
+// every j.
+type Sequence struct {
+	Prompt     []int
+	Completion []int
+}
+
+// seqInfo locates a sequence's positions among the rows of a Tape.
+type seqInfo struct {
+	row, n int // first row, number of rows (= positions fed to the model)
+}
+
+// Tape holds what a forward pass saved for its backward pass: the inputs
+// and the activations of every layer (attention probabilities are not kept;
+// Backward recomputes them from the saved queries and keys and the
+// log-sum-exp of each row, as FlashAttention does).
+//
+// A Tape belongs to the model that made it; the model's weights must not
+// change between the forward pass and Backward. A Tape may be reused for
+// another forward pass with Forward, which recycles its buffers.
+type Tape struct {
+	m    *Model
+	B, T int
+	N    int // positions over all sequences (rows of the activations)
+	seqs []seqInfo
+	tok  []int32 // input token of each row
+	pos  []int32 // position of each row in its sequence
+
+	// Classifier rows: the rows whose next token is a completion token.
+	head   []int32 // row of each classifier row
+	target []int32 // token predicted by each classifier row
+	out    []int32 // index i*T+j of each classifier row in the B×T layout
+
+	cos, sin []float32 // RoPE table [maxPos][HeadSize/2]
+
+	layers []layerTape
+	xh     []float32 // [Nh][Dim] residual entering the final norm, classifier rows
+	rFin   []float32 // [Nh] its 1/rms
+	xf     []float32 // [Nh][Dim] normalised
+	logits []float32 // [Nh][Vocab]; Backward overwrites it with ∂/∂logits
+	lse    []float64 // [Nh] log Σ exp(logits)
+	clsT   []float32 // [Dim][Vocab] classifier, transposed
+	xOut   []float32 // [N][Dim] residual after the last layer
+
+	// scratch shared by forward and backward
+	xb, dx, dxb, datt, dqkv, dh, dh13 []float32
+
+	done bool // Backward has consumed the tape
+}
+
+// layerTape holds one layer's saved activations and transposed weights.
+type layerTape struct {
+	x    []float32 // [N][Dim] residual input
+	r1   []float32 // [N] 1/rms of x
+	qkv  []float32 // [N][Dim+2·KVDim] queries, keys (after RoPE), values
+	lse  []float32 // [N][Heads] attention log-sum-exp
+	att  []float32 // [N][Dim] attention output, before WO
+	x2   []float32 // [N][Dim] residual after attention
+	r2   []float32 // [N] 1/rms of x2
+	h13  []float32 // [N][2·Hidden] W1·x and W3·x
+	h    []float32 // [N][Hidden] silu(W1·x) ⊙ W3·x
+	qkvT []float32 // [Dim][Dim+2·KVDim]
+	woT  []float32 // [Dim][Dim]
+	w13T []float32 // [Dim][2·Hidden]
+	w2T  []float32 // [Hidden][Dim]
+}
+
+// grow returns a slice of length n, reusing buf's storage when it is large
+// enough. The contents are not cleared.
+func grow[T any](buf []T, n int) []T {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
+func clear32(s []float32) {
+	for i := range s {
+		s[i] = 0
+	}
+}
+
+// LogProbs runs the teacher-forced forward pass over seqs and writes
+// log p(Completion[j] | Prompt, Completion[:j]) of sequence i into dst[i*T+j]
+// (dst has length len(seqs)*T, row-major as in policy.Batch; positions
+// j ≥ len(Completion) are set to 0). It returns the Tape for Backward.
+//
+// Every sequence needs a non-empty prompt, a completion of at most T tokens,
+// tokens in [0, Vocab) and len(Prompt)+len(Completion)−1 ≤ SeqLen. The
+// log-softmax is accumulated in float64:
+//
+//	log p(v | x) = z_v − (max z + log Σ_u exp(z_u − max z)),  z = Wcls·RMSNorm(h_L).
+//
+// All sequences' positions go through each weight matrix as one matrix
+// product, split over GOMAXPROCS goroutines.
+func (m *Model) LogProbs(dst []float64, seqs []Sequence, T int) (*Tape, error) {
+	tp := new(Tape)
+	if err := tp.Forward(m, dst, seqs, T); err != nil {
+		return nil, err
+	}
+	return tp, nil
+}
+
+// SequenceLogProbs returns log p(tokens[t+1] | tokens[0..t]) for every
+// t < len(tokens)−1: the log-probs of a whole sequence after its first token.
+func (m *Model) SequenceLogProbs(tokens []int) ([]float64, error) {
+	if len(tokens) < 2 {
+		return nil, fmt.Errorf("llama: SequenceLogProbs: %d tokens, want at least 2", len(tokens))
+	}
+	dst := make([]float64, len(tokens)-1)
+	_, err := m.LogProbs(dst, []Sequence{{Prompt: tokens[:1], Completion: tokens[1:]}}, len(dst))
+	return dst, err
+}
+
+// validate checks the forward pass's arguments.
+func (m *Model) validate(dst []float64, seqs []Sequence, T int) error {
+	if m == nil {
+		return errors.New("llama: nil Model")
+	}
+	if len(seqs) == 0 {
+		return errors.New("llama: LogProbs: no sequence")
+	}
+	if T <= 0 {
+		return fmt.Errorf("llama: LogProbs: T = %d, want > 0", T)
+	}
+	if len(dst) != len(seqs)*T {
+		return fmt.Errorf("llama: LogProbs: len(dst) = %d, want B*T = %d*%d", len(dst), len(seqs), T)
+	}
+	c := m.Config
+	for i, s := range seqs {
+		if len(s.Prompt) == 0 {
+			return fmt.Errorf("llama: LogProbs: seqs[%d].Prompt is empty", i)
+		}
+		if len(s.Completion) > T {
+			return fmt.Errorf("llama: LogProbs: len(seqs[%d].Completion) = %d > T = %d", i, len(s.Completion), T)
+		}
+		if n := len(s.Prompt) + len(s.Completion) - 1; n > c.SeqLen {
+			return fmt.Errorf("llama: LogProbs: seqs[%d] has %d positions, more than SeqLen = %d", i, n, c.SeqLen)
+		}
+		for j, t := range s.Prompt {
+			if t < 0 || t >= c.Vocab {
+				return fmt.Errorf("llama: LogProbs: seqs[%d].Prompt[%d] = %d, want a token in [0, %d)", i, j, t, c.Vocab)
+			}
+		}
+		for j, t := range s.Completion {
+			if t < 0 || t >= c.Vocab {
+				return fmt.Errorf("llama: LogProbs: seqs[%d].Completion[%d] = %d, want a token in [0, %d)", i, j, t, c.Vocab)
+			}
+		}
+	}
+	return nil
+}
+
+// Forward runs LogProbs' forward pass on tp, reusing its buffers.
+func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
+	if err := m.validate(dst, seqs, T); err != nil {
+		return err
+	}
+	c := m.Config
+	dim, kv, hid, H, V := c.Dim, c.KVDim(), c.Hidden, c.Heads, c.Vocab
+	hs := c.HeadSize()
+	tp.m, tp.B, tp.T, tp.done = m, len(seqs), T, false
+
+	// Lay the positions out as rows.
+	N, Nh, maxPos := 0, 0, 0
+	tp.seqs = grow(tp.seqs, len(seqs))
+	for i, s := range seqs {
+		n := len(s.Prompt) + len(s.Completion) - 1
+		tp.seqs[i] = seqInfo{row: N, n: n}
+		N += n
+		Nh += len(s.Completion)
+		maxPos = max(maxPos, n)
+	}
+	tp.N = N
+	tp.tok, tp.pos = grow(tp.tok, N), grow(tp.pos, N)
+	tp.head, tp.target, tp.out = grow(tp.head, Nh), grow(tp.target, Nh), grow(tp.out, Nh)
+	h := 0
+	for i, s := range seqs {
+		r0, np := tp.seqs[i].row, len(s.Prompt)
+		for p := 0; p < tp.seqs[i].n; p++ {
+			if p < np {
+				tp.tok[r0+p] = int32(s.Prompt[p])
+			} else {
+				tp.tok[r0+p] = int32(s.Completion[p-np])
+			}
+			tp.pos[r0+p] = int32(p)
+		}
+		for j, t := range s.Completion {
+			tp.head[h] = int32(r0 + np - 1 + j)
+			tp.target[h] = int32(t)
+			tp.out[h] = int32(i*T + j)
+			h++
+		}
+	}
+	for i := range dst {
+		dst[i] = 0
+	}
+	tp.ropeTable(maxPos, hs)
+
+	// Embedding.
+	if len(tp.layers) != c.Layers {
+		tp.layers = make([]layerTape, c.Layers)
+	}
+	x := grow(tp.layers[0].x, N*dim)
+	for r := 0; r < N; r++ {
+		t := int(tp.tok[r])
+		copy(x[r*dim:(r+1)*dim], m.TokenEmbedding[t*dim:(t+1)*dim])
+	}
+	tp.xb = grow(tp.xb, N*dim)
+	qkvW := dim + 2*kv
+	for l := 0; l < c.Layers; l++ {
+		lt := &tp.layers[l]
+		w := m.Layer(l)
+		lt.x = x
+		lt.qkvT = grow(lt.qkvT, dim*qkvW)
+		transpose(lt.qkvT, qkvW, 0, w.WQ, dim, dim)
+		transpose(lt.qkvT, qkvW, dim, w.WK, kv, dim)
+		transpose(lt.qkvT, qkvW, dim+kv, w.WV, kv, dim)
+		lt.woT = grow(lt.woT, dim*dim)
+		transpose(lt.woT, dim, 0, w.WO, dim, dim)
+		lt.w13T = grow(lt.w13T, dim*2*hid)
+		transpose(lt.w13T, 2*hid, 0, w.W1, hid, dim)
+		transpose(lt.w13T, 2*hid, hid, w.W3, hid, dim)
+		lt.w2T = grow(lt.w2T, hid*dim)
+		transpose(lt.w2T, dim, 0, w.W2, dim, hid)
+
+		// Attention block.
+		lt.r1 = grow(lt.r1, N)
+		rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
+		lt.qkv = grow(lt.qkv, N*qkvW)
+		clear32(lt.qkv)
+		gemm(N, qkvW, dim, tp.xb, dim, 1, lt.qkvT, qkvW, lt.qkv, qkvW)
+		tp.rope(lt.qkv, qkvW, dim, kv, hs, false)
+		lt.lse = grow(lt.lse, N*H)
+		lt.att = grow(lt.att, N*dim)
+		tp.attention(lt)
+		lt.x2 = grow(lt.x2, N*dim)
+		copy(lt.x2, x)
+		gemm(N, dim, dim, lt.att, dim, 1, lt.woT, dim, lt.x2, dim)
+
+		// Feed-forward block.
+		lt.r2 = grow(lt.r2, N)
+		rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
+		lt.h13 = grow(lt.h13, N*2*hid)
+		clear32(lt.h13)
+		gemm(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
+		lt.h = grow(lt.h, N*hid)
+		swiglu(lt.h, lt.h13, N, hid)
+		var next []float32
+		if l+1 < c.Layers {
+			next = grow(tp.layers[l+1].x, N*dim)
+		} else {
+			next = grow(tp.xOut, N*dim)
+			tp.xOut = next
+		}
+		copy(next, lt.x2)
+		gemm(N, dim, hid, lt.h, hid, 1, lt.w2T, dim, next, dim)
+		x = next
+	}
+
+	// Final norm and classifier, on the classifier rows only.
+	tp.xh = grow(tp.xh, Nh*dim)
+	for k, r := range tp.head {
+		copy(tp.xh[k*dim:(k+1)*dim], x[int(r)*dim:(int(r)+1)*dim])
+	}
+	tp.rFin = grow(tp.rFin, Nh)
+	tp.xf = grow(tp.xf, Nh*dim)
+	rmsNormRows(tp.xf, tp.xh, m.RMSFinal, tp.rFin, Nh, dim)
+	cls := m.Classifier()
+	tp.clsT = grow(tp.clsT, dim*V)
+	transpose(tp.clsT, V, 0, cls, V, dim)
+	tp.logits = grow(tp.logits, Nh*V)
+	clear32(tp.logits)
+	gemm(Nh, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.logits, V)
+	tp.lse = grow(tp.lse, Nh)
+	parallelFor(Nh, 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			z := tp.logits[k*V : (k+1)*V]
+			lse := logSumExp(z)
+			tp.lse[k] = lse
+			dst[tp.out[k]] = float64(z[tp.target[k]]) - lse
+		}
+	})
+	return nil
+}
+
+// logSumExp returns log Σ exp(z_v), summing in float64.
+func logSumExp(z []float32) float64 {
+	mx := z[0]
+	for _, v := range z {
+		mx = max(mx, v)
+	}
+	s := 0.0
+	for _, v := range z {
+		s += float64(expf(v - mx))
+	}
+	return float64(mx) + math.Log(s)
+}
+
+// rmsNormRows writes y = g ⊙ x / rms(x) for each of n rows of x (width d)
+// and 1/rms(x) into r, where rms(x) = sqrt(mean(x²) + ε).
+func rmsNormRows(y, x, g, r []float32, n, d int) {
+	parallelFor(n, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi := x[i*d : (i+1)*d]
+			yi := y[i*d : (i+1)*d]
+			ss := float32(0)
+			for _, v := range xi {
+				ss += v * v
+			}
+			inv := float32(1 / math.Sqrt(float64(ss/float32(d)+rmsEps)))
+			r[i] = inv
+			for j, v := range xi {
+				yi[j] = g[j] * (v * inv)
+			}
+		}
+	})
+}
+
+// swiglu writes h = silu(a) ⊙ b for each of n rows of h13 = [a | b]
+// (each of width hid), silu(a) = a·σ(a).
+func swiglu(h, h13 []float32, n, hid int) {
+	parallelFor(n, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			a := h13[i*2*hid : i*2*hid+hid]
+			b := h13[i*2*hid+hid : (i+1)*2*hid]
+			hi := h[i*hid : (i+1)*hid]
+			for j, v := range a {
+				hi[j] = v / (1 + expf(-v)) * b[j]
+			}
+		}
+	})
+}
+
+// ropeTable fills the cos and sin of pos·θ_k for pos < maxPos and each pair
+// k < HeadSize/2, θ_k = 10000^(−2k/HeadSize).
+func (tp *Tape) ropeTable(maxPos, hs int) {
+	half := hs / 2
+	tp.cos, tp.sin = grow(tp.cos, maxPos*half), grow(tp.sin, maxPos*half)
+	for k := 0; k < half; k++ {
+		theta := math.Pow(10000, -float64(2*k)/float64(hs))
+		for p := 0; p < maxPos; p++ {
+			s, c := math.Sincos(float64(p) * theta)
+			tp.cos[p*half+k], tp.sin[p*half+k] = float32(c), float32(s)
+		}
+	}
+}
+
+// rope rotates each adjacent pair (2k, 2k+1) of every query head (columns
+// [0, dim)) and key head (columns [dim, dim+kv)) of the rows of qkv (row
+// width ld) by the row's position times θ_k; inverse rotates by −θ (the
+// backward pass: the rotation is orthogonal, so its gradient is its inverse).
+func (tp *Tape) rope(qkv []float32, ld, dim, kv, hs int, inverse bool) {
+	half := hs / 2
+	parallelFor(tp.N, 16, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			p := int(tp.pos[r])
+			cs := tp.cos[p*half : (p+1)*half]
+			sn := tp.sin[p*half : (p+1)*half]
+			row := qkv[r*ld : r*ld+dim+kv]
+			for h0 := 0; h0 < dim+kv; h0 += hs {
+				v := row[h0 : h0+hs]
+				for k := 0; k < half; k++ {
+					c, s := cs[k], sn[k]
+					if inverse {
+						s = -s
+					}
+					a, b := v[2*k], v[2*k+1]
+					v[2*k] = a*c - b*s
+					v[2*k+1] = a*s + b*c
+				}
+			}
+		}
+	})
+}
+
+// attention computes causal grouped-query attention for every sequence and
+// head: out_i = Σ_{j≤i} softmax_j(q_i·k_j/√hs) v_j, saving the log-sum-exp
+// of each row's scores.
+func (tp *Tape) attention(lt *layerTape) {
+	c := tp.m.Config
+	dim, kv, H, hs := c.Dim, c.KVDim(), c.Heads, c.HeadSize()
+	ld := dim + 2*kv
+	group := H / c.KVHeads
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	units := len(tp.seqs) * H
+	parallelFor(units, 1, func(lo, hi int) {
+		var sc []float32
+		for u := lo; u < hi; u++ {
+			s, h := tp.seqs[u/H], u%H
+			g := h / group
+			sc = grow(sc, s.n)
+			for i := 0; i < s.n; i++ {
+				r := s.row + i
+				q := lt.qkv[r*ld+h*hs : r*ld+h*hs+hs]
+				mx := float32(math.Inf(-1))
+				for j := 0; j <= i; j++ {
+					k := lt.qkv[(s.row+j)*ld+dim+g*hs:]
+					v := dot(q, k[:hs]) * scale
+					sc[j] = v
+					mx = max(mx, v)
+				}
+				sum := float32(0)
+				for j := 0; j <= i; j++ {
+					e := expf(sc[j] - mx)
+					sc[j] = e
+					sum += e
+				}
+				o := lt.att[r*dim+h*hs : r*dim+h*hs+hs]
+				clear32(o)
+				inv := 1 / sum
+				for j := 0; j <= i; j++ {
+					v := lt.qkv[(s.row+j)*ld+dim+kv+g*hs:]
+					axpy(sc[j]*inv, v[:hs], o)
+				}
+				lt.lse[r*H+h] = mx + float32(math.Log(float64(sum)))
+			}
+		}
+	})
+}

@@ -1,0 +1,232 @@
+package llama
+
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// The matrix products of the forward and backward passes all reduce to one
+// operation, gemm: C[m×n] += A[m×k] · B[k×n], with A addressed through a row
+// and a column stride (so that A may be a transposed view, as in the weight
+// gradient dW += dYᵀ X) and B and C row-major. Rows of C are split among
+// goroutines in blocks of gemmMR rows and the reduction over k always runs in
+// the same blocks and order, so a result does not depend on the number of
+// goroutines. The inner kernels compute a gemmMR×16 or gemmMR×8 tile of C over
+// a block of k, in registers (AVX2/FMA assembly on amd64 when the CPU has it;
+// plain Go otherwise).
+
+const (
+	gemmMR = 4   // rows of C per kernel tile
+	gemmKC = 256 // block of the reduction dimension kept hot in cache
+)
+
+// workers is the number of goroutines the kernels use.
+func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// parallelFor splits [0, n) into at most workers() contiguous chunks whose
+// boundaries are multiples of align (except n itself) and runs f on each,
+// waiting for all.
+func parallelFor(n, align int, f func(lo, hi int)) {
+	w := workers()
+	blocks := (n + align - 1) / align
+	if w > blocks {
+		w = blocks
+	}
+	if w <= 1 {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	lo := 0
+	for i := 0; i < w; i++ {
+		hi := min(n, ((i+1)*blocks/w)*align)
+		if i == w-1 {
+			hi = n
+		}
+		if hi <= lo {
+			continue
+		}
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			f(lo, hi)
+		}(lo, hi)
+		lo = hi
+	}
+	wg.Wait()
+}
+
+// gemm computes C += A·B for C of m×n, A(i,p) = a[i*rsa+p*csa],
+// B(p,j) = b[p*ldb+j], C(i,j) = c[i*ldc+j], using every worker.
+func gemm(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	if m <= 0 || n <= 0 || k <= 0 {
+		return
+	}
+	// The kernels do not check bounds: check the extreme elements once.
+	_ = a[(m-1)*rsa+(k-1)*csa]
+	_ = b[(k-1)*ldb+n-1]
+	_ = c[(m-1)*ldc+n-1]
+	if m*n*k < 1<<15 {
+		gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc)
+		return
+	}
+	parallelFor(m, gemmMR, func(lo, hi int) {
+		gemmSerial(lo, hi, n, k, a, rsa, csa, b, ldb, c, ldc)
+	})
+}
+
+// gemmSerial computes rows [lo, hi) of C += A·B on the calling goroutine.
+// lo must be a multiple of gemmMR.
+func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	for p0 := 0; p0 < k; p0 += gemmKC {
+		kk := min(gemmKC, k-p0)
+		i := lo
+		for ; i+gemmMR <= hi; i += gemmMR {
+			j := 0
+			for ; j+16 <= n; j += 16 {
+				kern4x16(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc)
+			}
+			for ; j+8 <= n; j += 8 {
+				kern4x8(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc)
+			}
+			if j < n {
+				gemmScalar(i, i+gemmMR, j, n, p0, kk, a, rsa, csa, b, ldb, c, ldc)
+			}
+		}
+		if i < hi {
+			gemmScalar(i, hi, 0, n, p0, kk, a, rsa, csa, b, ldb, c, ldc)
+		}
+	}
+}
+
+// gemmScalar is the edge case of gemmSerial: rows [i0,i1), columns [j0,j1),
+// reduction indices [p0, p0+kk).
+func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	for i := i0; i < i1; i++ {
+		crow := c[i*ldc : i*ldc+j1]
+		for p := p0; p < p0+kk; p++ {
+			av := a[i*rsa+p*csa]
+			brow := b[p*ldb : p*ldb+j1]
+			for j := j0; j < j1; j++ {
+				crow[j] += av * brow[j]
+			}
+		}
+	}
+}
+
+// kern4x16Go is the portable kernel: the 4×16 tile of C at c (row stride
+// ldc) += A(4×k) · B(k×16).
+func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	kernGo(k, 16, a, rsa, csa, b, ldb, c, ldc)
+}
+
+func kern4x8Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	kernGo(k, 8, a, rsa, csa, b, ldb, c, ldc)
+}
+
+// kernGo computes a 4×w tile four columns at a time with 16 accumulators.
+func kernGo(k, w int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	for j := 0; j < w; j += 4 {
+		c0 := c[j : j+4 : j+4]
+		c1 := c[ldc+j : ldc+j+4 : ldc+j+4]
+		c2 := c[2*ldc+j : 2*ldc+j+4 : 2*ldc+j+4]
+		c3 := c[3*ldc+j : 3*ldc+j+4 : 3*ldc+j+4]
+		s00, s01, s02, s03 := c0[0], c0[1], c0[2], c0[3]
+		s10, s11, s12, s13 := c1[0], c1[1], c1[2], c1[3]
+		s20, s21, s22, s23 := c2[0], c2[1], c2[2], c2[3]
+		s30, s31, s32, s33 := c3[0], c3[1], c3[2], c3[3]
+		for p := 0; p < k; p++ {
+			bp := b[p*ldb+j : p*ldb+j+4 : p*ldb+j+4]
+			b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+			ap := p * csa
+			a0, a1, a2, a3 := a[ap], a[ap+rsa], a[ap+2*rsa], a[ap+3*rsa]
+			s00 += a0 * b0
+			s01 += a0 * b1
+			s02 += a0 * b2
+			s03 += a0 * b3
+			s10 += a1 * b0
+			s11 += a1 * b1
+			s12 += a1 * b2
+			s13 += a1 * b3
+			s20 += a2 * b0
+			s21 += a2 * b1
+			s22 += a2 * b2
+			s23 += a2 * b3
+			s30 += a3 * b0
+			s31 += a3 * b1
+			s32 += a3 * b2
+			s33 += a3 * b3
+		}
+		c0[0], c0[1], c0[2], c0[3] = s00, s01, s02, s03
+		c1[0], c1[1], c1[2], c1[3] = s10, s11, s12, s13
+		c2[0], c2[1], c2[2], c2[3] = s20, s21, s22, s23
+		c3[0], c3[1], c3[2], c3[3] = s30, s31, s32, s33
+	}
+}
+
+// transpose writes the transpose of the r×c row-major matrix src into dst
+// starting at column off of a row-major matrix with ld columns:
+// dst[j*ld+off+i] = src[i*c+j].
+func transpose(dst []float32, ld, off int, src []float32, r, c int) {
+	for i := 0; i < r; i++ {
+		row := src[i*c : i*c+c]
+		for j, v := range row {
+			dst[j*ld+off+i] = v
+		}
+	}
+}
+
+// expf returns e^x in float32 with a relative error below 2e-7 for
+// x ∈ [−87, 88] (0 below): Cody–Waite range reduction x = n·ln2 + r,
+// |r| ≤ ln2/2, and Cephes' degree-6 polynomial for e^r.
+//
+// References: Moshier, Cephes Math Library (expf.c).
+func expf(x float32) float32 {
+	if x < -87 {
+		return 0
+	}
+	if x > 88 {
+		x = 88
+	}
+	const (
+		log2e = 1.44269504088896341
+		c1    = 0.693359375
+		c2    = -2.12194440e-4
+		round = 12582912 // 1.5·2²³: adding and subtracting it rounds to an integer
+	)
+	t := x*log2e + round
+	n := t - round
+	r := x - n*c1 - n*c2
+	z := r * r
+	y := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+	y = y*z + r + 1
+	return y * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+// dot returns Σ a[i]·b[i] over len(a) elements in float32.
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy computes y += α·x over len(x) elements.
+func axpy(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
