@@ -95,7 +95,7 @@ func TestSimulateErrors(t *testing.T) {
 		t   Teacher
 		rng *rand.Rand
 	}{
-		"no categories": {SimConfig{Difficulties: []float64{}}, UniformTeacher{K: 1}, rng},
+		"no categories":  {SimConfig{Difficulties: []float64{}}, UniformTeacher{K: 1}, rng},
 		"NaN difficulty": {SimConfig{Difficulties: []float64{0, math.NaN()}}, UniformTeacher{K: 2}, rng},
 		"negative rate":  {SimConfig{Rate: -1}, UniformTeacher{K: 5}, rng},
 		"goal above 1":   {SimConfig{Goal: 1.5}, UniformTeacher{K: 5}, rng},
