@@ -1,0 +1,280 @@
+package preference_test
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/evolve-go/evolve/policy"
+	"github.com/evolve-go/evolve/preference"
+)
+
+// Groups: {0,2,3} (id 3), {1,4} (id −1), {5} alone (id 7), {6,7} (id 2).
+var rdpGroups = []int{3, -1, 3, 3, -1, 7, 2, 2}
+
+func TestGroupPairs(t *testing.T) {
+	got := preference.GroupPairs(nil, rdpGroups)
+	want := []preference.Pair{{0, 2}, {0, 3}, {2, 3}, {1, 4}, {6, 7}}
+	if !slices.Equal(got, want) {
+		t.Errorf("GroupPairs = %v, want %v", got, want)
+	}
+	if got := preference.GroupPairs(nil, []int{1, 2, 3}); len(got) != 0 {
+		t.Errorf("singletons: GroupPairs = %v, want none", got)
+	}
+	// The sorting path (n ≥ 64) agrees with a brute-force listing.
+	rng := rand.New(rand.NewPCG(1, 1))
+	groups := make([]int, 200)
+	for i := range groups {
+		groups[i] = rng.IntN(40) - 20
+	}
+	got = preference.GroupPairs(nil, groups)
+	var brute []preference.Pair
+	for i := range groups {
+		for j := i + 1; j < len(groups); j++ {
+			if groups[i] == groups[j] {
+				brute = append(brute, preference.Pair{Chosen: i, Rejected: j})
+			}
+		}
+	}
+	cmp := func(a, b preference.Pair) int {
+		if a.Chosen != b.Chosen {
+			return a.Chosen - b.Chosen
+		}
+		return a.Rejected - b.Rejected
+	}
+	sorted := slices.Clone(got)
+	slices.SortFunc(sorted, cmp)
+	if !slices.Equal(sorted, brute) {
+		t.Errorf("GroupPairs over 200 rows: %d pairs, brute force %d", len(got), len(brute))
+	}
+	// Appends to dst.
+	dst := []preference.Pair{{9, 9}}
+	if got := preference.GroupPairs(dst, []int{5, 5}); !slices.Equal(got, []preference.Pair{{9, 9}, {0, 1}}) {
+		t.Errorf("GroupPairs(dst) = %v", got)
+	}
+}
+
+func rdpRewards(rng *rand.Rand, B int) []float64 {
+	r := make([]float64, B)
+	for i := range r {
+		r[i] = rng.NormFloat64()
+	}
+	return r
+}
+
+func TestRDPFiniteDifferences(t *testing.T) {
+	cases := []struct {
+		name string
+		obj  preference.RDP
+		// clip: whether the clipped branch must win some pairs and lose others.
+		clip bool
+	}{
+		{"sum", preference.RDP{Beta: 0.5}, false},
+		{"mean", preference.RDP{Beta: 0.5, Reduce: preference.Mean}, false},
+		{"sum_clip", preference.RDP{Beta: 0.5, Epsilon: 0.05}, true},
+		{"mean_clip", preference.RDP{Beta: 2, Epsilon: 0.05, Reduce: preference.Mean}, true},
+		{"default_beta_wide_clip", preference.RDP{Epsilon: 10}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, 12))
+			b := randBatch(rng, 8, 10)
+			rewards := rdpRewards(rng, 8)
+			pairs := preference.GroupPairs(nil, rdpGroups)
+			grad := make([]float64, b.B*b.T)
+			st, err := tc.obj.Eval(grad, b, rewards, pairs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.clip && !(st.ClippedPairs > 0 && st.ClippedPairs < 1 && st.ClipFraction > 0) {
+				t.Fatalf("clip not exercised on both branches: %+v", st)
+			}
+			if !tc.clip && st.ClippedPairs != 0 {
+				t.Fatalf("ClippedPairs = %v, want 0", st.ClippedPairs)
+			}
+			// Row 5 is a singleton: no gradient.
+			for k := 5 * b.T; k < 6*b.T; k++ {
+				if grad[k] != 0 {
+					t.Fatalf("singleton row: grad[%d] = %v, want 0", k, grad[k])
+				}
+			}
+			fdCheck(t, b, grad, func() float64 {
+				st, err := tc.obj.Eval(nil, b, rewards, pairs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st.Loss
+			})
+		})
+	}
+}
+
+// A hand-computed RDP pair with the clip active: row 0 has one token with
+// lp − ref = 1 but old − ref = 0, so with ε = 0.1 its clipped log-ratio is
+// 0.1; row 1 has lp = ref = old. With R_0 − R_1 = 0.5 and β = 1:
+// l = (1 − 0.5)² = 0.25, l^clip = (0.1 − 0.5)² = 0.16, so loss = 0.25 and
+// the gradient is 2(1 − 0.5) = 1 on row 0, −1 on row 1.
+// With R_0 − R_1 = 2: l = 1, l^clip = 3.61 wins, and its gradient flows only
+// through tokens inside the clip range: row 0's token is outside (0), row
+// 1's is inside (−2(0.1 − 2) = 3.8).
+func TestRDPByHand(t *testing.T) {
+	b := &policy.Batch{B: 2, T: 1, LogProbs: []float64{0, -1}, RefLogProbs: []float64{-1, -1},
+		OldLogProbs: []float64{-1, -1}}
+	obj := preference.RDP{Beta: 1, Epsilon: 0.1}
+	pairs := []preference.Pair{{0, 1}}
+	grad := make([]float64, 2)
+	st, err := obj.Eval(grad, b, []float64{0.5, 0}, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(st.Loss-0.25) > 1e-15 || math.Abs(grad[0]-1) > 1e-15 || math.Abs(grad[1]+1) > 1e-15 || st.ClippedPairs != 0 {
+		t.Errorf("ΔR = 0.5: loss %v grad %v stats %+v", st.Loss, grad, st)
+	}
+	if st.ClipFraction != 0.5 || st.RewardAccuracy != 1 {
+		t.Errorf("ΔR = 0.5: stats %+v, want ClipFraction 0.5, RewardAccuracy 1", st)
+	}
+	st, err = obj.Eval(grad, b, []float64{2, 0}, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(st.Loss-3.61) > 1e-14 || grad[0] != 0 || math.Abs(grad[1]-3.8) > 1e-14 || st.ClippedPairs != 1 {
+		t.Errorf("ΔR = 2: loss %v grad %v stats %+v", st.Loss, grad, st)
+	}
+}
+
+func TestCoPGFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	b := randBatch(rng, 8, 10)
+	rewards := rdpRewards(rng, 8)
+	pairs := preference.GroupPairs(nil, rdpGroups)
+	obj := preference.CoPG{Beta: 0.3}
+	grad := make([]float64, b.B*b.T)
+	if _, err := obj.Eval(grad, b, rewards, pairs); err != nil {
+		t.Fatal(err)
+	}
+	fdCheck(t, b, grad, func() float64 {
+		st, err := obj.Eval(nil, b, rewards, pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Loss
+	})
+}
+
+// ALGORITHMS.md §4: the CoPG gradient is exactly β/2 times the RDP
+// gradient (summed log-ratios) when RDP's clip is inactive — both with the
+// clip off and with a clip range wide enough never to bind.
+func TestCoPGIsHalfBetaRDP(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	b := randBatch(rng, 8, 10)
+	rewards := rdpRewards(rng, 8)
+	pairs := preference.GroupPairs(nil, rdpGroups)
+	for _, beta := range []float64{0.1, 0.3, 2} {
+		gc := make([]float64, b.B*b.T)
+		if _, err := (preference.CoPG{Beta: beta}).Eval(gc, b, rewards, pairs); err != nil {
+			t.Fatal(err)
+		}
+		for _, eps := range []float64{0, 100} {
+			gr := make([]float64, b.B*b.T)
+			st, err := (preference.RDP{Beta: beta, Epsilon: eps}).Eval(gr, b, rewards, pairs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.ClipFraction != 0 {
+				t.Fatalf("ε = %v: ClipFraction = %v, want 0", eps, st.ClipFraction)
+			}
+			for k := range gc {
+				if want := beta / 2 * gr[k]; math.Abs(gc[k]-want) > 1e-12*(1+math.Abs(want)) {
+					t.Fatalf("β = %v, ε = %v: CoPG grad[%d] = %v, β/2·RDP = %v", beta, eps, k, gc[k], want)
+				}
+			}
+		}
+	}
+}
+
+// CoPG with R(y) = −R(y') = 1/4 gives the gradient of the summed IPO loss
+// (Δ − 1/(2β))² up to a positive factor: CoPG's is β/2 of it.
+func TestCoPGQuarterRewardsIsIPO(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	b := randBatch(rng, 2, 6)
+	pairs := []preference.Pair{{0, 1}}
+	const beta = 0.4
+	gc := make([]float64, 12)
+	gi := make([]float64, 12)
+	if _, err := (preference.CoPG{Beta: beta}).Eval(gc, b, []float64{0.25, -0.25}, pairs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (preference.DPO{Variant: preference.IPO, Beta: beta, IPOSummed: true}).Eval(gi, b, pairs); err != nil {
+		t.Fatal(err)
+	}
+	for k := range gc {
+		if want := beta / 2 * gi[k]; math.Abs(gc[k]-want) > 1e-13 {
+			t.Errorf("grad[%d]: CoPG %v, β/2·IPO %v", k, gc[k], want)
+		}
+	}
+}
+
+func TestRDPErrors(t *testing.T) {
+	pairs := []preference.Pair{{0, 1}}
+	cases := []struct {
+		name    string
+		obj     preference.RDP
+		edit    func(b *policy.Batch)
+		rewards []float64
+		pairs   []preference.Pair
+		want    string
+		target  error
+	}{
+		{name: "beta", obj: preference.RDP{Beta: -0.1}, want: "RDP.Beta = -0.1"},
+		{name: "epsilon", obj: preference.RDP{Epsilon: -1}, want: "RDP.Epsilon = -1"},
+		{name: "epsilon NaN", obj: preference.RDP{Epsilon: math.NaN()}, want: "RDP.Epsilon = NaN"},
+		{name: "reduce", obj: preference.RDP{Reduce: 7}, want: "RDP.Reduce = 7"},
+		{name: "old missing", obj: preference.RDP{Epsilon: 0.1}, edit: func(b *policy.Batch) { b.OldLogProbs = nil }, want: "OldLogProbs is nil"},
+		{name: "old NaN", obj: preference.RDP{Epsilon: 0.1}, edit: func(b *policy.Batch) { b.OldLogProbs[1*4+3] = math.NaN() }, want: "Batch.OldLogProbs[1*T+3] is NaN"},
+		{name: "ref Inf", edit: func(b *policy.Batch) { b.RefLogProbs[2] = math.Inf(1) }, want: "Batch.RefLogProbs[0*T+2] is Inf"},
+		{name: "rewards length", rewards: []float64{1}, want: "len(rewards) = 1, want B = 2"},
+		{name: "reward NaN", rewards: []float64{0, math.NaN()}, want: "rewards[1] is NaN"},
+		{name: "no pairs", pairs: []preference.Pair{}, target: preference.ErrNoPairs},
+		{name: "pair range", pairs: []preference.Pair{{0, 2}}, want: "pairs[0].Rejected = 2"},
+		{name: "mean empty row", obj: preference.RDP{Reduce: preference.Mean}, edit: func(b *policy.Batch) { clear(b.Mask[4:]) }, want: "row 1 has no counted token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := randBatch(rand.New(rand.NewPCG(2, 2)), 2, 4)
+			if tc.edit != nil {
+				tc.edit(b)
+			}
+			r := tc.rewards
+			if r == nil {
+				r = []float64{1, 0}
+			}
+			p := pairs
+			if tc.pairs != nil {
+				p = tc.pairs
+			}
+			_, err := tc.obj.Eval(make([]float64, 8), b, r, p)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tc.target != nil && !errors.Is(err, tc.target) {
+				t.Errorf("error %q, want %v", err, tc.target)
+			}
+			if tc.want != "" && !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+			// CoPG shares the checks that do not concern the clip.
+			if tc.obj == (preference.RDP{}) {
+				if _, err := (preference.CoPG{}).Eval(make([]float64, 8), b, r, p); err == nil {
+					t.Error("CoPG: no error")
+				}
+			}
+		})
+	}
+	if _, err := (preference.CoPG{Beta: math.Inf(1)}).Eval(nil, randBatch(rand.New(rand.NewPCG(2, 2)), 2, 4), []float64{0, 1}, pairs); err == nil ||
+		!strings.Contains(err.Error(), "CoPG.Beta = +Inf") {
+		t.Errorf("CoPG β = Inf: error %v", err)
+	}
+}
