@@ -66,7 +66,7 @@ type SeqMeanTokenSumNorm struct {
 	N float64
 }
 
-func (a TokenMean) check() error { return checkNonNeg("TokenMean", "GlobalTokens", a.GlobalTokens) }
+func (a TokenMean) check() error      { return checkNonNeg("TokenMean", "GlobalTokens", a.GlobalTokens) }
 func (SeqMeanTokenMean) check() error { return nil }
 func (SeqMeanTokenSum) check() error  { return nil }
 func (a SeqMeanTokenSumNorm) check() error {

@@ -37,3 +37,41 @@ func fastExp(x float64) float64 {
 	s := math.Float64frombits(uint64(int64(math.Float64bits(expTable[k&(expN-1)])) + e))
 	return s * p
 }
+
+// logTable[j] = log(c_j) and logInv[j] = 1/c_j for the centres
+// c_j = 1 + (j + 1/2)/logN of logN sub-intervals of [1, 2).
+var logTable, logInv = func() (l, inv [logN]float64) {
+	for j := range l {
+		c := 1 + (float64(j)+0.5)*(1.0/logN)
+		l[j] = math.Log(c)
+		inv[j] = 1 / c
+	}
+	return l, inv
+}()
+
+const logN = 128
+
+// fastLog returns log x for a positive normal x with an absolute error of
+// about 1e-16 (plus a relative one of a few ulp): with x = 2^e·m, m in
+// [1, 2), and c the table centre nearest m, log x = e·ln2 + log c +
+// log1p(u) with u = (m − c)/c, |u| ≤ 1/256, and log1p from its degree-7
+// Taylor series. Zero, negative, subnormal, NaN and ±Inf arguments go to
+// math.Log.
+func fastLog(x float64) float64 {
+	if !(x >= 0x1p-1022 && x <= math.MaxFloat64) {
+		return math.Log(x)
+	}
+	bits := math.Float64bits(x)
+	e := int64(bits>>52) - 1023
+	m := math.Float64frombits(bits&(1<<52-1) | 1023<<52)
+	j := (bits >> (52 - 7)) & (logN - 1)
+	c := 1 + (float64(j)+0.5)*(1.0/logN)
+	u := (m - c) * logInv[j]
+	p := u * (1 + u*(-0.5+u*(1.0/3+u*(-0.25+u*(0.2+u*(-1.0/6+u*(1.0/7)))))))
+	return float64(e)*ln2Hi + (logTable[j] + (p + float64(e)*ln2Lo))
+}
+
+const (
+	ln2Hi = 6.93147180369123816490e-01
+	ln2Lo = 1.90821492927058770002e-10
+)

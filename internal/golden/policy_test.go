@@ -245,5 +245,25 @@ func checkPolicyLoss(t *testing.T, c *Case) {
 }
 
 func checkNFT(t *testing.T, c *Case) {
-	t.Skip("NFT not wired yet")
+	var eps, rmin, rmax float64
+	var omega string
+	polDecode(t, c.Params, "eps", &eps, false)
+	polDecode(t, c.Params, "omega", &omega, false)
+	polDecode(t, c.Params, "rate_min", &rmin, false)
+	polDecode(t, c.Params, "rate_max", &rmax, false)
+	n := policy.NFT{Eps: eps, RateMin: rmin, RateMax: rmax, Agg: polAgg(t, c)}
+	switch omega {
+	case "one_minus_rate":
+		n.Omega = policy.OmegaOneMinusRate
+	case "sqrt":
+		n.Omega = policy.OmegaSqrt
+	case "one":
+		n.Omega = policy.OmegaOne
+	default:
+		t.Fatalf("unknown omega %q", omega)
+	}
+	polDecode(t, c.Inputs, "correct", &n.Correct, false)
+	polDecode(t, c.Inputs, "rate", &n.Rate, false)
+	b, mask := polBatch(t, c, false)
+	polCheckLoss(t, c, n, b, mask)
 }

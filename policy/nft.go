@@ -1,0 +1,281 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+)
+
+// NFTWeight selects NFT's per-question weight ω.
+type NFTWeight int
+
+const (
+	// OmegaOneMinusRate is ω = 1 − r̂, the paper's default (normalize=1).
+	// On-policy it makes NFT's gradient equal Dr. GRPO's with A = c − r̂.
+	OmegaOneMinusRate NFTWeight = iota
+	// OmegaSqrt is ω = sqrt((1 − r̂)/r̂) (normalize=2). On-policy it makes
+	// NFT's gradient equal GRPO's with population-std advantages.
+	OmegaSqrt
+	// OmegaOne is ω = 1.
+	OmegaOne
+)
+
+// NFT is Negative-aware Fine-Tuning: supervised learning on correct
+// answers plus an implicit negative policy on incorrect ones. With the
+// ratio R = exp(lp − old), the correctness c_i ∈ {0, 1} of sequence i and
+// r̂_i the correctness rate of its group clamped to [RateMin, RateMax], the
+// per-token loss is
+//
+//	correct:    ℓ = −ω·log R
+//	incorrect:  ℓ = −ω·NegWeight·log max_v((1 − r̂R)/(1 − r̂), ε)
+//
+// where max_v(x, ε) has the value max(x, ε) and the gradient of x
+// (straight-through), so that the incorrect term's gradient is
+//
+//	∂ℓ/∂lp = ω·NegWeight·r̂R / max(1 − r̂R, ε(1 − r̂)).
+//
+// The per-token losses are aggregated by Agg (any Aggregation). In the
+// negative term, ρ = lp − old is clamped to ±20 before exponentiation, as
+// PG does; the gradient through the clamp is 0.
+//
+// Side inputs: Correct and Rate hold one value per sequence of the batch
+// passed to Eval (GroupRates computes Rate from Correct and group ids).
+// Batch.OldLogProbs nil means on-policy (R = 1); Batch.RefLogProbs is not
+// used.
+//
+// References: Chen et al., Bridging Supervised Learning and Reinforcement
+// Learning in Math Reasoning (NFT, 2025), code NVlabs/NFT.
+type NFT struct {
+	// Eps is ε of the straight-through clip of the negative ratio. Zero
+	// means the default 1 (the paper's clamp_negative). Must be positive
+	// and finite.
+	Eps float64
+	// Omega is the per-question weight ω. Default (zero value)
+	// OmegaOneMinusRate.
+	Omega NFTWeight
+	// RateMin and RateMax clamp the group rate r̂. Zero means the defaults
+	// 0.02 and 0.98 (NVlabs/NFT); they must satisfy
+	// 0 < RateMin ≤ RateMax < 1.
+	RateMin, RateMax float64
+	// DisableNegatives drops the incorrect answers' term: NFT becomes
+	// rejection-sampling fine-tuning (RFT, the paper's neg_weight = 0).
+	// Default false.
+	DisableNegatives bool
+	// NegWeight scales the incorrect answers' term. Zero means the default
+	// 1 (the paper); turning the term off is DisableNegatives. Negative or
+	// non-finite is an error.
+	NegWeight float64
+	// Agg is the aggregation. nil means SeqMeanTokenSumNorm{} (the sum over
+	// tokens divided by B·T; NVlabs/NFT divides by a constant, 1000).
+	Agg Aggregation
+	// Correct holds c_i, 1 for a correct and 0 for an incorrect sequence,
+	// one per sequence. nil means c_i = 1 where Batch.Advantages[i] > 0
+	// (Advantages must then hold one value per sequence).
+	Correct []float64
+	// Rate holds the correctness rate of each sequence's group (the
+	// fraction of correct answers among the samples of its prompt), one
+	// per sequence, each in [0, 1]. Required.
+	Rate []float64
+}
+
+// GroupRates writes into dst the correctness rate of each sample's group:
+// the mean of correct over the samples sharing its group id (ids are
+// arbitrary integers). correct holds 0 or 1 per sample.
+func GroupRates(dst, correct []float64, groups []int) error {
+	if len(dst) != len(correct) || len(groups) != len(correct) {
+		return fmt.Errorf("policy: GroupRates: len(dst) = %d, len(correct) = %d, len(groups) = %d, want equal", len(dst), len(correct), len(groups))
+	}
+	type acc struct{ n, s float64 }
+	m := make(map[int]acc)
+	for i, c := range correct {
+		if c != 0 && c != 1 {
+			return fmt.Errorf("policy: GroupRates: correct[%d] = %v, want 0 or 1", i, c)
+		}
+		a := m[groups[i]]
+		a.n++
+		a.s += c
+		m[groups[i]] = a
+	}
+	for i := range dst {
+		a := m[groups[i]]
+		dst[i] = a.s / a.n
+	}
+	return nil
+}
+
+func (n NFT) config() (eps, rmin, rmax, negW float64, err error) {
+	eps, rmin, rmax, negW = n.Eps, n.RateMin, n.RateMax, n.NegWeight
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"Eps", eps}, {"RateMin", rmin}, {"RateMax", rmax}, {"NegWeight", negW}} {
+		if err = checkNonNeg("NFT", f.name, f.v); err != nil {
+			return
+		}
+	}
+	if eps == 0 {
+		eps = 1
+	}
+	if rmin == 0 {
+		rmin = 0.02
+	}
+	if rmax == 0 {
+		rmax = 0.98
+	}
+	if negW == 0 {
+		negW = 1
+	}
+	if n.DisableNegatives {
+		negW = 0
+	}
+	if rmin >= 1 || rmax >= 1 || rmin > rmax {
+		err = fmt.Errorf("policy: NFT.RateMin = %v, NFT.RateMax = %v, want 0 < RateMin ≤ RateMax < 1", rmin, rmax)
+		return
+	}
+	if n.Omega != OmegaOneMinusRate && n.Omega != OmegaSqrt && n.Omega != OmegaOne {
+		err = fmt.Errorf("policy: NFT.Omega = %d is not an NFTWeight", int(n.Omega))
+	}
+	return
+}
+
+// Eval implements Loss. Stats.ClipFracHigh is the fraction of tokens of
+// incorrect answers whose negative ratio (1 − r̂R)/(1 − r̂) is clipped at ε;
+// ClipFracLow is 0; KLTerm is 0.
+func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
+	eps, rmin, rmax, negW, err := n.config()
+	if err != nil {
+		return Stats{}, err
+	}
+	agg := n.Agg
+	if agg == nil {
+		agg = SeqMeanTokenSumNorm{}
+	}
+	if err := agg.check(); err != nil {
+		return Stats{}, err
+	}
+	if err := checkBatch(b, false, false, n.Correct == nil, "NFT with nil Correct"); err != nil {
+		return Stats{}, err
+	}
+	B, T := b.B, b.T
+	if grad != nil && len(grad) != B*T {
+		return Stats{}, fmt.Errorf("policy: NFT: len(grad) = %d, want B*T = %d", len(grad), B*T)
+	}
+	if n.Correct == nil && len(b.Advantages) != B {
+		return Stats{}, fmt.Errorf("policy: NFT with nil Correct needs one Batch.Advantages per sequence, have %d for B = %d", len(b.Advantages), B)
+	}
+	if n.Correct != nil {
+		if len(n.Correct) != B {
+			return Stats{}, fmt.Errorf("policy: len(NFT.Correct) = %d, want B = %d", len(n.Correct), B)
+		}
+		for i, c := range n.Correct {
+			if c != 0 && c != 1 {
+				return Stats{}, fmt.Errorf("policy: NFT.Correct[%d] = %v, want 0 or 1", i, c)
+			}
+		}
+	}
+	if len(n.Rate) != B {
+		return Stats{}, fmt.Errorf("policy: len(NFT.Rate) = %d, want B = %d", len(n.Rate), B)
+	}
+	for i, r := range n.Rate {
+		if !(r >= 0 && r <= 1) {
+			return Stats{}, fmt.Errorf("policy: NFT.Rate[%d] = %v, want a value in [0, 1]", i, r)
+		}
+	}
+	lp, old, mask := b.LogProbs, b.OldLogProbs, b.Mask
+	if old == nil {
+		old = lp
+	}
+	total := b.Tokens()
+	logEps := math.Log(eps)
+	var loss, ratioSum, akl, nClip float64
+	for i := range B {
+		row := i * T
+		Li := seqTokens(mask, i, T)
+		w, err := agg.weight(i, B, T, Li, total)
+		if err != nil {
+			return Stats{}, err
+		}
+		correct := false
+		if n.Correct != nil {
+			correct = n.Correct[i] == 1
+		} else {
+			correct = b.Advantages[i] > 0
+		}
+		rh := min(max(n.Rate[i], rmin), rmax)
+		var omega float64
+		switch n.Omega {
+		case OmegaOneMinusRate:
+			omega = 1 - rh
+		case OmegaSqrt:
+			omega = math.Sqrt((1 - rh) / rh)
+		case OmegaOne:
+			omega = 1
+		}
+		rowLoss := 0.0
+		if correct {
+			// ℓ = −ω·ρ, ∂ℓ/∂lp = −ω.
+			g := -w * omega
+			for t := range T {
+				j := row + t
+				if mask != nil && mask[j] == 0 {
+					if grad != nil {
+						grad[j] = 0
+					}
+					continue
+				}
+				rho := lp[j] - old[j]
+				rc, _ := clampRho(rho)
+				r := fastExp(rc)
+				ratioSum += r
+				akl += r - 1 - rc
+				rowLoss -= rho
+				if grad != nil {
+					grad[j] = g
+				}
+			}
+			loss += w * omega * rowLoss
+			continue
+		}
+		// Incorrect: x = (1 − r̂R)/(1 − r̂) = inv − a·R.
+		scale := omega * negW
+		inv := 1 / (1 - rh)
+		a := rh * inv
+		gClip := w * scale * a / eps // r̂R/(ε(1−r̂)) per unit R
+		for t := range T {
+			j := row + t
+			if mask != nil && mask[j] == 0 {
+				if grad != nil {
+					grad[j] = 0
+				}
+				continue
+			}
+			rho, live := clampRho(lp[j] - old[j])
+			R := fastExp(rho)
+			ratioSum += R
+			akl += R - 1 - rho
+			x := inv - a*R
+			var g float64
+			if x > eps {
+				rowLoss -= fastLog(x)
+				g = w * scale * a * R / x
+			} else {
+				rowLoss -= logEps
+				g = gClip * R
+				nClip++
+			}
+			if grad != nil {
+				grad[j] = live * g
+			}
+		}
+		loss += w * scale * rowLoss
+	}
+	st := Stats{Loss: loss, Tokens: total}
+	if total > 0 {
+		st.MeanRatio = ratioSum / total
+		st.ApproxKL = akl / total
+		st.ClipFracHigh = nClip / total
+	}
+	if !isFinite(st.Loss) {
+		return Stats{}, fmt.Errorf("%w (ratio overflow)", errNotFinite)
+	}
+	return st, nil
+}
