@@ -58,7 +58,7 @@ func LoadBytes(data []byte) (*Model, error) {
 		KVHeads: int(h[4]), Vocab: abs(vocab), SeqLen: int(h[6]), Shared: vocab > 0,
 	}
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("llama: checkpoint header: %w", err)
+		return nil, fmt.Errorf("%w (checkpoint header)", err)
 	}
 	body := int64(len(data) - headerSize)
 	nw := c.numParams() * 4

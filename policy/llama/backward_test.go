@@ -1,0 +1,229 @@
+package llama
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// tinyModel returns a random model small enough for finite differences,
+// with weights large enough that every path carries gradient.
+func tinyModel(t testing.TB, shared bool, seed uint64) *Model {
+	t.Helper()
+	c := Config{Dim: 8, Hidden: 12, Layers: 2, Heads: 2, KVHeads: 1, Vocab: 16, SeqLen: 16, Shared: shared}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	m, err := New(c, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range tensors {
+		p := *tn.field(&m.Weights)
+		for i := range p {
+			if tn.matrix {
+				p[i] = float32(0.4 * rng.NormFloat64())
+			} else {
+				p[i] = float32(1 + 0.3*rng.NormFloat64())
+			}
+		}
+	}
+	return m
+}
+
+// tinyBatch is three ragged sequences with random per-token loss weights.
+func tinyBatch(rng *rand.Rand) ([]Sequence, int, []float64) {
+	seqs := []Sequence{
+		{Prompt: []int{1, 5, 7}, Completion: []int{3, 9, 2, 14}},
+		{Prompt: []int{1}, Completion: []int{4, 4, 11, 0, 15}},
+		{Prompt: []int{2, 6, 8, 10, 12}, Completion: []int{13}},
+	}
+	T := 5
+	w := make([]float64, len(seqs)*T)
+	for i, s := range seqs {
+		for j := range s.Completion {
+			w[i*T+j] = rng.NormFloat64()
+		}
+	}
+	return seqs, T, w
+}
+
+// loss is Σ w·logp in float64.
+func loss(t *testing.T, m *Model, seqs []Sequence, T int, w []float64) float64 {
+	t.Helper()
+	lp := make([]float64, len(w))
+	if _, err := m.LogProbs(lp, seqs, T); err != nil {
+		t.Fatal(err)
+	}
+	s := 0.0
+	for i := range lp {
+		s += w[i] * lp[i]
+	}
+	return s
+}
+
+// TestBackwardFiniteDifferences compares every weight tensor's gradient
+// with central differences of the loss, for a shared and a separate
+// classifier.
+func TestBackwardFiniteDifferences(t *testing.T) {
+	for _, shared := range []bool{true, false} {
+		m := tinyModel(t, shared, 7)
+		rng := rand.New(rand.NewPCG(3, 4))
+		seqs, T, w := tinyBatch(rng)
+		lp := make([]float64, len(w))
+		tape, err := m.LogProbs(lp, seqs, T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := m.NewGrads()
+		if err := tape.Backward(w, g); err != nil {
+			t.Fatal(err)
+		}
+		const h = 1e-2
+		for _, tn := range tensors {
+			p := *tn.field(&m.Weights)
+			gp := *tn.field(&g.Weights)
+			if len(p) == 0 {
+				if !shared || tn.name != "WCls" {
+					t.Fatalf("shared=%v: empty tensor %s", shared, tn.name)
+				}
+				continue
+			}
+			idx := []int{0, len(p) - 1}
+			for k := 0; k < 6; k++ {
+				idx = append(idx, rng.IntN(len(p)))
+			}
+			if tn.name == "TokenEmbedding" {
+				idx = append(idx, 5*m.Config.Dim+3, 1*m.Config.Dim) // rows of input tokens
+			}
+			nonzero := 0
+			for _, i := range idx {
+				old := p[i]
+				p[i] = old + h
+				lp1 := loss(t, m, seqs, T, w)
+				p[i] = old - h
+				lm1 := loss(t, m, seqs, T, w)
+				p[i] = old
+				fd := (lp1 - lm1) / (2 * h)
+				an := float64(gp[i])
+				if math.Abs(fd-an) > 2e-3+2e-2*math.Abs(fd) {
+					t.Errorf("shared=%v %s[%d]: backward %.6g, finite difference %.6g", shared, tn.name, i, an, fd)
+				}
+				if math.Abs(an) > 1e-4 {
+					nonzero++
+				}
+			}
+			if nonzero == 0 {
+				t.Errorf("shared=%v %s: every sampled gradient is zero; the check is vacuous", shared, tn.name)
+			}
+		}
+	}
+}
+
+// TestWorkersDoNotChangeResults runs the same step on one and two
+// goroutines' worth of work split and compares.
+func TestBackwardDeterministic(t *testing.T) {
+	m := tinyModel(t, true, 11)
+	rng := rand.New(rand.NewPCG(5, 6))
+	seqs, T, w := tinyBatch(rng)
+	run := func() ([]float64, []float32) {
+		lp := make([]float64, len(w))
+		tape, err := m.LogProbs(lp, seqs, T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := m.NewGrads()
+		if err := tape.Backward(w, g); err != nil {
+			t.Fatal(err)
+		}
+		return lp, g.Flat()
+	}
+	lp1, g1 := run()
+	lp2, g2 := run()
+	for i := range lp1 {
+		if lp1[i] != lp2[i] {
+			t.Fatalf("logp[%d] differs between runs", i)
+		}
+	}
+	for i := range g1 {
+		if g1[i] != g2[i] {
+			t.Fatalf("grad[%d] differs between runs", i)
+		}
+	}
+}
+
+// TestPaddingAndPrompt checks that padding gets 0 and that a sequence's
+// log-probs do not depend on the other sequences of the batch.
+func TestLogProbsBatchIndependent(t *testing.T) {
+	m := tinyModel(t, false, 2)
+	seqs, T, _ := tinyBatch(rand.New(rand.NewPCG(1, 1)))
+	all := make([]float64, len(seqs)*T)
+	if _, err := m.LogProbs(all, seqs, T); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range seqs {
+		one := make([]float64, T)
+		if _, err := m.LogProbs(one, []Sequence{s}, T); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < T; j++ {
+			got := all[i*T+j]
+			if j >= len(s.Completion) {
+				if got != 0 {
+					t.Errorf("padding logp[%d*T+%d] = %v, want 0", i, j, got)
+				}
+				continue
+			}
+			if math.Abs(got-one[j]) > 1e-6 || got >= 0 {
+				t.Errorf("logp[%d*T+%d] = %v in a batch, %v alone", i, j, got, one[j])
+			}
+		}
+	}
+}
+
+func TestLogProbsErrors(t *testing.T) {
+	m := tinyModel(t, true, 1)
+	ok := []Sequence{{Prompt: []int{1}, Completion: []int{2, 3}}}
+	for _, tc := range []struct {
+		name string
+		dst  []float64
+		seqs []Sequence
+		T    int
+	}{
+		{"no sequence", nil, nil, 2},
+		{"T zero", nil, ok, 0},
+		{"dst length", make([]float64, 3), ok, 2},
+		{"empty prompt", make([]float64, 2), []Sequence{{Completion: []int{1}}}, 2},
+		{"completion longer than T", make([]float64, 1), ok, 1},
+		{"token out of range", make([]float64, 2), []Sequence{{Prompt: []int{1}, Completion: []int{16, 1}}}, 2},
+		{"negative token", make([]float64, 2), []Sequence{{Prompt: []int{-1}, Completion: []int{1}}}, 2},
+		{"longer than SeqLen", make([]float64, 20), []Sequence{{Prompt: []int{1, 1}, Completion: make([]int, 16)}}, 20},
+	} {
+		if _, err := m.LogProbs(tc.dst, tc.seqs, tc.T); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	lp := make([]float64, 2)
+	tape, err := m.LogProbs(lp, ok, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.NewGrads()
+	other := tinyModel(t, false, 1).NewGrads()
+	if err := tape.Backward([]float64{1}, g); err == nil {
+		t.Error("Backward with a short grad: no error")
+	}
+	if err := tape.Backward([]float64{1, math.NaN()}, g); err == nil {
+		t.Error("Backward with a NaN grad: no error")
+	}
+	if err := tape.Backward([]float64{1, 1}, other); err == nil {
+		t.Error("Backward into another model's Grads: no error")
+	}
+	if err := tape.Backward([]float64{1, 1}, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := tape.Backward([]float64{1, 1}, g); err == nil {
+		t.Error("second Backward on one tape: no error")
+	}
+	if err := new(Tape).Backward(nil, g); err == nil {
+		t.Error("Backward on an empty tape: no error")
+	}
+}
