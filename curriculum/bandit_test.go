@@ -1,0 +1,470 @@
+package curriculum
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// bandits returns one of each bandit over k arms, by name, and a fresh
+// zero value of the same type for restoring.
+func bandits(t *testing.T, k int) map[string]struct {
+	b     Bandit
+	fresh func() Bandit
+} {
+	t.Helper()
+	must := func(b Bandit, err error) Bandit {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	type entry = struct {
+		b     Bandit
+		fresh func() Bandit
+	}
+	return map[string]entry{
+		"SEC":              {must(NewSEC(k, SECConfig{Temperature: 0.3, DecayUnselected: true})), func() Bandit { return new(SEC) }},
+		"UCB1":             {must(NewUCB1(k, UCBConfig{})), func() Bandit { return new(UCB1) }},
+		"DiscountedUCB":    {must(NewDiscountedUCB(k, DiscountedUCBConfig{Discount: 0.95})), func() Bandit { return new(DiscountedUCB) }},
+		"SlidingWindowUCB": {must(NewSlidingWindowUCB(k, SlidingWindowUCBConfig{Window: 17})), func() Bandit { return new(SlidingWindowUCB) }},
+		"EXP3":             {must(NewEXP3(k, EXP3Config{Horizon: 1000})), func() Bandit { return new(EXP3) }},
+		"EXP3S":            {must(NewEXP3S(k, EXP3Config{Horizon: 1000})), func() Bandit { return new(EXP3) }},
+		"BetaThompson":     {must(NewBetaThompson(k, BetaThompsonConfig{})), func() Bandit { return new(BetaThompson) }},
+		"GaussianThompson": {must(NewGaussianThompson(k, GaussianThompsonConfig{})), func() Bandit { return new(GaussianThompson) }},
+		"EpsilonGreedy":    {must(NewEpsilonGreedy(k, EpsilonGreedyConfig{})), func() Bandit { return new(EpsilonGreedy) }},
+	}
+}
+
+// play runs n rounds of b on Bernoulli arms with the given means and
+// returns the arms played.
+func play(t *testing.T, b Bandit, means []float64, n int, rng *rand.Rand) []int {
+	t.Helper()
+	arms := make([]int, n)
+	for i := range arms {
+		a, err := b.Select(rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := 0.0
+		if rng.Float64() < means[a] {
+			r = 1
+		}
+		if err := b.Update(a, r); err != nil {
+			t.Fatal(err)
+		}
+		arms[i] = a
+	}
+	return arms
+}
+
+func TestBanditsDeterministicAndResumable(t *testing.T) {
+	means := []float64{0.2, 0.5, 0.7, 0.4}
+	for name, e := range bandits(t, len(means)) {
+		t.Run(name, func(t *testing.T) {
+			// Uninterrupted: 300 rounds with one PCG.
+			ref := bandits(t, len(means))[name].b
+			want := play(t, ref, means, 300, rand.New(rand.NewPCG(3, 4)))
+
+			// Interrupted: 120 rounds, save bandit and PCG, restore both
+			// into fresh values, play the remaining 180.
+			src := rand.NewPCG(3, 4)
+			got := play(t, e.b, means, 120, rand.New(src))
+			state, err := json.Marshal(e.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rngState, err := src.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b2 := e.fresh()
+			if err := json.Unmarshal(state, b2); err != nil {
+				t.Fatalf("restore: %v\n%s", err, state)
+			}
+			src2 := new(rand.PCG)
+			if err := src2.UnmarshalBinary(rngState); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, play(t, b2, means, 180, rand.New(src2))...)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("resumed run differs from the uninterrupted one")
+			}
+			again, _ := json.Marshal(ref)
+			final, _ := json.Marshal(b2)
+			if string(again) != string(final) {
+				t.Fatalf("final states differ:\n%s\n%s", again, final)
+			}
+		})
+	}
+}
+
+func TestBanditErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for name, e := range bandits(t, 3) {
+		b := e.b
+		if _, err := b.Select(nil); err == nil {
+			t.Errorf("%s: Select(nil rng): no error", name)
+		}
+		for _, arm := range []int{-1, 3} {
+			if err := b.Update(arm, 0.5); err == nil || !strings.Contains(err.Error(), "out of range") {
+				t.Errorf("%s: Update(arm %d): %v", name, arm, err)
+			}
+		}
+		for _, r := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			if err := b.Update(0, r); err == nil {
+				t.Errorf("%s: Update(reward %v): no error", name, r)
+			}
+		}
+		if err := b.Update(1, 0.5); err != nil {
+			t.Errorf("%s: valid update: %v", name, err)
+		}
+		if _, err := SelectBatch(nil, b, rng, 0); err == nil {
+			t.Errorf("%s: SelectBatch(k = 0): no error", name)
+		}
+		if _, err := SelectBatch(nil, b, rng, -2); err == nil {
+			t.Errorf("%s: SelectBatch(k = -2): no error", name)
+		}
+		if err := UpdateBatch(b, []int{0, 5}, []float64{1, 1}); err == nil || !strings.Contains(err.Error(), "arms[1]") {
+			t.Errorf("%s: UpdateBatch(arm 5): %v", name, err)
+		}
+		if err := UpdateBatch(b, []int{0}, []float64{1, 1}); err == nil {
+			t.Errorf("%s: UpdateBatch(length mismatch): no error", name)
+		}
+		if err := UpdateBatch(b, []int{0}, []float64{math.NaN()}); err == nil || !strings.Contains(err.Error(), "rewards[0]") {
+			t.Errorf("%s: UpdateBatch(NaN): %v", name, err)
+		}
+		if err := json.Unmarshal([]byte(`{"kind":"nonsense"}`), e.fresh()); err == nil {
+			t.Errorf("%s: restoring a foreign state: no error", name)
+		}
+	}
+	// No arms.
+	for name, err := range map[string]error{
+		"SEC":  second(NewSEC(0, SECConfig{})),
+		"UCB1": second(NewUCB1(-1, UCBConfig{})),
+		"DUCB": second(NewDiscountedUCB(0, DiscountedUCBConfig{})),
+		"SW":   second(NewSlidingWindowUCB(0, SlidingWindowUCBConfig{})),
+		"EXP3": second(NewEXP3(0, EXP3Config{})),
+		"Beta": second(NewBetaThompson(0, BetaThompsonConfig{})),
+		"Gaus": second(NewGaussianThompson(0, GaussianThompsonConfig{})),
+		"Eps":  second(NewEpsilonGreedy(0, EpsilonGreedyConfig{})),
+	} {
+		if !errors.Is(err, ErrNoArms) {
+			t.Errorf("%s with no arms: %v, want ErrNoArms", name, err)
+		}
+	}
+	// Bad configuration, each naming its field.
+	for field, err := range map[string]error{
+		"SECConfig.Temperature":             second(NewSEC(2, SECConfig{Temperature: -1})),
+		"SECConfig.Temperature ":            second(NewSEC(2, SECConfig{Temperature: math.NaN()})),
+		"SECConfig.Alpha":                   second(NewSEC(2, SECConfig{Alpha: 1.5})),
+		"SECConfig.Alpha ":                  second(NewSEC(2, SECConfig{Alpha: -0.1})),
+		"UCBConfig.C":                       second(NewUCB1(2, UCBConfig{C: math.Inf(1)})),
+		"DiscountedUCBConfig.Discount":      second(NewDiscountedUCB(2, DiscountedUCBConfig{Discount: 1})),
+		"DiscountedUCBConfig.Discount ":     second(NewDiscountedUCB(2, DiscountedUCBConfig{Discount: 1.2})),
+		"SlidingWindowUCBConfig.Window":     second(NewSlidingWindowUCB(2, SlidingWindowUCBConfig{Window: -3})),
+		"EXP3Config.Gamma":                  second(NewEXP3(2, EXP3Config{Gamma: 2})),
+		"EXP3Config.Alpha":                  second(NewEXP3S(2, EXP3Config{Alpha: -1})),
+		"EXP3Config.Horizon":                second(NewEXP3(2, EXP3Config{Horizon: -1})),
+		"BetaThompsonConfig.PriorAlpha":     second(NewBetaThompson(2, BetaThompsonConfig{PriorAlpha: -1})),
+		"GaussianThompsonConfig.NoiseStd":   second(NewGaussianThompson(2, GaussianThompsonConfig{NoiseStd: -1})),
+		"GaussianThompsonConfig.PriorMean":  second(NewGaussianThompson(2, GaussianThompsonConfig{PriorMean: math.NaN()})),
+		"EpsilonGreedyConfig.Epsilon":       second(NewEpsilonGreedy(2, EpsilonGreedyConfig{Epsilon: 1.1})),
+		"EpsilonGreedyConfig.StepSize":      second(NewEpsilonGreedy(2, EpsilonGreedyConfig{StepSize: -0.5})),
+	} {
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSpace(field)) {
+			t.Errorf("%s: got %v, want an error naming it", field, err)
+		}
+	}
+	// Rewards outside [0, 1] where the algorithm needs them there.
+	for name, b := range map[string]Bandit{
+		"EXP3":         first(NewEXP3(2, EXP3Config{})),
+		"EXP3S":        first(NewEXP3S(2, EXP3Config{})),
+		"BetaThompson": first(NewBetaThompson(2, BetaThompsonConfig{})),
+	} {
+		for _, r := range []float64{-0.1, 1.5} {
+			if err := b.Update(0, r); err == nil || !strings.Contains(err.Error(), "[0, 1]") {
+				t.Errorf("%s: reward %v: %v", name, r, err)
+			}
+		}
+	}
+}
+
+func first[T any](v T, _ error) T      { return v }
+func second[T any](_ T, err error) error { return err }
+
+func TestDefaults(t *testing.T) {
+	s, _ := NewSEC(2, SECConfig{})
+	if s.alpha != 0.5 || s.tau != 1 || s.decay {
+		t.Errorf("SEC defaults: α %v τ %v decay %v", s.alpha, s.tau, s.decay)
+	}
+	u, _ := NewUCB1(2, UCBConfig{})
+	if u.c != math.Sqrt2 {
+		t.Errorf("UCB1 default c = %v", u.c)
+	}
+	e, _ := NewEXP3(5, EXP3Config{Horizon: 1000})
+	if want := math.Sqrt(5 * math.Log(5) / ((math.E - 1) * 1000)); math.Abs(e.Gamma()-want) > 1e-15 {
+		t.Errorf("EXP3 tuned γ = %v, want %v", e.Gamma(), want)
+	}
+	es, _ := NewEXP3S(5, EXP3Config{Horizon: 1000})
+	if es.alpha != 1.0/1000 {
+		t.Errorf("EXP3.S tuned α = %v", es.alpha)
+	}
+}
+
+func TestSECUpdate(t *testing.T) {
+	s, _ := NewSEC(3, SECConfig{Alpha: 0.5})
+	if err := s.Update(1, 0.8); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(1, 0.4); err != nil {
+		t.Fatal(err)
+	}
+	// Q1 = 0.5·(0.5·0.8) + 0.5·0.4 = 0.4.
+	if q := s.Values(); q[0] != 0 || math.Abs(q[1]-0.4) > 1e-15 || q[2] != 0 {
+		t.Fatalf("Q = %v, want [0 0.4 0]", q)
+	}
+	// A batch averages per arm: arm 2 sees mean(0.2, 0.6) = 0.4 once.
+	if err := s.UpdateBatch([]int{2, 2, 0}, []float64{0.2, 0.6, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if q := s.Values(); math.Abs(q[2]-0.2) > 1e-15 || math.Abs(q[0]-0.5) > 1e-15 || math.Abs(q[1]-0.4) > 1e-15 {
+		t.Fatalf("after batch Q = %v, want [0.5 0.4 0.2]", q)
+	}
+	p := s.Probabilities(nil)
+	z := math.Exp(0.5) + math.Exp(0.4) + math.Exp(0.2)
+	for i, q := range []float64{0.5, 0.4, 0.2} {
+		if math.Abs(p[i]-math.Exp(q)/z) > 1e-15 {
+			t.Fatalf("P = %v", p)
+		}
+	}
+	// DecayUnselected pulls undrawn arms toward 0.
+	d, _ := NewSEC(3, SECConfig{Alpha: 0.5, DecayUnselected: true})
+	_ = d.UpdateBatch([]int{0, 1, 2}, []float64{1, 1, 1})
+	_ = d.Update(0, 1)
+	if q := d.Values(); q[0] != 0.75 || q[1] != 0.25 || q[2] != 0.25 {
+		t.Fatalf("decayed Q = %v, want [0.75 0.25 0.25]", q)
+	}
+}
+
+// TestSelectBatchIID checks SEC's batch draws against the Boltzmann
+// probabilities with chi-square tests: single draws (4 df) and
+// consecutive pairs (24 df, independence).
+func TestSelectBatchIID(t *testing.T) {
+	s, _ := NewSEC(5, SECConfig{Alpha: 1, Temperature: 0.5})
+	if err := s.UpdateBatch([]int{0, 1, 2, 3, 4}, []float64{0, 0.5, 1, 0.2, 0.8}); err != nil {
+		t.Fatal(err)
+	}
+	p := s.Probabilities(nil)
+	rng := rand.New(rand.NewPCG(11, 12))
+	const n = 40000
+	arms, err := SelectBatch(nil, s, rng, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one [5]float64
+	var two [5][5]float64
+	for i, a := range arms {
+		one[a]++
+		if i%2 == 1 {
+			two[arms[i-1]][a]++
+		}
+	}
+	chi1, chi2 := 0.0, 0.0
+	for i := range one {
+		e := n * p[i]
+		chi1 += (one[i] - e) * (one[i] - e) / e
+		for j := range one {
+			e := n / 2 * p[i] * p[j]
+			chi2 += (two[i][j] - e) * (two[i][j] - e) / e
+		}
+	}
+	// Critical values at p = 0.001: χ²(4) 18.47, χ²(24) 51.18.
+	t.Logf("χ²(4) = %.2f, χ²(24) = %.2f, P = %.3f", chi1, chi2, p)
+	if chi1 > 18.47 {
+		t.Errorf("draw frequencies do not match the Boltzmann probabilities: χ²(4) = %.2f", chi1)
+	}
+	if chi2 > 51.18 {
+		t.Errorf("consecutive draws are not independent: χ²(24) = %.2f", chi2)
+	}
+	// A broken sampler (always the most likely arm) fails the same test.
+	if s.Values()[2] != 1 || one[2] == n {
+		t.Fatal("test setup: draws collapsed to one arm")
+	}
+}
+
+// regretCurve returns the mean pseudo-regret Σ_t (μ* − μ_{a_t}) over
+// seeds at each checkpoint, for Bernoulli arms whose means switch to
+// after (when non-nil) at step switchAt.
+func regretCurve(t *testing.T, mk func() Bandit, means, after []float64, switchAt int, checkpoints []int, seeds int) []float64 {
+	t.Helper()
+	out := make([]float64, len(checkpoints))
+	T := checkpoints[len(checkpoints)-1]
+	for s := range seeds {
+		b := mk()
+		rng := rand.New(rand.NewPCG(uint64(s+1), 99))
+		mu := means
+		reg, c := 0.0, 0
+		for step := 1; step <= T; step++ {
+			if after != nil && step == switchAt+1 {
+				mu = after
+			}
+			best := 0.0
+			for _, m := range mu {
+				best = max(best, m)
+			}
+			a, err := b.Select(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := 0.0
+			if rng.Float64() < mu[a] {
+				r = 1
+			}
+			if err := b.Update(a, r); err != nil {
+				t.Fatal(err)
+			}
+			reg += best - mu[a]
+			if step == checkpoints[c] {
+				out[c] += reg / float64(seeds)
+				c++
+			}
+		}
+	}
+	return out
+}
+
+// logFit fits y ≈ a + b·ln t by least squares and returns a, b and R².
+func logFit(ts []int, y []float64) (a, b, r2 float64) {
+	n := float64(len(ts))
+	var sx, sy, sxx, sxy float64
+	for i, t := range ts {
+		x := math.Log(float64(t))
+		sx += x
+		sy += y[i]
+		sxx += x * x
+		sxy += x * y[i]
+	}
+	b = (n*sxy - sx*sy) / (n*sxx - sx*sx)
+	a = (sy - b*sx) / n
+	my := sy / n
+	var ssr, sst float64
+	for i, t := range ts {
+		f := a + b*math.Log(float64(t))
+		ssr += (y[i] - f) * (y[i] - f)
+		sst += (y[i] - my) * (y[i] - my)
+	}
+	return a, b, 1 - ssr/sst
+}
+
+func TestStationaryRegretLogarithmic(t *testing.T) {
+	means := []float64{0.3, 0.5, 0.7, 0.9}
+	T := 2000
+	seeds := 20
+	if testing.Short() {
+		T, seeds = 1000, 10
+	}
+	cps := []int{T / 4, T / 2, T, 2 * T, 4 * T}
+	uniform := 4 * float64(T) * (0.6 + 0.4 + 0.2) / 4
+	for name, mk := range map[string]func() Bandit{
+		"UCB1":         func() Bandit { return first(NewUCB1(4, UCBConfig{})) },
+		"BetaThompson": func() Bandit { return first(NewBetaThompson(4, BetaThompsonConfig{})) },
+	} {
+		r := regretCurve(t, mk, means, nil, 0, cps, seeds)
+		a, b, r2 := logFit(cps, r)
+		ratio := r[4] / r[2]
+		t.Logf("%s: regret at %v = %.1f; R(4T)/R(T) = %.2f; fit %.1f + %.1f·ln t, R² = %.4f; uniform %.0f", name, cps, r, ratio, a, b, r2, uniform)
+		if ratio > 2 {
+			t.Errorf("%s: R(4T)/R(T) = %.2f, want ≤ 2 (log growth gives ≈ %.2f, linear 4)", name, ratio, (a+b*math.Log(float64(4*T)))/(a+b*math.Log(float64(T))))
+		}
+		if b <= 0 || r2 < 0.95 {
+			t.Errorf("%s: regret not logarithmic: fit %.1f + %.1f·ln t, R² = %.3f", name, a, b, r2)
+		}
+		if r[4] > uniform/5 {
+			t.Errorf("%s: regret %.0f not far below uniform choice's %.0f", name, r[4], uniform)
+		}
+	}
+}
+
+func TestEXP3RegretBound(t *testing.T) {
+	means := []float64{0.5, 0.6, 0.7, 0.8, 0.9}
+	K, T, seeds := 5, 5000, 20
+	if testing.Short() {
+		T, seeds = 2000, 10
+	}
+	bound := 2.63 * math.Sqrt(float64(T*K)*math.Log(float64(K)))
+	for name, mk := range map[string]func() Bandit{
+		"EXP3":  func() Bandit { return first(NewEXP3(K, EXP3Config{Horizon: T})) },
+		"EXP3S": func() Bandit { return first(NewEXP3S(K, EXP3Config{Horizon: T})) },
+	} {
+		r := regretCurve(t, mk, means, nil, 0, []int{T}, seeds)[0]
+		uniform := float64(T) * 0.2
+		t.Logf("%s: mean regret at T = %d: %.1f; bound 2.63·sqrt(TK ln K) = %.1f; uniform %.0f", name, T, r, bound, uniform)
+		if name == "EXP3" && r > bound {
+			t.Errorf("EXP3 regret %.1f above its bound %.1f", r, bound)
+		}
+		if r > 0.8*uniform {
+			t.Errorf("%s regret %.1f not below uniform choice's %.0f", name, r, uniform)
+		}
+	}
+}
+
+// TestNonStationaryRecovery: the best arm collapses halfway (0.9 → 0.2)
+// and a mediocre arm (0.5) becomes the best. UCB1 keeps playing the old
+// arm until its long-run mean sinks; D-UCB and SW-UCB, tuned as Garivier &
+// Moulines suggest for one change point over T (γ = 1 − ¼·sqrt(1/T),
+// W = 2·sqrt(T ln T)), forget it within their memory.
+func TestNonStationaryRecovery(t *testing.T) {
+	before := []float64{0.9, 0.5, 0.3}
+	after := []float64{0.2, 0.5, 0.3}
+	T, seeds := 6000, 10
+	if testing.Short() {
+		T = 4000
+	}
+	half := T / 2
+	gamma := 1 - 0.25*math.Sqrt(1/float64(T))
+	window := int(2 * math.Sqrt(float64(T)*math.Log(float64(T))))
+	cps := []int{half, T}
+	post := map[string]float64{}
+	for name, mk := range map[string]func() Bandit{
+		"UCB1":             func() Bandit { return first(NewUCB1(3, UCBConfig{})) },
+		"DiscountedUCB":    func() Bandit { return first(NewDiscountedUCB(3, DiscountedUCBConfig{Discount: gamma})) },
+		"SlidingWindowUCB": func() Bandit { return first(NewSlidingWindowUCB(3, SlidingWindowUCBConfig{Window: window})) },
+	} {
+		r := regretCurve(t, mk, before, after, half, cps, seeds)
+		post[name] = r[1] - r[0]
+		t.Logf("%s: regret before the switch %.1f, after %.1f (γ = %.4f, W = %d)", name, r[0], post[name], gamma, window)
+	}
+	for _, name := range []string{"DiscountedUCB", "SlidingWindowUCB"} {
+		if post[name] > 0.5*post["UCB1"] {
+			t.Errorf("%s: regret after the switch %.1f, want ≤ half of UCB1's %.1f", name, post[name], post["UCB1"])
+		}
+	}
+}
+
+func TestProbabilitiesSumToOne(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for name, e := range bandits(t, 4) {
+		pr, ok := e.b.(Prober)
+		if !ok {
+			continue
+		}
+		play(t, e.b, []float64{0.1, 0.9, 0.5, 0.5}, 50, rng)
+		p := pr.Probabilities(make([]float64, 1))
+		s := 0.0
+		for _, x := range p {
+			if x < 0 || math.IsNaN(x) {
+				t.Fatalf("%s: P = %v", name, p)
+			}
+			s += x
+		}
+		if len(p) != 4 || math.Abs(s-1) > 1e-12 {
+			t.Errorf("%s: P = %v sums to %v", name, p, s)
+		}
+	}
+}
