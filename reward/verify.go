@@ -1,0 +1,620 @@
+package reward
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Extractor pulls the final answer out of a completion; ok is false when
+// the completion holds no parseable answer.
+type Extractor func(text string) (answer string, ok bool)
+
+// Whole is the identity Extractor: the whole text is the answer (ok is
+// false only for blank text).
+func Whole(text string) (string, bool) { return text, strings.TrimSpace(text) != "" }
+
+// NormalizeText canonicalises a short answer for exact matching: Unicode
+// lower-case, surrounding whitespace removed, inner runs of whitespace
+// collapsed to one space, and trailing sentence punctuation (. , ; : !)
+// removed.
+func NormalizeText(s string) string {
+	s = strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	return strings.TrimRight(s, ".,;:! ")
+}
+
+// ExactMatch scores 1 when the extracted answer equals the label after
+// NormalizeText on both sides, else 0. A sample without a Label is not
+// applicable (ErrSkip); an unparseable completion scores 0.
+type ExactMatch struct {
+	// Extract pulls the answer out of the completion. Default Whole.
+	Extract Extractor
+}
+
+// Score compares the answer with s.Label.
+func (e ExactMatch) Score(_ context.Context, s Sample) (float64, error) {
+	if s.Label == "" {
+		return math.NaN(), ErrSkip
+	}
+	ex := e.Extract
+	if ex == nil {
+		ex = Whole
+	}
+	a, ok := ex(s.Completion)
+	if !ok {
+		return 0, nil
+	}
+	if NormalizeText(a) == NormalizeText(s.Label) {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// ExtractBoxed returns the content of the last \boxed{…} (or \fbox{…}) in
+// text, honouring nested braces: "\boxed{\frac{1}{2}}" gives "\frac{1}{2}".
+// ok is false when there is none or its braces never close.
+func ExtractBoxed(text string) (string, bool) {
+	best, bestAt := "", -1
+	for _, cmd := range []string{`\boxed`, `\fbox`} {
+		at := strings.LastIndex(text, cmd)
+		for at >= 0 {
+			if content, ok := braced(text[at+len(cmd):]); ok {
+				if at > bestAt {
+					best, bestAt = content, at
+				}
+				break
+			}
+			at = strings.LastIndex(text[:at], cmd)
+		}
+	}
+	return best, bestAt >= 0
+}
+
+// braced reads "{…}" (after optional spaces) with nested braces and returns
+// the inside.
+func braced(s string) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	if i >= len(s) || s[i] != '{' {
+		return "", false
+	}
+	depth := 0
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return s[i+1 : j], true
+			}
+		}
+	}
+	return "", false
+}
+
+// ExtractTag returns the content of the last <tag>…</tag> in text, trimmed
+// of surrounding whitespace.
+func ExtractTag(text, tag string) (string, bool) {
+	open, close := "<"+tag+">", "</"+tag+">"
+	end := strings.LastIndex(text, close)
+	if end < 0 {
+		return "", false
+	}
+	start := strings.LastIndex(text[:end], open)
+	if start < 0 {
+		return "", false
+	}
+	return strings.TrimSpace(text[start+len(open) : end]), true
+}
+
+// TagExtractor returns an Extractor for ExtractTag(text, tag).
+func TagExtractor(tag string) Extractor {
+	return func(text string) (string, bool) { return ExtractTag(text, tag) }
+}
+
+// numberToken finds number-like tokens in free text: LaTeX fractions, and
+// decimals with optional thousands commas, exponent, "/denominator" and
+// percent sign.
+var numberToken = regexp.MustCompile(`\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|\\[dt]?frac\s*\d\s*\d|(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?(?:\s*\\?%)?`)
+
+// ExtractAnswer extracts a final answer from a completion: the content of
+// the last \boxed{…} when there is one (nested braces allowed), otherwise
+// the last number in the text. A number may carry a sign ("-3", "−3"; a
+// minus directly after a digit or letter is read as subtraction, not a
+// sign), thousands separators ("1,234" — groups of exactly three digits;
+// "1,2,3" is a list whose last number is 3), a decimal part, an exponent
+// ("1.5e3"), a fraction bar ("3/4"), a percent sign, or be a LaTeX
+// fraction ("\frac{3}{4}", "\dfrac", "\tfrac", "\frac34"). ok is false when
+// neither a box nor a number is found.
+func ExtractAnswer(text string) (string, bool) {
+	if b, ok := ExtractBoxed(text); ok {
+		return strings.TrimSpace(b), true
+	}
+	return LastNumber(text)
+}
+
+// LastNumber returns the last number-like token of text (see
+// ExtractAnswer), with its sign.
+func LastNumber(text string) (string, bool) {
+	locs := numberToken.FindAllStringIndex(text, -1)
+	for k := len(locs) - 1; k >= 0; k-- {
+		a, b := locs[k][0], locs[k][1]
+		tok := text[a:b]
+		if tok[0] >= '0' && tok[0] <= '9' || tok[0] == '.' {
+			// Drop trailing commas, then keep only the last part of a
+			// comma list; both leave a suffix of text[a:b].
+			trimmed := strings.TrimRight(tok, ",")
+			b -= len(tok) - len(trimmed)
+			tok = splitCommaList(trimmed)
+			a = b - len(tok)
+		}
+		if neg := signBefore(text[:a]); neg {
+			tok = "-" + tok
+		}
+		return tok, true
+	}
+	return "", false
+}
+
+// splitCommaList keeps a token's thousands commas when they are valid
+// groups and otherwise returns its last comma-separated part; trailing
+// commas are dropped.
+func splitCommaList(tok string) string {
+	tok = strings.TrimRight(tok, ",")
+	intEnd := strings.IndexFunc(tok, func(r rune) bool { return r != ',' && (r < '0' || r > '9') })
+	if intEnd < 0 {
+		intEnd = len(tok)
+	}
+	ip, rest := tok[:intEnd], tok[intEnd:]
+	if !strings.Contains(ip, ",") || validThousands(ip) {
+		return tok
+	}
+	return ip[strings.LastIndexByte(ip, ',')+1:] + rest
+}
+
+func validThousands(s string) bool {
+	parts := strings.Split(s, ",")
+	if len(parts[0]) < 1 || len(parts[0]) > 3 {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// signBefore reports whether the text just before a number ends with a
+// minus sign used as a sign (after skipping a currency "$"): a minus at
+// the start, after a non-word character ("= -3", "(-3"), or separated from
+// a preceding word by a space but attached to the number ("so -3"). A
+// minus right after a digit, letter or closing bracket ("5-3"), or with
+// spaces on both sides ("5 - 3"), is subtraction.
+func signBefore(prefix string) bool {
+	p := strings.TrimSuffix(prefix, `\$`)
+	p = strings.TrimSuffix(p, "$")
+	attached := !strings.HasSuffix(p, " ")
+	p = strings.TrimRight(p, " ")
+	var rest string
+	switch {
+	case strings.HasSuffix(p, "-"):
+		rest = p[:len(p)-1]
+	case strings.HasSuffix(p, "−"):
+		rest = p[:len(p)-len("−")]
+	default:
+		return false
+	}
+	spaced := strings.HasSuffix(rest, " ")
+	rest = strings.TrimRight(rest, " ")
+	if rest == "" {
+		return true
+	}
+	last := rest[len(rest)-1]
+	isWord := last >= '0' && last <= '9' || last >= 'a' && last <= 'z' || last >= 'A' && last <= 'Z' || last == ')' || last == '}' || last == ']'
+	return !isWord || spaced && attached
+}
+
+var (
+	plainDecimal = regexp.MustCompile(`^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$`)
+	timesTen     = regexp.MustCompile(`^(.*?)\s*\\(?:times|cdot)\s*10\s*\^\s*\{?\s*([-+−]?\s*\d+)\s*\}?$`)
+)
+
+// ParseNumber parses a numeric answer as ExtractAnswer returns it, or as a
+// reference label is usually written: optional "\boxed{…}", math
+// delimiters ($…$, \(…\), \[…\]), "\text{…}", currency "$", a sign
+// (-, +, −), thousands separators ("1,234", "1{,}234", "1\,234"), decimals,
+// exponents ("1.5e3", "1.5\times10^{3}"), fractions ("3/4", "\frac{3}{4}",
+// "\dfrac", "\tfrac", "\frac34"), a percent sign ("50%" is 50; see
+// NumericEqual for how percentages compare) and a trailing period. The
+// error says why the text is not a number; a non-finite result (division
+// by zero, overflow) is an error.
+func ParseNumber(s string) (float64, error) {
+	v, _, err := parseNumber(s)
+	return v, err
+}
+
+func parseNumber(s string) (v float64, percent bool, err error) {
+	v, percent, err = parseNum(s, 0)
+	if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		return 0, false, fmt.Errorf("reward: number %q is not finite", s)
+	}
+	return v, percent, err
+}
+
+func parseNum(s string, depth int) (float64, bool, error) {
+	orig := s
+	if depth > 8 {
+		return 0, false, fmt.Errorf("reward: number %q is nested too deeply", orig)
+	}
+	s = strings.TrimSpace(s)
+	if b, ok := ExtractBoxed(s); ok {
+		s = b
+	}
+	s = cleanNumber(s)
+	percent := false
+	if t, ok := cutSuffix(s, `\%`, "%"); ok {
+		s, percent = strings.TrimSpace(t), true
+	}
+	neg := false
+	for len(s) > 0 {
+		switch {
+		case strings.HasPrefix(s, "-"):
+			neg, s = !neg, s[1:]
+		case strings.HasPrefix(s, "−"):
+			neg, s = !neg, s[len("−"):]
+		case strings.HasPrefix(s, "+"):
+			s = s[1:]
+		default:
+			goto signed
+		}
+		s = strings.TrimSpace(cleanNumber(s))
+	}
+signed:
+	if s == "" {
+		return 0, false, fmt.Errorf("reward: %q is not a number", orig)
+	}
+	v, err := parseUnsigned(s, depth)
+	if err != nil {
+		return 0, false, fmt.Errorf("reward: %q is not a number: %w", orig, err)
+	}
+	if neg {
+		v = -v
+	}
+	return v, percent, nil
+}
+
+func cutSuffix(s string, suffixes ...string) (string, bool) {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) {
+			return s[:len(s)-len(x)], true
+		}
+	}
+	return s, false
+}
+
+// cleanNumber removes LaTeX spacing, math delimiters, \text wrappers,
+// currency signs and a trailing period.
+func cleanNumber(s string) string {
+	for {
+		prev := s
+		s = strings.TrimSpace(s)
+		for _, p := range [][2]string{{`\(`, `\)`}, {`\[`, `\]`}, {"$$", "$$"}, {"$", "$"}} {
+			if len(s) >= len(p[0])+len(p[1]) && strings.HasPrefix(s, p[0]) && strings.HasSuffix(s, p[1]) {
+				s = s[len(p[0]) : len(s)-len(p[1])]
+			}
+		}
+		for _, w := range []string{`\text`, `\textbf`, `\mathrm`, `\mathbf`} {
+			if strings.HasPrefix(s, w) {
+				if in, ok := braced(s[len(w):]); ok && len(s) == len(w)+len(in)+2 {
+					s = in
+				}
+			}
+		}
+		s = strings.NewReplacer(`\!`, "", `\,`, "", `\;`, "", `\ `, "", "{,}", ",", `\left`, "", `\right`, "", `\$`, "", "$", "", "\u00a0", "").Replace(s)
+		s = strings.TrimSpace(s)
+		s = strings.TrimSuffix(s, ".")
+		s = strings.TrimPrefix(s, "=")
+		if s == prev {
+			return s
+		}
+	}
+}
+
+func parseUnsigned(s string, depth int) (float64, error) {
+	// LaTeX fractions.
+	for _, cmd := range []string{`\dfrac`, `\tfrac`, `\frac`} {
+		if !strings.HasPrefix(s, cmd) {
+			continue
+		}
+		rest := strings.TrimSpace(s[len(cmd):])
+		num, rest, ok := fracArg(rest)
+		if !ok {
+			return 0, errors.New("bad \\frac numerator")
+		}
+		den, rest, ok := fracArg(strings.TrimSpace(rest))
+		if !ok || strings.TrimSpace(rest) != "" {
+			return 0, errors.New("bad \\frac denominator")
+		}
+		return divide(num, den, depth)
+	}
+	// a \times 10^{b}
+	if m := timesTen.FindStringSubmatch(s); m != nil {
+		mant, _, err := parseNum(m[1], depth+1)
+		if err != nil {
+			return 0, err
+		}
+		e, err := strconv.Atoi(strings.ReplaceAll(strings.ReplaceAll(m[2], " ", ""), "−", "-"))
+		if err != nil || e > 400 || e < -400 {
+			return 0, errors.New("bad exponent")
+		}
+		return mant * math.Pow(10, float64(e)), nil
+	}
+	// a/b
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		return divide(s[:i], s[i+1:], depth)
+	}
+	// Thousands separators.
+	if strings.Contains(s, ",") {
+		ip := s
+		if i := strings.IndexAny(s, ".eE"); i >= 0 {
+			ip = s[:i]
+		}
+		if strings.ContainsAny(s[len(ip):], ",") || !validThousands(ip) {
+			return 0, errors.New("commas are not thousands separators")
+		}
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	if !plainDecimal.MatchString(s) {
+		return 0, errors.New("unrecognised form")
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+// fracArg reads one \frac argument: "{…}" or a single digit.
+func fracArg(s string) (arg, rest string, ok bool) {
+	if strings.HasPrefix(s, "{") {
+		in, ok := braced(s)
+		if !ok {
+			return "", "", false
+		}
+		return in, s[len(in)+2:], true
+	}
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		return s[:1], s[1:], true
+	}
+	return "", "", false
+}
+
+func divide(a, b string, depth int) (float64, error) {
+	x, pa, err := parseNum(a, depth+1)
+	if err != nil {
+		return 0, err
+	}
+	y, pb, err := parseNum(b, depth+1)
+	if err != nil {
+		return 0, err
+	}
+	if pa || pb {
+		return 0, errors.New("percent inside a fraction")
+	}
+	if y == 0 {
+		return 0, errors.New("division by zero")
+	}
+	return x / y, nil
+}
+
+// NumericEqual reports whether two numeric answers are equal within
+// tolerance: |a − b| ≤ tol · max(1, |b|) (absolute near zero, relative for
+// large numbers). When exactly one side carries a percent sign, the
+// percentage also matches its fraction ("50%" equals "50" and "0.5").
+// An error says which side did not parse.
+func NumericEqual(got, want string, tol float64) (bool, error) {
+	if math.IsNaN(tol) || math.IsInf(tol, 0) || tol < 0 {
+		return false, fmt.Errorf("reward: NumericEqual tolerance is %v, want finite and ≥ 0", tol)
+	}
+	a, pa, err := parseNumber(got)
+	if err != nil {
+		return false, fmt.Errorf("got: %w", err)
+	}
+	b, pb, err := parseNumber(want)
+	if err != nil {
+		return false, fmt.Errorf("want: %w", err)
+	}
+	close := func(x, y float64) bool { return math.Abs(x-y) <= tol*math.Max(1, math.Abs(y)) }
+	if close(a, b) {
+		return true, nil
+	}
+	switch {
+	case pa && !pb:
+		return close(a/100, b), nil
+	case pb && !pa:
+		return close(a, b/100), nil
+	}
+	return false, nil
+}
+
+// Numeric is a verifier for numeric answers: it extracts the answer from
+// the completion, parses it and the label with ParseNumber and scores 1
+// when NumericEqual holds, else 0 (also 0 when the completion has no
+// parseable number). A sample without a Label is not applicable
+// (ErrSkip); a Label that is not a number is an error.
+//
+// References: the answer normalisation of Hendrycks et al.'s MATH
+// (\boxed{} extraction) and of the GSM8K "last number" convention.
+type Numeric struct {
+	// Extract pulls the answer out of the completion. Default
+	// ExtractAnswer (last \boxed{…}, else last number).
+	Extract Extractor
+	// Tolerance for NumericEqual. Default (0): 1e-6. Negative or
+	// non-finite is an error.
+	Tolerance float64
+}
+
+// Score verifies the completion against s.Label.
+func (n Numeric) Score(_ context.Context, s Sample) (float64, error) {
+	tol := n.Tolerance
+	if math.IsNaN(tol) || math.IsInf(tol, 0) || tol < 0 {
+		return math.NaN(), fmt.Errorf("reward: Numeric.Tolerance is %v, want finite and ≥ 0", tol)
+	}
+	if tol == 0 {
+		tol = 1e-6
+	}
+	if s.Label == "" {
+		return math.NaN(), ErrSkip
+	}
+	if _, _, err := parseNumber(s.Label); err != nil {
+		return math.NaN(), fmt.Errorf("reward: Numeric: Label: %w", err)
+	}
+	ex := n.Extract
+	if ex == nil {
+		ex = ExtractAnswer
+	}
+	a, ok := ex(s.Completion)
+	if !ok {
+		return 0, nil
+	}
+	eq, err := NumericEqual(a, s.Label, tol)
+	if err != nil || !eq {
+		return 0, nil
+	}
+	return 1, nil
+}
+
+// Regex scores 1 when the completion matches Pattern (RE2 syntax, as
+// regexp.MatchString; anchor it with ^…$ for a whole-text match), else 0.
+// An invalid pattern is an error.
+type Regex struct {
+	Pattern string
+}
+
+var regexCache sync.Map // string → *regexp.Regexp
+
+// Score matches the completion.
+func (r Regex) Score(_ context.Context, s Sample) (float64, error) {
+	re, err := compileCached(r.Pattern)
+	if err != nil {
+		return math.NaN(), fmt.Errorf("reward: Regex.Pattern: %w", err)
+	}
+	if re.MatchString(s.Completion) {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+func compileCached(p string) (*regexp.Regexp, error) {
+	if v, ok := regexCache.Load(p); ok {
+		return v.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	regexCache.Store(p, re)
+	return re, nil
+}
+
+// TagFormat scores 1 when the completion consists of exactly the given
+// XML-style blocks, in order, each once, with only whitespace around and
+// between them — <think>…</think><answer>…</answer> for
+// ThinkAnswerFormat — and 0 otherwise. Block contents are free (an empty
+// block is allowed) but may not contain any of the tags themselves.
+//
+// References: DeepSeek-R1's format reward; open-r1 format_reward.
+type TagFormat struct {
+	// Tags are the block names in order. Required.
+	Tags []string
+}
+
+// ThinkAnswerFormat is the R1 format reward: <think>…</think> followed by
+// <answer>…</answer>.
+var ThinkAnswerFormat = TagFormat{Tags: []string{"think", "answer"}}
+
+// Score checks the block structure.
+func (f TagFormat) Score(_ context.Context, s Sample) (float64, error) {
+	if len(f.Tags) == 0 {
+		return math.NaN(), errors.New("reward: TagFormat.Tags is empty")
+	}
+	for i, t := range f.Tags {
+		if t == "" || strings.ContainsAny(t, "<>/ \t\n") {
+			return math.NaN(), fmt.Errorf("reward: TagFormat.Tags[%d] = %q is not a tag name", i, t)
+		}
+	}
+	if matchesTags(s.Completion, f.Tags) {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+func matchesTags(text string, tags []string) bool {
+	rest := text
+	for _, t := range tags {
+		open, close := "<"+t+">", "</"+t+">"
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if !strings.HasPrefix(rest, open) {
+			return false
+		}
+		rest = rest[len(open):]
+		end := strings.Index(rest, close)
+		if end < 0 {
+			return false
+		}
+		body := rest[:end]
+		for _, u := range tags {
+			if strings.Contains(body, "<"+u+">") || strings.Contains(body, "</"+u+">") {
+				return false
+			}
+		}
+		rest = rest[end+len(close):]
+	}
+	return strings.TrimSpace(rest) == ""
+}
+
+// JSONObject scores 1 when the completion is a JSON object holding every
+// key of Required (top level), else 0. Surrounding whitespace and one
+// Markdown code fence (```json … ``` or ``` … ```) around the object are
+// allowed; trailing data after the object is not.
+type JSONObject struct {
+	// Required lists the keys that must be present. Default none: any
+	// valid object scores 1.
+	Required []string
+}
+
+// Score checks the completion.
+func (j JSONObject) Score(_ context.Context, s Sample) (float64, error) {
+	text := strings.TrimSpace(s.Completion)
+	if strings.HasPrefix(text, "```") && strings.HasSuffix(text, "```") && len(text) >= 6 {
+		text = text[3 : len(text)-3]
+		if nl := strings.IndexByte(text, '\n'); nl >= 0 && !strings.ContainsAny(text[:nl], "{[\"") {
+			text = text[nl+1:] // language tag line
+		}
+		text = strings.TrimSpace(text)
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	var obj map[string]json.RawMessage
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return 0, nil
+	}
+	if dec.More() {
+		return 0, nil
+	}
+	if _, err := dec.Token(); err == nil {
+		return 0, nil // trailing data
+	}
+	for _, k := range j.Required {
+		if _, ok := obj[k]; !ok {
+			return 0, nil
+		}
+	}
+	return 1, nil
+}

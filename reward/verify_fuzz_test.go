@@ -1,0 +1,73 @@
+package reward
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var extractSeeds = []string{
+	`\boxed{\frac{1}{2}}`, `\boxed{a{b}c}`, `\boxed{`, `\boxed{}}`, `}{\boxed`,
+	"x = -3", "1,234,567.89", "1,2,3", "12,34", "1.5e3", "50%", `12\%`, "3/4",
+	`\dfrac{3}{4}`, `\frac34`, `-\tfrac{1}{2}`, "$1,234.", "−7", "5-3", "",
+	`\boxed{\boxed{\boxed{1}}}`, "1e", "1e+", ".5.", "/", "0/0", `\frac{}{}`,
+}
+
+func FuzzExtractAnswer(f *testing.F) {
+	for _, s := range extractSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, ok := ExtractAnswer(s)
+		if !ok && a != "" {
+			t.Fatalf("ExtractAnswer(%q) = %q with ok=false", s, a)
+		}
+		if b, bok := ExtractBoxed(s); bok && !strings.Contains(s, b) {
+			t.Fatalf("ExtractBoxed(%q) = %q is not part of the input", s, b)
+		}
+		if n, nok := LastNumber(s); nok {
+			if n == "" {
+				t.Fatalf("LastNumber(%q) returned an empty token", s)
+			}
+			if !strings.Contains(s, strings.TrimPrefix(n, "-")) {
+				t.Fatalf("LastNumber(%q) = %q is not part of the input", s, n)
+			}
+		}
+		// Whatever comes out, parsing it must not panic and must be finite.
+		if ok {
+			if v, err := ParseNumber(a); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+				t.Fatalf("ParseNumber(%q) = %v without error", a, v)
+			}
+		}
+	})
+}
+
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range extractSeeds {
+		f.Add(s, 0.0)
+	}
+	f.Add("", 1.25)
+	f.Add("", -3e-7)
+	f.Add("", 1e300)
+	f.Fuzz(func(t *testing.T, s string, x float64) {
+		if v, err := ParseNumber(s); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Fatalf("ParseNumber(%q) = %v without error", s, v)
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return
+		}
+		// Every finite float64 written in Go's shortest form parses back exactly.
+		for _, txt := range []string{strconv.FormatFloat(x, 'f', -1, 64), strconv.FormatFloat(x, 'e', -1, 64)} {
+			v, err := ParseNumber(txt)
+			if err != nil || v != x {
+				t.Fatalf("ParseNumber(%q) = %v, %v; want %v", txt, v, err, x)
+			}
+			if got, ok := LastNumber("the answer is " + txt + "."); !ok {
+				t.Fatalf("LastNumber missed %q", txt)
+			} else if v, err := ParseNumber(got); err != nil || v != x {
+				t.Fatalf("LastNumber(%q) = %q parses to %v, %v; want %v", txt, got, v, err, x)
+			}
+		}
+	})
+}
