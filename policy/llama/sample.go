@@ -1,0 +1,447 @@
+package llama
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// DefaultMaxTokens is the number of new tokens a SampleOptions with
+// MaxTokens 0 asks for (llama2.c's run.c generates 256 steps by default).
+const DefaultMaxTokens = 256
+
+// SampleOptions configure Sample. The zero value samples up to
+// DefaultMaxTokens tokens greedily.
+type SampleOptions struct {
+	// MaxTokens is the largest number of new tokens per sequence; 0 means
+	// DefaultMaxTokens. A sequence also stops when it fills the model's
+	// SeqLen (FinishReason "length").
+	MaxTokens int
+	// Temperature divides the logits before sampling; 0 means greedy
+	// decoding (argmax, the first maximum on ties, as run.c). Default 0.
+	Temperature float64
+	// TopP keeps the smallest set of most probable tokens whose
+	// probabilities (at Temperature) sum to at least TopP, and samples from
+	// it renormalised (nucleus sampling, Holtzman et al. 2020). 0 means 1
+	// (off); otherwise it must lie in (0, 1].
+	TopP float64
+	// TopK keeps only the TopK most probable tokens (ties broken by lower
+	// id); 0 means off.
+	TopK int
+	// Seed seeds the random draws: sequence i of a call draws from its own
+	// PCG stream rand.NewPCG(Seed, i), so a result depends only on the
+	// seed, the prompts and the options — not on Workers or on the other
+	// sequences. 0 is a valid seed.
+	Seed uint64
+	// Stop lists strings that end a sequence when its decoded continuation
+	// contains one (FinishReason "stop"); the text is cut before the stop
+	// string. Empty strings are ignored. Needs Sampler.Tokenizer.
+	Stop []string
+	// NoStopAtEOS keeps sampling after BOS or EOS instead of stopping there
+	// (the default, like run.c, stops when either is sampled).
+	NoStopAtEOS bool
+}
+
+// Generation is one sampled continuation.
+type Generation struct {
+	// Tokens are the generated token ids, in order. A BOS or EOS that ended
+	// the sequence is included (it was sampled and its log-probability is
+	// part of the sequence's); its text is empty.
+	Tokens []int
+	// LogProbs[t] is the policy's log-probability of Tokens[t]:
+	// log softmax(logits)[Tokens[t]] at temperature 1 and before any top-k
+	// or top-p truncation, whatever Temperature, TopK and TopP drew the
+	// token. It equals the teacher-forced Model.LogProbs of the same
+	// tokens (within float32 rounding), which is what GRPO/PPO's
+	// "old" log-probabilities must be on-policy. Computed in float32 and
+	// stored as float64.
+	LogProbs []float64
+	// Text is the decoded continuation (empty without a tokenizer), cut
+	// before the first stop string.
+	Text string
+	// FinishReason is "stop" (BOS, EOS or a stop string) or "length"
+	// (MaxTokens or the model's SeqLen reached).
+	FinishReason string
+}
+
+// Sampler generates continuations from a Model with a KV cache, B
+// sequences at a time: every decoding step runs the batch's rows through
+// each weight matrix as one matrix product, and the batch is split among
+// Workers goroutines that run independently.
+//
+// Sampler implements policy.Generator (see Generate). Sample and Generate
+// read the model's weights; they must not overlap an update of them
+// (an optimizer step). A Sampler holds no other state and is safe for
+// concurrent use.
+//
+// References: Karpathy, llama2.c (run.c: forward, sample, generate).
+type Sampler struct {
+	// Model is the policy to sample from. Required.
+	Model *Model
+	// Tokenizer encodes prompts and decodes continuations. Required by
+	// Generate and by stop strings; Sample works on token ids without it.
+	Tokenizer *Tokenizer
+	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0).
+	Workers int
+	// DefaultMaxTokens replaces the package's DefaultMaxTokens when a
+	// request leaves MaxTokens at 0; 0 means the package default.
+	DefaultMaxTokens int
+}
+
+// NewSampler returns a Sampler of m with tokenizer tok (which may be nil
+// for Sample on token ids).
+func NewSampler(m *Model, tok *Tokenizer) *Sampler { return &Sampler{Model: m, Tokenizer: tok} }
+
+// ErrEmptyPrompt is returned for a prompt with no token: the model needs at
+// least one (BOS) to predict the next.
+var ErrEmptyPrompt = errors.New("llama: empty prompt (give at least BOS)")
+
+// validate checks the options and returns MaxTokens resolved.
+func (s *Sampler) validate(prompts [][]int, opt *SampleOptions) (int, error) {
+	if s.Model == nil {
+		return 0, errors.New("llama: Sampler.Model is nil")
+	}
+	c := s.Model.Config
+	if len(s.Model.TokenEmbedding) != c.Vocab*c.Dim {
+		return 0, errors.New("llama: Sampler.Model has no weights (use Load or New)")
+	}
+	maxNew := opt.MaxTokens
+	switch {
+	case maxNew < 0:
+		return 0, fmt.Errorf("llama: SampleOptions.MaxTokens = %d, want ≥ 0", maxNew)
+	case maxNew == 0 && s.DefaultMaxTokens > 0:
+		maxNew = s.DefaultMaxTokens
+	case maxNew == 0:
+		maxNew = DefaultMaxTokens
+	}
+	if t := opt.Temperature; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
+		return 0, fmt.Errorf("llama: SampleOptions.Temperature = %v, want finite ≥ 0", t)
+	}
+	if p := opt.TopP; !(p >= 0 && p <= 1) {
+		return 0, fmt.Errorf("llama: SampleOptions.TopP = %v, want in [0, 1]", p)
+	}
+	if opt.TopK < 0 {
+		return 0, fmt.Errorf("llama: SampleOptions.TopK = %d, want ≥ 0", opt.TopK)
+	}
+	if s.Workers < 0 {
+		return 0, fmt.Errorf("llama: Sampler.Workers = %d, want ≥ 0", s.Workers)
+	}
+	if s.Tokenizer == nil && hasStop(opt.Stop) {
+		return 0, errors.New("llama: stop strings need Sampler.Tokenizer")
+	}
+	for i, p := range prompts {
+		if len(p) == 0 {
+			return 0, fmt.Errorf("llama: prompt %d: %w", i, ErrEmptyPrompt)
+		}
+		if len(p) >= c.SeqLen {
+			return 0, fmt.Errorf("llama: prompt %d has %d tokens, leaving no room in SeqLen %d", i, len(p), c.SeqLen)
+		}
+		for t, tok := range p {
+			if tok < 0 || tok >= c.Vocab {
+				return 0, fmt.Errorf("llama: prompt %d: token[%d] = %d out of range [0, %d)", i, t, tok, c.Vocab)
+			}
+		}
+	}
+	return maxNew, nil
+}
+
+func hasStop(stop []string) bool {
+	for _, s := range stop {
+		if s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Sample continues every prompt (token ids, usually starting with BOS)
+// and returns one Generation per prompt, in order. Prompts may differ in
+// length; to draw n samples of a prompt, repeat it n times.
+//
+// It checks ctx between decoding steps and returns ctx's error when it is
+// cancelled.
+func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions) ([]Generation, error) {
+	maxNew, err := s.validate(prompts, &opt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Generation, len(prompts))
+	if len(prompts) == 0 {
+		return out, nil
+	}
+	c := s.Model.Config
+	capacity := 0
+	for _, p := range prompts {
+		capacity = max(capacity, min(c.SeqLen, len(p)+maxNew))
+	}
+	e := newInference(s.Model, capacity)
+	w := s.Workers
+	if w == 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	w = max(1, min(w, len(prompts)))
+	errs := make([]error, w)
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		lo, hi := k*len(prompts)/w, (k+1)*len(prompts)/w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = s.run(ctx, e, prompts, out, lo, hi, maxNew, &opt)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// seqState is one sequence being decoded.
+type seqState struct {
+	tokens []int // prompt and generated tokens
+	prompt int   // prompt length
+	pos    int   // position of the next token to feed
+	maxLen int   // len(tokens) at which the sequence stops ("length")
+	rng    *rand.Rand
+	text   []byte // decoded continuation
+	gen    *Generation
+}
+
+// run decodes sequences [lo, hi) on the calling goroutine.
+func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []Generation, lo, hi, maxNew int, opt *SampleOptions) error {
+	n := hi - lo
+	capacity := 0
+	seqs := make([]*seqState, n)
+	for i := range seqs {
+		p := prompts[lo+i]
+		st := &seqState{
+			tokens: append(make([]int, 0, len(p)+maxNew), p...),
+			prompt: len(p),
+			maxLen: min(e.c.SeqLen, len(p)+maxNew),
+			rng:    rand.New(rand.NewPCG(opt.Seed, uint64(lo+i))),
+			gen:    &out[lo+i],
+		}
+		capacity = max(capacity, st.maxLen)
+		seqs[i] = st
+	}
+	cache := newKVCache(e.c, n, capacity)
+	buf := e.newStepBuffers(n, capacity)
+	smp := newTokenSampler(e.c.Vocab)
+	active := make([]int, n) // slots still decoding
+	for i := range active {
+		active[i] = i
+	}
+	var toks, pos, need []int
+	for len(active) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		toks, pos = toks[:0], pos[:0]
+		need = need[:0]
+		for r, i := range active {
+			st := seqs[i]
+			toks = append(toks, st.tokens[st.pos])
+			pos = append(pos, st.pos)
+			if st.pos == len(st.tokens)-1 {
+				need = append(need, r)
+			}
+		}
+		e.step(buf, cache, toks, pos, active)
+		ld := 0
+		if len(need) > 0 {
+			ld = e.logits(buf, need)
+		}
+		next := active[:0]
+		ni := 0
+		for r, i := range active {
+			st := seqs[i]
+			st.pos++
+			if ni < len(need) && need[ni] == r {
+				lg := buf.logits[ni*ld : ni*ld+e.c.Vocab]
+				ni++
+				if done, err := s.emit(st, lg, smp, opt); err != nil {
+					return err
+				} else if done {
+					continue
+				}
+			}
+			next = append(next, i)
+		}
+		active = next
+	}
+	return nil
+}
+
+// emit samples the next token of st from logits, appends it and reports
+// whether the sequence is finished (and then fills in its Generation).
+func (s *Sampler) emit(st *seqState, logits []float32, smp *tokenSampler, opt *SampleOptions) (bool, error) {
+	tok, lp := smp.sample(logits, opt, st.rng)
+	prev := st.tokens[len(st.tokens)-1]
+	st.tokens = append(st.tokens, tok)
+	g := st.gen
+	g.Tokens = append(g.Tokens, tok)
+	g.LogProbs = append(g.LogProbs, lp)
+	finish := ""
+	if s.Tokenizer != nil {
+		n := len(st.text)
+		var err error
+		st.text, err = s.Tokenizer.AppendDecoded(st.text, prev, g.Tokens[len(g.Tokens)-1:])
+		if err != nil {
+			return true, err
+		}
+		if cut, ok := findStop(st.text, n, opt.Stop); ok {
+			st.text = st.text[:cut]
+			finish = "stop"
+		}
+	}
+	if finish == "" && !opt.NoStopAtEOS && (tok == BOS || tok == EOS) {
+		finish = "stop"
+	}
+	if finish == "" && len(st.tokens) >= st.maxLen {
+		finish = "length"
+	}
+	if finish == "" {
+		return false, nil
+	}
+	g.Text = string(st.text)
+	g.FinishReason = finish
+	return true, nil
+}
+
+// findStop returns the offset of the first stop string in text that ends
+// after offset from (the text before it was checked before), and whether
+// there is one.
+func findStop(text []byte, from int, stop []string) (int, bool) {
+	best := -1
+	for _, s := range stop {
+		if s == "" {
+			continue
+		}
+		start := max(0, from-len(s)+1)
+		if i := strings.Index(string(text[start:]), s); i >= 0 && (best < 0 || start+i < best) {
+			best = start + i
+		}
+	}
+	return best, best >= 0
+}
+
+// tokenSampler draws tokens from logits; it holds scratch space of one
+// vocabulary.
+type tokenSampler struct {
+	probs []float64
+	idx   []int
+}
+
+func newTokenSampler(vocab int) *tokenSampler {
+	return &tokenSampler{probs: make([]float64, vocab), idx: make([]int, vocab)}
+}
+
+// sample draws a token from logits under opt and returns it with its
+// log-probability at temperature 1 before truncation (see
+// Generation.LogProbs).
+//
+// Greedy (Temperature 0) takes the first maximum. Otherwise the
+// probabilities are softmax(logits/Temperature); TopK keeps the TopK
+// largest, then TopP the smallest prefix (in decreasing probability, ties
+// by lower id) whose mass reaches TopP of the kept mass; the token is the
+// first whose cumulative mass exceeds u·(kept mass), u uniform in [0, 1).
+func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.Rand) (int, float64) {
+	mx := logits[0]
+	arg := 0
+	for i, v := range logits {
+		if v > mx {
+			mx, arg = v, i
+		}
+	}
+	var sum float32
+	for _, v := range logits {
+		sum += smpExp(v - mx)
+	}
+	logZ := float64(mx) + math.Log(float64(sum))
+	tok := arg
+	if opt.Temperature > 0 {
+		tok = ts.draw(logits, mx, opt, rng)
+	}
+	return tok, float64(logits[tok]) - logZ
+}
+
+func (ts *tokenSampler) draw(logits []float32, mx float32, opt *SampleOptions, rng *rand.Rand) int {
+	inv := 1 / opt.Temperature
+	p := ts.probs[:len(logits)]
+	var total float64
+	for i, v := range logits {
+		w := math.Exp(float64(v-mx) * inv)
+		p[i] = w
+		total += w
+	}
+	if (opt.TopK <= 0 || opt.TopK >= len(logits)) && (opt.TopP == 0 || opt.TopP == 1) {
+		u := rng.Float64() * total
+		var c float64
+		for i, w := range p {
+			c += w
+			if u < c {
+				return i
+			}
+		}
+		return lastPositive(p)
+	}
+	idx := ts.idx[:len(logits)]
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case p[a] > p[b]:
+			return -1
+		case p[a] < p[b]:
+			return 1
+		}
+		return 0
+	})
+	keep := len(idx)
+	if opt.TopK > 0 && opt.TopK < keep {
+		keep = opt.TopK
+	}
+	var kept float64
+	for _, i := range idx[:keep] {
+		kept += p[i]
+	}
+	if opt.TopP > 0 && opt.TopP < 1 {
+		var c float64
+		for j, i := range idx[:keep] {
+			c += p[i]
+			if c >= opt.TopP*kept {
+				keep = j + 1
+				kept = c
+				break
+			}
+		}
+	}
+	u := rng.Float64() * kept
+	var c float64
+	for _, i := range idx[:keep] {
+		c += p[i]
+		if u < c {
+			return i
+		}
+	}
+	return idx[0]
+}
+
+// lastPositive returns the last index with positive weight (the fallback
+// when rounding leaves u at the total mass).
+func lastPositive(p []float64) int {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] > 0 {
+			return i
+		}
+	}
+	return 0
+}

@@ -1,0 +1,18 @@
+//go:build !amd64 || purego
+
+package llama
+
+// smpAsm is false: the sampler uses its portable Go kernels.
+const smpAsm = false
+
+func smpKern4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int) {
+	panic("llama: no assembly kernels in this build")
+}
+
+func smpKern1x64(k int, a *float32, b *float32, ldb int, c *float32) {
+	panic("llama: no assembly kernels in this build")
+}
+
+func smpKern1x16(k int, a *float32, b *float32, ldb int, c *float32) {
+	panic("llama: no assembly kernels in this build")
+}
