@@ -160,22 +160,22 @@ func TestBanditErrors(t *testing.T) {
 	}
 	// Bad configuration, each naming its field.
 	for field, err := range map[string]error{
-		"SECConfig.Temperature":             second(NewSEC(2, SECConfig{Temperature: -1})),
-		"SECConfig.Temperature ":            second(NewSEC(2, SECConfig{Temperature: math.NaN()})),
-		"SECConfig.Alpha":                   second(NewSEC(2, SECConfig{Alpha: 1.5})),
-		"SECConfig.Alpha ":                  second(NewSEC(2, SECConfig{Alpha: -0.1})),
-		"UCBConfig.C":                       second(NewUCB1(2, UCBConfig{C: math.Inf(1)})),
-		"DiscountedUCBConfig.Discount":      second(NewDiscountedUCB(2, DiscountedUCBConfig{Discount: 1})),
-		"DiscountedUCBConfig.Discount ":     second(NewDiscountedUCB(2, DiscountedUCBConfig{Discount: 1.2})),
-		"SlidingWindowUCBConfig.Window":     second(NewSlidingWindowUCB(2, SlidingWindowUCBConfig{Window: -3})),
-		"EXP3Config.Gamma":                  second(NewEXP3(2, EXP3Config{Gamma: 2})),
-		"EXP3Config.Alpha":                  second(NewEXP3S(2, EXP3Config{Alpha: -1})),
-		"EXP3Config.Horizon":                second(NewEXP3(2, EXP3Config{Horizon: -1})),
-		"BetaThompsonConfig.PriorAlpha":     second(NewBetaThompson(2, BetaThompsonConfig{PriorAlpha: -1})),
-		"GaussianThompsonConfig.NoiseStd":   second(NewGaussianThompson(2, GaussianThompsonConfig{NoiseStd: -1})),
-		"GaussianThompsonConfig.PriorMean":  second(NewGaussianThompson(2, GaussianThompsonConfig{PriorMean: math.NaN()})),
-		"EpsilonGreedyConfig.Epsilon":       second(NewEpsilonGreedy(2, EpsilonGreedyConfig{Epsilon: 1.1})),
-		"EpsilonGreedyConfig.StepSize":      second(NewEpsilonGreedy(2, EpsilonGreedyConfig{StepSize: -0.5})),
+		"SECConfig.Temperature":            second(NewSEC(2, SECConfig{Temperature: -1})),
+		"SECConfig.Temperature ":           second(NewSEC(2, SECConfig{Temperature: math.NaN()})),
+		"SECConfig.Alpha":                  second(NewSEC(2, SECConfig{Alpha: 1.5})),
+		"SECConfig.Alpha ":                 second(NewSEC(2, SECConfig{Alpha: -0.1})),
+		"UCBConfig.C":                      second(NewUCB1(2, UCBConfig{C: math.Inf(1)})),
+		"DiscountedUCBConfig.Discount":     second(NewDiscountedUCB(2, DiscountedUCBConfig{Discount: 1})),
+		"DiscountedUCBConfig.Discount ":    second(NewDiscountedUCB(2, DiscountedUCBConfig{Discount: 1.2})),
+		"SlidingWindowUCBConfig.Window":    second(NewSlidingWindowUCB(2, SlidingWindowUCBConfig{Window: -3})),
+		"EXP3Config.Gamma":                 second(NewEXP3(2, EXP3Config{Gamma: 2})),
+		"EXP3Config.Alpha":                 second(NewEXP3S(2, EXP3Config{Alpha: -1})),
+		"EXP3Config.Horizon":               second(NewEXP3(2, EXP3Config{Horizon: -1})),
+		"BetaThompsonConfig.PriorAlpha":    second(NewBetaThompson(2, BetaThompsonConfig{PriorAlpha: -1})),
+		"GaussianThompsonConfig.NoiseStd":  second(NewGaussianThompson(2, GaussianThompsonConfig{NoiseStd: -1})),
+		"GaussianThompsonConfig.PriorMean": second(NewGaussianThompson(2, GaussianThompsonConfig{PriorMean: math.NaN()})),
+		"EpsilonGreedyConfig.Epsilon":      second(NewEpsilonGreedy(2, EpsilonGreedyConfig{Epsilon: 1.1})),
+		"EpsilonGreedyConfig.StepSize":     second(NewEpsilonGreedy(2, EpsilonGreedyConfig{StepSize: -0.5})),
 	} {
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSpace(field)) {
 			t.Errorf("%s: got %v, want an error naming it", field, err)
@@ -195,7 +195,7 @@ func TestBanditErrors(t *testing.T) {
 	}
 }
 
-func first[T any](v T, _ error) T      { return v }
+func first[T any](v T, _ error) T        { return v }
 func second[T any](_ T, err error) error { return err }
 
 func TestDefaults(t *testing.T) {
