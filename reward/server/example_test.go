@@ -1,0 +1,50 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/evolve-go/evolve/reward"
+	"github.com/evolve-go/evolve/reward/server"
+)
+
+// Serving an exact-match reward and posting what OpenRLHF posts: the
+// reward sees the response cut out of the query; the second label has no
+// answer in its response, and the third sample is skipped as not
+// applicable (no label), so it gets the failure score and a flag.
+func Example() {
+	exact := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		if s.Label == "" {
+			return 0, reward.ErrSkip
+		}
+		if strings.TrimSpace(strings.TrimSuffix(s.Completion, "</s>")) == s.Label {
+			return 1, nil
+		}
+		return 0, nil
+	})
+	srv, err := server.New(server.Config{Reward: exact})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv) // in production: srv.ListenAndServe(ctx, ":5000")
+	defer ts.Close()
+
+	body := `{"query": ["Q: 2+2? A: 4</s>", "Q: 6*7? A: 48</s>", "Q: hi? A: hello</s>"],
+	          "prompts": ["Q: 2+2? A:", "Q: 6*7? A:", "Q: hi? A:"],
+	          "labels": ["4", "42", null]}`
+	resp, err := http.Post(ts.URL+"/get_reward", "application/json", strings.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.Status)
+	fmt.Print(string(out))
+	// Output:
+	// 200 OK
+	// {"rewards":[1,0,0],"scores":[1,0,0],"extra_logs":{"prompt_mismatch":[0,0,0],"reward_error":[0,0,0],"reward_skipped":[0,0,1]},"errors":["","","reward: samples[2]: reward: not applicable"]}
+}
