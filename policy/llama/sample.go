@@ -337,10 +337,11 @@ func findStop(text []byte, from int, stop []string) (int, bool) {
 type tokenSampler struct {
 	probs []float64
 	idx   []int
+	tmp   []float32
 }
 
 func newTokenSampler(vocab int) *tokenSampler {
-	return &tokenSampler{probs: make([]float64, vocab), idx: make([]int, vocab)}
+	return &tokenSampler{probs: make([]float64, vocab), idx: make([]int, vocab), tmp: make([]float32, vocab)}
 }
 
 // sample draws a token from logits under opt and returns it with its
@@ -360,10 +361,9 @@ func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.R
 			mx, arg = v, i
 		}
 	}
-	var sum float32
-	for _, v := range logits {
-		sum += smpExp(v - mx)
-	}
+	tmp := ts.tmp[:len(logits)]
+	copy(tmp, logits)
+	sum := smpExpSum(tmp, mx)
 	logZ := float64(mx) + math.Log(float64(sum))
 	tok := arg
 	if opt.Temperature > 0 {

@@ -166,3 +166,145 @@ k16done:
 	VMOVUPS Y1, 32(DX)
 	VZEROUPPER
 	RET
+
+// func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32)
+// c[0:8] += a[0:k] · B[k×8]; B rows ldb apart. Four partial sums (p mod 4)
+// hide the latency of the fused multiply-adds; they are added at the end.
+TEXT ·smpKern1x8(SB), NOSPLIT, $0-40
+	MOVQ   k+0(FP), CX
+	MOVQ   a+8(FP), SI
+	MOVQ   b+16(FP), DI
+	MOVQ   ldb+24(FP), R9
+	MOVQ   c+32(FP), DX
+	SHLQ   $2, R9
+	VMOVUPS (DX), Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+k8loop4:
+	CMPQ         CX, $4
+	JLT          k8tail
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  (DI), Y8, Y0
+	ADDQ         R9, DI
+	VBROADCASTSS 4(SI), Y9
+	VFMADD231PS  (DI), Y9, Y1
+	ADDQ         R9, DI
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS  (DI), Y10, Y2
+	ADDQ         R9, DI
+	VBROADCASTSS 12(SI), Y11
+	VFMADD231PS  (DI), Y11, Y3
+	ADDQ         R9, DI
+	ADDQ         $16, SI
+	SUBQ         $4, CX
+	JMP          k8loop4
+
+k8tail:
+	TESTQ        CX, CX
+	JEQ          k8done
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  (DI), Y8, Y0
+	ADDQ         $4, SI
+	ADDQ         R9, DI
+	DECQ         CX
+	JMP          k8tail
+
+k8done:
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y3, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	VMOVUPS Y0, (DX)
+	VZEROUPPER
+	RET
+
+// func smpExpSum8(x *float32, n int, shift float32) float32
+// x[i] = e^(x[i]−shift) for i < n (n a multiple of 8) and returns their
+// sum; the method of smpExp (Cody–Waite reduction, Cephes polynomial), with
+// the argument clamped to [−87, 88].
+TEXT ·smpExpSum8(SB), NOSPLIT, $0-28
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS shift+16(FP), Y15
+	MOVL         $0xC2AE0000, AX // -87
+	VMOVD        AX, X14
+	VBROADCASTSS X14, Y14
+	MOVL         $0x42B00000, AX // 88
+	VMOVD        AX, X13
+	VBROADCASTSS X13, Y13
+	MOVL         $0x3FB8AA3B, AX // log2(e)
+	VMOVD        AX, X12
+	VBROADCASTSS X12, Y12
+	MOVL         $0x4B400000, AX // 1.5·2²³
+	VMOVD        AX, X11
+	VBROADCASTSS X11, Y11
+	MOVL         $0x3F318000, AX // c1 = 0.693359375
+	VMOVD        AX, X10
+	VBROADCASTSS X10, Y10
+	MOVL         $0xB95E8083, AX // c2 = -2.12194440e-4
+	VMOVD        AX, X9
+	VBROADCASTSS X9, Y9
+	VXORPS       Y8, Y8, Y8 // sum
+	MOVL         $0x4B3FFF81, AX // bits(1.5·2²³) − 127
+	VMOVD        AX, X7
+	VPBROADCASTD X7, Y7
+
+expLoop:
+	TESTQ        CX, CX
+	JEQ          expDone
+	VMOVUPS      (SI), Y0
+	VSUBPS       Y15, Y0, Y0
+	VMAXPS       Y14, Y0, Y0
+	VMINPS       Y13, Y0, Y0
+	VMOVAPS      Y11, Y1
+	VFMADD231PS  Y12, Y0, Y1     // t = x·log2e + round
+	VSUBPS       Y11, Y1, Y2     // n = t − round
+	VFNMADD231PS Y10, Y2, Y0     // r = x − n·c1
+	VFNMADD231PS Y9, Y2, Y0      // r −= n·c2
+	VMULPS       Y0, Y0, Y3      // z = r²
+	MOVL         $0x39506967, AX // 1.9875691500e-4
+	VMOVD        AX, X4
+	VBROADCASTSS X4, Y4
+	MOVL         $0x3AB743CE, AX // 1.3981999507e-3
+	VMOVD        AX, X5
+	VBROADCASTSS X5, Y5
+	VFMADD213PS  Y5, Y0, Y4      // y = y·r + p1
+	MOVL         $0x3C088908, AX // 8.3334519073e-3
+	VMOVD        AX, X5
+	VBROADCASTSS X5, Y5
+	VFMADD213PS  Y5, Y0, Y4
+	MOVL         $0x3D2AA9C1, AX // 4.1665795894e-2
+	VMOVD        AX, X5
+	VBROADCASTSS X5, Y5
+	VFMADD213PS  Y5, Y0, Y4
+	MOVL         $0x3E2AAAAA, AX // 1.6666665459e-1
+	VMOVD        AX, X5
+	VBROADCASTSS X5, Y5
+	VFMADD213PS  Y5, Y0, Y4
+	MOVL         $0x3F000000, AX // 5.0000001201e-1
+	VMOVD        AX, X5
+	VBROADCASTSS X5, Y5
+	VFMADD213PS  Y5, Y0, Y4
+	VFMADD213PS  Y0, Y3, Y4      // y = y·z + r
+	MOVL         $0x3F800000, AX // 1
+	VMOVD        AX, X5
+	VBROADCASTSS X5, Y5
+	VADDPS       Y5, Y4, Y4      // y += 1
+	VPSUBD       Y7, Y1, Y1      // n + 127 as an integer
+	VPSLLD       $23, Y1, Y1     // 2ⁿ
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      Y4, (SI)
+	VADDPS       Y4, Y8, Y8
+	ADDQ         $32, SI
+	SUBQ         $8, CX
+	JMP          expLoop
+
+expDone:
+	VEXTRACTF128 $1, Y8, X1
+	VADDPS       X1, X8, X8
+	VHADDPS      X8, X8, X8
+	VHADDPS      X8, X8, X8
+	MOVSS        X8, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -78,7 +78,8 @@ func newInference(m *Model, maxPos int) *inference {
 }
 
 // kvCache holds the keys and values of up to slots sequences of up to
-// capacity positions: [Layers][slots][capacity][KVDim] each.
+// capacity positions: per layer, keys [slots][KVHeads][HeadSize][capacity]
+// (transposed) and values [slots][capacity][KVDim].
 type kvCache struct {
 	capacity, kv int
 	k, v         [][]float32
@@ -108,7 +109,7 @@ func (e *inference) newStepBuffers(rows, capacity int) *stepBuffers {
 		h13:    make([]float32, rows*e.ldH),
 		h:      make([]float32, rows*e.hid),
 		logits: make([]float32, rows*e.ldV),
-		att:    make([]float32, capacity),
+		att:    make([]float32, (e.c.Heads/e.c.KVHeads)*capacity),
 	}
 }
 
@@ -123,7 +124,6 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 	for r, tok := range tokens {
 		copy(x[r*dim:(r+1)*dim], e.emb[tok*dim:(tok+1)*dim])
 	}
-	heads := e.c.Heads
 	group := e.c.Heads / e.c.KVHeads
 	half := hs / 2
 	scale := float32(1 / math.Sqrt(float64(hs)))
@@ -148,41 +148,38 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 				row[i] = v0*cs[j] - v1*sn[j]
 				row[i+1] = v0*sn[j] + v1*cs[j]
 			}
-			base := slot[r] * cache.capacity * kv
-			copy(kc[base+p*kv:base+(p+1)*kv], row[dim:dim+kv])
+			// Keys are cached transposed per head ([KVHeads][HeadSize][capacity])
+			// so that the scores of a head are one product q·Kᵀ; values are
+			// cached as rows ([capacity][KVDim]).
+			capa := cache.capacity
+			base := slot[r] * capa * kv
+			for i, kvv := range row[dim : dim+kv] {
+				kc[base+i*capa+p] = kvv
+			}
 			copy(vc[base+p*kv:base+(p+1)*kv], row[dim+kv:dim+2*kv])
 			out := b.ao[r*dim : (r+1)*dim]
-			att := b.att[:p+1]
-			for h := 0; h < heads; h++ {
-				q := row[h*hs : (h+1)*hs]
-				ko := base + (h/group)*hs
-				mx := float32(math.Inf(-1))
-				for t := range att {
-					k := kc[ko+t*kv : ko+t*kv+hs]
-					var s float32
-					for i, qv := range q {
-						s += qv * k[i]
+			clear(out)
+			n := p + 1
+			for g := 0; g < e.c.KVHeads; g++ {
+				att := b.att[:group*capa]
+				for i := 0; i < group*capa; i += capa {
+					clear(att[i : i+n])
+				}
+				smpMatmul(group, n, hs, row[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
+				for j := 0; j < group; j++ {
+					a := att[j*capa : j*capa+n]
+					mx := float32(math.Inf(-1))
+					for t, s := range a {
+						s *= scale
+						a[t] = s
+						mx = max(mx, s)
 					}
-					s *= scale
-					att[t] = s
-					mx = max(mx, s)
-				}
-				var sum float32
-				for t, s := range att {
-					w := smpExp(s - mx)
-					att[t] = w
-					sum += w
-				}
-				o := out[h*hs : (h+1)*hs]
-				clear(o)
-				inv := 1 / sum
-				for t, w := range att {
-					w *= inv
-					v := vc[ko+t*kv : ko+t*kv+hs]
-					for i := range o {
-						o[i] += w * v[i]
+					inv := 1 / smpExpSum(a, mx)
+					for t := range a {
+						a[t] *= inv
 					}
 				}
+				smpMatmul(group, hs, n, att, capa, vc[base+g*hs:], kv, out[g*group*hs:], hs)
 			}
 		}
 		smpMatmul(m, dim, dim, b.ao, dim, e.wo[l], dim, x, dim)
@@ -197,7 +194,11 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 			u := h13[r*e.ldH+e.hid : r*e.ldH+2*e.hid]
 			h := b.h[r*e.hid : (r+1)*e.hid]
 			for i, gv := range g {
-				h[i] = gv / (1 + smpExp(-gv)) * u[i]
+				h[i] = -gv
+			}
+			smpExpSum(h, 0)
+			for i, gv := range g {
+				h[i] = gv / (1 + h[i]) * u[i]
 			}
 		}
 		smpMatmul(m, dim, e.hid, b.h, e.hid, e.w2[l], dim, x, dim)

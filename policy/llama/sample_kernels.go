@@ -12,7 +12,8 @@ import "math"
 // result of a row does not depend on how many rows are batched with it —
 // the property that makes seeded sampling independent of the batch split.
 // On amd64 with AVX2 and FMA the 16-column blocks run in assembly (one
-// fused multiply-add per product); elsewhere, and for the columns past the
+// fused multiply-add per product) and so does an 8-column block after them
+// (four partial sums over p, added at the end); elsewhere, and for the columns past the
 // last multiple of 16, in Go.
 func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m <= 0 || n <= 0 || k <= 0 {
@@ -39,6 +40,13 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			for ; j < n16; j += 16 {
 				smpKern1x16(k, &a[i*lda], &b[j], ldb, &c[i*ldc+j])
 			}
+		}
+		if n-n16 >= 8 {
+			// An 8-column block, per row (four partial sums over p).
+			for i := 0; i < m; i++ {
+				smpKern1x8(k, &a[i*lda], &b[n16], ldb, &c[i*ldc+n16])
+			}
+			n16 += 8
 		}
 	}
 	if n16 < n {
@@ -86,6 +94,25 @@ func smpExp(x float32) float32 {
 	y := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
 	y = y*z + r + 1
 	return y * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+// smpExpSum sets x[i] = e^(x[i]−shift) and returns the sum (vectorised
+// with AVX2 where available; see smpExp for the accuracy).
+func smpExpSum(x []float32, shift float32) float32 {
+	n8 := 0
+	var s float32
+	if smpAsm {
+		n8 = len(x) &^ 7
+		if n8 > 0 {
+			s = smpExpSum8(&x[0], n8, shift)
+		}
+	}
+	for i := n8; i < len(x); i++ {
+		v := smpExp(x[i] - shift)
+		x[i] = v
+		s += v
+	}
+	return s
 }
 
 // smpRMSNorm writes g ⊙ x / sqrt(mean(x²) + 1e-5) into y (llama2.c's

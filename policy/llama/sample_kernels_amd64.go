@@ -38,3 +38,9 @@ func smpHasAVX2FMA() bool {
 }
 
 var smpAsm = smpHasAVX2FMA()
+
+//go:noescape
+func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32)
+
+//go:noescape
+func smpExpSum8(x *float32, n int, shift float32) float32

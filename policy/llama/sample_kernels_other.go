@@ -16,3 +16,11 @@ func smpKern1x64(k int, a *float32, b *float32, ldb int, c *float32) {
 func smpKern1x16(k int, a *float32, b *float32, ldb int, c *float32) {
 	panic("llama: no assembly kernels in this build")
 }
+
+func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32) {
+	panic("llama: no assembly kernels in this build")
+}
+
+func smpExpSum8(x *float32, n int, shift float32) float32 {
+	panic("llama: no assembly kernels in this build")
+}
