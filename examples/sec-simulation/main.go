@@ -47,6 +47,18 @@ func run(seeds, maxSteps, schedule, window int) error {
 		{"SEC τ=0.1", sec(0.1)},
 		{"SEC τ=0.3", sec(0.3)},
 		{"SEC τ=1", sec(1)},
+		{"EXP3.S on mean |A|", func() (curriculum.Teacher, error) {
+			b, err := curriculum.NewEXP3S(K, curriculum.EXP3Config{Gamma: 0.1, Alpha: 0.01})
+			return curriculum.BanditTeacher{Bandit: b}, err
+		}},
+		{"D-UCB (γ 0.99) on mean |A|", func() (curriculum.Teacher, error) {
+			b, err := curriculum.NewDiscountedUCB(K, curriculum.DiscountedUCBConfig{Discount: 0.99})
+			return curriculum.BanditTeacher{Bandit: b}, err
+		}},
+		{"SEC τ=0.3, learnability p(1−p)", func() (curriculum.Teacher, error) {
+			b, err := curriculum.NewSEC(K, curriculum.SECConfig{Alpha: 0.5, Temperature: 0.3})
+			return curriculum.BanditTeacher{Bandit: b, Signal: curriculum.Learnability}, err
+		}},
 		{"uniform", func() (curriculum.Teacher, error) { return curriculum.UniformTeacher{K: K}, nil }},
 		{"always hardest", func() (curriculum.Teacher, error) { return curriculum.FixedTeacher{Arm: K - 1}, nil }},
 		{fmt.Sprintf("easy→hard, %d steps each", schedule), func() (curriculum.Teacher, error) {
