@@ -1,0 +1,130 @@
+// Command reward-server serves a verifiable math reward over HTTP with
+// OpenRLHF's remote reward-model protocol, so an OpenRLHF run trains
+// against it with
+//
+//	--remote_rm_url http://127.0.0.1:5000/get_reward
+//
+// The reward is the numeric verifier of package reward (the last
+// \boxed{…}, else the last number, compared with the label as a number),
+// reading only the text after the last </think>, plus the open-r1
+// repetition penalty: 1 for a correct answer, 0 for a wrong one, down to
+// −1 for degenerate repetition. At start it prints a rewardtest report of
+// that design on a few hand-written cases (-check=false skips it); it
+// shuts down gracefully on SIGINT or SIGTERM, letting requests in flight
+// finish.
+//
+//	go run ./examples/reward-server [-addr 127.0.0.1:5000] [-failure-score 0] [-sample-timeout 10s]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/evolve-go/evolve/reward"
+	"github.com/evolve-go/evolve/reward/rewardtest"
+	"github.com/evolve-go/evolve/reward/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "reward-server:", err)
+		os.Exit(1)
+	}
+}
+
+// afterThink extracts the answer from the text after the last </think>,
+// so an answer stated only while reasoning does not count.
+func afterThink(text string) (string, bool) {
+	if i := strings.LastIndex(text, "</think>"); i >= 0 {
+		text = text[i+len("</think>"):]
+	}
+	return reward.ExtractAnswer(text)
+}
+
+// mathReward is the served design: correctness plus a repetition penalty.
+func mathReward() reward.Reward {
+	return reward.Weighted{
+		{Name: "correct", Reward: reward.Numeric{Extract: afterThink}, Weight: 1},
+		{Name: "repetition", Reward: reward.Repetition{}, Weight: 1},
+	}
+}
+
+// checkSuite is the startup conformance check of mathReward.
+func checkSuite(r reward.Reward) rewardtest.Suite {
+	q := func(s string) string { return "<|im_start|>user\n" + s + "<|im_end|>\n<|im_start|>assistant\n" }
+	return rewardtest.Suite{
+		Name:   "numeric after </think> + repetition penalty",
+		Reward: r,
+		Cases: []rewardtest.Case{
+			{Name: "sum", Sample: reward.Sample{Prompt: q("What is 17 + 25?"), Completion: "<think>17 + 25 = 42</think>\nThe answer is \\boxed{42}.", Label: "42"}, Correct: true},
+			{Name: "sum-wrong", Sample: reward.Sample{Prompt: q("What is 17 + 25?"), Completion: "<think>17 + 25 = 32</think>\nThe answer is \\boxed{32}.", Label: "42"}},
+			{Name: "half", Sample: reward.Sample{Prompt: q("What is one half as a decimal?"), Completion: "One half is 1/2, which is 0.5 as a decimal.", Label: "0.5"}, Correct: true},
+			{Name: "half-wrong", Sample: reward.Sample{Prompt: q("What is one half as a decimal?"), Completion: "It is 0.25.", Label: "0.5"}},
+		},
+		Lo: -1, Hi: 1,
+		Rankings: []rewardtest.Ranking{{
+			Name: "sum", Label: "42",
+			Completions: []string{strings.Repeat("I think I think I think ", 20), "The answer is 32.", "The answer is \\boxed{42}."},
+			Strict:      true,
+		}},
+		Margin:    0.5,
+		Threshold: 0.5,
+		MinAUC:    1,
+	}
+}
+
+// run parses flags, optionally prints the conformance report, and serves
+// until ctx ends.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reward-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:5000", "address to listen on")
+	failure := fs.Float64("failure-score", 0, "reward sent for a sample whose reward fails or is not applicable")
+	inFlight := fs.Int("max-in-flight", 0, "requests scored at once (0: 4 × GOMAXPROCS)")
+	sampleTimeout := fs.Duration("sample-timeout", 10*time.Second, "time limit per sample (0: none)")
+	check := fs.Bool("check", true, "print a rewardtest report of the reward before serving")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	r := mathReward()
+	if *check {
+		suite := checkSuite(r)
+		if err := suite.Report(ctx, stderr); err != nil {
+			fmt.Fprintln(stderr, "warning: the reward failed some checks; serving it anyway")
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv, err := server.New(server.Config{
+		Reward:        r,
+		FailureScore:  *failure,
+		MaxInFlight:   *inFlight,
+		SampleTimeout: *sampleTimeout,
+		Logger:        log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String()+server.DefaultPath, "health", "http://"+ln.Addr().String()+"/healthz")
+	err = srv.Serve(ctx, ln)
+	st := srv.Stats()
+	log.Info("stopped", "requests", st.Requests, "samples", st.Samples, "sample_errors", st.SampleErrors, "rejected", st.Rejected)
+	return err
+}

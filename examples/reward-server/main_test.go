@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evolve-go/evolve/reward/server"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRewardPassesChecks(t *testing.T) {
+	suite := checkSuite(mathReward())
+	if _, err := suite.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeAndShutdown(t *testing.T) {
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, &out) }()
+
+	urlRe := regexp.MustCompile(`url=(http://\S+/get_reward)`)
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if m := urlRe.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("server did not start:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "hacks           PASS") {
+		t.Errorf("startup report:\n%s", out.String())
+	}
+	body := `{"query": ["<|im_start|>user\nWhat is 6*7?<|im_end|>\n<|im_start|>assistant\n<think>6*7=42</think>The answer is \\boxed{42}.<|im_end|>", "<|im_start|>user\nWhat is 6*7?<|im_end|>\n<|im_start|>assistant\n<think>it is 42</think>I give up.<|im_end|>"], "prompts": ["<|im_start|>user\nWhat is 6*7?<|im_end|>\n<|im_start|>assistant\n", "<|im_start|>user\nWhat is 6*7?<|im_end|>\n<|im_start|>assistant\n"], "labels": ["42", "42"]}`
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got server.Response
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, %v", resp.StatusCode, err)
+	}
+	if len(got.Rewards) != 2 || got.Rewards[0] != 1 || got.Rewards[1] != 0 {
+		t.Errorf("rewards %v, want [1 0]", got.Rewards)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+	if !strings.Contains(out.String(), "msg=stopped requests=1 samples=2") {
+		t.Errorf("shutdown log:\n%s", out.String())
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	var out syncBuffer
+	if err := run(context.Background(), []string{"-max-in-flight", "-3", "-check=false"}, &out); err == nil {
+		t.Error("negative -max-in-flight accepted")
+	}
+	if err := run(context.Background(), []string{"extra"}, &out); err == nil {
+		t.Error("stray argument accepted")
+	}
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:-1", "-check=false"}, &out); err == nil {
+		t.Error("bad address accepted")
+	}
+}
