@@ -22,8 +22,9 @@ type FillStats struct {
 // whose rewards are all equal (all solved or all failed: zero GRPO
 // advantage, no gradient) and keeps drawing until n groups are kept.
 //
-// maxDraws bounds the calls to draw; zero means 10·n (verl's
-// max_num_gen_batches = 10, counted in groups). When the bound is reached
+// maxDraws bounds the calls to draw; zero means 10·n, after the DAPO
+// recipe's example setting in verl (filter_groups.max_num_gen_batches =
+// 10 generation batches; here the bound counts groups). When the bound is reached
 // first, FillBatch returns the groups kept so far, the stats and an error
 // wrapping ErrBatchNotFilled. An error from draw is returned at once
 // (wrapped) with the groups kept so far. A group with no reward, or a NaN

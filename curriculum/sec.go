@@ -106,7 +106,15 @@ func (s *SEC) Update(arm int, r float64) error {
 	if err := checkUpdate("SEC", len(s.q), arm, r); err != nil {
 		return err
 	}
-	return s.UpdateBatch([]int{arm}, []float64{r})
+	for c := range s.q {
+		switch {
+		case c == arm:
+			s.q[c] = (1-s.alpha)*s.q[c] + s.alpha*r
+		case s.decay:
+			s.q[c] *= 1 - s.alpha
+		}
+	}
+	return nil
 }
 
 // UpdateBatch applies one training step's signals. Each arm drawn in the

@@ -127,7 +127,8 @@ func readUCB(b []byte, who, kind string) (ucbState, error) {
 	if len(st.Sum) != len(st.N) {
 		return st, fmt.Errorf("curriculum: %s state: len(sum) = %d, len(n) = %d", who, len(st.Sum), len(st.N))
 	}
-	if _, err := param(who+" state c", st.C, math.Sqrt2, 0); err != nil {
+	var err error
+	if st.C, err = param(who+" state c", st.C, math.Sqrt2, 0); err != nil {
 		return st, err
 	}
 	if err := checkFinite(who+" state n", st.N); err != nil {
