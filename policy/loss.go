@@ -93,10 +93,15 @@ func GSPO() PG {
 // overflows.
 var errNotFinite = errors.New("policy: the loss is not finite")
 
-// checkShape checks the lengths the kernels index by, leaving the
-// per-element checks to Validate.
-func checkBatch(b *Batch, needOld, needRef, needAdv bool, who string) error {
-	if err := b.Validate(); err != nil {
+// checkBatch validates b for an objective that needs the named fields.
+// With shapeOnly, only the shape and the lengths are checked (the kernel
+// then checks the values it reads).
+func checkBatch(b *Batch, needOld, needRef, needAdv bool, who string, shapeOnly bool) error {
+	check := b.Validate
+	if shapeOnly {
+		check = func() error { return checkShape(b) }
+	}
+	if err := check(); err != nil {
 		return err
 	}
 	if needOld && b.OldLogProbs == nil {
@@ -130,7 +135,11 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 	if err := agg.check(); err != nil {
 		return Stats{}, err
 	}
-	if err := checkBatch(b, false, p.KL.Coef > 0, true, "PG"); err != nil {
+	fast := false
+	if s, ok := sur.(PPOClip); ok && s.Level == TokenLevel {
+		fast = true
+	}
+	if err := checkBatch(b, false, p.KL.Coef > 0, true, "PG", fast); err != nil {
 		return Stats{}, err
 	}
 	if grad != nil && len(grad) != b.B*b.T {
@@ -154,7 +163,11 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 	default:
 		return Stats{}, fmt.Errorf("policy: PG: unknown Surrogate %T", sur)
 	}
-	st, err := k.run()
+	run := k.run
+	if fast {
+		run = k.tokenClip
+	}
+	st, err := run()
 	if err != nil {
 		return Stats{}, err
 	}

@@ -152,7 +152,7 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	if err := agg.check(); err != nil {
 		return Stats{}, err
 	}
-	if err := checkBatch(b, false, false, n.Correct == nil, "NFT with nil Correct"); err != nil {
+	if err := checkBatch(b, false, false, n.Correct == nil, "NFT with nil Correct", false); err != nil {
 		return Stats{}, err
 	}
 	B, T := b.B, b.T

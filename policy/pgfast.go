@@ -1,0 +1,201 @@
+package policy
+
+import "math"
+
+// checkShape checks what the kernels index by — the shape and the lengths
+// of the slices that are set — and leaves the element checks to the
+// kernels, which fall back to Validate when they meet a bad value.
+func checkShape(b *Batch) error {
+	if b == nil || b.B <= 0 || b.T <= 0 {
+		return ErrEmptyBatch
+	}
+	n := b.B * b.T
+	for _, f := range []struct {
+		name string
+		v    []float64
+	}{{"LogProbs", b.LogProbs}, {"OldLogProbs", b.OldLogProbs}, {"RefLogProbs", b.RefLogProbs}, {"Mask", b.Mask}} {
+		if f.v != nil && len(f.v) != n || f.v == nil && f.name == "LogProbs" {
+			return checkSlice(f.name, f.v, n, b.T, true)
+		}
+	}
+	if b.Advantages != nil && len(b.Advantages) != b.B && len(b.Advantages) != n {
+		return b.Validate()
+	}
+	return nil
+}
+
+// tokenClip is the fused single pass of PG for the token-level PPO clip
+// surrogate with any KL estimator: per token one exponential for the ratio
+// and, with k3, one for the KL term, both inlined. Bad values (NaN, ±Inf,
+// a mask entry other than 0 or 1) are caught by a running check sum and
+// then reported by Validate, so the common path reads every input once.
+func (k *pgKernel) tokenClip() (Stats, error) {
+	b := k.b
+	B, T := b.B, b.T
+	lp, old, ref, mask, adv, grad := b.LogProbs, k.old, b.RefLogProbs, b.Mask, b.Advantages, k.grad
+	perToken := len(adv) != B
+	beta := k.kl.Coef
+	kle := k.kl.Estimator
+	if beta == 0 {
+		kle = -1
+	}
+	lo, hi, dual := k.lo, k.hi, k.dual
+	total := 0.0
+	if needsBatchTokens(k.agg) {
+		total = b.Tokens()
+	}
+	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
+	badMask := false
+	for i := range B {
+		row := b.LogProbs[i*T : (i+1)*T]
+		lpr := lp[i*T : (i+1)*T]
+		oldr := old[i*T : (i+1)*T]
+		var refr, maskr, advr, gr []float64
+		if ref != nil {
+			refr = ref[i*T : (i+1)*T]
+		}
+		Li := float64(T)
+		if mask != nil {
+			maskr = mask[i*T : (i+1)*T]
+			Li = 0
+			for _, m := range maskr {
+				if m != 0 && m != 1 {
+					badMask = true
+				}
+				Li += m
+			}
+		}
+		tokens += Li
+		w, err := k.agg.weight(i, B, T, Li, total)
+		if err != nil {
+			if badMask {
+				break
+			}
+			return Stats{}, err
+		}
+		a := 0.0
+		if perToken {
+			advr = adv[i*T : (i+1)*T]
+		} else {
+			a = adv[i]
+			chk += a
+		}
+		if grad != nil {
+			gr = grad[i*T : (i+1)*T]
+		}
+		rowLoss := 0.0
+		for t := range row {
+			if maskr != nil && maskr[t] == 0 {
+				if gr != nil {
+					gr[t] = 0
+				}
+				chk += lpr[t] + oldr[t]
+				if refr != nil {
+					chk += refr[t]
+				}
+				if advr != nil {
+					chk += advr[t]
+				}
+				continue
+			}
+			if advr != nil {
+				a = advr[t]
+				chk += a
+			}
+			rho := lpr[t] - oldr[t]
+			chk += rho
+			live := 1.0
+			if rho > maxLogRatio {
+				rho, live = maxLogRatio, 0
+			} else if rho < -maxLogRatio {
+				rho, live = -maxLogRatio, 0
+			}
+			// r = e^rho, inlined fastExp (|rho| ≤ 20).
+			kf := rho*invLn2N + expShift
+			kb := int64(math.Float64bits(kf))
+			kf -= expShift
+			u := rho - kf*ln2HiN - kf*ln2LoN
+			p := 1 + u*(1+u*(0.5+u*(1.0/6+u*(1.0/24+u*(1.0/120)))))
+			r := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
+			ratioSum += r
+			akl += r - 1 - rho
+			var l, g float64
+			if a >= 0 {
+				if r > hi {
+					l = -a * hi
+					if a > 0 {
+						nHigh++
+					}
+				} else {
+					l = -a * r
+					g = l * live
+				}
+			} else if r < lo {
+				l = -a * lo
+				nLow++
+			} else {
+				l = -a * r
+				g = l * live
+				if dual > 0 && l > -dual*a {
+					l, g = -dual*a, 0
+				}
+			}
+			switch kle {
+			case K3:
+				x := refr[t] - lpr[t]
+				chk += x
+				kl, gk := 0.0, 0.0
+				if x > maxLogRatio || x < -maxLogRatio {
+					xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
+					kl = min(fastExp(xc)-xc-1, 10)
+				} else {
+					kf := x*invLn2N + expShift
+					kb := int64(math.Float64bits(kf))
+					kf -= expShift
+					u := x - kf*ln2HiN - kf*ln2LoN
+					p := 1 + u*(1+u*(0.5+u*(1.0/6+u*(1.0/24+u*(1.0/120)))))
+					ex := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
+					kl = ex - x - 1
+					gk = 1 - ex
+					if kl > 10 {
+						kl, gk = 10, 0
+					}
+				}
+				klSum += kl
+				l += beta * kl
+				g += beta * gk
+			case K1:
+				x := refr[t] - lpr[t]
+				chk += x
+				klSum -= x
+				l -= beta * x
+				g += beta
+			case K2:
+				x := refr[t] - lpr[t]
+				chk += x
+				klSum += 0.5 * x * x
+				l += beta * 0.5 * x * x
+				g -= beta * x
+			}
+			rowLoss += l
+			if gr != nil {
+				gr[t] = w * g
+			}
+		}
+		loss += w * rowLoss
+	}
+	if badMask || !isFinite(chk) {
+		if err := b.Validate(); err != nil {
+			return Stats{}, err
+		}
+	}
+	st := Stats{Loss: loss, Tokens: tokens}
+	if tokens > 0 {
+		st.MeanRatio = ratioSum / tokens
+		st.ApproxKL = akl / tokens
+		st.KLTerm = klSum / tokens
+		st.ClipFracLow = nLow / tokens
+		st.ClipFracHigh = nHigh / tokens
+	}
+	return st, nil
+}
