@@ -171,10 +171,18 @@ type BanditTeacher struct {
 }
 
 // Choose selects an arm with the bandit.
-func (b BanditTeacher) Choose(rng *rand.Rand) (int, error) { return b.Bandit.Select(rng) }
+func (b BanditTeacher) Choose(rng *rand.Rand) (int, error) {
+	if b.Bandit == nil {
+		return 0, errors.New("curriculum: BanditTeacher: nil Bandit")
+	}
+	return b.Bandit.Select(rng)
+}
 
 // Observe updates the bandit with the group's signal.
 func (b BanditTeacher) Observe(arm int, rewards []float64) error {
+	if b.Bandit == nil {
+		return errors.New("curriculum: BanditTeacher: nil Bandit")
+	}
 	sig := b.Signal
 	if sig == nil {
 		sig = AbsAdvantage
@@ -245,6 +253,9 @@ type AdaptiveTeacher struct {
 func (a *AdaptiveTeacher) Choose(*rand.Rand) (int, error) {
 	if a.K <= 0 || a.Window <= 0 {
 		return 0, fmt.Errorf("curriculum: AdaptiveTeacher: K = %d, Window = %d, want both > 0", a.K, a.Window)
+	}
+	if _, err := param("AdaptiveTeacher.Threshold", a.Threshold, 0.8, 1); err != nil {
+		return 0, err
 	}
 	return a.cur, nil
 }

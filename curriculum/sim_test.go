@@ -103,6 +103,8 @@ func TestSimulateErrors(t *testing.T) {
 		"nil rng":        {SimConfig{}, UniformTeacher{K: 5}, nil},
 		"arm too large":  {SimConfig{}, FixedTeacher{Arm: 5}, rng},
 		"bad schedule":   {SimConfig{}, &ScheduleTeacher{K: 5}, rng},
+		"nil bandit":     {SimConfig{}, BanditTeacher{}, rng},
+		"bad threshold":  {SimConfig{}, &AdaptiveTeacher{K: 5, Window: 3, Threshold: 2}, rng},
 	} {
 		if _, err := Simulate(c.cfg, c.t, c.rng); err == nil {
 			t.Errorf("%s: no error", name)
