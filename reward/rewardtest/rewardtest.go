@@ -32,6 +32,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/evolve-go/evolve/reward"
 )
@@ -152,9 +153,12 @@ const DefaultRepeats = 5
 // Determinism scores every case repeats times (0 means DefaultRepeats) and
 // reports each case whose outcome changes: a different score (compared
 // exactly, NaN equal to NaN), or a switch between success, ErrSkip and
-// error. A reward that samples (an LLM judge at temperature > 0) fails it
-// by design; give such a reward a fixed seed or temperature 0 for the
-// check.
+// error. It then scores all cases once more concurrently, as
+// reward.Scorer does during training, to catch shared state that makes
+// scores depend on timing, and, when r implements reward.BatchScorer,
+// once through ScoreBatch, whose scores must equal Score's. A reward that
+// samples (an LLM judge at temperature > 0) fails it by design; give such
+// a reward a fixed seed or temperature 0 for the check.
 func Determinism(ctx context.Context, r reward.Reward, cases []Case, repeats int) error {
 	if err := validate(ctx, r); err != nil {
 		return err
@@ -166,18 +170,76 @@ func Determinism(ctx context.Context, r reward.Reward, cases []Case, repeats int
 		repeats = DefaultRepeats
 	}
 	var errs []error
+	first := make([]outcome, len(cases))
+	bad := make([]bool, len(cases))
 	for i, c := range cases {
-		first := score(ctx, r, c.Sample)
+		first[i] = score(ctx, r, c.Sample)
 		for k := 2; k <= repeats; k++ {
 			o := score(ctx, r, c.Sample)
-			if !o.same(first) {
+			if !o.same(first[i]) {
 				errs = append(errs, fail("determinism", caseName(c, i), o.v,
-					"run %d scored %s, run 1 scored %s", k, o, first))
+					"run %d scored %s, run 1 scored %s", k, o, first[i]))
+				bad[i] = true
 				break
 			}
 		}
 	}
+
+	// One concurrent pass, at most 8 cases at a time.
+	conc := make([]outcome, len(cases))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range cases {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			conc[i] = score(ctx, r, cases[i].Sample)
+		}(i)
+	}
+	wg.Wait()
+	for i, c := range cases {
+		if !bad[i] && !conc[i].same(first[i]) {
+			errs = append(errs, fail("determinism", caseName(c, i), conc[i].v,
+				"scored %s when scored concurrently with the other cases, %s alone", conc[i], first[i]))
+			bad[i] = true
+		}
+	}
+
+	if bs, ok := r.(reward.BatchScorer); ok && len(cases) > 0 {
+		samples := make([]reward.Sample, len(cases))
+		for i, c := range cases {
+			samples[i] = c.Sample
+		}
+		dst := make([]float64, len(cases))
+		berrs := make([]error, len(cases))
+		if err := scoreBatch(ctx, bs, samples, dst, berrs); err != nil {
+			errs = append(errs, fail("determinism", "ScoreBatch", math.NaN(), "failed as a whole: %v", err))
+		} else {
+			for i, c := range cases {
+				o := outcome{v: dst[i], err: berrs[i], skip: errors.Is(berrs[i], reward.ErrSkip)}
+				if o.err != nil {
+					o.v = math.NaN()
+				}
+				if !bad[i] && !o.same(first[i]) {
+					errs = append(errs, fail("determinism", caseName(c, i), o.v,
+						"ScoreBatch scored %s, Score scored %s", o, first[i]))
+				}
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// scoreBatch calls ScoreBatch and turns a panic into an error.
+func scoreBatch(ctx context.Context, bs reward.BatchScorer, samples []reward.Sample, dst []float64, errs []error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("ScoreBatch panicked: %v", p)
+		}
+	}()
+	return bs.ScoreBatch(ctx, samples, dst, errs)
 }
 
 // Bounds reports every case whose score is not finite or lies outside

@@ -399,3 +399,41 @@ func TestProbesKeepPromptAndLabel(t *testing.T) {
 		t.Errorf("very-long probe is only %d bytes", n)
 	}
 }
+
+// batchy scores 1 with Score but 0.5 for the second sample with
+// ScoreBatch, a fast path that disagrees with the slow one.
+type batchy struct{}
+
+func (batchy) Score(context.Context, reward.Sample) (float64, error) { return 1, nil }
+
+func (batchy) ScoreBatch(_ context.Context, samples []reward.Sample, dst []float64, errs []error) error {
+	for i := range samples {
+		dst[i] = 1
+		if i == 1 {
+			dst[i] = 0.5
+		}
+	}
+	return nil
+}
+
+func TestDeterminismConcurrentAndBatch(t *testing.T) {
+	ctx := context.Background()
+	cases := mathCases()[:2]
+	// A reward whose state drifts after the first two calls: the
+	// sequential pass (repeats 1) sees 1s, the concurrent pass 2s.
+	var calls atomic.Int64
+	drift := reward.Func(func(context.Context, reward.Sample) (float64, error) {
+		if calls.Add(1) > 2 {
+			return 2, nil
+		}
+		return 1, nil
+	})
+	fs := failures(rewardtest.Determinism(ctx, drift, cases, 1))
+	if len(fs) != 2 || !strings.Contains(fs[0].Msg, "scored 2 when scored concurrently with the other cases, 1 alone") {
+		t.Errorf("drifting reward: %v", fs)
+	}
+	fs = failures(rewardtest.Determinism(ctx, batchy{}, cases, 2))
+	if len(fs) != 1 || fs[0].Case != "add-wrong" || fs[0].Score != 0.5 || !strings.Contains(fs[0].Msg, "ScoreBatch scored 0.5, Score scored 1") {
+		t.Errorf("disagreeing batch path: %v", fs)
+	}
+}
