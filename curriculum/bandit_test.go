@@ -267,23 +267,7 @@ func TestSelectBatchIID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var one [5]float64
-	var two [5][5]float64
-	for i, a := range arms {
-		one[a]++
-		if i%2 == 1 {
-			two[arms[i-1]][a]++
-		}
-	}
-	chi1, chi2 := 0.0, 0.0
-	for i := range one {
-		e := n * p[i]
-		chi1 += (one[i] - e) * (one[i] - e) / e
-		for j := range one {
-			e := n / 2 * p[i] * p[j]
-			chi2 += (two[i][j] - e) * (two[i][j] - e) / e
-		}
-	}
+	chi1, chi2 := chiSquare(arms, p)
 	// Critical values at p = 0.001: χ²(4) 18.47, χ²(24) 51.18.
 	t.Logf("χ²(4) = %.2f, χ²(24) = %.2f, P = %.3f", chi1, chi2, p)
 	if chi1 > 18.47 {
@@ -292,10 +276,47 @@ func TestSelectBatchIID(t *testing.T) {
 	if chi2 > 51.18 {
 		t.Errorf("consecutive draws are not independent: χ²(24) = %.2f", chi2)
 	}
-	// A broken sampler (always the most likely arm) fails the same test.
-	if s.Values()[2] != 1 || one[2] == n {
-		t.Fatal("test setup: draws collapsed to one arm")
+	// The test has teeth: draws that repeat each arm once (right
+	// frequencies, dependent pairs) or that follow uniform probabilities
+	// fail it.
+	sticky := make([]int, n)
+	for i := range sticky {
+		sticky[i] = arms[i/2]
 	}
+	if _, c := chiSquare(sticky, p); c <= 51.18 {
+		t.Errorf("dependent draws pass the pair test: χ²(24) = %.2f", c)
+	}
+	uniform := make([]int, n)
+	for i := range uniform {
+		uniform[i] = rng.IntN(5)
+	}
+	if c, _ := chiSquare(uniform, p); c <= 18.47 {
+		t.Errorf("uniform draws pass the frequency test: χ²(4) = %.2f", c)
+	}
+}
+
+// chiSquare returns Pearson's χ² of the draw frequencies against p and of
+// the non-overlapping consecutive pairs against p_i·p_j.
+func chiSquare(arms []int, p []float64) (single, pairs float64) {
+	k := len(p)
+	one := make([]float64, k)
+	two := make([]float64, k*k)
+	for i, a := range arms {
+		one[a]++
+		if i%2 == 1 {
+			two[arms[i-1]*k+a]++
+		}
+	}
+	n := float64(len(arms))
+	for i := range one {
+		e := n * p[i]
+		single += (one[i] - e) * (one[i] - e) / e
+		for j := range k {
+			e := n / 2 * p[i] * p[j]
+			pairs += (two[i*k+j] - e) * (two[i*k+j] - e) / e
+		}
+	}
+	return single, pairs
 }
 
 // regretCurve returns the mean pseudo-regret Σ_t (μ* − μ_{a_t}) over
