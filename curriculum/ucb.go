@@ -26,12 +26,11 @@ type UCBConfig struct {
 // References: Auer, Cesa-Bianchi, Fischer, "Finite-time Analysis of the
 // Multiarmed Bandit Problem", Machine Learning 47 (2002).
 type UCB1 struct {
-	c    float64
-	n    []float64
-	sum  []float64
-	t    float64
-	idx  []float64 // scratch
-	name string
+	c   float64
+	n   []float64
+	sum []float64
+	t   float64
+	idx []float64 // scratch
 }
 
 // NewUCB1 returns a UCB1 bandit over k arms.
