@@ -75,6 +75,13 @@ func nearKink(b *Batch, seq bool, d float64, ks ...float64) bool {
 // carries no gradient, so for it the old log-prob moves with lp (the ratio
 // stays put and the difference sees only the stop-gradient path).
 func checkFD(t *testing.T, name string, loss Loss, b *Batch) {
+	checkFDExcept(t, name, loss, b, nil)
+}
+
+// checkFDExcept is checkFD where straight: when it returns ok, token k's
+// gradient is checked against want instead of a finite difference (for
+// straight-through estimators, whose value does not move).
+func checkFDExcept(t *testing.T, name string, loss Loss, b *Batch, straight func(k int) (want float64, ok bool)) {
 	shiftOld := false
 	if p, ok := loss.(PG); ok {
 		_, shiftOld = p.Surrogate.(CISPO)
@@ -94,6 +101,14 @@ func checkFD(t *testing.T, name string, loss Loss, b *Batch) {
 				t.Errorf("%s: grad[%d] = %v at a masked token, want 0", name, k, grad[k])
 			}
 			continue
+		}
+		if straight != nil {
+			if want, ok := straight(k); ok {
+				if math.Abs(want-grad[k]) > 1e-14*max(1, math.Abs(want)) {
+					t.Errorf("%s: grad[%d*T+%d] = %.10g, want %.10g (straight-through)", name, k/b.T, k%b.T, grad[k], want)
+				}
+				continue
+			}
 		}
 		x, o := b.LogProbs[k], b.OldLogProbs[k]
 		b.LogProbs[k] = x + h
