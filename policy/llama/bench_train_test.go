@@ -1,0 +1,47 @@
+package llama
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/evolve-go/evolve/policy/llama/stories260k"
+)
+
+// BenchmarkTrainStep is the shape of the PyTorch baseline
+// (shared/bench/torch_llama.py, case=train): forward and backward of the
+// summed log-probs of B=16 sequences of 256 scored tokens each on
+// stories260K, the whole batch in one pass.
+func BenchmarkTrainStep(b *testing.B) {
+	const B, T = 16, 256
+	m, err := LoadBytes(stories260k.Checkpoint)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(0, 0))
+	seqs := make([]Sequence, B)
+	for i := range seqs {
+		toks := make([]int, T+1)
+		for j := range toks {
+			toks[j] = 3 + rng.IntN(m.Config.Vocab-3)
+		}
+		seqs[i] = Sequence{Prompt: toks[:1], Completion: toks[1:]}
+	}
+	logp := make([]float64, B*T)
+	grad := make([]float64, B*T)
+	for i := range grad {
+		grad[i] = -1
+	}
+	g := m.NewGrads()
+	tape := new(Tape)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := tape.Forward(m, logp, seqs, T); err != nil {
+			b.Fatal(err)
+		}
+		if err := tape.Backward(grad, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(B*T)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}

@@ -1,0 +1,46 @@
+//go:build amd64 && !purego
+
+package llama
+
+// Assembly kernels (kernels_amd64.s), used when the CPU and the operating
+// system support AVX2 and FMA. Build with -tags purego to use the portable
+// Go kernels instead.
+
+//go:noescape
+func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int)
+
+//go:noescape
+func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int)
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func xgetbv() (eax, edx uint32)
+
+// hasAVX2FMA reports whether AVX2 and FMA instructions can run: the CPU has
+// them and the operating system saves the YMM registers.
+func hasAVX2FMA() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0
+}
+
+// useAsm reports whether the assembly kernels are in use.
+var useAsm = hasAVX2FMA()
+
+func init() {
+	if useAsm {
+		kern4x16 = kern4x16AVX2
+		kern4x8 = kern4x8AVX2
+	}
+}

@@ -1,0 +1,58 @@
+package llama
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestGemm compares gemm, with plain and transposed A and every edge of
+// the tiling, against a float64 reference.
+func TestGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range [][3]int{{1, 1, 1}, {4, 16, 3}, {5, 17, 7}, {7, 172, 64}, {64, 172, 300}, {130, 344, 64}, {12, 8, 600}, {3, 5, 2}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		for _, trans := range []bool{false, true} {
+			a := make([]float32, m*k+3)
+			b := make([]float32, k*n)
+			c := make([]float32, m*n)
+			for _, s := range [][]float32{a, b, c} {
+				for i := range s {
+					s[i] = float32(rng.NormFloat64())
+				}
+			}
+			rsa, csa := k, 1
+			if trans {
+				rsa, csa = 1, m
+			}
+			want := make([]float64, m*n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					s := float64(c[i*n+j])
+					for p := 0; p < k; p++ {
+						s += float64(a[i*rsa+p*csa]) * float64(b[p*n+j])
+					}
+					want[i*n+j] = s
+				}
+			}
+			gemm(m, n, k, a, rsa, csa, b, n, c, n)
+			for i, w := range want {
+				if math.Abs(float64(c[i])-w) > 1e-4*(1+math.Sqrt(float64(k))) {
+					t.Fatalf("%v trans=%v: C[%d] = %v, want %v", sh, trans, i, c[i], w)
+				}
+			}
+		}
+	}
+}
+
+func TestExpf(t *testing.T) {
+	for x := -88.0; x < 88; x += 0.0137 {
+		got, want := float64(expf(float32(x))), math.Exp(float64(float32(x)))
+		if x < -87 {
+			want = 0
+		}
+		if math.Abs(got-want) > 3e-7*want {
+			t.Fatalf("expf(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
