@@ -3,7 +3,6 @@ package reward
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"strings"
 )
@@ -69,22 +68,32 @@ func hashEmbed(text string, n, dim int) []float64 {
 	if norm == "" {
 		return v
 	}
-	r := []rune(" " + norm + " ")
-	add := func(g []rune) {
-		h := fnv.New64a()
-		h.Write([]byte(string(g)))
-		x := h.Sum64()
+	b := " " + norm + " "
+	// Rune start offsets, plus len(b), so that n-gram i is b[at[i]:at[i+n]].
+	at := make([]int, 0, len(b)+1)
+	for i := range b {
+		at = append(at, i)
+	}
+	at = append(at, len(b))
+	runes := len(at) - 1
+	add := func(g string) {
+		// FNV-1a, 64 bit.
+		x := uint64(14695981039346656037)
+		for i := 0; i < len(g); i++ {
+			x ^= uint64(g[i])
+			x *= 1099511628211
+		}
 		sign := 1.0
 		if x>>63 == 1 {
 			sign = -1
 		}
 		v[(x&(1<<63-1))%uint64(dim)] += sign
 	}
-	if len(r) <= n {
-		add(r)
+	if runes <= n {
+		add(b)
 	} else {
-		for i := 0; i+n <= len(r); i++ {
-			add(r[i : i+n])
+		for i := 0; i+n <= runes; i++ {
+			add(b[at[i]:at[i+n]])
 		}
 	}
 	ss := 0.0

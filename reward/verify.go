@@ -303,6 +303,10 @@ func cutSuffix(s string, suffixes ...string) (string, bool) {
 	return s, false
 }
 
+// numberNoise deletes LaTeX spacing, \left/\right, currency signs and
+// no-break spaces, and rewrites the LaTeX thousands separator "{,}".
+var numberNoise = strings.NewReplacer(`\!`, "", `\,`, "", `\;`, "", `\ `, "", "{,}", ",", `\left`, "", `\right`, "", `\$`, "", "$", "", "\u00a0", "")
+
 // cleanNumber removes LaTeX spacing, math delimiters, \text wrappers,
 // currency signs and a trailing period.
 func cleanNumber(s string) string {
@@ -321,7 +325,7 @@ func cleanNumber(s string) string {
 				}
 			}
 		}
-		s = strings.NewReplacer(`\!`, "", `\,`, "", `\;`, "", `\ `, "", "{,}", ",", `\left`, "", `\right`, "", `\$`, "", "$", "", "\u00a0", "").Replace(s)
+		s = numberNoise.Replace(s)
 		s = strings.TrimSpace(s)
 		s = strings.TrimSuffix(s, ".")
 		s = strings.TrimPrefix(s, "=")
