@@ -234,6 +234,9 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 			if errors.As(err, &de) {
 				return de
 			}
+			if errors.Is(err, ErrInvalidRequest) {
+				return fmt.Errorf("openai: POST %s: %w", path, err)
+			}
 			if ctx.Err() != nil {
 				return fmt.Errorf("openai: POST %s: %w", path, ctx.Err())
 			}
@@ -275,7 +278,7 @@ func (c *Client) once(ctx context.Context, path string, payload []byte) (int, ht
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(payload))
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")

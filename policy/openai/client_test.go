@@ -493,3 +493,63 @@ func TestChatLogProbsDecode(t *testing.T) {
 		t.Errorf("nil client: %v", err)
 	}
 }
+
+func TestOptions(t *testing.T) {
+	var got http.Header
+	var body map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		json.NewDecoder(r.Body).Decode(&body)
+		io.WriteString(w, `{"choices":[{"index":0,"text":"ok"}]}`)
+	}))
+	defer srv.Close()
+	hc := &http.Client{Timeout: time.Second}
+	c := New(WithBaseURL(srv.URL), WithHTTPClient(hc), WithHTTPClient(nil), WithTimeout(time.Second),
+		WithHeader("X-Trace", "1"), WithTokenIDs(true), WithStop("\n\n", "###"), WithMaxTokens(16),
+		WithTemperature(0), WithMaxRetries(-4), WithBackoff(-1, 0), WithConcurrency(0), nil)
+	if c.http != hc || c.timeout != time.Second || c.maxRetries != 0 || c.backoffBase != DefaultBackoffBase || c.concurrency != 1 {
+		t.Fatalf("client %+v", c)
+	}
+	if _, err := c.Complete(context.Background(), "p"); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Trace") != "1" || got.Get("Content-Type") != "application/json" || got.Get("Authorization") != "" {
+		t.Errorf("headers %v", got)
+	}
+	if body["temperature"] != 0.0 || body["max_tokens"] != 16.0 || len(body["stop"].([]any)) != 2 {
+		t.Errorf("body %v", body)
+	}
+	if _, ok := body["model"]; ok {
+		t.Errorf("empty model sent: %v", body)
+	}
+	if c := New(WithBackoff(time.Second, time.Millisecond)); c.backoffMax != time.Second {
+		t.Errorf("max below base: %v", c.backoffMax)
+	}
+}
+
+func TestBadBaseURLNotRetried(t *testing.T) {
+	c := New(WithBaseURL("http://[::1"), WithBackoff(time.Hour, time.Hour))
+	_, err := c.Complete(context.Background(), "p")
+	if !errors.Is(err, ErrInvalidRequest) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestErrorMethods(t *testing.T) {
+	inner := errors.New("unexpected end of JSON input")
+	de := &DecodeError{Endpoint: "/completions", StatusCode: 200, Body: []byte("{"), Err: inner}
+	if !errors.Is(de, inner) || !strings.Contains(de.Error(), "malformed") {
+		t.Errorf("DecodeError: %v", de)
+	}
+	if !(&APIError{StatusCode: 429}).Temporary() || (&APIError{StatusCode: 400}).Temporary() {
+		t.Error("Temporary")
+	}
+	big := strings.Repeat("é", maxKeptBody)
+	e, ok := parseErrorBody(500, []byte(big))
+	if ok || len(e.Body) != maxKeptBody || len(e.Message) > 210 {
+		t.Errorf("long body: ok=%v body %d message %d", ok, len(e.Body), len(e.Message))
+	}
+	if (&ChoiceCountError{Endpoint: "/x", Want: 2, Got: 1}).Error() == "" {
+		t.Error("ChoiceCountError")
+	}
+}
