@@ -1,0 +1,291 @@
+package policy
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+var estimators = []AdvantageEstimator{
+	GroupNorm{}, GroupNorm{Std: Population, Eps: 1e-4}, GroupMean{}, GroupMeanBatchStd{}, GroupMeanBatchStd{Std: Population, Eps: 1e-6}, RLOO{},
+}
+
+// randGroups draws rewards for samples with arbitrary, shuffled group ids,
+// including a constant group, a singleton and missing rewards.
+func randGroups(rng *rand.Rand) ([]float64, []int) {
+	var rewards []float64
+	var groups []int
+	for g := range 6 {
+		id := rng.IntN(1000) - 500 + 1000*g
+		n := 1 + rng.IntN(6)
+		for range n {
+			r := rng.NormFloat64()
+			switch {
+			case g == 0:
+				r = 0.7 // a constant group
+			case rng.Float64() < 0.1:
+				r = math.NaN()
+			case rng.Float64() < 0.3:
+				r = math.Round(r)
+			}
+			rewards = append(rewards, r)
+			groups = append(groups, id)
+		}
+	}
+	rng.Shuffle(len(rewards), func(i, j int) {
+		rewards[i], rewards[j] = rewards[j], rewards[i]
+		groups[i], groups[j] = groups[j], groups[i]
+	})
+	return rewards, groups
+}
+
+// Group-centred advantages sum to zero within every group; constant
+// groups, singletons and missing rewards get exactly 0; nothing is NaN.
+func TestAdvantagesSumToZeroPerGroup(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for range 200 {
+		rewards, groups := randGroups(rng)
+		for _, e := range estimators {
+			dst := make([]float64, len(rewards))
+			if err := e.Advantages(dst, rewards, groups); err != nil {
+				t.Fatal(err)
+			}
+			sums := map[int]float64{}
+			scale := map[int]float64{}
+			present := map[int][]float64{}
+			for i, a := range dst {
+				if math.IsNaN(a) || math.IsInf(a, 0) {
+					t.Fatalf("%T: advantage %d is %v", e, i, a)
+				}
+				if math.IsNaN(rewards[i]) {
+					if a != 0 {
+						t.Errorf("%T: missing reward %d got advantage %v, want 0", e, i, a)
+					}
+					continue
+				}
+				sums[groups[i]] += a
+				scale[groups[i]] += math.Abs(a)
+				present[groups[i]] = append(present[groups[i]], rewards[i])
+			}
+			for g, s := range sums {
+				if math.Abs(s) > 1e-12*max(1, scale[g]) {
+					t.Errorf("%T: group %d advantages sum to %v", e, g, s)
+				}
+				if constant(present[g]) && scale[g] != 0 {
+					t.Errorf("%T: group %d (rewards %v) is constant or a singleton but has advantages", e, g, present[g])
+				}
+			}
+		}
+	}
+}
+
+func constant(v []float64) bool {
+	for _, x := range v {
+		if x != v[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// Each estimator against its formula on one group of three and one
+// singleton, written out by hand.
+func TestAdvantagesByHand(t *testing.T) {
+	rewards := []float64{1, 2, 6, 5}
+	groups := []int{4, 4, 4, -9}
+	mean := 3.0
+	ss := 4.0 + 1 + 9 // Σ (R − mean)²
+	ub, pop := math.Sqrt(ss/2), math.Sqrt(ss/3)
+	allSS := 2.5*2.5 + 1.5*1.5 + 2.5*2.5 + 1.5*1.5
+	cases := []struct {
+		e    AdvantageEstimator
+		want []float64
+	}{
+		{GroupNorm{}, []float64{-2 / ub, -1 / ub, 3 / ub, 0}},
+		{GroupNorm{Std: Population, Eps: 0.5}, []float64{-2 / (pop + 0.5), -1 / (pop + 0.5), 3 / (pop + 0.5), 0}},
+		{GroupMean{}, []float64{1 - mean, 2 - mean, 6 - mean, 0}},
+		{GroupMeanBatchStd{}, []float64{-2 / math.Sqrt(allSS/3), -1 / math.Sqrt(allSS/3), 3 / math.Sqrt(allSS/3), 0}},
+		{RLOO{}, []float64{1 - 4, 2 - 3.5, 6 - 1.5, 0}},
+	}
+	for _, c := range cases {
+		dst := make([]float64, 4)
+		if err := c.e.Advantages(dst, rewards, groups); err != nil {
+			t.Fatal(err)
+		}
+		for i := range dst {
+			if math.Abs(dst[i]-c.want[i]) > 1e-14 {
+				t.Errorf("%T%+v: A[%d] = %v, want %v", c.e, c.e, i, dst[i], c.want[i])
+			}
+		}
+	}
+	// REINFORCE++: centred c = (−2, −1, 3, 0), whitened over the batch.
+	dst := make([]float64, 4)
+	if err := (RPPBaseline{Eps: 1e-8}).Advantages(dst, rewards, groups); err != nil {
+		t.Fatal(err)
+	}
+	c := []float64{-2, -1, 3, 0}
+	s := math.Sqrt((4+1+9+0)/3.0 + 1e-8)
+	for i := range dst {
+		if want := c[i] / s; math.Abs(dst[i]-want) > 1e-14 {
+			t.Errorf("RPPBaseline: A[%d] = %v, want %v", i, dst[i], want)
+		}
+	}
+}
+
+// A missing reward is left out of the baseline: the group {1, NaN, 3}
+// behaves like {1, 3}.
+func TestAdvantagesMissingReward(t *testing.T) {
+	for _, e := range append(estimators, RPPBaseline{}) {
+		a := make([]float64, 3)
+		b := make([]float64, 2)
+		if err := e.Advantages(a, []float64{1, math.NaN(), 3}, []int{0, 0, 0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Advantages(b, []float64{1, 3}, []int{0, 0}); err != nil {
+			t.Fatal(err)
+		}
+		if a[0] != b[0] || a[2] != b[1] || a[1] != 0 {
+			t.Errorf("%T: with a missing reward %v, without %v", e, a, b)
+		}
+	}
+}
+
+func TestAdvantageErrors(t *testing.T) {
+	for _, e := range append(estimators, RPPBaseline{}) {
+		if err := e.Advantages(make([]float64, 2), []float64{1, 2, 3}, []int{0, 0, 0}); err == nil || !strings.Contains(err.Error(), "len(dst) = 2") {
+			t.Errorf("%T: error %v for a short dst", e, err)
+		}
+		if err := e.Advantages(make([]float64, 3), []float64{1, 2, 3}, []int{0, 0}); err == nil || !strings.Contains(err.Error(), "len(groups) = 2") {
+			t.Errorf("%T: error %v for short groups", e, err)
+		}
+		if err := e.Advantages(make([]float64, 3), []float64{1, math.Inf(1), 3}, []int{0, 0, 0}); err == nil || !strings.Contains(err.Error(), "rewards[1] is +Inf") {
+			t.Errorf("%T: error %v for an Inf reward", e, err)
+		}
+	}
+	for _, e := range []AdvantageEstimator{GroupNorm{Eps: -1}, GroupMeanBatchStd{Eps: math.NaN()}, RPPBaseline{Eps: -1}, GroupNorm{Std: 3}} {
+		if err := e.Advantages(make([]float64, 1), []float64{1}, []int{0}); err == nil {
+			t.Errorf("%T%+v: no error", e, e)
+		}
+	}
+}
+
+func TestMultiReward(t *testing.T) {
+	nan := math.NaN()
+	groups := []int{1, 1, 1, 2, 2, 2}
+	r0 := []float64{1, 0, 1, 0, 0, nan}
+	r1 := []float64{0.5, nan, 0.2, 0.9, 0.1, nan}
+	// Sum then normalise: R = r0 + 2·r1 with missing parts left out; the
+	// last sample has no reward at all.
+	sum := []float64{1 + 1, 0, 1 + 0.4, 1.8, 0.2, nan}
+	want := make([]float64, 6)
+	if err := (GroupNorm{}).Advantages(want, sum, groups); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float64, 6)
+	if err := (MultiReward{Weights: []float64{1, 2}}).Advantages(got, [][]float64{r0, r1}, groups); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "sum then normalise", got, want)
+	if got[5] != 0 {
+		t.Errorf("all-missing sample: A = %v, want 0", got[5])
+	}
+	// Normalise then sum (GDPO): z-score each reward per group, add with
+	// weights, whiten over the present samples.
+	z0, z1 := make([]float64, 6), make([]float64, 6)
+	if err := (GroupNorm{Std: Population}).Advantages(z0, r0, groups); err != nil {
+		t.Fatal(err)
+	}
+	if err := (GroupNorm{Std: Population}).Advantages(z1, r1, groups); err != nil {
+		t.Fatal(err)
+	}
+	s := []float64{z0[0] + 2*z1[0], z0[1], z0[2] + 2*z1[2], z0[3] + 2*z1[3], z0[4] + 2*z1[4]}
+	m := (s[0] + s[1] + s[2] + s[3] + s[4]) / 5
+	v := 0.0
+	for _, x := range s {
+		v += (x - m) * (x - m)
+	}
+	sd := math.Sqrt(v / 5)
+	for i := range want[:5] {
+		want[i] = (s[i] - m) / sd
+	}
+	want[5] = 0
+	if err := (MultiReward{Weights: []float64{1, 2}, NormalizeFirst: true, Std: Population}).Advantages(got, [][]float64{r0, r1}, groups); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "GDPO", got, want)
+
+	for _, bad := range []struct {
+		m    MultiReward
+		r    [][]float64
+		want string
+	}{
+		{MultiReward{}, nil, "no reward function"},
+		{MultiReward{Weights: []float64{1}}, [][]float64{r0, r1}, "len(MultiReward.Weights) = 1"},
+		{MultiReward{Weights: []float64{1, math.NaN()}}, [][]float64{r0, r1}, "Weights[1] = NaN"},
+		{MultiReward{}, [][]float64{r0, r1[:5]}, "len(rewards[1]) = 5"},
+		{MultiReward{}, [][]float64{{1, 2, 3, 4, math.Inf(-1), 0}}, "rewards[0][4] is -Inf"},
+		{MultiReward{Eps: -1}, [][]float64{r0}, "MultiReward.Eps = -1"},
+	} {
+		if err := bad.m.Advantages(got, bad.r, groups); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("error %v, want one containing %q", err, bad.want)
+		}
+	}
+}
+
+func TestGAE(t *testing.T) {
+	// γ = λ = 1: A_t = Σ_{u≥t} r_u − V_t.
+	rew := []float64{0, 0, 1, 0.5, 0, 2}
+	val := []float64{0.3, 0.2, 0.9, 1, 0.4, 0.1}
+	adv, ret := make([]float64, 6), make([]float64, 6)
+	if err := (GAE{}).Advantages(adv, ret, rew, val, nil, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{1 - 0.3, 1 - 0.2, 1 - 0.9, 2.5 - 1, 2 - 0.4, 2 - 0.1}
+	compare(t, "GAE γ=λ=1", adv, want)
+	for k := range ret {
+		if math.Abs(ret[k]-(adv[k]+val[k])) > 1e-15 {
+			t.Errorf("returns[%d] = %v, want A + V = %v", k, ret[k], adv[k]+val[k])
+		}
+	}
+	// A masked token in the middle is skipped: the result on the counted
+	// tokens equals that of the sequence without it.
+	g := GAE{Gamma: 0.9, Lambda: 0.8}
+	full := []float64{0.1, 7, 0.2, 0.3}
+	fv := []float64{0.5, 9, 0.4, 0.6}
+	mask := []float64{1, 0, 1, 1}
+	a1, r1 := make([]float64, 4), make([]float64, 4)
+	if err := g.Advantages(a1, r1, full, fv, mask, 1, 4); err != nil {
+		t.Fatal(err)
+	}
+	a2 := make([]float64, 3)
+	if err := g.Advantages(a2, nil, []float64{0.1, 0.2, 0.3}, []float64{0.5, 0.4, 0.6}, nil, 1, 3); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "GAE skip masked", []float64{a1[0], a1[2], a1[3]}, a2)
+	if a1[1] != 0 || r1[1] != 0 {
+		t.Errorf("masked token: A = %v, return = %v, want 0", a1[1], r1[1])
+	}
+	// Last token: δ = r − V.
+	if want := 0.3 - 0.6; math.Abs(a2[2]-want) > 1e-15 {
+		t.Errorf("last A = %v, want %v", a2[2], want)
+	}
+	if want := 0.2 + 0.9*0.6 - 0.4 + 0.9*0.8*(0.3-0.6); math.Abs(a2[1]-want) > 1e-15 {
+		t.Errorf("A[1] = %v, want %v", a2[1], want)
+	}
+	for _, bad := range []struct {
+		g    GAE
+		r, v []float64
+		want string
+	}{
+		{GAE{Gamma: -0.1}, rew, val, "GAE.Gamma = -0.1"},
+		{GAE{Lambda: 1.5}, rew, val, "GAE.Lambda = 1.5"},
+		{GAE{Gamma: math.NaN()}, rew, val, "GAE.Gamma = NaN"},
+		{GAE{}, rew[:5], val, "len(rewards) = 5"},
+		{GAE{}, rew, []float64{0, 0, 0, math.NaN(), 0, 0}, "values[1*T+0] is NaN"},
+	} {
+		if err := bad.g.Advantages(adv, ret, bad.r, bad.v, nil, 2, 3); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("error %v, want one containing %q", err, bad.want)
+		}
+	}
+}
