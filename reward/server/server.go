@@ -21,6 +21,10 @@
 // that is malformed gets a 4xx answer and a request that cannot be served
 // (timeout, overload, shutdown) a 503, both with a JSON {"error": "..."}
 // body. See Server.ServeHTTP for the details.
+//
+// Remote is the other side: a reward.Reward that scores through any server
+// speaking the protocol, so a Go training loop can use a reward served
+// elsewhere (another machine, OpenRLHF's Python serve_rm).
 package server
 
 import (

@@ -1,0 +1,278 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/evolve-go/evolve/reward"
+)
+
+// Remote is a reward.Reward backed by a remote reward model that speaks
+// the OpenRLHF protocol: a Server of this package, OpenRLHF's own
+// serve_rm, or any compatible service. It implements reward.BatchScorer,
+// so reward.Scorer sends a whole batch in one request.
+//
+// Each sample is sent as query = Prompt + Completion, prompts = Prompt,
+// labels = Label, and, when any sample has one, metas = Meta (which must
+// then encode as JSON). The answer's "rewards" are the scores. A Server
+// of this package also reports per-sample failures; Remote maps them back:
+// a sample flagged in extra_logs.reward_skipped gets an error wrapping
+// reward.ErrSkip, one flagged in extra_logs.reward_error an error with the
+// server's message, both with a NaN score.
+//
+// Requests that fail with a connection error, 408, 409, 429 or 5xx are
+// retried with exponential backoff (honouring Retry-After), bounded by
+// the context. A Remote is safe for concurrent use.
+type Remote struct {
+	url       string
+	client    *http.Client
+	clientSet bool
+	retries   int
+	backoff   time.Duration
+}
+
+// RemoteOption configures a Remote.
+type RemoteOption func(*Remote)
+
+// WithHTTPClient sets the HTTP client. Default: a client with a
+// 3-minute timeout per attempt.
+func WithHTTPClient(c *http.Client) RemoteOption {
+	return func(r *Remote) { r.client, r.clientSet = c, true }
+}
+
+// WithRetries sets how many times a failed request is retried. Default 4;
+// 0 disables retries.
+func WithRetries(n int) RemoteOption { return func(r *Remote) { r.retries = n } }
+
+// WithBackoff sets the wait before the first retry; it doubles with each
+// further retry, up to 10 s. Default 250 ms.
+func WithBackoff(d time.Duration) RemoteOption { return func(r *Remote) { r.backoff = d } }
+
+// NewRemote returns a Remote that posts to rawURL, the full endpoint URL
+// (for example "http://127.0.0.1:5000/get_reward").
+func NewRemote(rawURL string, opts ...RemoteOption) (*Remote, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("server: remote URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("server: remote URL %q is not an http(s) URL with a host", rawURL)
+	}
+	r := &Remote{url: rawURL, retries: 4, backoff: 250 * time.Millisecond}
+	for _, o := range opts {
+		o(r)
+	}
+	switch {
+	case r.clientSet && r.client == nil:
+		return nil, errors.New("server: WithHTTPClient(nil)")
+	case r.retries < 0:
+		return nil, fmt.Errorf("server: WithRetries(%d) is negative", r.retries)
+	case r.backoff < 0:
+		return nil, fmt.Errorf("server: WithBackoff(%v) is negative", r.backoff)
+	}
+	if r.client == nil {
+		r.client = &http.Client{Timeout: DefaultRequestTimeout}
+	}
+	return r, nil
+}
+
+// Score scores one sample with a request of one.
+func (r *Remote) Score(ctx context.Context, s reward.Sample) (float64, error) {
+	dst := []float64{math.NaN()}
+	errs := []error{nil}
+	if err := r.ScoreBatch(ctx, []reward.Sample{s}, dst, errs); err != nil {
+		return math.NaN(), err
+	}
+	return dst[0], errs[0]
+}
+
+// ScoreBatch scores samples with one request (retried as documented on
+// Remote). It writes one score per sample into dst and, when errs is
+// non-nil, a per-sample error into errs. The returned error fails the
+// whole batch: a transport failure after the retries, an answer that is
+// not 200, or one that does not hold one finite reward per sample.
+func (r *Remote) ScoreBatch(ctx context.Context, samples []reward.Sample, dst []float64, errs []error) error {
+	if len(dst) != len(samples) {
+		return fmt.Errorf("server: Remote.ScoreBatch: len(dst) = %d, want %d", len(dst), len(samples))
+	}
+	if errs != nil && len(errs) != len(samples) {
+		return fmt.Errorf("server: Remote.ScoreBatch: len(errs) = %d, want %d", len(errs), len(samples))
+	}
+	if len(samples) == 0 {
+		return nil
+	}
+	req := Request{
+		Query:   make([]string, len(samples)),
+		Prompts: make([]Text, len(samples)),
+		Labels:  make([]Text, len(samples)),
+	}
+	for i, s := range samples {
+		req.Query[i] = s.Prompt + s.Completion
+		req.Prompts[i] = Text(s.Prompt)
+		req.Labels[i] = Text(s.Label)
+		if s.Meta != nil && req.Metas == nil {
+			req.Metas = make([]map[string]any, len(samples))
+		}
+	}
+	if req.Metas != nil {
+		for i, s := range samples {
+			req.Metas[i] = s.Meta
+		}
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("server: Remote: encoding the request: %w", err)
+	}
+	resp, err := r.post(ctx, body)
+	if err != nil {
+		return err
+	}
+	if len(resp.Rewards) != len(samples) {
+		return fmt.Errorf("server: Remote: %d rewards for %d samples", len(resp.Rewards), len(samples))
+	}
+	skipped, failed, msgs := resp.flags(LogSkipped), resp.flags(LogError), resp.messages()
+	for i, p := range resp.Rewards {
+		var e error
+		v := math.NaN()
+		if p != nil {
+			v = *p
+		}
+		switch {
+		case p == nil:
+			e = errors.New("server: Remote: reward is null")
+		case flag(skipped, i):
+			e = fmt.Errorf("server: Remote: %s: %w", message(msgs, i), reward.ErrSkip)
+		case flag(failed, i):
+			e = fmt.Errorf("server: Remote: %s", message(msgs, i))
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			e = fmt.Errorf("server: Remote: reward %v is not finite", v)
+		}
+		if e != nil {
+			v = math.NaN()
+		}
+		dst[i] = v
+		if errs != nil {
+			errs[i] = e
+		}
+	}
+	return nil
+}
+
+// remoteResponse is Response as a client reads it: a null reward (None
+// from a Python server) stays distinguishable from 0.
+// Only "rewards" must have its documented shape; extra_logs and errors
+// are read when they have the shape a Server sends and ignored otherwise.
+type remoteResponse struct {
+	Rewards   []*float64                 `json:"rewards"`
+	ExtraLogs map[string]json.RawMessage `json:"extra_logs"`
+	Errors    json.RawMessage            `json:"errors"`
+}
+
+// flags decodes the per-sample flag list under key, nil if absent or of
+// another shape.
+func (r *remoteResponse) flags(key string) []float64 {
+	var xs []float64
+	if json.Unmarshal(r.ExtraLogs[key], &xs) != nil {
+		return nil
+	}
+	return xs
+}
+
+// messages decodes the per-sample error messages, nil if absent or of
+// another shape.
+func (r *remoteResponse) messages() []string {
+	var xs []string
+	if json.Unmarshal(r.Errors, &xs) != nil {
+		return nil
+	}
+	return xs
+}
+
+// flag reports whether a per-sample flag list marks sample i.
+func flag(xs []float64, i int) bool { return i < len(xs) && xs[i] != 0 }
+
+// message is the server's error for sample i, or a generic one.
+func message(msgs []string, i int) string {
+	if i < len(msgs) && msgs[i] != "" {
+		return msgs[i]
+	}
+	return "the remote reward failed"
+}
+
+// post sends body, retrying as documented on Remote, and decodes the
+// answer.
+func (r *Remote) post(ctx context.Context, body []byte) (*remoteResponse, error) {
+	wait := r.backoff
+	for attempt := 0; ; attempt++ {
+		resp, retryAfter, retry, err := r.try(ctx, body)
+		if err == nil {
+			return resp, nil
+		}
+		if !retry || attempt >= r.retries || ctx.Err() != nil {
+			return nil, err
+		}
+		d := wait
+		if retryAfter > d {
+			d = retryAfter
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (giving up: %w)", err, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+// try makes one attempt; retry says whether the failure is worth another.
+func (r *Remote) try(ctx context.Context, body []byte) (resp *remoteResponse, retryAfter time.Duration, retry bool, err error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("server: Remote: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hresp, err := r.client.Do(hreq)
+	if err != nil {
+		return nil, 0, true, fmt.Errorf("server: Remote: %w", err)
+	}
+	defer hresp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, DefaultMaxBodyBytes))
+	if err != nil {
+		return nil, 0, true, fmt.Errorf("server: Remote: reading the answer: %w", err)
+	}
+	if hresp.StatusCode != http.StatusOK {
+		var e ErrorResponse
+		msg := string(bytes.TrimSpace(data))
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			msg = e.Error
+		}
+		if len(msg) > 512 {
+			msg = msg[:512] + "…"
+		}
+		code := hresp.StatusCode
+		retry = code == 408 || code == 409 || code == 429 || code >= 500
+		if s, perr := strconv.Atoi(hresp.Header.Get("Retry-After")); perr == nil && s > 0 {
+			retryAfter = min(time.Duration(s)*time.Second, 30*time.Second)
+		}
+		return nil, retryAfter, retry, fmt.Errorf("server: Remote: %s: %s", hresp.Status, msg)
+	}
+	var out remoteResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, 0, false, fmt.Errorf("server: Remote: the answer is not the expected JSON: %w", err)
+	}
+	if out.Rewards == nil {
+		return nil, 0, false, errors.New(`server: Remote: the answer has no "rewards"`)
+	}
+	return &out, 0, false, nil
+}
