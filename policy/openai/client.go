@@ -50,6 +50,7 @@ type Client struct {
 	concurrency int
 	headers     http.Header
 	tokenIDs    bool
+	splitN      bool
 
 	// Defaults of Complete and ChatComplete.
 	temperature *float64
@@ -133,6 +134,11 @@ func WithHeader(key, value string) Option {
 // (return_tokens_as_token_ids), so that Completion.Tokens is filled
 // (default false; llama.cpp reports ids without it, OpenAI never does).
 func WithTokenIDs(on bool) Option { return func(c *Client) { c.tokenIDs = on } }
+
+// WithSplitN makes Generate send N requests with n = 1 per prompt instead
+// of one request with n = N, for servers that ignore n (default false:
+// vLLM and OpenAI honour n).
+func WithSplitN(on bool) Option { return func(c *Client) { c.splitN = on } }
 
 // WithTemperature sets the sampling temperature of Complete and
 // ChatComplete (default: not sent, the server's default, 1 on vLLM and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -551,5 +552,39 @@ func TestErrorMethods(t *testing.T) {
 	}
 	if (&ChoiceCountError{Endpoint: "/x", Want: 2, Got: 1}).Error() == "" {
 		t.Error("ChoiceCountError")
+	}
+}
+
+func TestGenerateSplitN(t *testing.T) {
+	var seeds sync.Map
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req CompletionRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		calls.Add(1)
+		if req.N != 1 || req.Seed == nil {
+			w.WriteHeader(400)
+			return
+		}
+		seeds.Store(*req.Seed, true)
+		out, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "text": fmt.Sprintf("%s#%d", req.Prompt, *req.Seed), "finish_reason": "stop",
+			"logprobs": map[string]any{"content": []any{map[string]any{"id": 5, "token": "x", "logprob": -0.5}}}}}})
+		w.Write(out)
+	}))
+	defer srv.Close()
+	c := New(WithBaseURL(srv.URL), WithSplitN(true), WithConcurrency(3))
+	got, err := c.Generate(context.Background(), policy.GenerateRequest{Prompts: []string{"a", "b"}, N: 3, Seed: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 6 {
+		t.Errorf("calls = %d", calls.Load())
+	}
+	for i, p := range []string{"a", "b"} {
+		for j, c := range got[i] {
+			if want := fmt.Sprintf("%s#%d", p, 100+3*i+j); c.Text != want || c.Prompt != i || c.LogProbs[0] != -0.5 || c.Tokens[0] != 5 {
+				t.Errorf("got[%d][%d] = %+v, want text %q", i, j, c, want)
+			}
+		}
 	}
 }

@@ -20,15 +20,18 @@ var _ policy.Generator = (*Client)(nil)
 // Ollama take one prompt per request), with n = N, logprobs = 1, the
 // request's max_tokens, temperature (sent even when 0: greedy), top_p and
 // top_k when positive, stop strings, and seed = Seed+i for prompt i
-// (masked to 63 bits), so that repeated prompts draw different samples;
-// at most WithConcurrency requests are in flight. The first failure
+// (masked to 63 bits), so that repeated prompts draw different samples.
+// With WithSplitN, for servers that ignore n, it sends N requests with
+// n = 1 per prompt instead, sample j of prompt i seeded with Seed+i·N+j.
+// At most WithConcurrency requests are in flight. The first failure
 // cancels the rest and is returned.
 //
 // Each Completion gets Text, LogProbs (the sampled tokens' log-probs,
 // NaN where the server sent null), Tokens when the server reports token
 // ids (llama.cpp always, vLLM with WithTokenIDs; nil otherwise) and
 // FinishReason normalised to "stop" or "length" (see NormalizeFinishReason).
-// A reply with other than N choices is a *ChoiceCountError.
+// A reply with other than the requested number of choices is a
+// *ChoiceCountError.
 func (c *Client) Generate(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
 	if err := validateGenerate(req); err != nil {
 		return nil, err
@@ -37,6 +40,19 @@ func (c *Client) Generate(ctx context.Context, req policy.GenerateRequest) ([][]
 	out := make([][]policy.Completion, len(req.Prompts))
 	if len(req.Prompts) == 0 {
 		return out, nil
+	}
+	// A job asks for count completions of prompt i, stored from out[i][at].
+	type job struct{ i, at, count int }
+	jobs := make([]job, 0, len(req.Prompts))
+	for i := range req.Prompts {
+		out[i] = make([]policy.Completion, n)
+		if c.splitN {
+			for j := range n {
+				jobs = append(jobs, job{i, j, 1})
+			}
+		} else {
+			jobs = append(jobs, job{i, 0, n})
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -54,7 +70,7 @@ func (c *Client) Generate(ctx context.Context, req policy.GenerateRequest) ([][]
 		}
 		mu.Unlock()
 	}
-	for i, p := range req.Prompts {
+	for _, jb := range jobs {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -66,12 +82,16 @@ func (c *Client) Generate(ctx context.Context, req policy.GenerateRequest) ([][]
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			cs, err := c.generateOne(ctx, req, i, p, n)
+			seed := req.Seed + uint64(jb.i)
+			if c.splitN {
+				seed = req.Seed + uint64(jb.i)*uint64(n) + uint64(jb.at)
+			}
+			cs, err := c.generateOne(ctx, req, jb.i, jb.count, seed)
 			if err != nil {
-				fail(fmt.Errorf("openai: Generate: prompt %d: %w", i, err))
+				fail(fmt.Errorf("openai: Generate: prompt %d: %w", jb.i, err))
 				return
 			}
-			out[i] = cs
+			copy(out[jb.i][jb.at:], cs)
 		}()
 	}
 	wg.Wait()
@@ -100,14 +120,14 @@ func validateGenerate(req policy.GenerateRequest) error {
 	return nil
 }
 
-func (c *Client) generateOne(ctx context.Context, req policy.GenerateRequest, i int, prompt string, n int) ([]policy.Completion, error) {
+func (c *Client) generateOne(ctx context.Context, req policy.GenerateRequest, i, n int, seed uint64) ([]policy.Completion, error) {
 	cr := CompletionRequest{
-		Prompt:                 prompt,
+		Prompt:                 req.Prompts[i],
 		N:                      n,
 		MaxTokens:              req.MaxTokens,
 		Temperature:            Float(req.Temperature),
 		Stop:                   req.Stop,
-		Seed:                   Int64(int64((req.Seed + uint64(i)) & math.MaxInt64)),
+		Seed:                   Int64(int64(seed & math.MaxInt64)),
 		LogProbs:               Int(1),
 		ReturnTokensAsTokenIDs: c.tokenIDs,
 	}
