@@ -21,6 +21,7 @@ var (
 	judgeRespRE     = regexp.MustCompile(`(?i)\b(?:response|answer|assistant|output)\s*#?\s*(\d+)\s*\**\s*[:=\-–]\s*\**\s*(` + judgeNum + `)`)
 	judgeVerdictRE  = regexp.MustCompile(`(?i)\[\[\s*(A|B|C|tie)\s*\]\]`)
 	judgeVerdictKW  = regexp.MustCompile(`(?i)\b(?:winner|verdict|better(?:\s+response)?|preferred(?:\s+response)?|choice)\b\s*(?:is)?\s*[:=]?\s*\**\s*(?:response|assistant|answer|output)?\s*\**\s*\b(A|B|tie)\b`)
+	judgeVerdictIs  = regexp.MustCompile(`(?i)\b(?:response|assistant|answer|output)\s+\**(A|B)\**\s+is\s+(?:clearly\s+|slightly\s+|much\s+)?(?:better|superior|preferred|preferable|stronger)\b`)
 	judgeTieRE      = regexp.MustCompile(`(?i)\b(?:it'?s\s+a\s+tie|tie|equally\s+good|both\s+(?:are\s+)?equal)\b`)
 	judgeBareLetter = regexp.MustCompile(`(?i)^\W*(?:response\s+)?(A|B)\W*$`)
 )
@@ -210,14 +211,17 @@ func verdictOf(s string) Verdict {
 
 // ParseVerdict extracts a pairwise verdict from a judge's reply: the last
 // "[[A]]", "[[B]]", "[[C]]" or "[[tie]]" (MT-Bench's format; C is a tie);
-// else a "winner/verdict/better response: A" phrase; else a reply that is
-// just "A" or "B"; else a tie phrase ("tie", "equally good"). Failure
+// else a "winner/verdict/better response: A" phrase; else a "Response B
+// is better" phrase; else a reply that is just "A" or "B"; else a tie phrase ("tie", "equally good"). Failure
 // returns an error wrapping ErrJudgeReply.
 func ParseVerdict(reply string) (Verdict, error) {
 	if ms := judgeVerdictRE.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
 		return verdictOf(ms[len(ms)-1][1]), nil
 	}
 	if ms := judgeVerdictKW.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
+		return verdictOf(ms[len(ms)-1][1]), nil
+	}
+	if ms := judgeVerdictIs.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
 		return verdictOf(ms[len(ms)-1][1]), nil
 	}
 	if m := judgeBareLetter.FindStringSubmatch(strings.TrimSpace(reply)); m != nil {
