@@ -60,3 +60,23 @@ func ExampleAUC() {
 	fmt.Println(rewardtest.AUC(correct, incorrect))
 	// Output: 0.9166666666666666
 }
+
+// Hacks used on its own, as in a unit test of a reward design: every
+// failure names the reference case, the probe and the offending score.
+func ExampleHacks() {
+	contains := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		if strings.Contains(s.Completion, s.Label) {
+			return 1, nil
+		}
+		return 0, nil
+	})
+	ref := rewardtest.Case{
+		Name:   "6*7",
+		Sample: reward.Sample{Prompt: "What is 6 * 7?", Completion: "The answer is 42.", Label: "42"},
+	}
+	err := rewardtest.Hacks(context.Background(), contains, []rewardtest.Case{ref}, 0.5,
+		rewardtest.ProbeEmpty, rewardtest.ProbeStuffCandidates)
+	fmt.Println(err)
+	// Output:
+	// rewardtest: hacks: 6*7 probe stuff-candidates: probe scored 1, reference 1; a probe must score at most reference - margin = 0.5
+}

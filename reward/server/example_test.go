@@ -48,3 +48,41 @@ func Example() {
 	// 200 OK
 	// {"rewards":[1,0,0],"scores":[1,0,0],"extra_logs":{"prompt_mismatch":[0,0,0],"reward_error":[0,0,0],"reward_skipped":[0,0,1]},"errors":["","","reward: samples[2]: reward: not applicable"]}
 }
+
+// A Go program scoring through a remote reward service with Remote; here
+// the service is a Server in the same process.
+func ExampleRemote() {
+	exact := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		if strings.TrimSpace(s.Completion) == s.Label {
+			return 1, nil
+		}
+		return 0, nil
+	})
+	srv, err := server.New(server.Config{Reward: exact})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	remote, err := server.NewRemote(ts.URL + "/get_reward")
+	if err != nil {
+		panic(err)
+	}
+	scores, errs, err := reward.ScoreAll(context.Background(), remote, []reward.Sample{
+		{Prompt: "Q: 2+2? A:", Completion: " 4", Label: "4"},
+		{Prompt: "Q: 6*7? A:", Completion: " 48", Label: "42"},
+	})
+	fmt.Println(scores, errs, err)
+	// Output: [1 0] [<nil> <nil>] <nil>
+}
+
+func ExampleSplitResponse() {
+	resp, found := server.SplitResponse("<s>[INST] 2+2? [/INST] 4</s>", "[INST] 2+2? [/INST]")
+	fmt.Printf("%q %v\n", resp, found)
+	resp, found = server.SplitResponse("truncated prompt 4", "a long truncated prompt")
+	fmt.Printf("%q %v\n", resp, found)
+	// Output:
+	// " 4</s>" true
+	// "truncated prompt 4" false
+}
