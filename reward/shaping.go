@@ -91,7 +91,11 @@ func (p LengthPenalty) Score(_ context.Context, s Sample) (float64, error) {
 	if err != nil {
 		return math.NaN(), err
 	}
-	return -c * float64(max(0, n-p.Free)), nil
+	over := max(0, n-p.Free)
+	if over == 0 {
+		return 0, nil // not −0
+	}
+	return -c * float64(over), nil
 }
 
 // Overlong is DAPO's soft overlong punishment. With L the completion
@@ -190,7 +194,11 @@ func (r Repetition) Score(_ context.Context, s Sample) (float64, error) {
 	if mp == 0 {
 		mp = -1
 	}
-	return mp * RepeatedNGramFraction(s.Completion, n), nil
+	f := RepeatedNGramFraction(s.Completion, n)
+	if f == 0 {
+		return 0, nil // not −0
+	}
+	return mp * f, nil
 }
 
 // RepeatedNGramFraction is 1 − |unique n-grams|/|n-grams| over the
