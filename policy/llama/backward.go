@@ -201,11 +201,14 @@ func swigluBackward(dh13, dh, h13 []float32, n, hid int) {
 
 // attentionBackward adds to dqkv the gradients of the queries, keys and
 // values given datt = ∂loss/∂att, recomputing each probability from the
-// saved log-sum-exp: p_ij = exp(q_i·k_j/√hs − lse_i),
-// ∂s_ij = p_ij (dO_i·v_j − dO_i·O_i), ∂q_i = Σ_j ∂s_ij k_j/√hs,
-// ∂k_j = Σ_i ∂s_ij q_i/√hs, ∂v_j = Σ_i p_ij dO_i. One goroutine handles one
-// sequence and key/value head (with all its query heads), so no two write
-// the same gradient.
+// saved log-sum-exp (as FlashAttention does):
+//
+//	p_ij = exp(q_i·k_j/√hs − lse_i),  ∂s_ij = p_ij (dO_i·v_j − dO_i·O_i)/√hs,
+//	∂q_i = Σ_j ∂s_ij k_j,  ∂k_j = Σ_i ∂s_ij q_i,  ∂v_j = Σ_i p_ij dO_i,
+//
+// each sum a matrix product over the causal blocks. One goroutine handles
+// one sequence and key/value head (with all its query heads), so no two
+// write the same gradient.
 func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 	c := tp.m.Config
 	dim, kv, H, hs := c.Dim, c.KVDim(), c.Heads, c.HeadSize()
@@ -214,28 +217,52 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	units := len(tp.seqs) * c.KVHeads
 	parallelFor(units, 1, func(lo, hi int) {
+		var P, DS, KT, VT []float32
 		for u := lo; u < hi; u++ {
 			s, g := tp.seqs[u/c.KVHeads], u%c.KVHeads
-			ko, vo := dim+g*hs, dim+kv+g*hs
+			n := s.n
+			if n == 0 {
+				continue
+			}
+			base := s.row * ld
+			K := lt.qkv[base+dim+g*hs:]
+			V := lt.qkv[base+dim+kv+g*hs:]
+			dK := dqkv[base+dim+g*hs:]
+			dV := dqkv[base+dim+kv+g*hs:]
+			KT, VT = grow(KT, hs*n), grow(VT, hs*n)
+			transposeStrided(KT, K, n, hs, ld)
+			transposeStrided(VT, V, n, hs, ld)
+			P, DS = grow(P, n*n), grow(DS, n*n)
 			for h := g * group; h < (g+1)*group; h++ {
-				for i := 0; i < s.n; i++ {
-					r := s.row + i
-					q := lt.qkv[r*ld+h*hs : r*ld+h*hs+hs]
-					do := datt[r*dim+h*hs : r*dim+h*hs+hs]
-					o := lt.att[r*dim+h*hs : r*dim+h*hs+hs]
-					dq := dqkv[r*ld+h*hs : r*ld+h*hs+hs]
-					D := dot(do, o)
-					lse := lt.lse[r*H+h]
-					for j := 0; j <= i; j++ {
-						rj := (s.row + j) * ld
-						k := lt.qkv[rj+ko : rj+ko+hs]
-						v := lt.qkv[rj+vo : rj+vo+hs]
-						p := expf(dot(q, k)*scale - lse)
-						ds := p * (dot(do, v) - D) * scale
-						axpy(ds, k, dq)
-						axpy(ds, q, dqkv[rj+ko:rj+ko+hs])
-						axpy(p, do, dqkv[rj+vo:rj+vo+hs])
+				Q := lt.qkv[base+h*hs:]
+				dQ := dqkv[base+h*hs:]
+				dO := datt[s.row*dim+h*hs:]
+				O := lt.att[s.row*dim+h*hs:]
+				for i0 := 0; i0 < n; i0 += gemmMR {
+					rows, cols := min(gemmMR, n-i0), min(n, i0+gemmMR)
+					for i := i0; i < i0+rows; i++ {
+						clear32(P[i*n : i*n+cols])
+						clear32(DS[i*n : i*n+cols])
 					}
+					gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, P[i0*n:], n)
+					gemmAt(rows, cols, hs, dO[i0*dim:], dim, 1, VT, n, DS[i0*n:], n)
+					for i := i0; i < i0+rows; i++ {
+						p := P[i*n : i*n+i+1]
+						expShift(p, scale, lt.lse[(s.row+i)*H+h])
+						D := dot(dO[i*dim:i*dim+hs], O[i*dim:i*dim+hs])
+						ds := DS[i*n : i*n+i+1]
+						for j, pj := range p {
+							ds[j] = pj * (ds[j] - D) * scale
+						}
+						clear32(P[i*n+i+1 : i*n+cols])
+						clear32(DS[i*n+i+1 : i*n+cols])
+					}
+					gemmAt(rows, hs, cols, DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld)
+				}
+				for j0 := 0; j0 < n; j0 += gemmMR {
+					rows := min(gemmMR, n-j0)
+					gemmAt(rows, hs, n-j0, DS[j0*n+j0:], 1, n, Q[j0*ld:], ld, dK[j0*ld:], ld)
+					gemmAt(rows, hs, n-j0, P[j0*n+j0:], 1, n, dO[j0*dim:], dim, dV[j0*ld:], ld)
 				}
 			}
 		}

@@ -388,8 +388,10 @@ func (tp *Tape) rope(qkv []float32, ld, dim, kv, hs int, inverse bool) {
 }
 
 // attention computes causal grouped-query attention for every sequence and
-// head: out_i = Σ_{j≤i} softmax_j(q_i·k_j/√hs) v_j, saving the log-sum-exp
-// of each row's scores.
+// head, out_i = Σ_{j≤i} softmax_j(q_i·k_j/√hs) v_j, saving the log-sum-exp
+// of each row's scores. Per sequence and head the scores S = Q Kᵀ and the
+// output P V are matrix products over blocks of gemmMR query rows, each
+// computing only the key columns up to its last row (causal).
 func (tp *Tape) attention(lt *layerTape) {
 	c := tp.m.Config
 	dim, kv, H, hs := c.Dim, c.KVDim(), c.Heads, c.HeadSize()
@@ -398,36 +400,65 @@ func (tp *Tape) attention(lt *layerTape) {
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	units := len(tp.seqs) * H
 	parallelFor(units, 1, func(lo, hi int) {
-		var sc []float32
+		var S, KT, inv []float32
 		for u := lo; u < hi; u++ {
 			s, h := tp.seqs[u/H], u%H
 			g := h / group
-			sc = grow(sc, s.n)
-			for i := 0; i < s.n; i++ {
-				r := s.row + i
-				q := lt.qkv[r*ld+h*hs : r*ld+h*hs+hs]
-				mx := float32(math.Inf(-1))
-				for j := 0; j <= i; j++ {
-					k := lt.qkv[(s.row+j)*ld+dim+g*hs:]
-					v := dot(q, k[:hs]) * scale
-					sc[j] = v
-					mx = max(mx, v)
+			n := s.n
+			if n == 0 {
+				continue
+			}
+			base := s.row * ld
+			KT = grow(KT, hs*n)
+			transposeStrided(KT, lt.qkv[base+dim+g*hs:], n, hs, ld)
+			S = grow(S, n*n)
+			inv = grow(inv, n)
+			Q := lt.qkv[base+h*hs:]
+			for i0 := 0; i0 < n; i0 += gemmMR {
+				rows, cols := min(gemmMR, n-i0), min(n, i0+gemmMR)
+				for i := i0; i < i0+rows; i++ {
+					clear32(S[i*n : i*n+cols])
 				}
-				sum := float32(0)
-				for j := 0; j <= i; j++ {
-					e := expf(sc[j] - mx)
-					sc[j] = e
-					sum += e
+				gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, S[i0*n:], n)
+				for i := i0; i < i0+rows; i++ {
+					row := S[i*n : i*n+i+1]
+					mx := row[0]
+					for _, v := range row {
+						mx = max(mx, v)
+					}
+					mx *= scale
+					sum := expShift(row, scale, mx)
+					clear32(S[i*n+i+1 : i*n+cols])
+					inv[i] = 1 / sum
+					lt.lse[(s.row+i)*H+h] = mx + float32(math.Log(float64(sum)))
 				}
-				o := lt.att[r*dim+h*hs : r*dim+h*hs+hs]
-				clear32(o)
-				inv := 1 / sum
-				for j := 0; j <= i; j++ {
-					v := lt.qkv[(s.row+j)*ld+dim+kv+g*hs:]
-					axpy(sc[j]*inv, v[:hs], o)
+			}
+			O := lt.att[s.row*dim+h*hs:]
+			V := lt.qkv[base+dim+kv+g*hs:]
+			for i0 := 0; i0 < n; i0 += gemmMR {
+				rows := min(gemmMR, n-i0)
+				for i := i0; i < i0+rows; i++ {
+					clear32(O[i*dim : i*dim+hs])
 				}
-				lt.lse[r*H+h] = mx + float32(math.Log(float64(sum)))
+				gemmAt(rows, hs, min(n, i0+gemmMR), S[i0*n:], n, 1, V, ld, O[i0*dim:], dim)
+				for i := i0; i < i0+rows; i++ {
+					o := O[i*dim : i*dim+hs]
+					for d := range o {
+						o[d] *= inv[i]
+					}
+				}
 			}
 		}
 	})
+}
+
+// transposeStrided writes the transpose of an n×w block of rows with
+// stride ld into dst (w×n): dst[d*n+j] = src[j*ld+d].
+func transposeStrided(dst, src []float32, n, w, ld int) {
+	for j := 0; j < n; j++ {
+		row := src[j*ld : j*ld+w]
+		for d, v := range row {
+			dst[d*n+j] = v
+		}
+	}
 }

@@ -78,6 +78,18 @@ func gemm(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []floa
 	})
 }
 
+// gemmAt is gemm on the calling goroutine, for products too small to
+// split (the attention blocks).
+func gemmAt(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	if m <= 0 || n <= 0 || k <= 0 {
+		return
+	}
+	_ = a[(m-1)*rsa+(k-1)*csa]
+	_ = b[(k-1)*ldb+n-1]
+	_ = c[(m-1)*ldc+n-1]
+	gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc)
+}
+
 // gemmSerial computes rows [lo, hi) of C += A·B on the calling goroutine.
 // lo must be a multiple of gemmMR.
 func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
@@ -229,4 +241,22 @@ func axpy(alpha float32, x, y []float32) {
 	for i, v := range x {
 		y[i] += alpha * v
 	}
+}
+
+// expShift sets x[i] = exp(x[i]·scale − shift) (as expf, 8 lanes at a time
+// in assembly where available) and returns Σ x[i] summed in float32.
+func expShift(x []float32, scale, shift float32) float32 {
+	n8, s := 0, float32(0)
+	if useAsm {
+		n8 = len(x) &^ 7
+		if n8 > 0 {
+			s = expShiftAVX2(x[:n8], scale, shift)
+		}
+	}
+	for i := n8; i < len(x); i++ {
+		v := expf(x[i]*scale - shift)
+		x[i] = v
+		s += v
+	}
+	return s
 }

@@ -44,3 +44,9 @@ func init() {
 		kern4x8 = kern4x8AVX2
 	}
 }
+
+// expShiftAVX2 sets x[i] = exp(x[i]·scale − shift) for len(x) a multiple
+// of 8 and returns the float32 sum of the results.
+//
+//go:noescape
+func expShiftAVX2(x []float32, scale, shift float32) float32

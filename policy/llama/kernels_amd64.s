@@ -130,3 +130,178 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL AX, eax+0(FP)
 	MOVL DX, edx+4(FP)
 	RET
+
+// Constants of expShiftAVX2, each repeated in 8 lanes (32 bytes):
+//   0 lower clamp −87, 32 upper clamp 88, 64 log2(e), 96 1.5·2²³,
+//   128 and 160 ln2 split in two (Cody–Waite), 192..352 Cephes' expf
+//   polynomial, 384 1.0, 416 int32 127, 448 the bits of 1.5·2²³.
+DATA expc<>+0(SB)/4, $0xc2ae0000
+DATA expc<>+4(SB)/4, $0xc2ae0000
+DATA expc<>+8(SB)/4, $0xc2ae0000
+DATA expc<>+12(SB)/4, $0xc2ae0000
+DATA expc<>+16(SB)/4, $0xc2ae0000
+DATA expc<>+20(SB)/4, $0xc2ae0000
+DATA expc<>+24(SB)/4, $0xc2ae0000
+DATA expc<>+28(SB)/4, $0xc2ae0000
+DATA expc<>+32(SB)/4, $0x42b00000
+DATA expc<>+36(SB)/4, $0x42b00000
+DATA expc<>+40(SB)/4, $0x42b00000
+DATA expc<>+44(SB)/4, $0x42b00000
+DATA expc<>+48(SB)/4, $0x42b00000
+DATA expc<>+52(SB)/4, $0x42b00000
+DATA expc<>+56(SB)/4, $0x42b00000
+DATA expc<>+60(SB)/4, $0x42b00000
+DATA expc<>+64(SB)/4, $0x3fb8aa3b
+DATA expc<>+68(SB)/4, $0x3fb8aa3b
+DATA expc<>+72(SB)/4, $0x3fb8aa3b
+DATA expc<>+76(SB)/4, $0x3fb8aa3b
+DATA expc<>+80(SB)/4, $0x3fb8aa3b
+DATA expc<>+84(SB)/4, $0x3fb8aa3b
+DATA expc<>+88(SB)/4, $0x3fb8aa3b
+DATA expc<>+92(SB)/4, $0x3fb8aa3b
+DATA expc<>+96(SB)/4, $0x4b400000
+DATA expc<>+100(SB)/4, $0x4b400000
+DATA expc<>+104(SB)/4, $0x4b400000
+DATA expc<>+108(SB)/4, $0x4b400000
+DATA expc<>+112(SB)/4, $0x4b400000
+DATA expc<>+116(SB)/4, $0x4b400000
+DATA expc<>+120(SB)/4, $0x4b400000
+DATA expc<>+124(SB)/4, $0x4b400000
+DATA expc<>+128(SB)/4, $0x3f318000
+DATA expc<>+132(SB)/4, $0x3f318000
+DATA expc<>+136(SB)/4, $0x3f318000
+DATA expc<>+140(SB)/4, $0x3f318000
+DATA expc<>+144(SB)/4, $0x3f318000
+DATA expc<>+148(SB)/4, $0x3f318000
+DATA expc<>+152(SB)/4, $0x3f318000
+DATA expc<>+156(SB)/4, $0x3f318000
+DATA expc<>+160(SB)/4, $0xb95e8083
+DATA expc<>+164(SB)/4, $0xb95e8083
+DATA expc<>+168(SB)/4, $0xb95e8083
+DATA expc<>+172(SB)/4, $0xb95e8083
+DATA expc<>+176(SB)/4, $0xb95e8083
+DATA expc<>+180(SB)/4, $0xb95e8083
+DATA expc<>+184(SB)/4, $0xb95e8083
+DATA expc<>+188(SB)/4, $0xb95e8083
+DATA expc<>+192(SB)/4, $0x39506967
+DATA expc<>+196(SB)/4, $0x39506967
+DATA expc<>+200(SB)/4, $0x39506967
+DATA expc<>+204(SB)/4, $0x39506967
+DATA expc<>+208(SB)/4, $0x39506967
+DATA expc<>+212(SB)/4, $0x39506967
+DATA expc<>+216(SB)/4, $0x39506967
+DATA expc<>+220(SB)/4, $0x39506967
+DATA expc<>+224(SB)/4, $0x3ab743ce
+DATA expc<>+228(SB)/4, $0x3ab743ce
+DATA expc<>+232(SB)/4, $0x3ab743ce
+DATA expc<>+236(SB)/4, $0x3ab743ce
+DATA expc<>+240(SB)/4, $0x3ab743ce
+DATA expc<>+244(SB)/4, $0x3ab743ce
+DATA expc<>+248(SB)/4, $0x3ab743ce
+DATA expc<>+252(SB)/4, $0x3ab743ce
+DATA expc<>+256(SB)/4, $0x3c088908
+DATA expc<>+260(SB)/4, $0x3c088908
+DATA expc<>+264(SB)/4, $0x3c088908
+DATA expc<>+268(SB)/4, $0x3c088908
+DATA expc<>+272(SB)/4, $0x3c088908
+DATA expc<>+276(SB)/4, $0x3c088908
+DATA expc<>+280(SB)/4, $0x3c088908
+DATA expc<>+284(SB)/4, $0x3c088908
+DATA expc<>+288(SB)/4, $0x3d2aa9c1
+DATA expc<>+292(SB)/4, $0x3d2aa9c1
+DATA expc<>+296(SB)/4, $0x3d2aa9c1
+DATA expc<>+300(SB)/4, $0x3d2aa9c1
+DATA expc<>+304(SB)/4, $0x3d2aa9c1
+DATA expc<>+308(SB)/4, $0x3d2aa9c1
+DATA expc<>+312(SB)/4, $0x3d2aa9c1
+DATA expc<>+316(SB)/4, $0x3d2aa9c1
+DATA expc<>+320(SB)/4, $0x3e2aaaaa
+DATA expc<>+324(SB)/4, $0x3e2aaaaa
+DATA expc<>+328(SB)/4, $0x3e2aaaaa
+DATA expc<>+332(SB)/4, $0x3e2aaaaa
+DATA expc<>+336(SB)/4, $0x3e2aaaaa
+DATA expc<>+340(SB)/4, $0x3e2aaaaa
+DATA expc<>+344(SB)/4, $0x3e2aaaaa
+DATA expc<>+348(SB)/4, $0x3e2aaaaa
+DATA expc<>+352(SB)/4, $0x3f000000
+DATA expc<>+356(SB)/4, $0x3f000000
+DATA expc<>+360(SB)/4, $0x3f000000
+DATA expc<>+364(SB)/4, $0x3f000000
+DATA expc<>+368(SB)/4, $0x3f000000
+DATA expc<>+372(SB)/4, $0x3f000000
+DATA expc<>+376(SB)/4, $0x3f000000
+DATA expc<>+380(SB)/4, $0x3f000000
+DATA expc<>+384(SB)/4, $0x3f800000
+DATA expc<>+388(SB)/4, $0x3f800000
+DATA expc<>+392(SB)/4, $0x3f800000
+DATA expc<>+396(SB)/4, $0x3f800000
+DATA expc<>+400(SB)/4, $0x3f800000
+DATA expc<>+404(SB)/4, $0x3f800000
+DATA expc<>+408(SB)/4, $0x3f800000
+DATA expc<>+412(SB)/4, $0x3f800000
+DATA expc<>+416(SB)/4, $0x0000007f
+DATA expc<>+420(SB)/4, $0x0000007f
+DATA expc<>+424(SB)/4, $0x0000007f
+DATA expc<>+428(SB)/4, $0x0000007f
+DATA expc<>+432(SB)/4, $0x0000007f
+DATA expc<>+436(SB)/4, $0x0000007f
+DATA expc<>+440(SB)/4, $0x0000007f
+DATA expc<>+444(SB)/4, $0x0000007f
+DATA expc<>+448(SB)/4, $0x4b400000
+DATA expc<>+452(SB)/4, $0x4b400000
+DATA expc<>+456(SB)/4, $0x4b400000
+DATA expc<>+460(SB)/4, $0x4b400000
+DATA expc<>+464(SB)/4, $0x4b400000
+DATA expc<>+468(SB)/4, $0x4b400000
+DATA expc<>+472(SB)/4, $0x4b400000
+DATA expc<>+476(SB)/4, $0x4b400000
+GLOBL expc<>(SB), RODATA|NOPTR, $480
+
+// func expShiftAVX2(x []float32, scale, shift float32) float32
+// x[i] = exp(x[i]·scale − shift) for len(x) a multiple of 8; returns Σ x[i].
+TEXT ·expShiftAVX2(SB), NOSPLIT, $0-36
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS scale+24(FP), Y14
+	VBROADCASTSS shift+28(FP), Y15
+	VXORPS Y13, Y13, Y13
+	SHRQ $3, CX
+	JZ   expdone
+
+exploop:
+	VMOVUPS (SI), Y0
+	VFMSUB213PS Y15, Y14, Y0
+	VMAXPS expc<>+0(SB), Y0, Y0
+	VMINPS expc<>+32(SB), Y0, Y0
+	VMOVUPS expc<>+96(SB), Y1
+	VFMADD231PS expc<>+64(SB), Y0, Y1
+	VSUBPS expc<>+96(SB), Y1, Y2
+	VFNMADD231PS expc<>+128(SB), Y2, Y0
+	VFNMADD231PS expc<>+160(SB), Y2, Y0
+	VMULPS Y0, Y0, Y3
+	VMOVUPS expc<>+192(SB), Y4
+	VFMADD213PS expc<>+224(SB), Y0, Y4
+	VFMADD213PS expc<>+256(SB), Y0, Y4
+	VFMADD213PS expc<>+288(SB), Y0, Y4
+	VFMADD213PS expc<>+320(SB), Y0, Y4
+	VFMADD213PS expc<>+352(SB), Y0, Y4
+	VFMADD213PS Y0, Y3, Y4
+	VADDPS expc<>+384(SB), Y4, Y4
+	VPSUBD expc<>+448(SB), Y1, Y1
+	VPADDD expc<>+416(SB), Y1, Y1
+	VPSLLD $23, Y1, Y1
+	VMULPS Y1, Y4, Y4
+	VMOVUPS Y4, (SI)
+	VADDPS Y4, Y13, Y13
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  exploop
+
+expdone:
+	VEXTRACTF128 $1, Y13, X0
+	VADDPS X0, X13, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	MOVSS X0, ret+32(FP)
+	VZEROUPPER
+	RET

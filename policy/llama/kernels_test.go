@@ -56,3 +56,28 @@ func TestExpf(t *testing.T) {
 		}
 	}
 }
+
+func TestExpShift(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 9, 64, 173} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(i)*0.37 - 20
+		}
+		want := make([]float64, n)
+		sum := 0.0
+		for i, v := range x {
+			want[i] = math.Exp(float64(v)*1.5 - 3)
+			sum += want[i]
+		}
+		s := expShift(x, 1.5, 3)
+		for i := range x {
+			arg := math.Abs(math.Log(want[i])) // its float32 rounding moves exp by arg·2⁻²⁴
+			if math.Abs(float64(x[i])-want[i]) > (3e-7+arg*1.2e-7)*want[i] {
+				t.Fatalf("n=%d: exp[%d] = %v, want %v", n, i, x[i], want[i])
+			}
+		}
+		if math.Abs(float64(s)-sum) > 1e-5*sum {
+			t.Fatalf("n=%d: sum %v, want %v", n, s, sum)
+		}
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package llama
+
+// useAsm reports whether assembly kernels are in use: never on this build.
+const useAsm = false
+
+func expShiftAVX2(x []float32, scale, shift float32) float32 { panic("unreachable") }
