@@ -17,6 +17,12 @@ import (
 	"github.com/evolve-go/evolve/reward"
 )
 
+// The OpenAI-compatible client is a judge model as it stands.
+var (
+	_ reward.Completer = (*openai.Client)(nil)
+	_ reward.Completer = openai.ChatCompleter{}
+)
+
 // judgeServer speaks the OpenAI protocol and answers as a judge model
 // would: the reply is chosen by answer(prompt). The first failFirst
 // requests get a 503 like a vLLM server still loading.
