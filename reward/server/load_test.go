@@ -55,7 +55,7 @@ func heapKiB() uint64 {
 }
 
 // TestLoad sends 2,000 requests from 64 concurrent clients over loopback
-// (bounded to 20 s) and checks that every answer is right, nothing is left
+// (bounded to 10 s) and checks that every answer is right, nothing is left
 // in flight and the live heap does not grow with the request count.
 func TestLoad(t *testing.T) {
 	if testing.Short() {
@@ -72,7 +72,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	before := heapKiB()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var next, ok atomic.Int64
 	var mu sync.Mutex
