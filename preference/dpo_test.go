@@ -237,3 +237,37 @@ func TestVariantString(t *testing.T) {
 		t.Errorf("Variant(-1).String() = %q", s)
 	}
 }
+
+// Every mask value other than 0 or 1 is an error, for every kernel that
+// reads the mask (with and without the proximal clip, with and without
+// the reference).
+func TestBadMaskValues(t *testing.T) {
+	bad := []float64{0.5, 2, -1, 1 + 0x1p-52, 1 - 0x1p-53, 0x1p-1074, 0x1p-1022, math.Inf(1), math.NaN(), -math.MaxFloat64}
+	for _, m := range bad {
+		for tok := range 5 { // the unrolled body and the tail
+			b := randBatch(rand.New(rand.NewPCG(31, 32)), 2, 5)
+			for k := range b.Mask {
+				b.Mask[k] = 1
+			}
+			b.Mask[1*5+tok] = m
+			p := []preference.Pair{{0, 1}}
+			r := []float64{0, 1}
+			for name, eval := range map[string]func() error{
+				"dpo":      func() error { _, err := preference.DPO{}.Eval(nil, b, p); return err },
+				"simpo":    func() error { _, err := preference.DPO{Variant: preference.SimPO}.Eval(nil, b, p); return err },
+				"rdp":      func() error { _, err := preference.RDP{}.Eval(nil, b, r, p); return err },
+				"rdp_clip": func() error { _, err := preference.RDP{Epsilon: 0.1}.Eval(nil, b, r, p); return err },
+				"copg":     func() error { _, err := preference.CoPG{}.Eval(nil, b, r, p); return err },
+				"kto": func() error {
+					_, err := preference.KTO{}.Eval(nil, b, []preference.Label{preference.Desirable, preference.Undesirable})
+					return err
+				},
+			} {
+				err := eval()
+				if err == nil || !strings.Contains(err.Error(), "Batch.Mask[1*T+") {
+					t.Errorf("%s: mask value %v at token %d: error %v, want one naming Batch.Mask", name, m, tok, err)
+				}
+			}
+		}
+	}
+}

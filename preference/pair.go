@@ -239,15 +239,10 @@ func checkFinite(name string, i int, x float64) error {
 	return nil
 }
 
-// maskOK reports whether every mask value is 0 or 1.
-func maskOK(m []float64) bool {
-	for _, x := range m {
-		if x != 0 && x != 1 {
-			return false
-		}
-	}
-	return true
-}
+// maskBits returns the bits of m·m − m, which are all zero exactly when m
+// is 0 or 1 (NaN and ±Inf give NaN). OR-ing them over a row checks the
+// mask without a floating-point dependency chain.
+func maskBits(m float64) uint64 { return math.Float64bits(m*m - m) }
 
 // sumDiff returns Σ_t m_t(a_t − c_t) and Σ_t m_t over one row (m nil: all
 // ones), and whether the mask was valid. Any NaN or Inf input makes the
@@ -270,7 +265,7 @@ func sumDiff(a, c, m []float64) (s, n float64, ok bool) {
 	}
 	m = m[:len(a)]
 	var s0, s1, s2, s3, n0, n1 float64
-	bad := 0.0
+	var bad uint64
 	t := 0
 	for ; t+4 <= len(a); t += 4 {
 		m0, m1, m2, m3 := m[t], m[t+1], m[t+2], m[t+3]
@@ -280,15 +275,14 @@ func sumDiff(a, c, m []float64) (s, n float64, ok bool) {
 		s3 += m3 * (a[t+3] - c[t+3])
 		n0 += m0 + m1
 		n1 += m2 + m3
-		// |m² − m| is 0 exactly when m is 0 or 1.
-		bad += math.Abs(m0*m0-m0) + math.Abs(m1*m1-m1) + math.Abs(m2*m2-m2) + math.Abs(m3*m3-m3)
+		bad |= maskBits(m0) | maskBits(m1) | maskBits(m2) | maskBits(m3)
 	}
 	for ; t < len(a); t++ {
 		s0 += m[t] * (a[t] - c[t])
 		n0 += m[t]
-		bad += math.Abs(m[t]*m[t] - m[t])
+		bad |= maskBits(m[t])
 	}
-	if bad != 0 && !maskOK(m) {
+	if bad != 0 {
 		return 0, 0, false
 	}
 	return (s0 + s1) + (s2 + s3), n0 + n1, true
@@ -310,17 +304,26 @@ func sumMasked(a, m []float64) (s, n float64, ok bool) {
 		return s0 + s1, float64(len(a)), true
 	}
 	m = m[:len(a)]
-	var s0, n0 float64
-	bad := 0.0
-	for t := range a {
+	var s0, s1, n0, n1 float64
+	var bad uint64
+	t := 0
+	for ; t+2 <= len(a); t += 2 {
+		m0, m1 := m[t], m[t+1]
+		s0 += m0 * a[t]
+		s1 += m1 * a[t+1]
+		n0 += m0
+		n1 += m1
+		bad |= maskBits(m0) | maskBits(m1)
+	}
+	for ; t < len(a); t++ {
 		s0 += m[t] * a[t]
 		n0 += m[t]
-		bad += math.Abs(m[t]*m[t] - m[t])
+		bad |= maskBits(m[t])
 	}
-	if bad != 0 && !maskOK(m) {
+	if bad != 0 {
 		return 0, 0, false
 	}
-	return s0, n0, true
+	return s0 + s1, n0 + n1, true
 }
 
 // scaleMask writes g_t = c·m_t (g_t = c when m is nil).

@@ -138,7 +138,7 @@ func sumClip(lp, ref, old, m []float64, eps float64) (s, sc, n, clipped, chk flo
 		return s, sc, float64(len(lp)), clipped, chk, true
 	}
 	m = m[:len(lp)]
-	bad := 0.0
+	var bad uint64
 	for t := range lp {
 		mt := m[t]
 		d := lp[t] - ref[t]
@@ -155,19 +155,12 @@ func sumClip(lp, ref, old, m []float64, eps float64) (s, sc, n, clipped, chk flo
 		sc += mt * c
 		n += mt
 		chk += o
-		bad += abs(mt*mt - mt)
+		bad |= maskBits(mt)
 	}
-	if bad != 0 && !maskOK(m) {
+	if bad != 0 {
 		return 0, 0, 0, 0, 0, false
 	}
 	return s, sc, n, clipped, chk, true
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // checkRewards checks the length of rewards and the finiteness of those
