@@ -231,3 +231,56 @@ func ExampleWeighted() {
 	fmt.Println(a, b)
 	// Output: 0.99 -0.01
 }
+
+func TestCombinatorErrorPaths(t *testing.T) {
+	ctx := context.Background()
+	boom := Func(func(context.Context, Sample) (float64, error) { return 0, errors.New("boom") })
+	if _, err := (Vector{constR(1), boom}).ScoreVector(ctx, Sample{}, make([]float64, 5)); err == nil || !strings.Contains(err.Error(), "Vector[1]") {
+		t.Errorf("Vector error: %v", err)
+	}
+	if _, err := (Vector{nil}).ScoreVector(ctx, Sample{}, nil); err == nil || !strings.Contains(err.Error(), "Vector[0]") {
+		t.Errorf("Vector nil: %v", err)
+	}
+	if _, err := (Vector{constR(math.NaN())}).ScoreVector(ctx, Sample{}, nil); err == nil {
+		t.Error("Vector NaN score accepted")
+	}
+	d := Direction{Rewards: Vector{constR(1), boom}, V: []float64{0.6, 0.8}}
+	if _, err := d.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "Rewards[1]") {
+		t.Errorf("Direction component error: %v", err)
+	}
+	d = Direction{Rewards: Vector{constR(1), nil}, V: []float64{0.6, 0.8}}
+	if _, err := d.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "Rewards[1]") {
+		t.Errorf("Direction nil component: %v", err)
+	}
+	d = Direction{Rewards: Vector{skipR, skipR}, V: []float64{0.6, 0.8}}
+	if _, err := d.Score(ctx, Sample{}); !errors.Is(err, ErrSkip) {
+		t.Errorf("Direction all skipped: %v", err)
+	}
+	if _, err := UnitDirection(nil); err == nil {
+		t.Error("UnitDirection(nil) accepted")
+	}
+	for name, g := range map[string]Gate{
+		"Gate.Then":   {Format: constR(1)},
+		"Gate.Fail":   {Format: constR(1), Then: constR(1), Fail: math.Inf(1)},
+		"Gate.Format": {Format: boom, Then: constR(1)},
+	} {
+		if _, err := g.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := (Gate{Format: constR(math.NaN()), Then: constR(1)}).Score(ctx, Sample{}); err == nil {
+		t.Error("NaN format score accepted")
+	}
+	if _, err := (Gate{Format: constR(1), Then: boom}).Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "Gate.Then") {
+		t.Errorf("Then error: %v", err)
+	}
+	if _, err := Clip(nil, 0, 1).Score(ctx, Sample{}); err == nil {
+		t.Error("Clip(nil) accepted")
+	}
+	if _, err := Scale(nil, 1, 0).Score(ctx, Sample{}); err == nil {
+		t.Error("Scale(nil) accepted")
+	}
+	if _, err := Scale(skipR, 1, 0).Score(ctx, Sample{}); !errors.Is(err, ErrSkip) {
+		t.Errorf("Scale skip: %v", err)
+	}
+}

@@ -49,7 +49,9 @@ func ScoreAll(ctx context.Context, r Reward, samples []Sample) (scores []float64
 // A panic inside the reward is recovered and becomes that sample's error.
 // A reward that returns NaN or ±Inf without an error gets an error for that
 // sample (use ErrSkip to say "not applicable"): every score that ScoreAll
-// returns with a nil error is finite.
+// returns with a nil error is finite. ScoreAll fills dst with NaN before
+// calling ScoreBatch, so an entry a BatchScorer leaves unwritten (without
+// an error) is reported as an error too.
 func (s *Scorer) ScoreAll(ctx context.Context, samples []Sample) (scores []float64, errs []error, err error) {
 	if s == nil || s.Reward == nil {
 		return nil, nil, errors.New("reward: Scorer.Reward is nil")

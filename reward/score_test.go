@@ -243,3 +243,46 @@ func ExampleScoreAll() {
 	// 0 false
 	// NaN true
 }
+
+// cancellingBatch cancels the caller's context and fails like a client
+// whose request was aborted.
+type cancellingBatch struct{ cancel context.CancelFunc }
+
+func (c cancellingBatch) Score(context.Context, Sample) (float64, error) { return 0, nil }
+
+func (c cancellingBatch) ScoreBatch(ctx context.Context, samples []Sample, dst []float64, errs []error) error {
+	c.cancel()
+	return ctx.Err()
+}
+
+func TestScoreAllBatchCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	scores, errs, err := ScoreAll(ctx, cancellingBatch{cancel}, samplesOf("a", "b"))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	for i := range scores {
+		if !math.IsNaN(scores[i]) || !errors.Is(errs[i], context.Canceled) {
+			t.Errorf("sample %d: %v %v", i, scores[i], errs[i])
+		}
+	}
+}
+
+type badBatch struct{}
+
+func (badBatch) Score(context.Context, Sample) (float64, error) { return 0, nil }
+
+func (badBatch) ScoreBatch(_ context.Context, _ []Sample, dst []float64, _ []error) error {
+	dst[0], dst[1], dst[2] = math.NaN(), math.Inf(-1), 5 // dst[3] left unwritten
+	return nil
+}
+
+func TestScoreAllBatchNonFinite(t *testing.T) {
+	scores, errs, err := ScoreAll(context.Background(), badBatch{}, samplesOf("a", "b", "c", "d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] == nil || errs[1] == nil || errs[2] != nil || scores[2] != 5 || !math.IsNaN(scores[1]) || errs[3] == nil || !math.IsNaN(scores[3]) {
+		t.Errorf("scores %v errs %v", scores, errs)
+	}
+}

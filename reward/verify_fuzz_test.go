@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -68,6 +69,34 @@ func FuzzParseNumber(f *testing.F) {
 			} else if v, err := ParseNumber(got); err != nil || v != x {
 				t.Fatalf("LastNumber(%q) = %q parses to %v, %v; want %v", txt, got, v, err, x)
 			}
+		}
+	})
+}
+
+func FuzzFormats(f *testing.F) {
+	for _, s := range []string{
+		"<think>a</think><answer>b</answer>", "<think><answer></think></answer>", "<answer>",
+		"</answer><answer>", "```json\n{\"a\":1}\n```", "```", "``````", `{"a":1} {"b":2}`, "{", "\"\\u00\"",
+		`\boxed{ Paris. }`, "  ", "\xff\xfe",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ctx := context.Background()
+		if a, ok := ExtractTag(s, "answer"); ok && !strings.Contains(s, a) {
+			t.Fatalf("ExtractTag(%q) = %q is not part of the input", s, a)
+		}
+		for _, r := range []Reward{ThinkAnswerFormat, JSONObject{Required: []string{"a"}}, Regex{Pattern: `^\d+$`}, ExactMatch{}, Numeric{}} {
+			v, err := r.Score(ctx, Sample{Completion: s, Label: "1"})
+			if err != nil || (v != 0 && v != 1) {
+				t.Fatalf("%T on %q = %v, %v; want 0 or 1", r, s, v, err)
+			}
+		}
+		if n := NormalizeText(s); NormalizeText(n) != n {
+			t.Fatalf("NormalizeText is not idempotent on %q", s)
+		}
+		if a, ok := CanonicalAnswer(s); ok && a == "" {
+			t.Fatalf("CanonicalAnswer(%q) is empty with ok", s)
 		}
 	})
 }
