@@ -82,8 +82,7 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 	})
 	// Classifier.
 	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
-	clear32(dxf)
-	gemm(Nh, dim, V, tp.logits, V, 1, m.Classifier(), dim, dxf, dim)
+	gemmSet(Nh, dim, V, tp.logits, V, 1, m.Classifier(), dim, dxf, dim)
 	gemm(V, dim, Nh, tp.logits, 1, V, tp.xf, dim, g.Classifier(), dim)
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
@@ -108,28 +107,24 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		gw := g.Weights.layer(c, l)
 
 		// Feed-forward: x3 = x2 + W2·h, h = silu(a) ⊙ b, [a|b] = [W1;W3]·xb.
-		clear32(dh)
-		gemm(N, hid, dim, dx, dim, 1, w.W2, hid, dh, hid)
+		gemmSet(N, hid, dim, dx, dim, 1, w.W2, hid, dh, hid)
 		gemm(dim, hid, N, dx, 1, dim, lt.h, hid, gw.W2, hid)
 		swigluBackward(dh13, dh, lt.h13, N, hid)
 		rmsNormRows(xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
-		clear32(dxb)
-		gemm(N, dim, hid, dh13, 2*hid, 1, w.W1, dim, dxb, dim)
+		gemmSet(N, dim, hid, dh13, 2*hid, 1, w.W1, dim, dxb, dim)
 		gemm(N, dim, hid, dh13[hid:], 2*hid, 1, w.W3, dim, dxb, dim)
 		gemm(hid, dim, N, dh13, 1, 2*hid, xb, dim, gw.W1, dim)
 		gemm(hid, dim, N, dh13[hid:], 1, 2*hid, xb, dim, gw.W3, dim)
 		rmsNormBackward(dx, gw.RMSFFN, dxb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 
 		// Attention: x2 = x + WO·att.
-		clear32(datt)
-		gemm(N, dim, dim, dx, dim, 1, w.WO, dim, datt, dim)
+		gemmSet(N, dim, dim, dx, dim, 1, w.WO, dim, datt, dim)
 		gemm(dim, dim, N, dx, 1, dim, lt.att, dim, gw.WO, dim)
 		clear32(dqkv)
 		tp.attentionBackward(lt, datt, dqkv)
 		tp.rope(dqkv, qkvW, dim, kv, hs, true)
 		rmsNormRows(xb, lt.x, w.RMSAtt, lt.r1, N, dim)
-		clear32(dxb)
-		gemm(N, dim, dim, dqkv, qkvW, 1, w.WQ, dim, dxb, dim)
+		gemmSet(N, dim, dim, dqkv, qkvW, 1, w.WQ, dim, dxb, dim)
 		gemm(N, dim, kv, dqkv[dim:], qkvW, 1, w.WK, dim, dxb, dim)
 		gemm(N, dim, kv, dqkv[dim+kv:], qkvW, 1, w.WV, dim, dxb, dim)
 		gemm(dim, dim, N, dqkv, 1, qkvW, xb, dim, gw.WQ, dim)
@@ -240,12 +235,8 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 				O := lt.att[s.row*dim+h*hs:]
 				for i0 := 0; i0 < n; i0 += gemmMR {
 					rows, cols := min(gemmMR, n-i0), min(n, i0+gemmMR)
-					for i := i0; i < i0+rows; i++ {
-						clear32(P[i*n : i*n+cols])
-						clear32(DS[i*n : i*n+cols])
-					}
-					gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, P[i0*n:], n)
-					gemmAt(rows, cols, hs, dO[i0*dim:], dim, 1, VT, n, DS[i0*n:], n)
+					gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, P[i0*n:], n, false)
+					gemmAt(rows, cols, hs, dO[i0*dim:], dim, 1, VT, n, DS[i0*n:], n, false)
 					for i := i0; i < i0+rows; i++ {
 						p := P[i*n : i*n+i+1]
 						expShift(p, scale, lt.lse[(s.row+i)*H+h])
@@ -257,12 +248,12 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 						clear32(P[i*n+i+1 : i*n+cols])
 						clear32(DS[i*n+i+1 : i*n+cols])
 					}
-					gemmAt(rows, hs, cols, DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld)
+					gemmAt(rows, hs, cols, DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld, true)
 				}
 				for j0 := 0; j0 < n; j0 += gemmMR {
 					rows := min(gemmMR, n-j0)
-					gemmAt(rows, hs, n-j0, DS[j0*n+j0:], 1, n, Q[j0*ld:], ld, dK[j0*ld:], ld)
-					gemmAt(rows, hs, n-j0, P[j0*n+j0:], 1, n, dO[j0*dim:], dim, dV[j0*ld:], ld)
+					gemmAt(rows, hs, n-j0, DS[j0*n+j0:], 1, n, Q[j0*ld:], ld, dK[j0*ld:], ld, true)
+					gemmAt(rows, hs, n-j0, P[j0*n+j0:], 1, n, dO[j0*dim:], dim, dV[j0*ld:], ld, true)
 				}
 			}
 		}

@@ -241,8 +241,7 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 		lt.r1 = grow(lt.r1, N)
 		rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
 		lt.qkv = grow(lt.qkv, N*qkvW)
-		clear32(lt.qkv)
-		gemm(N, qkvW, dim, tp.xb, dim, 1, lt.qkvT, qkvW, lt.qkv, qkvW)
+		gemmSet(N, qkvW, dim, tp.xb, dim, 1, lt.qkvT, qkvW, lt.qkv, qkvW)
 		tp.rope(lt.qkv, qkvW, dim, kv, hs, false)
 		lt.lse = grow(lt.lse, N*H)
 		lt.att = grow(lt.att, N*dim)
@@ -255,8 +254,7 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 		lt.r2 = grow(lt.r2, N)
 		rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 		lt.h13 = grow(lt.h13, N*2*hid)
-		clear32(lt.h13)
-		gemm(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
+		gemmSet(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
 		lt.h = grow(lt.h, N*hid)
 		swiglu(lt.h, lt.h13, N, hid)
 		var next []float32
@@ -283,8 +281,7 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 	tp.clsT = grow(tp.clsT, dim*V)
 	transpose(tp.clsT, V, 0, cls, V, dim)
 	tp.logits = grow(tp.logits, Nh*V)
-	clear32(tp.logits)
-	gemm(Nh, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.logits, V)
+	gemmSet(Nh, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.logits, V)
 	tp.lse = grow(tp.lse, Nh)
 	parallelFor(Nh, 1, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
@@ -416,10 +413,7 @@ func (tp *Tape) attention(lt *layerTape) {
 			Q := lt.qkv[base+h*hs:]
 			for i0 := 0; i0 < n; i0 += gemmMR {
 				rows, cols := min(gemmMR, n-i0), min(n, i0+gemmMR)
-				for i := i0; i < i0+rows; i++ {
-					clear32(S[i*n : i*n+cols])
-				}
-				gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, S[i0*n:], n)
+				gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, S[i0*n:], n, false)
 				for i := i0; i < i0+rows; i++ {
 					row := S[i*n : i*n+i+1]
 					mx := row[0]
@@ -437,10 +431,7 @@ func (tp *Tape) attention(lt *layerTape) {
 			V := lt.qkv[base+dim+kv+g*hs:]
 			for i0 := 0; i0 < n; i0 += gemmMR {
 				rows := min(gemmMR, n-i0)
-				for i := i0; i < i0+rows; i++ {
-					clear32(O[i*dim : i*dim+hs])
-				}
-				gemmAt(rows, hs, min(n, i0+gemmMR), S[i0*n:], n, 1, V, ld, O[i0*dim:], dim)
+				gemmAt(rows, hs, min(n, i0+gemmMR), S[i0*n:], n, 1, V, ld, O[i0*dim:], dim, false)
 				for i := i0; i < i0+rows; i++ {
 					o := O[i*dim : i*dim+hs]
 					for d := range o {

@@ -62,6 +62,15 @@ func parallelFor(n, align int, f func(lo, hi int)) {
 // gemm computes C += A·B for C of m×n, A(i,p) = a[i*rsa+p*csa],
 // B(p,j) = b[p*ldb+j], C(i,j) = c[i*ldc+j], using every worker.
 func gemm(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	gemmPar(m, n, k, a, rsa, csa, b, ldb, c, ldc, true)
+}
+
+// gemmSet computes C = A·B (C's previous contents are ignored), as gemm.
+func gemmSet(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+	gemmPar(m, n, k, a, rsa, csa, b, ldb, c, ldc, false)
+}
+
+func gemmPar(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	if m <= 0 || n <= 0 || k <= 0 {
 		return
 	}
@@ -70,55 +79,62 @@ func gemm(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []floa
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
 	if m*n*k < 1<<15 {
-		gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc)
+		gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
 		return
 	}
 	parallelFor(m, gemmMR, func(lo, hi int) {
-		gemmSerial(lo, hi, n, k, a, rsa, csa, b, ldb, c, ldc)
+		gemmSerial(lo, hi, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
 	})
 }
 
-// gemmAt is gemm on the calling goroutine, for products too small to
-// split (the attention blocks).
-func gemmAt(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+// gemmAt is gemm (acc) or gemmSet (!acc) on the calling goroutine, for
+// products too small to split (the attention blocks).
+func gemmAt(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	if m <= 0 || n <= 0 || k <= 0 {
 		return
 	}
 	_ = a[(m-1)*rsa+(k-1)*csa]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
-	gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc)
+	gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
 }
 
-// gemmSerial computes rows [lo, hi) of C += A·B on the calling goroutine.
+// gemmSerial computes rows [lo, hi) of C (+)= A·B on the calling goroutine.
 // lo must be a multiple of gemmMR.
-func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	for p0 := 0; p0 < k; p0 += gemmKC {
 		kk := min(gemmKC, k-p0)
+		ac := 0
+		if acc || p0 > 0 {
+			ac = 1
+		}
 		i := lo
 		for ; i+gemmMR <= hi; i += gemmMR {
 			j := 0
 			for ; j+16 <= n; j += 16 {
-				kern4x16(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc)
+				kern4x16(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
 			}
 			for ; j+8 <= n; j += 8 {
-				kern4x8(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc)
+				kern4x8(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
 			}
 			if j < n {
-				gemmScalar(i, i+gemmMR, j, n, p0, kk, a, rsa, csa, b, ldb, c, ldc)
+				gemmScalar(i, i+gemmMR, j, n, p0, kk, a, rsa, csa, b, ldb, c, ldc, ac)
 			}
 		}
 		if i < hi {
-			gemmScalar(i, hi, 0, n, p0, kk, a, rsa, csa, b, ldb, c, ldc)
+			gemmScalar(i, hi, 0, n, p0, kk, a, rsa, csa, b, ldb, c, ldc, ac)
 		}
 	}
 }
 
 // gemmScalar is the edge case of gemmSerial: rows [i0,i1), columns [j0,j1),
 // reduction indices [p0, p0+kk).
-func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
 	for i := i0; i < i1; i++ {
 		crow := c[i*ldc : i*ldc+j1]
+		if acc == 0 {
+			clear32(crow[j0:])
+		}
 		for p := p0; p < p0+kk; p++ {
 			av := a[i*rsa+p*csa]
 			brow := b[p*ldb : p*ldb+j1]
@@ -130,22 +146,28 @@ func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float
 }
 
 // kern4x16Go is the portable kernel: the 4×16 tile of C at c (row stride
-// ldc) += A(4×k) · B(k×16).
-func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
-	kernGo(k, 16, a, rsa, csa, b, ldb, c, ldc)
+// ldc) += A(4×k) · B(k×16) when acc is 1, = A·B when acc is 0.
+func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
+	kernGo(k, 16, a, rsa, csa, b, ldb, c, ldc, acc)
 }
 
-func kern4x8Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
-	kernGo(k, 8, a, rsa, csa, b, ldb, c, ldc)
+func kern4x8Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
+	kernGo(k, 8, a, rsa, csa, b, ldb, c, ldc, acc)
 }
 
 // kernGo computes a 4×w tile four columns at a time with 16 accumulators.
-func kernGo(k, w int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
+func kernGo(k, w int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
 	for j := 0; j < w; j += 4 {
 		c0 := c[j : j+4 : j+4]
 		c1 := c[ldc+j : ldc+j+4 : ldc+j+4]
 		c2 := c[2*ldc+j : 2*ldc+j+4 : 2*ldc+j+4]
 		c3 := c[3*ldc+j : 3*ldc+j+4 : 3*ldc+j+4]
+		if acc == 0 {
+			clear32(c0)
+			clear32(c1)
+			clear32(c2)
+			clear32(c3)
+		}
 		s00, s01, s02, s03 := c0[0], c0[1], c0[2], c0[3]
 		s10, s11, s12, s13 := c1[0], c1[1], c1[2], c1[3]
 		s20, s21, s22, s23 := c2[0], c2[1], c2[2], c2[3]

@@ -7,12 +7,13 @@
 //   SI  &A(0,p); R8 = rsa·4, R10 = 3·rsa·4; R9 = csa·4
 //   DI  &B(p,0); R11 = ldb·4
 //   DX  &C(0,0); R12 = ldc·4
-// The tile of C is loaded into the accumulators, every product of the
+// The tile of C is loaded into the accumulators (acc = 1) or they start at
+// zero (acc = 0), every product of the
 // reduction is added with one fused multiply-add in order of p, and the tile
 // is stored back.
 
-// func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int)
-TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-112
+// func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
+TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ rsa+32(FP), R8
@@ -28,6 +29,9 @@ TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-112
 	LEAQ (R8)(R8*2), R10
 	LEAQ (DX)(R12*2), R13
 
+	MOVQ acc+112(FP), AX
+	TESTQ AX, AX
+	JZ   zero16
 	VMOVUPS (DX), Y0
 	VMOVUPS 32(DX), Y1
 	VMOVUPS (DX)(R12*1), Y2
@@ -36,6 +40,17 @@ TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-112
 	VMOVUPS 32(R13), Y5
 	VMOVUPS (R13)(R12*1), Y6
 	VMOVUPS 32(R13)(R12*1), Y7
+	JMP  loop16
+
+zero16:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
 
 loop16:
 	VMOVUPS (DI), Y8
@@ -68,8 +83,8 @@ loop16:
 	VZEROUPPER
 	RET
 
-// func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int)
-TEXT ·kern4x8AVX2(SB), NOSPLIT, $0-112
+// func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
+TEXT ·kern4x8AVX2(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ rsa+32(FP), R8
@@ -85,10 +100,20 @@ TEXT ·kern4x8AVX2(SB), NOSPLIT, $0-112
 	LEAQ (R8)(R8*2), R10
 	LEAQ (DX)(R12*2), R13
 
+	MOVQ acc+112(FP), AX
+	TESTQ AX, AX
+	JZ   zero8
 	VMOVUPS (DX), Y0
 	VMOVUPS (DX)(R12*1), Y2
 	VMOVUPS (R13), Y4
 	VMOVUPS (R13)(R12*1), Y6
+	JMP  loop8
+
+zero8:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y6, Y6, Y6
 
 loop8:
 	VMOVUPS (DI), Y8
