@@ -200,3 +200,48 @@ func cancelled(ctx context.Context, scores []float64, errs []error, done []bool)
 	}
 	return fmt.Errorf("reward: scoring stopped with %d of %d samples unscored: %w", missing, len(done), cerr)
 }
+
+// ScoreVectors scores every sample with every component of v, each
+// component through a copy of s with Reward set to it (so Parallelism and
+// Timeout apply per component), and returns the reward vectors row by row:
+// vecs[i][k] is component k's score of sample i, NaN when it skipped or
+// failed, with errs[i][k] its error as ScoreAll reports it. s.Reward is
+// ignored. The returned error is non-nil when s is misconfigured, a
+// component is nil, or ctx ended before all samples were scored.
+func (s *Scorer) ScoreVectors(ctx context.Context, v Vector, samples []Sample) (vecs [][]float64, errs [][]error, err error) {
+	if s == nil {
+		return nil, nil, errors.New("reward: Scorer is nil")
+	}
+	vecs = make([][]float64, len(samples))
+	errs = make([][]error, len(samples))
+	flat := make([]float64, len(samples)*len(v))
+	flatErr := make([]error, len(samples)*len(v))
+	for i := range samples {
+		vecs[i] = flat[i*len(v) : (i+1)*len(v)]
+		errs[i] = flatErr[i*len(v) : (i+1)*len(v)]
+	}
+	for k, r := range v {
+		if r == nil {
+			return nil, nil, fmt.Errorf("reward: ScoreVectors: Vector[%d] is nil", k)
+		}
+		c := *s
+		c.Reward = r
+		sc, es, err := c.ScoreAll(ctx, samples)
+		if sc == nil && err != nil {
+			return nil, nil, err
+		}
+		for i := range samples {
+			vecs[i][k], errs[i][k] = sc[i], es[i]
+		}
+		if err != nil {
+			for k2 := k + 1; k2 < len(v); k2++ {
+				for i := range samples {
+					vecs[i][k2] = math.NaN()
+					errs[i][k2] = fmt.Errorf("reward: samples[%d]: not scored: %w", i, ctx.Err())
+				}
+			}
+			return vecs, errs, fmt.Errorf("reward: ScoreVectors: Vector[%d]: %w", k, err)
+		}
+	}
+	return vecs, errs, nil
+}

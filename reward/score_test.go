@@ -286,3 +286,58 @@ func TestScoreAllBatchNonFinite(t *testing.T) {
 		t.Errorf("scores %v errs %v", scores, errs)
 	}
 }
+
+func TestScoreVectors(t *testing.T) {
+	s := Scorer{Parallelism: 2}
+	v := Vector{lenReward(), constR(2)}
+	vecs, errs, err := s.ScoreVectors(context.Background(), v, samplesOf("abc", "skip", "fail"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vecs[0][0] != 3 || vecs[0][1] != 2 || !math.IsNaN(vecs[1][0]) || vecs[1][1] != 2 || !math.IsNaN(vecs[2][0]) {
+		t.Errorf("vecs = %v", vecs)
+	}
+	if errs[0][0] != nil || !errors.Is(errs[1][0], ErrSkip) || errs[2][0] == nil || errs[2][1] != nil {
+		t.Errorf("errs = %v", errs)
+	}
+	if _, _, err := s.ScoreVectors(context.Background(), Vector{nil}, samplesOf("a")); err == nil || !strings.Contains(err.Error(), "Vector[0]") {
+		t.Errorf("nil component: %v", err)
+	}
+	if _, _, err := (&Scorer{Parallelism: -1}).ScoreVectors(context.Background(), v, samplesOf("a")); err == nil {
+		t.Error("bad Scorer accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	vecs, errs, err = s.ScoreVectors(ctx, v, samplesOf("a"))
+	if !errors.Is(err, context.Canceled) || !math.IsNaN(vecs[0][1]) || !errors.Is(errs[0][1], context.Canceled) {
+		t.Errorf("cancelled: %v %v %v", vecs, errs, err)
+	}
+}
+
+// DPA's rejection sampling: score K candidates on two objectives, pick the
+// best along the user's direction.
+func ExampleScorer_ScoreVectors() {
+	helpful := Func(func(_ context.Context, s Sample) (float64, error) {
+		return float64(strings.Count(s.Completion, "fact")), nil
+	})
+	verbose := Func(func(_ context.Context, s Sample) (float64, error) {
+		return float64(len(strings.Fields(s.Completion))) / 10, nil
+	})
+	candidates := samplesOf(
+		"fact",
+		"fact fact and some filler words to pad it out further",
+		"fact fact",
+	)
+	s := Scorer{}
+	vecs, _, err := s.ScoreVectors(context.Background(), Vector{helpful, verbose}, candidates)
+	if err != nil {
+		panic(err)
+	}
+	for _, theta := range []float64{0, -math.Pi / 4} {
+		best, _, _ := SelectDirection(vecs, AngleDirection(theta))
+		fmt.Println(best)
+	}
+	// Output:
+	// 1
+	// 2
+}

@@ -110,7 +110,8 @@ func (p LengthPenalty) Score(_ context.Context, s Sample) (float64, error) {
 // a Weighted with weight 1).
 //
 // References: Yu et al., "DAPO: An Open-Source LLM Reinforcement Learning
-// System at Scale", 2025, eq. (13); verl's DAPO recipe (overlong_buffer).
+// System at Scale", 2025 (overlong reward shaping); verl's DAPO recipe
+// (overlong_buffer).
 type Overlong struct {
 	// MaxLength is L_max. Default (0): 20480, DAPO's maximum response
 	// length. Negative is an error.
