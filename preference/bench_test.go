@@ -18,6 +18,8 @@ func benchBatch(B, T int) (*policy.Batch, []float64) {
 	return b, in.Advantages
 }
 
+// reportTokens reports throughput; the benchmarks also report the loss, so
+// that bench/compare_losses.sh can check it against PyTorch's.
 func reportTokens(b *testing.B, B, T int) {
 	b.ReportMetric(float64(B*T)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
@@ -38,12 +40,15 @@ func BenchmarkRDP(b *testing.B) {
 			grad := make([]float64, B*T)
 			obj := preference.RDP{Beta: 0.5, Epsilon: 0.1, Reduce: preference.Sum}
 			b.ReportAllocs()
+			var st preference.Stats
 			for b.Loop() {
-				if _, err := obj.Eval(grad, batch, rewards, pairs); err != nil {
+				var err error
+				if st, err = obj.Eval(grad, batch, rewards, pairs); err != nil {
 					b.Fatal(err)
 				}
 			}
 			reportTokens(b, B, T)
+			b.ReportMetric(st.Loss, "loss")
 		})
 	}
 }
@@ -61,12 +66,15 @@ func BenchmarkDPO(b *testing.B) {
 			grad := make([]float64, B*T)
 			obj := preference.DPO{Variant: preference.Sigmoid, Beta: 0.1}
 			b.ReportAllocs()
+			var st preference.Stats
 			for b.Loop() {
-				if _, err := obj.Eval(grad, batch, pairs); err != nil {
+				var err error
+				if st, err = obj.Eval(grad, batch, pairs); err != nil {
 					b.Fatal(err)
 				}
 			}
 			reportTokens(b, B, T)
+			b.ReportMetric(st.Loss, "loss")
 		})
 	}
 }
