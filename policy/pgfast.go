@@ -115,7 +115,8 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 			kb := int64(math.Float64bits(kf))
 			kf -= expShift
 			u := rho - kf*ln2HiN - kf*ln2LoN
-			p := 1 + u*(1+u*(0.5+u*(1.0/6+u*(1.0/24+u*(1.0/120)))))
+			u2 := u * u
+			p := (1 + u) + u2*((0.5+u*(1.0/6))+u2*(1.0/24))
 			r := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
 			ratioSum += r
 			akl += r - 1 - rho
@@ -153,7 +154,8 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 					kb := int64(math.Float64bits(kf))
 					kf -= expShift
 					u := x - kf*ln2HiN - kf*ln2LoN
-					p := 1 + u*(1+u*(0.5+u*(1.0/6+u*(1.0/24+u*(1.0/120)))))
+					u2 := u * u
+					p := (1 + u) + u2*((0.5+u*(1.0/6))+u2*(1.0/24))
 					ex := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
 					kl = ex - x - 1
 					gk = 1 - ex
