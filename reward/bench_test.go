@@ -61,3 +61,11 @@ func BenchmarkEvolRLGroup16(b *testing.B) {
 		}
 	}
 }
+
+// A collapsed model repeating an unclosed box: linear, not quadratic.
+func BenchmarkExtractBoxedDegenerate(b *testing.B) {
+	text := strings.Repeat(`\boxed{`, 20000)
+	for i := 0; i < b.N; i++ {
+		ExtractAnswer(text)
+	}
+}

@@ -59,22 +59,51 @@ func (e ExactMatch) Score(_ context.Context, s Sample) (float64, error) {
 
 // ExtractBoxed returns the content of the last \boxed{…} (or \fbox{…}) in
 // text, honouring nested braces: "\boxed{\frac{1}{2}}" gives "\frac{1}{2}".
-// ok is false when there is none or its braces never close.
+// A box whose braces never close is passed over in favour of an earlier
+// one; ok is false when no box closes. It runs in time linear in len(text).
 func ExtractBoxed(text string) (string, bool) {
-	best, bestAt := "", -1
-	for _, cmd := range []string{`\boxed`, `\fbox`} {
-		at := strings.LastIndex(text, cmd)
-		for at >= 0 {
-			if content, ok := braced(text[at+len(cmd):]); ok {
-				if at > bestAt {
-					best, bestAt = content, at
-				}
-				break
+	if !strings.Contains(text, `\boxed`) && !strings.Contains(text, `\fbox`) {
+		return "", false
+	}
+	// closeOf[i] is the index of the '}' that closes the '{' at i.
+	closeOf := map[int]int{}
+	var open []int
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '{':
+			open = append(open, i)
+		case '}':
+			if len(open) > 0 {
+				closeOf[open[len(open)-1]] = i
+				open = open[:len(open)-1]
 			}
-			at = strings.LastIndex(text[:at], cmd)
 		}
 	}
-	return best, bestAt >= 0
+	// Content start of every box command, in text order.
+	var starts []int
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		for _, cmd := range []string{`\boxed`, `\fbox`} {
+			if strings.HasPrefix(text[i:], cmd) {
+				starts = append(starts, i+len(cmd))
+				break
+			}
+		}
+	}
+	for k := len(starts) - 1; k >= 0; k-- {
+		i := starts[k]
+		for i < len(text) && text[i] == ' ' {
+			i++
+		}
+		if i < len(text) && text[i] == '{' {
+			if j, ok := closeOf[i]; ok {
+				return text[i+1 : j], true
+			}
+		}
+	}
+	return "", false
 }
 
 // braced reads "{…}" (after optional spaces) with nested braces and returns
