@@ -69,3 +69,10 @@ func BenchmarkExtractBoxedDegenerate(b *testing.B) {
 		ExtractAnswer(text)
 	}
 }
+
+func BenchmarkParseNumberDegenerate(b *testing.B) {
+	in := strings.Repeat(`\(`, 5000) + "3" + strings.Repeat(`\)`, 5000) + strings.Repeat(".", 10000)
+	for i := 0; i < b.N; i++ {
+		ParseNumber(in)
+	}
+}

@@ -339,7 +339,9 @@ var numberNoise = strings.NewReplacer(`\!`, "", `\,`, "", `\;`, "", `\ `, "", "{
 // cleanNumber removes LaTeX spacing, math delimiters, \text wrappers,
 // currency signs and a trailing period.
 func cleanNumber(s string) string {
-	for {
+	// Each pass peels one layer of delimiters; real answers need a few, so
+	// the number of passes is capped to keep hostile inputs linear.
+	for pass := 0; pass < 16; pass++ {
 		prev := s
 		s = strings.TrimSpace(s)
 		for _, p := range [][2]string{{`\(`, `\)`}, {`\[`, `\]`}, {"$$", "$$"}, {"$", "$"}} {
@@ -356,12 +358,13 @@ func cleanNumber(s string) string {
 		}
 		s = numberNoise.Replace(s)
 		s = strings.TrimSpace(s)
-		s = strings.TrimSuffix(s, ".")
-		s = strings.TrimPrefix(s, "=")
+		s = strings.TrimRight(s, ".")
+		s = strings.TrimLeft(s, "=")
 		if s == prev {
 			return s
 		}
 	}
+	return s
 }
 
 func parseUnsigned(s string, depth int) (float64, error) {
