@@ -152,7 +152,7 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	if err := agg.check(); err != nil {
 		return Stats{}, err
 	}
-	if err := checkBatch(b, false, false, n.Correct == nil, "NFT with nil Correct", false); err != nil {
+	if err := checkBatch(b, false, false, n.Correct == nil, "NFT with nil Correct", true); err != nil {
 		return Stats{}, err
 	}
 	B, T := b.B, b.T
@@ -184,20 +184,45 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	if old == nil {
 		old = lp
 	}
-	total := b.Tokens()
+	total := 0.0
+	if needsBatchTokens(agg) {
+		total = b.Tokens()
+	}
 	logEps := math.Log(eps)
-	var loss, ratioSum, akl, nClip float64
+	// chk sums every value read: it is finite exactly when they all are
+	// (short of an overflow of finite values, which Validate then clears).
+	var loss, ratioSum, akl, nClip, tokens, chk float64
+	badMask := false
 	for i := range B {
-		row := i * T
-		Li := seqTokens(mask, i, T)
+		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
+		var maskr, gr []float64
+		Li := float64(T)
+		if mask != nil {
+			maskr = mask[i*T : (i+1)*T]
+			Li = 0
+			for _, m := range maskr {
+				if m != 0 && m != 1 {
+					badMask = true
+				}
+				Li += m
+			}
+		}
+		tokens += Li
 		w, err := agg.weight(i, B, T, Li, total)
 		if err != nil {
+			if badMask {
+				break
+			}
 			return Stats{}, err
 		}
-		correct := false
+		if grad != nil {
+			gr = grad[i*T : (i+1)*T]
+		}
+		var correct bool
 		if n.Correct != nil {
 			correct = n.Correct[i] == 1
 		} else {
+			chk += b.Advantages[i]
 			correct = b.Advantages[i] > 0
 		}
 		rh := min(max(n.Rate[i], rmin), rmax)
@@ -210,69 +235,73 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 		case OmegaOne:
 			omega = 1
 		}
-		rowLoss := 0.0
-		if correct {
-			// ℓ = −ω·ρ, ∂ℓ/∂lp = −ω.
-			g := -w * omega
-			for t := range T {
-				j := row + t
-				if mask != nil && mask[j] == 0 {
-					if grad != nil {
-						grad[j] = 0
-					}
-					continue
-				}
-				rho := lp[j] - old[j]
-				rc, _ := clampRho(rho)
-				r := fastExp(rc)
-				ratioSum += r
-				akl += r - 1 - rc
-				rowLoss -= rho
-				if grad != nil {
-					grad[j] = g
-				}
-			}
-			loss += w * omega * rowLoss
-			continue
+		// Correct: ℓ = −ω·ρ, ∂ℓ/∂lp = −ω. Incorrect: x = (1 − r̂R)/(1 − r̂)
+		// = inv − a·R, ℓ = −ω·NegWeight·log max(x, ε) and ∂ℓ/∂lp =
+		// ω·NegWeight·a·R/max(x, ε).
+		scale := omega
+		if !correct {
+			scale = omega * negW
 		}
-		// Incorrect: x = (1 − r̂R)/(1 − r̂) = inv − a·R.
-		scale := omega * negW
 		inv := 1 / (1 - rh)
 		a := rh * inv
-		gClip := w * scale * a / eps // r̂R/(ε(1−r̂)) per unit R
-		for t := range T {
-			j := row + t
-			if mask != nil && mask[j] == 0 {
-				if grad != nil {
-					grad[j] = 0
+		gCorrect := -w * omega
+		gNeg := w * scale * a
+		gClip := gNeg / eps
+		rowLoss := 0.0
+		for t := range lpr {
+			if maskr != nil && maskr[t] == 0 {
+				if gr != nil {
+					gr[t] = 0
 				}
+				chk += lpr[t] + oldr[t]
 				continue
 			}
-			rho, live := clampRho(lp[j] - old[j])
-			R := fastExp(rho)
+			rho := lpr[t] - oldr[t]
+			chk += rho
+			rc, live := rho, 1.0
+			if rc > maxLogRatio {
+				rc, live = maxLogRatio, 0
+			} else if rc < -maxLogRatio {
+				rc, live = -maxLogRatio, 0
+			}
+			// R = e^rc, inlined fastExp (|rc| ≤ 20).
+			kf := rc*invLn2N + expShift
+			kb := int64(math.Float64bits(kf))
+			kf -= expShift
+			u := rc - kf*ln2HiN - kf*ln2LoN
+			u2 := u * u
+			p := (1 + u) + u2*((0.5+u*(1.0/6))+u2*(1.0/24))
+			R := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
 			ratioSum += R
-			akl += R - 1 - rho
-			x := inv - a*R
+			akl += R - 1 - rc
 			var g float64
-			if x > eps {
+			if correct {
+				rowLoss -= rho
+				g = gCorrect
+			} else if x := inv - a*R; x > eps {
 				rowLoss -= fastLog(x)
-				g = w * scale * a * R / x
+				g = live * gNeg * R / x
 			} else {
 				rowLoss -= logEps
-				g = gClip * R
+				g = live * gClip * R
 				nClip++
 			}
-			if grad != nil {
-				grad[j] = live * g
+			if gr != nil {
+				gr[t] = g
 			}
 		}
 		loss += w * scale * rowLoss
 	}
-	st := Stats{Loss: loss, Tokens: total}
-	if total > 0 {
-		st.MeanRatio = ratioSum / total
-		st.ApproxKL = akl / total
-		st.ClipFracHigh = nClip / total
+	if badMask || !isFinite(chk) {
+		if err := b.Validate(); err != nil {
+			return Stats{}, err
+		}
+	}
+	st := Stats{Loss: loss, Tokens: tokens}
+	if tokens > 0 {
+		st.MeanRatio = ratioSum / tokens
+		st.ApproxKL = akl / tokens
+		st.ClipFracHigh = nClip / tokens
 	}
 	if !isFinite(st.Loss) {
 		return Stats{}, fmt.Errorf("%w (ratio overflow)", errNotFinite)
