@@ -68,22 +68,23 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 	N, Nh := tp.N, len(tp.head)
 	qkvW := dim + 2*kv
 
-	// Log-softmax: the logits buffer becomes ∂loss/∂logits.
+	// Log-softmax: the buffer of exponentials becomes ∂loss/∂logits,
+	// g·(1[v = target] − p_v) with p_v = exp(z_v − max z)/Σ.
 	parallelFor(Nh, 1, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			z := tp.logits[k*V : (k+1)*V]
+			z := tp.exps[k*V : (k+1)*V]
 			gk := grad[tp.out[k]]
-			lse := tp.lse[k]
-			for v, zv := range z {
-				z[v] = float32(-gk * float64(expf(float32(float64(zv)-lse))))
+			coef := float32(-gk * tp.psum[k])
+			for v := range z {
+				z[v] *= coef
 			}
 			z[tp.target[k]] += float32(gk)
 		}
 	})
 	// Classifier.
 	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
-	gemmSet(Nh, dim, V, tp.logits, V, 1, m.Classifier(), dim, dxf, dim)
-	gemm(V, dim, Nh, tp.logits, 1, V, tp.xf, dim, g.Classifier(), dim)
+	gemmSet(Nh, dim, V, tp.exps, V, 1, m.Classifier(), dim, dxf, dim)
+	gemm(V, dim, Nh, tp.exps, 1, V, tp.xf, dim, g.Classifier(), dim)
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
 	clear32(dxh)
@@ -109,7 +110,7 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		// Feed-forward: x3 = x2 + W2·h, h = silu(a) ⊙ b, [a|b] = [W1;W3]·xb.
 		gemmSet(N, hid, dim, dx, dim, 1, w.W2, hid, dh, hid)
 		gemm(dim, hid, N, dx, 1, dim, lt.h, hid, gw.W2, hid)
-		swigluBackward(dh13, dh, lt.h13, N, hid)
+		swigluBackward(tp.scratchFor(), dh13, dh, lt.h13, N, hid)
 		rmsNormRows(xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 		gemmSet(N, dim, hid, dh13, 2*hid, 1, w.W1, dim, dxb, dim)
 		gemm(N, dim, hid, dh13[hid:], 2*hid, 1, w.W3, dim, dxb, dim)
@@ -177,16 +178,20 @@ func rmsNormBackward(dx, dg, dy, x, g, r []float32, n, d int) {
 
 // swigluBackward writes ∂[a|b] for h = silu(a) ⊙ b given dh:
 // ∂b = dh·silu(a), ∂a = dh·b·σ(a)(1 + a(1 − σ(a))).
-func swigluBackward(dh13, dh, h13 []float32, n, hid int) {
-	parallelFor(n, 16, func(lo, hi int) {
+func swigluBackward(work []scratch, dh13, dh, h13 []float32, n, hid int) {
+	parallelForW(n, 16, func(w, lo, hi int) {
+		e := grow(work[w].a, hid)
+		work[w].a = e
 		for i := lo; i < hi; i++ {
 			a := h13[i*2*hid : i*2*hid+hid]
 			b := h13[i*2*hid+hid : (i+1)*2*hid]
 			da := dh13[i*2*hid : i*2*hid+hid]
 			db := dh13[i*2*hid+hid : (i+1)*2*hid]
 			d := dh[i*hid : (i+1)*hid]
+			copy(e, a)
+			expShift(e, -1, 0)
 			for j, v := range a {
-				s := 1 / (1 + expf(-v))
+				s := 1 / (1 + e[j])
 				db[j] = d[j] * v * s
 				da[j] = d[j] * b[j] * s * (1 + v*(1-s))
 			}
@@ -211,8 +216,10 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 	group := H / c.KVHeads
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	units := len(tp.seqs) * c.KVHeads
-	parallelFor(units, 1, func(lo, hi int) {
-		var P, DS, KT, VT []float32
+	work := tp.scratchFor()
+	parallelForW(units, 1, func(w, lo, hi int) {
+		P, DS, KT, VT := work[w].a, work[w].b, work[w].c, work[w].d
+		defer func() { work[w].a, work[w].b, work[w].c, work[w].d = P, DS, KT, VT }()
 		for u := lo; u < hi; u++ {
 			s, g := tp.seqs[u/c.KVHeads], u%c.KVHeads
 			n := s.n
@@ -234,7 +241,7 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 				dO := datt[s.row*dim+h*hs:]
 				O := lt.att[s.row*dim+h*hs:]
 				for i0 := 0; i0 < n; i0 += gemmMR {
-					rows, cols := min(gemmMR, n-i0), min(n, i0+gemmMR)
+					rows, cols := min(gemmMR, n-i0), min(n, (i0+gemmMR+7)&^7) // whole tiles of 8 keys
 					gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, P[i0*n:], n, false)
 					gemmAt(rows, cols, hs, dO[i0*dim:], dim, 1, VT, n, DS[i0*n:], n, false)
 					for i := i0; i < i0+rows; i++ {
@@ -248,7 +255,7 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 						clear32(P[i*n+i+1 : i*n+cols])
 						clear32(DS[i*n+i+1 : i*n+cols])
 					}
-					gemmAt(rows, hs, cols, DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld, true)
+					gemmAt(rows, hs, min(n, i0+gemmMR), DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld, true)
 				}
 				for j0 := 0; j0 < n; j0 += gemmMR {
 					rows := min(gemmMR, n-j0)

@@ -50,13 +50,14 @@ type Tape struct {
 	xh     []float32 // [Nh][Dim] residual entering the final norm, classifier rows
 	rFin   []float32 // [Nh] its 1/rms
 	xf     []float32 // [Nh][Dim] normalised
-	logits []float32 // [Nh][Vocab]; Backward overwrites it with ∂/∂logits
-	lse    []float64 // [Nh] log Σ exp(logits)
+	exps   []float32 // [Nh][Vocab] exp(z_v − max z); Backward overwrites it with ∂/∂z
+	psum   []float64 // [Nh] 1 / Σ_v exp(z_v − max z)
 	clsT   []float32 // [Dim][Vocab] classifier, transposed
 	xOut   []float32 // [N][Dim] residual after the last layer
 
 	// scratch shared by forward and backward
 	xb, dx, dxb, datt, dqkv, dh, dh13 []float32
+	work                              []scratch // per goroutine
 
 	done bool // Backward has consumed the tape
 }
@@ -256,7 +257,7 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 		lt.h13 = grow(lt.h13, N*2*hid)
 		gemmSet(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
 		lt.h = grow(lt.h, N*hid)
-		swiglu(lt.h, lt.h13, N, hid)
+		swiglu(tp.scratchFor(), lt.h, lt.h13, N, hid)
 		var next []float32
 		if l+1 < c.Layers {
 			next = grow(tp.layers[l+1].x, N*dim)
@@ -280,31 +281,24 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 	cls := m.Classifier()
 	tp.clsT = grow(tp.clsT, dim*V)
 	transpose(tp.clsT, V, 0, cls, V, dim)
-	tp.logits = grow(tp.logits, Nh*V)
-	gemmSet(Nh, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.logits, V)
-	tp.lse = grow(tp.lse, Nh)
+	tp.exps = grow(tp.exps, Nh*V)
+	gemmSet(Nh, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.exps, V)
+	tp.psum = grow(tp.psum, Nh)
 	parallelFor(Nh, 1, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			z := tp.logits[k*V : (k+1)*V]
-			lse := logSumExp(z)
-			tp.lse[k] = lse
-			dst[tp.out[k]] = float64(z[tp.target[k]]) - lse
+			z := tp.exps[k*V : (k+1)*V]
+			zt := z[tp.target[k]]
+			mx := maxf(z)
+			expShift(z, 1, mx)
+			s := 0.0
+			for _, e := range z {
+				s += float64(e)
+			}
+			tp.psum[k] = 1 / s
+			dst[tp.out[k]] = float64(zt) - (float64(mx) + math.Log(s))
 		}
 	})
 	return nil
-}
-
-// logSumExp returns log Σ exp(z_v), summing in float64.
-func logSumExp(z []float32) float64 {
-	mx := z[0]
-	for _, v := range z {
-		mx = max(mx, v)
-	}
-	s := 0.0
-	for _, v := range z {
-		s += float64(expf(v - mx))
-	}
-	return float64(mx) + math.Log(s)
 }
 
 // rmsNormRows writes y = g ⊙ x / rms(x) for each of n rows of x (width d)
@@ -329,14 +323,18 @@ func rmsNormRows(y, x, g, r []float32, n, d int) {
 
 // swiglu writes h = silu(a) ⊙ b for each of n rows of h13 = [a | b]
 // (each of width hid), silu(a) = a·σ(a).
-func swiglu(h, h13 []float32, n, hid int) {
-	parallelFor(n, 16, func(lo, hi int) {
+func swiglu(work []scratch, h, h13 []float32, n, hid int) {
+	parallelForW(n, 16, func(w, lo, hi int) {
+		e := grow(work[w].a, hid)
+		work[w].a = e
 		for i := lo; i < hi; i++ {
 			a := h13[i*2*hid : i*2*hid+hid]
 			b := h13[i*2*hid+hid : (i+1)*2*hid]
 			hi := h[i*hid : (i+1)*hid]
+			copy(e, a)
+			expShift(e, -1, 0)
 			for j, v := range a {
-				hi[j] = v / (1 + expf(-v)) * b[j]
+				hi[j] = v / (1 + e[j]) * b[j]
 			}
 		}
 	})
@@ -396,8 +394,10 @@ func (tp *Tape) attention(lt *layerTape) {
 	group := H / c.KVHeads
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	units := len(tp.seqs) * H
-	parallelFor(units, 1, func(lo, hi int) {
-		var S, KT, inv []float32
+	work := tp.scratchFor()
+	parallelForW(units, 1, func(w, lo, hi int) {
+		S, KT, inv := work[w].a, work[w].b, work[w].c
+		defer func() { work[w].a, work[w].b, work[w].c = S, KT, inv }()
 		for u := lo; u < hi; u++ {
 			s, h := tp.seqs[u/H], u%H
 			g := h / group
@@ -412,15 +412,11 @@ func (tp *Tape) attention(lt *layerTape) {
 			inv = grow(inv, n)
 			Q := lt.qkv[base+h*hs:]
 			for i0 := 0; i0 < n; i0 += gemmMR {
-				rows, cols := min(gemmMR, n-i0), min(n, i0+gemmMR)
+				rows, cols := min(gemmMR, n-i0), min(n, (i0+gemmMR+7)&^7) // whole tiles of 8 keys
 				gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, S[i0*n:], n, false)
 				for i := i0; i < i0+rows; i++ {
 					row := S[i*n : i*n+i+1]
-					mx := row[0]
-					for _, v := range row {
-						mx = max(mx, v)
-					}
-					mx *= scale
+					mx := maxf(row) * scale
 					sum := expShift(row, scale, mx)
 					clear32(S[i*n+i+1 : i*n+cols])
 					inv[i] = 1 / sum

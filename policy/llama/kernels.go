@@ -28,35 +28,75 @@ func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 // boundaries are multiples of align (except n itself) and runs f on each,
 // waiting for all.
 func parallelFor(n, align int, f func(lo, hi int)) {
-	w := workers()
+	parallelForW(n, align, func(_, lo, hi int) { f(lo, hi) })
+}
+
+// parallelForW is parallelFor passing f the index w < workers() of its
+// chunk, for per-goroutine scratch space.
+func parallelForW(n, align int, f func(w, lo, hi int)) {
+	nw := workers()
 	blocks := (n + align - 1) / align
-	if w > blocks {
-		w = blocks
+	if nw > blocks {
+		nw = blocks
 	}
-	if w <= 1 {
+	if nw <= 1 {
 		if n > 0 {
-			f(0, n)
+			f(0, 0, n)
 		}
 		return
 	}
 	var wg sync.WaitGroup
 	lo := 0
-	for i := 0; i < w; i++ {
-		hi := min(n, ((i+1)*blocks/w)*align)
-		if i == w-1 {
+	for i := 0; i < nw; i++ {
+		hi := min(n, ((i+1)*blocks/nw)*align)
+		if i == nw-1 {
 			hi = n
 		}
 		if hi <= lo {
 			continue
 		}
 		wg.Add(1)
-		go func(lo, hi int) {
+		go func(i, lo, hi int) {
 			defer wg.Done()
-			f(lo, hi)
-		}(lo, hi)
+			f(i, lo, hi)
+		}(i, lo, hi)
 		lo = hi
 	}
 	wg.Wait()
+}
+
+// scratch is one goroutine's working memory, kept by a Tape between calls.
+type scratch struct {
+	a, b, c, d, e []float32
+}
+
+// scratchFor returns per-goroutine scratch space for parallelForW.
+func (tp *Tape) scratchFor() []scratch {
+	if len(tp.work) < workers() {
+		tp.work = make([]scratch, workers())
+	}
+	return tp.work
+}
+
+// maxf returns the largest element of the non-empty x (NaNs ignored).
+func maxf(x []float32) float32 {
+	if useAsm && len(x) >= 8 {
+		n8 := len(x) &^ 7
+		m := maxAVX2(x[:n8])
+		for _, v := range x[n8:] {
+			if v > m {
+				m = v
+			}
+		}
+		return m
+	}
+	m := x[0]
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
 }
 
 // gemm computes C += A·B for C of m×n, A(i,p) = a[i*rsa+p*csa],

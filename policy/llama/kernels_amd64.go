@@ -50,3 +50,8 @@ func init() {
 //
 //go:noescape
 func expShiftAVX2(x []float32, scale, shift float32) float32
+
+// maxAVX2 returns the largest element of x, len(x) a positive multiple of 8.
+//
+//go:noescape
+func maxAVX2(x []float32) float32

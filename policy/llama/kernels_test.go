@@ -81,3 +81,43 @@ func TestExpShift(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxfAndGemmSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for n := 1; n < 40; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		k := rng.IntN(n)
+		x[k] = 9
+		if got := maxf(x); got != 9 {
+			t.Fatalf("maxf of %d values = %v, want 9", n, got)
+		}
+	}
+	m, n, k := 6, 27, 5
+	a := make([]float32, m*k)
+	b := make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(i%7) - 3
+	}
+	for i := range b {
+		b[i] = float32(i%5) - 2
+	}
+	c := make([]float32, m*n)
+	for i := range c {
+		c[i] = 1e6 // overwritten
+	}
+	gemmSet(m, n, k, a, k, 1, b, n, c, n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			s := float32(0)
+			for p := 0; p < k; p++ {
+				s += a[i*k+p] * b[p*n+j]
+			}
+			if c[i*n+j] != s {
+				t.Fatalf("gemmSet C[%d][%d] = %v, want %v", i, j, c[i*n+j], s)
+			}
+		}
+	}
+}
