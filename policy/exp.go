@@ -2,12 +2,14 @@ package policy
 
 import "math"
 
-// expTable[j] = 2^(j/expN), the table of the table-driven exponential.
-var expTable = func() (t [expN]float64) {
+// expTable[j] = 2^(j/expN), the table of the table-driven exponential,
+// and expBits its bit patterns.
+var expTable, expBits = func() (t [expN]float64, b [expN]uint64) {
 	for j := range t {
 		t[j] = math.Exp2(float64(j) / expN)
+		b[j] = math.Float64bits(t[j])
 	}
-	return t
+	return t, b
 }()
 
 const (
@@ -27,16 +29,7 @@ func fastExp(x float64) float64 {
 	if !(x > -700 && x < 700) {
 		return math.Exp(x)
 	}
-	kf := x*invLn2N + expShift
-	k := int64(math.Float64bits(kf)) // low bits hold round(x·N/ln2)
-	kf -= expShift
-	r := x - kf*ln2HiN - kf*ln2LoN
-	r2 := r * r
-	p := (1 + r) + r2*((0.5+r*(1.0/6))+r2*(1.0/24))
-	// 2^(k/N) = 2^(k>>8) · table[k&255]; k>>8 is the exponent to add.
-	e := (k >> 8) << 52
-	s := math.Float64frombits(uint64(int64(math.Float64bits(expTable[k&(expN-1)])) + e))
-	return s * p
+	return expSmall(x)
 }
 
 // logTable[j] = log(c_j) and logInv[j] = 1/c_j for the centres
@@ -52,11 +45,22 @@ var logTable, logInv = func() (l, inv [logN]float64) {
 
 const logN = 128
 
+// expSmall is fastExp without the range check, for |x| ≤ 700; it is
+// small enough to be inlined.
+func expSmall(x float64) float64 {
+	kf := x*invLn2N + expShift
+	k := int64(math.Float64bits(kf))
+	kf -= expShift
+	r := x - kf*ln2HiN - kf*ln2LoN
+	r2 := r * r
+	return math.Float64frombits(expBits[k&(expN-1)]+uint64(k>>8)<<52) * ((1 + r) + r2*((0.5+r*(1.0/6))+r2*(1.0/24)))
+}
+
 // fastLog returns log x for a positive normal x with an absolute error of
 // about 1e-16 (plus a relative one of a few ulp): with x = 2^e·m, m in
 // [1, 2), and c the table centre nearest m, log x = e·ln2 + log c +
 // log1p(u) with u = (m − c)/c, |u| ≤ 1/256, and log1p from its degree-7
-// Taylor series. Zero, negative, subnormal, NaN and ±Inf arguments go to
+// Taylor series (degree 6 in the inlined copies). Zero, negative, subnormal, NaN and ±Inf arguments go to
 // math.Log.
 func fastLog(x float64) float64 {
 	if !(x >= 0x1p-1022 && x <= math.MaxFloat64) {

@@ -188,7 +188,6 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	if needsBatchTokens(agg) {
 		total = b.Tokens()
 	}
-	logEps := math.Log(eps)
 	// chk sums every value read: it is finite exactly when they all are
 	// (short of an overflow of finite values, which Validate then clears).
 	var loss, ratioSum, akl, nClip, tokens, chk float64
@@ -246,8 +245,31 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 		a := rh * inv
 		gCorrect := -w * omega
 		gNeg := w * scale * a
-		gClip := gNeg / eps
 		rowLoss := 0.0
+		if correct {
+			for t := range lpr {
+				if maskr != nil && maskr[t] == 0 {
+					if gr != nil {
+						gr[t] = 0
+					}
+					chk += lpr[t] + oldr[t]
+					continue
+				}
+				rho := lpr[t] - oldr[t]
+				chk += rho
+				rowLoss -= rho
+				rc := max(-maxLogRatio, min(maxLogRatio, rho))
+				R := expSmall(rc)
+				ratioSum += R
+				akl += R - 1 - rc
+				if gr != nil {
+					gr[t] = gCorrect
+				}
+			}
+			loss += w * scale * rowLoss
+			continue
+		}
+		clipped := 0
 		for t := range lpr {
 			if maskr != nil && maskr[t] == 0 {
 				if gr != nil {
@@ -264,32 +286,30 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 			} else if rc < -maxLogRatio {
 				rc, live = -maxLogRatio, 0
 			}
-			// R = e^rc, inlined fastExp (|rc| ≤ 20).
-			kf := rc*invLn2N + expShift
-			kb := int64(math.Float64bits(kf))
-			kf -= expShift
-			u := rc - kf*ln2HiN - kf*ln2LoN
-			u2 := u * u
-			p := (1 + u) + u2*((0.5+u*(1.0/6))+u2*(1.0/24))
-			R := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
+			R := expSmall(rc)
 			ratioSum += R
 			akl += R - 1 - rc
-			var g float64
-			if correct {
-				rowLoss -= rho
-				g = gCorrect
-			} else if x := inv - a*R; x > eps {
-				rowLoss -= fastLog(x)
-				g = live * gNeg * R / x
-			} else {
-				rowLoss -= logEps
-				g = live * gClip * R
-				nClip++
+			// Branch-free: x falls on either side of ε at random.
+			x := inv - a*R
+			xm := max(x, eps)
+			c := 0
+			if x <= eps {
+				c = 1
 			}
+			clipped += c
+			// log xm, inlined fastLog (xm ≥ ε > 0 is finite and normal).
+			bits := math.Float64bits(xm)
+			e := float64(int64(bits>>52) - 1023)
+			j := (bits >> (52 - 7)) & (logN - 1)
+			v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/logN))) * logInv[j]
+			v2 := v * v
+			q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
+			rowLoss -= e*ln2Hi + (logTable[j] + (q + e*ln2Lo))
 			if gr != nil {
-				gr[t] = g
+				gr[t] = live * gNeg * R / xm
 			}
 		}
+		nClip += float64(clipped)
 		loss += w * scale * rowLoss
 	}
 	if badMask || !isFinite(chk) {

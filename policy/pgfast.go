@@ -110,14 +110,7 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 			} else if rho < -maxLogRatio {
 				rho, live = -maxLogRatio, 0
 			}
-			// r = e^rho, inlined fastExp (|rho| ≤ 20).
-			kf := rho*invLn2N + expShift
-			kb := int64(math.Float64bits(kf))
-			kf -= expShift
-			u := rho - kf*ln2HiN - kf*ln2LoN
-			u2 := u * u
-			p := (1 + u) + u2*((0.5+u*(1.0/6))+u2*(1.0/24))
-			r := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
+			r := expSmall(rho) // |rho| ≤ 20
 			ratioSum += r
 			akl += r - 1 - rho
 			var l, g float64
@@ -150,13 +143,7 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 					xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
 					kl = min(fastExp(xc)-xc-1, 10)
 				} else {
-					kf := x*invLn2N + expShift
-					kb := int64(math.Float64bits(kf))
-					kf -= expShift
-					u := x - kf*ln2HiN - kf*ln2LoN
-					u2 := u * u
-					p := (1 + u) + u2*((0.5+u*(1.0/6))+u2*(1.0/24))
-					ex := math.Float64frombits(uint64(int64(math.Float64bits(expTable[kb&(expN-1)]))+(kb>>8)<<52)) * p
+					ex := expSmall(x)
 					kl = ex - x - 1
 					gk = 1 - ex
 					if kl > 10 {
