@@ -180,7 +180,8 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 	for _, p := range prompts {
 		capacity = max(capacity, min(c.SeqLen, len(p)+maxNew))
 	}
-	e := newInference(s.Model, capacity)
+	e := getInference(s.Model, capacity)
+	defer inferencePool.Put(e)
 	w := s.Workers
 	if w == 0 {
 		w = runtime.GOMAXPROCS(0)
@@ -231,9 +232,15 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 		capacity = max(capacity, st.maxLen)
 		seqs[i] = st
 	}
-	cache := newKVCache(e.c, n, capacity)
-	buf := e.newStepBuffers(n, capacity)
-	smp := newTokenSampler(e.c.Vocab)
+	wk, _ := workerPool.Get().(*workerState)
+	if wk == nil {
+		wk = new(workerState)
+	}
+	defer workerPool.Put(wk)
+	cache, buf, smp := &wk.cache, &wk.buf, &wk.smp
+	cache.reset(e.c, n, capacity)
+	buf.reset(e, n, capacity)
+	smp.reset(e.c.Vocab)
 	active := make([]int, n) // slots still decoding
 	for i := range active {
 		active[i] = i
@@ -340,9 +347,21 @@ type tokenSampler struct {
 	tmp   []float32
 }
 
-func newTokenSampler(vocab int) *tokenSampler {
-	return &tokenSampler{probs: make([]float64, vocab), idx: make([]int, vocab), tmp: make([]float32, vocab)}
+func (ts *tokenSampler) reset(vocab int) {
+	ts.probs = smpGrow(ts.probs, vocab)
+	ts.idx = smpGrow(ts.idx, vocab)
+	ts.tmp = smpGrow(ts.tmp, vocab)
 }
+
+// workerState is the memory of one decoding goroutine, pooled between
+// calls.
+type workerState struct {
+	cache kvCache
+	buf   stepBuffers
+	smp   tokenSampler
+}
+
+var workerPool sync.Pool
 
 // sample draws a token from logits under opt and returns it with its
 // log-probability at temperature 1 before truncation (see

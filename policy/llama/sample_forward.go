@@ -1,6 +1,9 @@
 package llama
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // inference is the sampler's view of a model: its weights transposed to
 // [in][out] (so that a batch of rows times a weight matrix is one
@@ -16,15 +19,44 @@ type inference struct {
 	rmsFinal          []float32
 	emb               []float32 // [Vocab][Dim]
 	cls               []float32 // [Dim][ldV], the classifier transposed
-	cos, sin          []float32 // [maxPos][HeadSize/2], RoPE rotations
+	cos, sin          []float32 // [ropeLen][HeadSize/2], RoPE rotations
+	ropeLen           int
 }
 
 func roundUp16(n int) int { return (n + 15) &^ 15 }
 
-// newInference prepares m for sampling sequences of up to maxPos positions.
-func newInference(m *Model, maxPos int) *inference {
+// inferencePool recycles inference weights (and per-worker buffers, see
+// samplePool) between sampling calls, so that a training loop that samples
+// every step does not allocate a model's worth of memory each time.
+var inferencePool sync.Pool
+
+// smpGrow returns s resliced to n elements, reallocated when too small.
+// The contents are unspecified.
+func smpGrow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// getInference prepares m for sampling sequences of up to maxPos
+// positions, reusing a pooled inference when one is available.
+func getInference(m *Model, maxPos int) *inference {
+	e, _ := inferencePool.Get().(*inference)
+	if e == nil {
+		e = new(inference)
+	}
+	e.load(m, maxPos)
+	return e
+}
+
+// load copies m's weights into e's layout.
+func (e *inference) load(m *Model, maxPos int) {
 	c := m.Config
-	e := &inference{c: c, dim: c.Dim, kv: c.KVDim(), hs: c.HeadSize(), hid: c.Hidden}
+	if e.c != c {
+		*e = inference{c: c}
+	}
+	e.dim, e.kv, e.hs, e.hid = c.Dim, c.KVDim(), c.HeadSize(), c.Hidden
 	e.ldQKV = roundUp16(e.dim + 2*e.kv)
 	e.ldH = roundUp16(2 * e.hid)
 	e.ldV = roundUp16(c.Vocab)
@@ -39,33 +71,43 @@ func newInference(m *Model, maxPos int) *inference {
 			}
 		}
 	}
-	for l := 0; l < c.Layers; l++ {
+	L := c.Layers
+	e.wqkv = smpGrow(e.wqkv, L)
+	e.wo = smpGrow(e.wo, L)
+	e.w13 = smpGrow(e.w13, L)
+	e.w2 = smpGrow(e.w2, L)
+	e.rmsAtt = smpGrow(e.rmsAtt, L)
+	e.rmsFFN = smpGrow(e.rmsFFN, L)
+	for l := 0; l < L; l++ {
 		w := m.Layer(l)
-		qkv := make([]float32, e.dim*e.ldQKV)
-		tr(qkv, e.ldQKV, 0, w.WQ, e.dim, e.dim)
-		tr(qkv, e.ldQKV, e.dim, w.WK, e.kv, e.dim)
-		tr(qkv, e.ldQKV, e.dim+e.kv, w.WV, e.kv, e.dim)
-		wo := make([]float32, e.dim*e.dim)
-		tr(wo, e.dim, 0, w.WO, e.dim, e.dim)
-		w13 := make([]float32, e.dim*e.ldH)
-		tr(w13, e.ldH, 0, w.W1, e.hid, e.dim)
-		tr(w13, e.ldH, e.hid, w.W3, e.hid, e.dim)
-		w2 := make([]float32, e.hid*e.dim)
-		tr(w2, e.dim, 0, w.W2, e.dim, e.hid)
-		e.wqkv = append(e.wqkv, qkv)
-		e.wo = append(e.wo, wo)
-		e.w13 = append(e.w13, w13)
-		e.w2 = append(e.w2, w2)
-		e.rmsAtt = append(e.rmsAtt, w.RMSAtt)
-		e.rmsFFN = append(e.rmsFFN, w.RMSFFN)
+		e.wqkv[l] = smpGrow(e.wqkv[l], e.dim*e.ldQKV)
+		clear(e.wqkv[l]) // the padding columns stay 0
+		tr(e.wqkv[l], e.ldQKV, 0, w.WQ, e.dim, e.dim)
+		tr(e.wqkv[l], e.ldQKV, e.dim, w.WK, e.kv, e.dim)
+		tr(e.wqkv[l], e.ldQKV, e.dim+e.kv, w.WV, e.kv, e.dim)
+		e.wo[l] = smpGrow(e.wo[l], e.dim*e.dim)
+		tr(e.wo[l], e.dim, 0, w.WO, e.dim, e.dim)
+		e.w13[l] = smpGrow(e.w13[l], e.dim*e.ldH)
+		clear(e.w13[l])
+		tr(e.w13[l], e.ldH, 0, w.W1, e.hid, e.dim)
+		tr(e.w13[l], e.ldH, e.hid, w.W3, e.hid, e.dim)
+		e.w2[l] = smpGrow(e.w2[l], e.hid*e.dim)
+		tr(e.w2[l], e.dim, 0, w.W2, e.dim, e.hid)
+		e.rmsAtt[l] = w.RMSAtt
+		e.rmsFFN[l] = w.RMSFFN
 	}
-	e.cls = make([]float32, e.dim*e.ldV)
+	e.cls = smpGrow(e.cls, e.dim*e.ldV)
+	clear(e.cls)
 	tr(e.cls, e.ldV, 0, m.Classifier(), c.Vocab, e.dim)
+	if maxPos <= e.ropeLen {
+		return
+	}
+	e.ropeLen = maxPos
 	// RoPE as run.c computes it: pair i of a head rotates by
 	// pos·10000^(−2i/HeadSize).
 	half := e.hs / 2
-	e.cos = make([]float32, maxPos*half)
-	e.sin = make([]float32, maxPos*half)
+	e.cos = smpGrow(e.cos, maxPos*half)
+	e.sin = smpGrow(e.sin, maxPos*half)
 	for i := 0; i < half; i++ {
 		freq := float32(1 / math.Pow(10000, float64(2*i)/float64(e.hs)))
 		for pos := 0; pos < maxPos; pos++ {
@@ -74,7 +116,6 @@ func newInference(m *Model, maxPos int) *inference {
 			e.sin[pos*half+i] = float32(math.Sin(a))
 		}
 	}
-	return e
 }
 
 // kvCache holds the keys and values of up to slots sequences of up to
@@ -85,32 +126,50 @@ type kvCache struct {
 	k, v         [][]float32
 }
 
-func newKVCache(c Config, slots, capacity int) *kvCache {
+// reset shapes cache for slots sequences of capacity positions, reusing
+// its memory. Every position is written before it is read, so the old
+// contents need no clearing.
+func (cache *kvCache) reset(c Config, slots, capacity int) {
 	kv := c.KVDim()
-	cache := &kvCache{capacity: capacity, kv: kv}
-	for l := 0; l < c.Layers; l++ {
-		cache.k = append(cache.k, make([]float32, slots*capacity*kv))
-		cache.v = append(cache.v, make([]float32, slots*capacity*kv))
+	cache.capacity, cache.kv = capacity, kv
+	cache.k = smpGrow(cache.k, c.Layers)
+	cache.v = smpGrow(cache.v, c.Layers)
+	for l := range cache.k {
+		cache.k[l] = smpGrow(cache.k[l], slots*capacity*kv)
+		cache.v[l] = smpGrow(cache.v[l], slots*capacity*kv)
 	}
-	return cache
 }
 
 // stepBuffers are the activations of one decoding step for up to rows rows.
 type stepBuffers struct {
-	x, xb, qkv, ao, h13, h, logits, att []float32
+	x, xb, qkv, ao, h13, h, logits, att, qs []float32
 }
 
-func (e *inference) newStepBuffers(rows, capacity int) *stepBuffers {
-	return &stepBuffers{
-		x:      make([]float32, rows*e.dim),
-		xb:     make([]float32, rows*e.dim),
-		qkv:    make([]float32, rows*e.ldQKV),
-		ao:     make([]float32, rows*e.dim),
-		h13:    make([]float32, rows*e.ldH),
-		h:      make([]float32, rows*e.hid),
-		logits: make([]float32, rows*e.ldV),
-		att:    make([]float32, (e.c.Heads/e.c.KVHeads)*capacity),
+// maxGroup is the largest number of query heads per key/value head whose
+// softmax sums the attention keeps on the stack; larger groups recompute
+// them.
+const maxGroup = 16
+
+func sumOf(v []float32) float32 {
+	var s float32
+	for _, x := range v {
+		s += x
 	}
+	return s
+}
+
+// reset shapes b for up to rows rows of sequences of up to capacity
+// positions, reusing its memory.
+func (b *stepBuffers) reset(e *inference, rows, capacity int) {
+	b.x = smpGrow(b.x, rows*e.dim)
+	b.xb = smpGrow(b.xb, rows*e.dim)
+	b.qkv = smpGrow(b.qkv, rows*e.ldQKV)
+	b.ao = smpGrow(b.ao, rows*e.dim)
+	b.h13 = smpGrow(b.h13, rows*e.ldH)
+	b.h = smpGrow(b.h, rows*e.hid)
+	b.logits = smpGrow(b.logits, rows*e.ldV)
+	b.att = smpGrow(b.att, (e.c.Heads/e.c.KVHeads)*capacity)
+	b.qs = smpGrow(b.qs, e.dim)
 }
 
 // step runs one token of each of len(tokens) rows through the model: row r
@@ -160,26 +219,40 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 			out := b.ao[r*dim : (r+1)*dim]
 			clear(out)
 			n := p + 1
+			// Queries scaled by 1/sqrt(HeadSize) up front; the softmax
+			// normalisation is applied to the head outputs.
+			qs := b.qs[:dim]
+			for i, v := range row[:dim] {
+				qs[i] = v * scale
+			}
+			var inv [maxGroup]float32
 			for g := 0; g < e.c.KVHeads; g++ {
 				att := b.att[:group*capa]
 				for i := 0; i < group*capa; i += capa {
 					clear(att[i : i+n])
 				}
-				smpMatmul(group, n, hs, row[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
+				smpMatmul(group, n, hs, qs[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
 				for j := 0; j < group; j++ {
 					a := att[j*capa : j*capa+n]
-					mx := float32(math.Inf(-1))
-					for t, s := range a {
-						s *= scale
-						a[t] = s
-						mx = max(mx, s)
+					mx := a[0]
+					for _, s := range a[1:] {
+						if s > mx {
+							mx = s
+						}
 					}
-					inv := 1 / smpExpSum(a, mx)
-					for t := range a {
-						a[t] *= inv
+					inv[j%maxGroup] = 1 / smpExpSum(a, mx)
+				}
+				o := out[g*group*hs : (g+1)*group*hs]
+				smpMatmul(group, hs, n, att, capa, vc[base+g*hs:], kv, o, hs)
+				for j := 0; j < group; j++ {
+					w := inv[j%maxGroup]
+					if group > maxGroup {
+						w = 1 / sumOf(att[j*capa:j*capa+n])
+					}
+					for i := range o[j*hs : (j+1)*hs] {
+						o[j*hs+i] *= w
 					}
 				}
-				smpMatmul(group, hs, n, att, capa, vc[base+g*hs:], kv, out[g*group*hs:], hs)
 			}
 		}
 		smpMatmul(m, dim, dim, b.ao, dim, e.wo[l], dim, x, dim)
