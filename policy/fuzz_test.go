@@ -110,7 +110,6 @@ func FuzzNewBatch(f *testing.F) {
 			}
 		}
 		// Every objective either fails cleanly or gives finite numbers.
-		b.Advantages = nil
 		b.Advantages = make([]float64, B)
 		grad := make([]float64, B*b.T)
 		for _, l := range []Loss{PG{}, GSPO(), NFT{Rate: make([]float64, B)}} {

@@ -186,6 +186,9 @@ const (
 	surReinforce
 )
 
+// pgKernel evaluates a PG loss. run is the generic per-token loop (every
+// surrogate); tokenClip is the fused loop for the token-level PPO clip that
+// Eval uses instead, and tests check that the two agree.
 type pgKernel struct {
 	b            *Batch
 	grad, old    []float64

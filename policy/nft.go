@@ -200,7 +200,7 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 			maskr = mask[i*T : (i+1)*T]
 			Li = 0
 			for _, m := range maskr {
-				if m != 0 && m != 1 {
+				if m*(m-1) != 0 { // m is not 0 or 1 (one predictable branch)
 					badMask = true
 				}
 				Li += m

@@ -2,6 +2,7 @@ package llama
 
 import (
 	"math"
+	"runtime"
 	"math/rand/v2"
 	"testing"
 )
@@ -10,7 +11,15 @@ import (
 // with weights large enough that every path carries gradient.
 func tinyModel(t testing.TB, shared bool, seed uint64) *Model {
 	t.Helper()
-	c := Config{Dim: 8, Hidden: 12, Layers: 2, Heads: 2, KVHeads: 1, Vocab: 16, SeqLen: 16, Shared: shared}
+	return randomModel(t, Config{Dim: 8, Hidden: 12, Layers: 2, Heads: 2, KVHeads: 1, Vocab: 16, SeqLen: 16, Shared: shared}, seed)
+}
+
+// wideConfig has the head size of stories260K (8), so that attention runs
+// through the same kernels, and sequences longer than several tiles.
+var wideConfig = Config{Dim: 16, Hidden: 20, Layers: 1, Heads: 2, KVHeads: 1, Vocab: 24, SeqLen: 48, Shared: true}
+
+func randomModel(t testing.TB, c Config, seed uint64) *Model {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	m, err := New(c, rng)
 	if err != nil {
@@ -46,6 +55,26 @@ func tinyBatch(rng *rand.Rand) ([]Sequence, int, []float64) {
 	return seqs, T, w
 }
 
+// wideBatch is two sequences of 29 and 37 positions.
+func wideBatch(rng *rand.Rand) ([]Sequence, int, []float64) {
+	mk := func(n int) []int {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = rng.IntN(24)
+		}
+		return s
+	}
+	seqs := []Sequence{{Prompt: mk(5), Completion: mk(25)}, {Prompt: mk(1), Completion: mk(37)}}
+	T := 37
+	w := make([]float64, len(seqs)*T)
+	for i, s := range seqs {
+		for j := range s.Completion {
+			w[i*T+j] = rng.NormFloat64() / 4
+		}
+	}
+	return seqs, T, w
+}
+
 // loss is Σ w·logp in float64.
 func loss(t *testing.T, m *Model, seqs []Sequence, T int, w []float64) float64 {
 	t.Helper()
@@ -64,10 +93,17 @@ func loss(t *testing.T, m *Model, seqs []Sequence, T int, w []float64) float64 {
 // with central differences of the loss, for a shared and a separate
 // classifier.
 func TestBackwardFiniteDifferences(t *testing.T) {
-	for _, shared := range []bool{true, false} {
-		m := tinyModel(t, shared, 7)
+	for _, cfg := range []string{"shared", "separate", "wide"} {
+		shared := cfg != "separate"
+		var m *Model
 		rng := rand.New(rand.NewPCG(3, 4))
 		seqs, T, w := tinyBatch(rng)
+		if cfg == "wide" {
+			m = randomModel(t, wideConfig, 7)
+			seqs, T, w = wideBatch(rng)
+		} else {
+			m = tinyModel(t, shared, 7)
+		}
 		lp := make([]float64, len(w))
 		tape, err := m.LogProbs(lp, seqs, T)
 		if err != nil {
@@ -83,7 +119,7 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 			gp := *tn.field(&g.Weights)
 			if len(p) == 0 {
 				if !shared || tn.name != "WCls" {
-					t.Fatalf("shared=%v: empty tensor %s", shared, tn.name)
+					t.Fatalf("%s: empty tensor %s", cfg, tn.name)
 				}
 				continue
 			}
@@ -105,29 +141,30 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 				fd := (lp1 - lm1) / (2 * h)
 				an := float64(gp[i])
 				if math.Abs(fd-an) > 2e-3+2e-2*math.Abs(fd) {
-					t.Errorf("shared=%v %s[%d]: backward %.6g, finite difference %.6g", shared, tn.name, i, an, fd)
+					t.Errorf("%s %s[%d]: backward %.6g, finite difference %.6g", cfg, tn.name, i, an, fd)
 				}
 				if math.Abs(an) > 1e-4 {
 					nonzero++
 				}
 			}
 			if nonzero == 0 {
-				t.Errorf("shared=%v %s: every sampled gradient is zero; the check is vacuous", shared, tn.name)
+				t.Errorf("%s %s: every sampled gradient is zero; the check is vacuous", cfg, tn.name)
 			}
 		}
 	}
 }
 
-// TestWorkersDoNotChangeResults runs the same step on one and two
-// goroutines' worth of work split and compares.
+// TestBackwardDeterministic checks that log-probs and gradients are the
+// same bit for bit whatever the number of goroutines, and when a Tape is
+// reused for batches of other shapes.
 func TestBackwardDeterministic(t *testing.T) {
-	m := tinyModel(t, true, 11)
+	m := randomModel(t, wideConfig, 11)
 	rng := rand.New(rand.NewPCG(5, 6))
-	seqs, T, w := tinyBatch(rng)
+	seqs, T, w := wideBatch(rng)
+	tape := new(Tape)
 	run := func() ([]float64, []float32) {
 		lp := make([]float64, len(w))
-		tape, err := m.LogProbs(lp, seqs, T)
-		if err != nil {
+		if err := tape.Forward(m, lp, seqs, T); err != nil {
 			t.Fatal(err)
 		}
 		g := m.NewGrads()
@@ -137,16 +174,52 @@ func TestBackwardDeterministic(t *testing.T) {
 		return lp, g.Flat()
 	}
 	lp1, g1 := run()
-	lp2, g2 := run()
-	for i := range lp1 {
-		if lp1[i] != lp2[i] {
-			t.Fatalf("logp[%d] differs between runs", i)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 3, 2} {
+		runtime.GOMAXPROCS(procs)
+		// Another shape in between, on the same tape.
+		other, oT, ow := tinyBatch(rng)
+		for i := range other {
+			other[i].Prompt = append(other[i].Prompt, 17, 20)
+		}
+		if err := tape.Forward(m, make([]float64, len(ow)), other, oT); err != nil {
+			t.Fatal(err)
+		}
+		lp2, g2 := run()
+		for i := range lp1 {
+			if lp1[i] != lp2[i] {
+				t.Fatalf("GOMAXPROCS=%d: logp[%d] = %v, was %v", procs, i, lp2[i], lp1[i])
+			}
+		}
+		for i := range g1 {
+			if g1[i] != g2[i] {
+				t.Fatalf("GOMAXPROCS=%d: grad[%d] = %v, was %v", procs, i, g2[i], g1[i])
+			}
 		}
 	}
-	for i := range g1 {
-		if g1[i] != g2[i] {
-			t.Fatalf("grad[%d] differs between runs", i)
+}
+
+// TestEmptyCompletions: sequences with nothing to score give zero rows and
+// zero gradients.
+func TestEmptyCompletions(t *testing.T) {
+	m := tinyModel(t, true, 4)
+	seqs := []Sequence{{Prompt: []int{1}}, {Prompt: []int{1, 2, 3}}}
+	lp := []float64{7, 7, 7, 7}
+	tape, err := m.LogProbs(lp, seqs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range lp {
+		if v != 0 {
+			t.Errorf("logp[%d] = %v, want 0", i, v)
 		}
+	}
+	g := m.NewGrads()
+	if err := tape.Backward([]float64{1, 1, 1, 1}, g); err != nil {
+		t.Fatal(err)
+	}
+	if n := g.Norm(); n != 0 {
+		t.Errorf("gradient norm %v, want 0", n)
 	}
 }
 

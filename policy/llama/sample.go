@@ -373,11 +373,12 @@ var workerPool sync.Pool
 // by lower id) whose mass reaches TopP of the kept mass; the token is the
 // first whose cumulative mass exceeds u·(kept mass), u uniform in [0, 1).
 func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.Rand) (int, float64) {
-	mx := logits[0]
+	mx := smpMax(logits)
 	arg := 0
 	for i, v := range logits {
-		if v > mx {
-			mx, arg = v, i
+		if v == mx {
+			arg = i
+			break
 		}
 	}
 	tmp := ts.tmp[:len(logits)]

@@ -308,3 +308,31 @@ expDone:
 	MOVSS        X8, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func smpMax8(x *float32, n int) float32
+// Returns the largest of x[0:n] (n a positive multiple of 8; no NaN).
+TEXT ·smpMax8(SB), NOSPLIT, $0-20
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	VMOVUPS (SI), Y0
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+
+maxLoop:
+	TESTQ  CX, CX
+	JEQ    maxDone
+	VMAXPS (SI), Y0, Y0
+	ADDQ   $32, SI
+	SUBQ   $8, CX
+	JMP    maxLoop
+
+maxDone:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4E, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xB1, X0, X1
+	VMAXPS       X1, X0, X0
+	MOVSS        X0, ret+16(FP)
+	VZEROUPPER
+	RET

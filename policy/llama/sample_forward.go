@@ -234,13 +234,7 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 				smpMatmul(group, n, hs, qs[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
 				for j := 0; j < group; j++ {
 					a := att[j*capa : j*capa+n]
-					mx := a[0]
-					for _, s := range a[1:] {
-						if s > mx {
-							mx = s
-						}
-					}
-					inv[j%maxGroup] = 1 / smpExpSum(a, mx)
+					inv[j%maxGroup] = 1 / smpExpSum(a, smpMax(a))
 				}
 				o := out[g*group*hs : (g+1)*group*hs]
 				smpMatmul(group, hs, n, att, capa, vc[base+g*hs:], kv, o, hs)

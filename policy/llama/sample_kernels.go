@@ -115,6 +115,22 @@ func smpExpSum(x []float32, shift float32) float32 {
 	return s
 }
 
+// smpMax returns the largest element of x (len(x) > 0, no NaN).
+func smpMax(x []float32) float32 {
+	mx := x[0]
+	n8 := 0
+	if smpAsm && len(x) >= 8 {
+		n8 = len(x) &^ 7
+		mx = smpMax8(&x[0], n8)
+	}
+	for _, v := range x[n8:] {
+		if v > mx {
+			mx = v
+		}
+	}
+	return mx
+}
+
 // smpRMSNorm writes g ⊙ x / sqrt(mean(x²) + 1e-5) into y (llama2.c's
 // rmsnorm, in float32).
 func smpRMSNorm(y, x, g []float32) {

@@ -44,3 +44,6 @@ func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32)
 
 //go:noescape
 func smpExpSum8(x *float32, n int, shift float32) float32
+
+//go:noescape
+func smpMax8(x *float32, n int) float32

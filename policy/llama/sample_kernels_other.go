@@ -24,3 +24,7 @@ func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32) {
 func smpExpSum8(x *float32, n int, shift float32) float32 {
 	panic("llama: no assembly kernels in this build")
 }
+
+func smpMax8(x *float32, n int) float32 {
+	panic("llama: no assembly kernels in this build")
+}
