@@ -10,6 +10,8 @@
 // batch; a nil buffer skips the gradient. Pairs name rows of the batch
 // (Pair{Chosen, Rejected}); GroupPairs builds every pair i<j of rows that
 // share a group id. With a caller buffer the objectives allocate nothing.
+// Each objective's Bind fixes its per-step arguments (pairs, rewards,
+// labels) and returns a policy.Loss.
 //
 // Notation (ALGORITHMS.md §4 of the project's design notes): per token t of
 // row i, lp = log πθ, ref = log π_ref, old = log π_old, M the mask; the

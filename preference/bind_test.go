@@ -1,0 +1,60 @@
+package preference_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/evolve-go/evolve/policy"
+	"github.com/evolve-go/evolve/preference"
+)
+
+// A bound objective is a policy.Loss giving the same loss, token count
+// and gradient as the objective's own Eval.
+func TestBind(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	b := randBatch(rng, 6, 5)
+	pairs := []preference.Pair{{0, 1}, {2, 3}, {4, 5}}
+	rewards := rdpRewards(rng, 6)
+	labels := []preference.Label{preference.Desirable, preference.Undesirable, preference.Desirable,
+		preference.Mismatched, preference.Undesirable, preference.Unused}
+	cases := []struct {
+		name string
+		loss policy.Loss
+		eval func(grad []float64) (preference.Stats, error)
+	}{
+		{"dpo", preference.DPO{Beta: 0.3}.Bind(pairs), func(g []float64) (preference.Stats, error) {
+			return preference.DPO{Beta: 0.3}.Eval(g, b, pairs)
+		}},
+		{"rdp", preference.RDP{Epsilon: 0.05}.Bind(rewards, pairs), func(g []float64) (preference.Stats, error) {
+			return preference.RDP{Epsilon: 0.05}.Eval(g, b, rewards, pairs)
+		}},
+		{"copg", preference.CoPG{}.Bind(rewards, pairs), func(g []float64) (preference.Stats, error) {
+			return preference.CoPG{}.Eval(g, b, rewards, pairs)
+		}},
+		{"kto", preference.KTO{}.Bind(labels), func(g []float64) (preference.Stats, error) {
+			return preference.KTO{}.Eval(g, b, labels)
+		}},
+	}
+	for _, tc := range cases {
+		g1, g2 := make([]float64, 30), make([]float64, 30)
+		got, err := tc.loss.Eval(g1, b)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want, err := tc.eval(g2)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got.Loss != want.Loss || got.Tokens != want.Tokens || got.Tokens == 0 {
+			t.Errorf("%s: bound stats %+v, own stats %+v", tc.name, got, want)
+		}
+		for k := range g1 {
+			if g1[k] != g2[k] {
+				t.Fatalf("%s: grad[%d] = %v, want %v", tc.name, k, g1[k], g2[k])
+			}
+		}
+	}
+	if _, err := (preference.DPO{Beta: -1}).Bind(pairs).Eval(nil, b); err == nil {
+		t.Error("bound DPO with β < 0: no error")
+	}
+}
