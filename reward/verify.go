@@ -175,25 +175,81 @@ func ExtractAnswer(text string) (string, bool) {
 // LastNumber returns the last number-like token of text (see
 // ExtractAnswer), with its sign.
 func LastNumber(text string) (string, bool) {
-	locs := numberToken.FindAllStringIndex(text, -1)
-	for k := len(locs) - 1; k >= 0; k-- {
-		a, b := locs[k][0], locs[k][1]
-		tok := text[a:b]
-		if tok[0] >= '0' && tok[0] <= '9' || tok[0] == '.' {
-			// Drop trailing commas, then keep only the last part of a
-			// comma list; both leave a suffix of text[a:b].
-			trimmed := strings.TrimRight(tok, ",")
-			b -= len(tok) - len(trimmed)
-			tok = splitCommaList(trimmed)
-			a = b - len(tok)
+	// Scan windows from the end, each starting at a character no number
+	// token can contain, so that a window's tokens are exactly the text's
+	// tokens there; this keeps the regexp off the (often long) reasoning
+	// that precedes the final number.
+	hi := len(text)
+	for {
+		lo := safeStart(text, hi-64)
+		if tok, ok := lastNumberIn(text, lo, hi); ok {
+			return tok, true
 		}
-		if neg := signBefore(text[:a]); neg {
-			tok = "-" + tok
+		if lo == 0 {
+			return "", false
 		}
-		return tok, true
+		hi = lo
 	}
-	return "", false
 }
+
+// lastNumberIn returns the last number token inside text[lo:hi].
+func lastNumberIn(text string, lo, hi int) (string, bool) {
+	locs := numberToken.FindAllStringIndex(text[lo:hi], -1)
+	if len(locs) == 0 {
+		return "", false
+	}
+	a, b := lo+locs[len(locs)-1][0], lo+locs[len(locs)-1][1]
+	tok := text[a:b]
+	if tok[0] >= '0' && tok[0] <= '9' || tok[0] == '.' {
+		// Drop trailing commas, then keep only the last part of a comma
+		// list; both leave a suffix of text[a:b].
+		trimmed := strings.TrimRight(tok, ",")
+		b -= len(tok) - len(trimmed)
+		tok = splitCommaList(trimmed)
+		a = b - len(tok)
+	}
+	if signBefore(text[:a]) {
+		tok = "-" + tok
+	}
+	return tok, true
+}
+
+// safeStart returns the largest i ≤ p such that no number token can
+// contain text[i-1] — an ASCII letter or punctuation mark that numberToken
+// never matches, not inside an open brace (a \frac argument) — or 0.
+func safeStart(text string, p int) int {
+	if p > len(text) {
+		p = len(text)
+	}
+	for i := p; i > 0; i-- {
+		if !safeByte(text[i-1]) {
+			continue
+		}
+		// Inside "{…" with no brace in between, it may belong to a \frac
+		// argument: every position back to that '{' is then unsafe too.
+		q := strings.LastIndexAny(text[:i-1], "{}")
+		if q >= 0 && text[q] == '{' {
+			i = q + 1
+			continue
+		}
+		return i
+	}
+	return 0
+}
+
+func safeByte(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		// Letters of exponents and of \frac, \dfrac, \tfrac are not safe.
+		return !strings.ContainsRune("eEfracdt", rune(c))
+	case c < 0x80:
+		return strings.IndexByte("()[]:;=!?\"'<>|&#@^_*~`$", c) >= 0
+	}
+	return false
+}
+
+// lastNumberFull is the reference: one scan over the whole text.
+func lastNumberFull(text string) (string, bool) { return lastNumberIn(text, 0, len(text)) }
 
 // splitCommaList keeps a token's thousands commas when they are valid
 // groups and otherwise returns its last comma-separated part; trailing

@@ -100,3 +100,23 @@ func FuzzFormats(f *testing.F) {
 		}
 	})
 }
+
+// LastNumber scans windows from the end; it must agree with one scan over
+// the whole text.
+func FuzzLastNumberWindows(f *testing.F) {
+	for _, s := range extractSeeds {
+		f.Add(s, uint16(0))
+	}
+	f.Add(`x \frac{1 a b c}{2} y`, uint16(300))
+	f.Add("a 1,234 b", uint16(255))
+	f.Fuzz(func(t *testing.T, s string, pad uint16) {
+		// Padding pushes the interesting part across window boundaries.
+		for _, text := range []string{s, s + strings.Repeat("z", int(pad)%600), strings.Repeat("q", int(pad)%600) + s} {
+			got, gok := LastNumber(text)
+			want, wok := lastNumberFull(text)
+			if got != want || gok != wok {
+				t.Fatalf("LastNumber(%q) = %q, %v; one scan gives %q, %v", text, got, gok, want, wok)
+			}
+		}
+	})
+}
