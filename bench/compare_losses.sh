@@ -39,8 +39,9 @@ run_go() {
 	shift
 	local have=()
 	local listed
-	if ! listed=$(go test -list '^Benchmark' "$pkg" 2>/dev/null); then
-		echo "# $pkg does not build; skipping its benchmarks" >&2
+	if ! listed=$(go test -list '^Benchmark' "$pkg" 2>"$tmp/list.err"); then
+		echo "# $pkg does not build; skipping its benchmarks:" >&2
+		sed -n '1,5s/^/#   /p' "$tmp/list.err" >&2
 		return 0
 	fi
 	for name in "$@"; do
