@@ -18,5 +18,7 @@
 // implicit reward of a completion is u = Σ_t M (lp − ref); for a pair
 // Δ = u_w − u_l (chosen minus rejected). Losses are means over pairs.
 //
-// On error the contents of the gradient buffer are unspecified.
+// Objectives are plain values; Eval may be called from several goroutines
+// at once (each with its own gradient buffer). On error the contents of the
+// gradient buffer are unspecified.
 package preference

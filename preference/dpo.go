@@ -64,14 +64,20 @@ const (
 	DefaultExoEpsilon = 1e-3 // EXO's ε (TRL uses 1e-3 when label_smoothing is 0)
 )
 
-// DPO is a pairwise preference objective of the DPO family: the mean over
-// pairs of the Variant's loss. Its zero value is sigmoid DPO with β = 0.1.
+// DPO is a pairwise preference objective of the DPO family:
+//
+//	L = (1/P) Σ_{(w,l) ∈ pairs} ℓ(u_w, u_l),  u = Σ_t M(lp − ref),
+//
+// with ℓ the Variant's loss (see the Variant constants). Its zero value is
+// sigmoid DPO with β = 0.1.
 //
 // Rows of the batch are completions; each Pair names a chosen and a
 // rejected row (a row may appear in several pairs). Every variant but
 // SimPO needs Batch.RefLogProbs; OldLogProbs and Advantages are not read.
 //
-// References: ALGORITHMS.md §4; TRL DPOTrainer.dpo_loss.
+// References: Rafailov et al. 2023, "Direct Preference Optimization: Your
+// Language Model is Secretly a Reward Model"; TRL DPOTrainer.dpo_loss;
+// ALGORITHMS.md §4.
 type DPO struct {
 	// Variant is the loss; zero is Sigmoid (DPO).
 	Variant Variant
