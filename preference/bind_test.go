@@ -1,6 +1,7 @@
 package preference_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -56,5 +57,45 @@ func TestBind(t *testing.T) {
 	}
 	if _, err := (preference.DPO{Beta: -1}).Bind(pairs).Eval(nil, b); err == nil {
 		t.Error("bound DPO with β < 0: no error")
+	}
+}
+
+// Concurrent evaluations (sharing the scratch pool) give the serial results.
+func TestConcurrentEval(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	batches := make([]*policy.Batch, 8)
+	want := make([][]float64, len(batches))
+	pairs := preference.GroupPairs(nil, rdpGroups)
+	rewards := rdpRewards(rng, 8)
+	for k := range batches {
+		batches[k] = randBatch(rng, 8, 3+k)
+		want[k] = make([]float64, 8*(3+k))
+		if _, err := (preference.RDP{Epsilon: 0.05}).Eval(want[k], batches[k], rewards, pairs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, len(batches))
+	for k := range batches {
+		go func() {
+			g := make([]float64, len(want[k]))
+			for range 200 {
+				if _, err := (preference.RDP{Epsilon: 0.05}).Eval(g, batches[k], rewards, pairs); err != nil {
+					errs <- err
+					return
+				}
+				for i := range g {
+					if g[i] != want[k][i] {
+						errs <- fmt.Errorf("batch %d: grad[%d] = %v, want %v", k, i, g[i], want[k][i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range batches {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
