@@ -45,8 +45,9 @@ func (c Config) KVDim() int { return c.KVHeads * c.HeadSize() }
 // cannot overflow and an absurd header is rejected before any allocation.
 const maxDim = 1 << 24
 
-// maxParams bounds the number of float32 weights of a model (16 GiB).
-const maxParams = 1 << 32
+// maxParams bounds the number of float32 weights of a model (16 GiB, less
+// where int is 32 bits wide), so that every size fits an int.
+const maxParams = min(1<<32, math.MaxInt/8)
 
 // Validate reports the first field of c that cannot describe a model.
 func (c Config) Validate() error {
@@ -71,14 +72,26 @@ func (c Config) Validate() error {
 	if c.HeadSize()%2 != 0 {
 		return fmt.Errorf("llama: head size Dim/Heads = %d is odd; RoPE needs it even", c.HeadSize())
 	}
-	if n := c.numParams(); n > maxParams {
-		return fmt.Errorf("llama: Config describes %d parameters, more than %d", n, int64(maxParams))
+	// Estimate in float64 first: the exact int64 count could overflow.
+	if n := c.numParamsFloat(); n > maxParams {
+		return fmt.Errorf("llama: Config describes %.4g parameters, more than %d", n, int64(maxParams))
 	}
 	return nil
 }
 
+// numParamsFloat is numParams computed in float64, which cannot overflow.
+func (c Config) numParamsFloat() float64 {
+	dim, hid, L := float64(c.Dim), float64(c.Hidden), float64(c.Layers)
+	kv := float64(c.KVHeads) * float64(c.Dim/max(c.Heads, 1))
+	n := float64(c.Vocab)*dim + L*(2*dim+2*dim*dim+2*kv*dim+3*hid*dim) + dim
+	if !c.Shared {
+		n += float64(c.Vocab) * dim
+	}
+	return n
+}
+
 // numParams counts the float32 weights of a model of shape c (the freq
-// table excluded), in int64 so that it cannot overflow for fields ≤ maxDim.
+// table excluded), in int64; Validate has checked that it cannot overflow.
 func (c Config) numParams() int64 {
 	dim, hid, L := int64(c.Dim), int64(c.Hidden), int64(c.Layers)
 	kv := int64(c.KVHeads) * (dim / int64(max(c.Heads, 1)))
