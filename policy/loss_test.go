@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -451,5 +452,73 @@ func TestPGZeroAllocs(t *testing.T) {
 		}); a != 0 {
 			t.Errorf("%T %+v: %v allocations per Eval, want 0", l, l, a)
 		}
+	}
+	// A batch large enough to be shared with the worker goroutines.
+	big := randBatch(rand.New(rand.NewPCG(2, 3)), 64, 1024, 0.2)
+	bigGrad := make([]float64, 64*1024)
+	bigRate := make([]float64, 64)
+	for _, l := range []Loss{GRPO(), DAPO(), NFT{Rate: bigRate}} {
+		if a := testing.AllocsPerRun(10, func() {
+			if _, err := l.Eval(bigGrad, big); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 0 {
+			t.Errorf("%T on 64×1024: %v allocations per Eval, want 0", l, a)
+		}
+	}
+}
+
+// Large batches are split across goroutines; the result is the same, bit
+// for bit, whatever the number of threads, and matches the generic kernel.
+func TestParallelDeterministic(t *testing.T) {
+	b := randBatch(rand.New(rand.NewPCG(30, 31)), 70, 1100, 0.3)
+	rate := make([]float64, b.B)
+	for i := range rate {
+		rate[i] = float64(i%5) / 4
+	}
+	for _, l := range []Loss{PG{Surrogate: PPOClip{EpsHigh: 0.28}, KL: KL{Coef: 0.04}}, PG{Surrogate: PPOClip{}, Agg: TokenMean{}, KL: KL{Estimator: K2, Coef: 0.1}}, NFT{Rate: rate}, NFT{Omega: OmegaSqrt, Agg: TokenMean{}, Rate: rate}} {
+		var stats []Stats
+		var grads [][]float64
+		for _, procs := range []int{1, 2, 4} {
+			prev := runtime.GOMAXPROCS(procs)
+			g := make([]float64, b.B*b.T)
+			st, err := l.Eval(g, b)
+			runtime.GOMAXPROCS(prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stats, grads = append(stats, st), append(grads, g)
+		}
+		for j := 1; j < len(stats); j++ {
+			if stats[j] != stats[0] {
+				t.Errorf("%T: stats %+v with more threads, %+v with one", l, stats[j], stats[0])
+			}
+			for k := range grads[0] {
+				if grads[j][k] != grads[0][k] {
+					t.Fatalf("%T: grad[%d] differs across thread counts", l, k)
+				}
+			}
+		}
+		if p, ok := l.(PG); ok {
+			k := pgKernel{b: b, agg: p.Agg, kl: p.KL, old: b.OldLogProbs}
+			if k.agg == nil {
+				k.agg = SeqMeanTokenMean{}
+			}
+			k.lo, k.hi = p.Surrogate.(PPOClip).bounds()
+			k.grad = make([]float64, b.B*b.T)
+			st, err := k.run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !statsClose(st, stats[0]) {
+				t.Errorf("parallel %+v, generic %+v", stats[0], st)
+			}
+			compare(t, "parallel vs generic", grads[0], k.grad)
+		}
+	}
+	// A bad value in a chunk run by a worker is still reported.
+	b.LogProbs[60*1100+3] = math.NaN()
+	if _, err := (PG{}).Eval(nil, b); err == nil || !strings.Contains(err.Error(), "Batch.LogProbs[60*T+3] is NaN") {
+		t.Errorf("error %v", err)
 	}
 }

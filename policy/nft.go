@@ -180,19 +180,56 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 			return Stats{}, fmt.Errorf("policy: NFT.Rate[%d] = %v, want a value in [0, 1]", i, r)
 		}
 	}
-	lp, old, mask := b.LogProbs, b.OldLogProbs, b.Mask
-	if old == nil {
-		old = lp
+	k := nftKernel{b: b, grad: grad, old: b.OldLogProbs, agg: agg, eps: eps, rmin: rmin, rmax: rmax, negW: negW,
+		omega: n.Omega, correct: n.Correct, rate: n.Rate}
+	if k.old == nil {
+		k.old = b.LogProbs
 	}
 	total := 0.0
 	if needsBatchTokens(agg) {
 		total = b.Tokens()
 	}
+	t := getTask(B, T, total)
+	t.nft = k
+	p := t.run()
+	putTask(t)
+	if p.badMask || !isFinite(p.chk) {
+		if err := b.Validate(); err != nil {
+			return Stats{}, err
+		}
+	}
+	if p.err != nil {
+		return Stats{}, p.err
+	}
+	st := p.stats()
+	if !isFinite(st.Loss) {
+		return Stats{}, fmt.Errorf("%w (ratio overflow)", errNotFinite)
+	}
+	return st, nil
+}
+
+// nftKernel is NFT's validated configuration for one Eval.
+type nftKernel struct {
+	b                     *Batch
+	grad, old             []float64
+	agg                   Aggregation
+	eps, rmin, rmax, negW float64
+	omega                 NFTWeight
+	correct, rate         []float64
+}
+
+// rows runs NFT's loop over rows [i0, i1) into p: per token one inlined
+// exponential and, for incorrect answers, one inlined logarithm.
+func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
+	b := k.b
+	B, T := b.B, b.T
+	lp, old, mask, grad := b.LogProbs, k.old, b.Mask, k.grad
+	eps, rmin, rmax, negW := k.eps, k.rmin, k.rmax, k.negW
 	// chk sums every value read: it is finite exactly when they all are
 	// (short of an overflow of finite values, which Validate then clears).
 	var loss, ratioSum, akl, nClip, tokens, chk float64
 	badMask := false
-	for i := range B {
+	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
 		var maskr, gr []float64
 		Li := float64(T)
@@ -207,26 +244,24 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 			}
 		}
 		tokens += Li
-		w, err := agg.weight(i, B, T, Li, total)
+		w, err := k.agg.weight(i, B, T, Li, total)
 		if err != nil {
-			if badMask {
-				break
-			}
-			return Stats{}, err
+			p.err = err
+			break
 		}
 		if grad != nil {
 			gr = grad[i*T : (i+1)*T]
 		}
 		var correct bool
-		if n.Correct != nil {
-			correct = n.Correct[i] == 1
+		if k.correct != nil {
+			correct = k.correct[i] == 1
 		} else {
 			chk += b.Advantages[i]
 			correct = b.Advantages[i] > 0
 		}
-		rh := min(max(n.Rate[i], rmin), rmax)
+		rh := min(max(k.rate[i], rmin), rmax)
 		var omega float64
-		switch n.Omega {
+		switch k.omega {
 		case OmegaOneMinusRate:
 			omega = 1 - rh
 		case OmegaSqrt:
@@ -312,19 +347,5 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 		nClip += float64(clipped)
 		loss += w * scale * rowLoss
 	}
-	if badMask || !isFinite(chk) {
-		if err := b.Validate(); err != nil {
-			return Stats{}, err
-		}
-	}
-	st := Stats{Loss: loss, Tokens: tokens}
-	if tokens > 0 {
-		st.MeanRatio = ratioSum / tokens
-		st.ApproxKL = akl / tokens
-		st.ClipFracHigh = nClip / tokens
-	}
-	if !isFinite(st.Loss) {
-		return Stats{}, fmt.Errorf("%w (ratio overflow)", errNotFinite)
-	}
-	return st, nil
+	p.loss, p.ratioSum, p.akl, p.nHigh, p.tokens, p.chk, p.badMask = loss, ratioSum, akl, nClip, tokens, chk, badMask
 }

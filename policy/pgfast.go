@@ -31,6 +31,28 @@ func checkShape(b *Batch) error {
 // then reported by Validate, so the common path reads every input once.
 func (k *pgKernel) tokenClip() (Stats, error) {
 	b := k.b
+	total := 0.0
+	if needsBatchTokens(k.agg) {
+		total = b.Tokens()
+	}
+	t := getTask(b.B, b.T, total)
+	t.pg = *k
+	p := t.run()
+	putTask(t)
+	if p.badMask || !isFinite(p.chk) {
+		if err := b.Validate(); err != nil {
+			return Stats{}, err
+		}
+	}
+	if p.err != nil {
+		return Stats{}, p.err
+	}
+	return p.stats(), nil
+}
+
+// clipRows runs tokenClip's loop over rows [i0, i1) into p.
+func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
+	b := k.b
 	B, T := b.B, b.T
 	lp, old, ref, mask, adv, grad := b.LogProbs, k.old, b.RefLogProbs, b.Mask, b.Advantages, k.grad
 	perToken := len(adv) != B
@@ -40,13 +62,9 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 		kle = -1
 	}
 	lo, hi, dual := k.lo, k.hi, k.dual
-	total := 0.0
-	if needsBatchTokens(k.agg) {
-		total = b.Tokens()
-	}
 	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
 	badMask := false
-	for i := range B {
+	for i := i0; i < i1; i++ {
 		row := b.LogProbs[i*T : (i+1)*T]
 		lpr := lp[i*T : (i+1)*T]
 		oldr := old[i*T : (i+1)*T]
@@ -68,10 +86,8 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 		tokens += Li
 		w, err := k.agg.weight(i, B, T, Li, total)
 		if err != nil {
-			if badMask {
-				break
-			}
-			return Stats{}, err
+			p.err = err
+			break
 		}
 		a := 0.0
 		if perToken {
@@ -173,18 +189,6 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 		}
 		loss += w * rowLoss
 	}
-	if badMask || !isFinite(chk) {
-		if err := b.Validate(); err != nil {
-			return Stats{}, err
-		}
-	}
-	st := Stats{Loss: loss, Tokens: tokens}
-	if tokens > 0 {
-		st.MeanRatio = ratioSum / tokens
-		st.ApproxKL = akl / tokens
-		st.KLTerm = klSum / tokens
-		st.ClipFracLow = nLow / tokens
-		st.ClipFracHigh = nHigh / tokens
-	}
-	return st, nil
+	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.tokens, p.chk, p.badMask =
+		loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk, badMask
 }

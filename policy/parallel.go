@@ -1,0 +1,146 @@
+package policy
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The fused kernels split a batch into chunks of whole rows of about
+// chunkTokens tokens and add the chunks' partial sums in chunk order, so
+// the result does not depend on how many goroutines ran them. Batches of
+// at least parallelMin tokens are shared with up to GOMAXPROCS−1 worker
+// goroutines, started on first use and kept; the caller works too. A task
+// comes from a pool, so a call allocates nothing.
+const (
+	chunkTokens = 1 << 14
+	parallelMin = 1 << 15
+	maxWorkers  = 7
+)
+
+// partial holds the sums of one chunk.
+type partial struct {
+	loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
+	badMask                                              bool
+	err                                                  error
+}
+
+func (p *partial) stats() Stats {
+	st := Stats{Loss: p.loss, Tokens: p.tokens}
+	if p.tokens > 0 {
+		st.MeanRatio = p.ratioSum / p.tokens
+		st.ApproxKL = p.akl / p.tokens
+		st.KLTerm = p.klSum / p.tokens
+		st.ClipFracLow = p.nLow / p.tokens
+		st.ClipFracHigh = p.nHigh / p.tokens
+	}
+	return st
+}
+
+// task is one Eval's chunked work: exactly one of pg and nft is set.
+type task struct {
+	pg      pgKernel
+	nft     nftKernel
+	B, T    int
+	rowsPer int
+	nChunks int
+	total   float64
+	next    atomic.Int64
+	parts   []partial
+	wg      sync.WaitGroup
+}
+
+var (
+	taskPool = sync.Pool{New: func() any { return new(task) }}
+	workOnce sync.Once
+	workCh   chan *task
+	nWorkers int
+)
+
+func startWorkers() {
+	nWorkers = min(runtime.GOMAXPROCS(0)-1, maxWorkers)
+	workCh = make(chan *task)
+	for range nWorkers {
+		go func() {
+			for t := range workCh {
+				t.work()
+				t.wg.Done()
+			}
+		}()
+	}
+}
+
+func getTask(B, T int, total float64) *task {
+	t := taskPool.Get().(*task)
+	t.B, t.T, t.total = B, T, total
+	t.rowsPer = max(1, chunkTokens/T)
+	t.nChunks = (B + t.rowsPer - 1) / t.rowsPer
+	if cap(t.parts) < t.nChunks {
+		t.parts = make([]partial, t.nChunks)
+	}
+	t.parts = t.parts[:t.nChunks]
+	return t
+}
+
+// putTask drops the task's references to the caller's data and returns it
+// to the pool.
+func putTask(t *task) {
+	t.pg, t.nft = pgKernel{}, nftKernel{}
+	clear(t.parts)
+	taskPool.Put(t)
+}
+
+// work runs chunks until none is left.
+func (t *task) work() {
+	for {
+		c := int(t.next.Add(1) - 1)
+		if c >= t.nChunks {
+			return
+		}
+		i0 := c * t.rowsPer
+		i1 := min(i0+t.rowsPer, t.B)
+		p := &t.parts[c]
+		*p = partial{}
+		if t.nft.b != nil {
+			t.nft.rows(i0, i1, t.total, p)
+		} else {
+			t.pg.clipRows(i0, i1, t.total, p)
+		}
+	}
+}
+
+// run does every chunk, with the help of idle workers for a large batch,
+// and returns the sums in chunk order (the first error, in row order).
+func (t *task) run() partial {
+	t.next.Store(0)
+	if t.B*t.T >= parallelMin && t.nChunks > 1 && runtime.GOMAXPROCS(0) > 1 {
+		workOnce.Do(startWorkers)
+		for range min(nWorkers, t.nChunks-1) {
+			t.wg.Add(1)
+			select {
+			case workCh <- t:
+			default: // every worker is busy (another Eval): go on alone
+				t.wg.Done()
+			}
+		}
+	}
+	t.work()
+	t.wg.Wait()
+	var sum partial
+	for i := range t.parts {
+		p := &t.parts[i]
+		sum.loss += p.loss
+		sum.ratioSum += p.ratioSum
+		sum.akl += p.akl
+		sum.klSum += p.klSum
+		sum.nLow += p.nLow
+		sum.nHigh += p.nHigh
+		sum.tokens += p.tokens
+		sum.chk += p.chk
+		sum.badMask = sum.badMask || p.badMask
+		if sum.err == nil {
+			sum.err = p.err
+		}
+	}
+	return sum
+}
