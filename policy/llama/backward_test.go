@@ -2,8 +2,8 @@ package llama
 
 import (
 	"math"
-	"runtime"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 

@@ -64,7 +64,7 @@ func TestLoadErrors(t *testing.T) {
 		{"heads not multiple of kv", withBody(header(64, 172, 5, 8, 3, 512, 512), 100), "multiple of KVHeads"},
 		{"odd head size", withBody(header(63, 172, 5, 9, 3, 512, 512), 100), "odd"},
 		{"absurd sizes", withBody(header(1<<24, 1<<24, 1<<24, 2, 1, 512, 512), 100), "parameters"},
-		{"sizes that overflow int64", withBody(header(1<<24, 1<<24, 1<<24, 1<<23, 1<<23, -(1 << 24), 1<<24), 100), "parameters"},
+		{"sizes that overflow int64", withBody(header(1<<24, 1<<24, 1<<24, 1<<23, 1<<23, -(1<<24), 1<<24), 100), "parameters"},
 		{"min int vocab", withBody(header(64, 172, 5, 8, 4, math.MinInt32, 512), 100), "Vocab"},
 		{"huge but in range", withBody(header(2048, 5632, 4, 32, 4, 32000, 2048), 100), "truncated"},
 		{"truncated", good[:len(good)-20000], "truncated"},
