@@ -238,6 +238,9 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 	}
 	defer workerPool.Put(wk)
 	cache, buf, smp := &wk.cache, &wk.buf, &wk.smp
+	// Room for a multiple of 16 positions: the attention scores are
+	// computed in whole 16-column blocks.
+	capacity = roundUp16(capacity)
 	cache.reset(e.c, n, capacity)
 	buf.reset(e, n, capacity)
 	smp.reset(e.c.Vocab)

@@ -227,11 +227,15 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 			}
 			var inv [maxGroup]float32
 			for g := 0; g < e.c.KVHeads; g++ {
+				// Scores of whole 16-column blocks (capa is a multiple of
+				// 16): the columns past n read stale cache entries and are
+				// ignored.
+				n16 := min(roundUp16(n), capa)
 				att := b.att[:group*capa]
 				for i := 0; i < group*capa; i += capa {
-					clear(att[i : i+n])
+					clear(att[i : i+n16])
 				}
-				smpMatmul(group, n, hs, qs[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
+				smpMatmul(group, n16, hs, qs[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
 				for j := 0; j < group; j++ {
 					a := att[j*capa : j*capa+n]
 					inv[j%maxGroup] = 1 / smpExpSum(a, smpMax(a))
