@@ -67,6 +67,91 @@ func (w Weighted) Score(ctx context.Context, s Sample) (float64, error) {
 	return sum, nil
 }
 
+// ScoreBatch implements BatchScorer, so that a Weighted reward with a
+// batched component (a remote reward model) costs one batch call per
+// component instead of one call per sample. Each component scores the whole
+// batch through a Scorer with default settings — one ScoreBatch call when it
+// implements BatchScorer, otherwise concurrent Score calls — and the
+// results combine per sample exactly as in Score (a failed component fails
+// only the samples it failed on; errs[i] names the component). A Scorer
+// uses this path only when some component with a non-zero weight is itself
+// batched; then Scorer.Timeout bounds the whole batch rather than each
+// sample. The returned error is non-nil for a misconfigured term or when
+// ctx ends.
+func (w Weighted) ScoreBatch(ctx context.Context, samples []Sample, dst []float64, errs []error) error {
+	if len(dst) != len(samples) {
+		return fmt.Errorf("reward: Weighted.ScoreBatch: len(dst) = %d, len(samples) = %d", len(dst), len(samples))
+	}
+	if errs != nil && len(errs) != len(samples) {
+		return fmt.Errorf("reward: Weighted.ScoreBatch: len(errs) = %d, len(samples) = %d", len(errs), len(samples))
+	}
+	for k, t := range w {
+		if err := checkTerm(k, t); err != nil {
+			return err
+		}
+	}
+	failed := make([]error, len(samples))
+	applied := make([]bool, len(samples))
+	for i := range dst {
+		dst[i] = 0
+	}
+	for k, t := range w {
+		if t.Weight == 0 {
+			continue
+		}
+		sc := Scorer{Reward: t.Reward}
+		scores, es, err := sc.ScoreAll(ctx, samples)
+		if err != nil {
+			return fmt.Errorf("reward: Weighted[%d]%s: %w", k, termName(t.Name), err)
+		}
+		for i := range samples {
+			e := es[i]
+			switch {
+			case failed[i] != nil || errors.Is(e, ErrSkip):
+			case e != nil:
+				var se *sampleError
+				if errors.As(e, &se) {
+					e = se.err
+				}
+				failed[i] = fmt.Errorf("reward: Weighted[%d]%s: %w", k, termName(t.Name), e)
+			default:
+				dst[i] += t.Weight * scores[i]
+				applied[i] = true
+			}
+		}
+	}
+	for i := range samples {
+		var e error
+		switch {
+		case failed[i] != nil:
+			e = failed[i]
+		case !applied[i]:
+			e = ErrSkip
+		}
+		if e != nil {
+			dst[i] = math.NaN()
+		}
+		if errs != nil {
+			errs[i] = e
+		}
+	}
+	return nil
+}
+
+// prefersBatch reports whether a component with a non-zero weight is
+// batched (see batchPreferrer).
+func (w Weighted) prefersBatch() bool {
+	for _, t := range w {
+		if t.Weight == 0 || t.Reward == nil {
+			continue
+		}
+		if _, ok := wantsBatch(t.Reward); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func checkTerm(k int, t Term) error {
 	if t.Reward == nil {
 		return fmt.Errorf("reward: Weighted[%d]%s.Reward is nil", k, termName(t.Name))

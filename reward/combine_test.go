@@ -284,3 +284,66 @@ func TestCombinatorErrorPaths(t *testing.T) {
 		t.Errorf("Scale skip: %v", err)
 	}
 }
+
+func TestWeightedBatch(t *testing.T) {
+	ctx := context.Background()
+	rm := &batchRM{} // 10·len, skips "skip"
+	w := Weighted{
+		{Name: "rm", Reward: rm, Weight: 0.1},
+		{Name: "len", Reward: lenReward(), Weight: -1}, // fails on "fail", panics on "panic"
+		{Name: "off", Reward: &batchRM{panic: true}, Weight: 0},
+	}
+	if !w.prefersBatch() || (Weighted{{Reward: lenReward(), Weight: 1}, {Reward: rm, Weight: 0}}).prefersBatch() {
+		t.Error("prefersBatch should follow the non-zero-weight components")
+	}
+	scores, errs, err := ScoreAll(ctx, w, samplesOf("ab", "skip", "fail", "abcd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rm.calls != 1 {
+		t.Errorf("batched component called %d times, want 1", rm.calls)
+	}
+	// "ab": 0.1·20 − 2 = 0; "skip": both skip; "fail": len fails;
+	// "abcd": 0.1·40 − 4 = 0.
+	if scores[0] != 0 || !math.IsNaN(scores[1]) || !math.IsNaN(scores[2]) || scores[3] != 0 {
+		t.Errorf("scores = %v", scores)
+	}
+	if errs[0] != nil || !errors.Is(errs[1], ErrSkip) || errs[3] != nil {
+		t.Errorf("errs = %v", errs)
+	}
+	if errs[2] == nil || !strings.Contains(errs[2].Error(), `Weighted[1] ("len")`) || !strings.Contains(errs[2].Error(), "boom") ||
+		strings.Count(errs[2].Error(), "samples[") != 1 {
+		t.Errorf("errs[2] = %v", errs[2])
+	}
+	// The per-sample path of an equivalent design agrees.
+	rmEach := Func(func(_ context.Context, s Sample) (float64, error) {
+		if s.Completion == "skip" {
+			return 0, ErrSkip
+		}
+		return 10 * float64(len(s.Completion)), nil
+	})
+	each := Weighted{{Reward: rmEach, Weight: 0.1}, w[1]}
+	for i, s := range samplesOf("ab", "skip", "fail", "abcd") {
+		v, err := each.Score(ctx, s)
+		if (err != nil) != (errs[i] != nil) || errors.Is(err, ErrSkip) != errors.Is(errs[i], ErrSkip) || (err == nil && v != scores[i]) {
+			t.Errorf("sample %d: per-sample %v, %v; batch %v, %v", i, v, err, scores[i], errs[i])
+		}
+	}
+	// All components skip → ErrSkip.
+	dst := make([]float64, 1)
+	es := make([]error, 1)
+	if err := (Weighted{{Reward: rm, Weight: 1}}).ScoreBatch(ctx, samplesOf("skip"), dst, es); err != nil || !errors.Is(es[0], ErrSkip) || !math.IsNaN(dst[0]) {
+		t.Errorf("all skipped: %v %v %v", dst, es, err)
+	}
+	if err := w.ScoreBatch(ctx, samplesOf("a", "b"), dst, nil); err == nil || !strings.Contains(err.Error(), "len(dst)") {
+		t.Errorf("length mismatch: %v", err)
+	}
+	if err := (Weighted{{Weight: 1}}).ScoreBatch(ctx, samplesOf("a"), dst, nil); err == nil || !strings.Contains(err.Error(), "Weighted[0]") {
+		t.Errorf("nil component: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := w.ScoreBatch(cctx, samplesOf("a"), dst, es); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}

@@ -67,7 +67,7 @@ func (s *Scorer) ScoreAll(ctx context.Context, samples []Sample) (scores []float
 	if len(samples) == 0 {
 		return scores, errs, nil
 	}
-	if bs, ok := s.Reward.(BatchScorer); ok {
+	if bs, ok := wantsBatch(s.Reward); ok {
 		return s.scoreBatch(ctx, bs, samples, scores, errs)
 	}
 	return s.scoreEach(ctx, samples, scores, errs)
@@ -166,15 +166,42 @@ func (s *Scorer) scoreBatch(ctx context.Context, bs BatchScorer, samples []Sampl
 // for sample i.
 func finish(i int, v float64, err error) (float64, error) {
 	if err != nil {
-		return math.NaN(), fmt.Errorf("reward: samples[%d]: %w", i, err)
+		return math.NaN(), &sampleError{i, err}
 	}
 	if math.IsNaN(v) {
-		return math.NaN(), fmt.Errorf("reward: samples[%d]: score is NaN without an error (return ErrSkip for not applicable)", i)
+		return math.NaN(), &sampleError{i, errors.New("score is NaN without an error (return ErrSkip for not applicable)")}
 	}
 	if math.IsInf(v, 0) {
-		return math.NaN(), fmt.Errorf("reward: samples[%d]: score is %v", i, v)
+		return math.NaN(), &sampleError{i, fmt.Errorf("score is %v", v)}
 	}
 	return v, nil
+}
+
+// sampleError is a per-sample error of ScoreAll: "reward: samples[i]: err".
+type sampleError struct {
+	i   int
+	err error
+}
+
+func (e *sampleError) Error() string { return fmt.Sprintf("reward: samples[%d]: %v", e.i, e.err) }
+func (e *sampleError) Unwrap() error { return e.err }
+
+// batchPreferrer is implemented by composite rewards (Weighted) that
+// implement BatchScorer only to pass batches through to their components;
+// the Scorer uses their batch path only when prefersBatch reports that a
+// component benefits from it.
+type batchPreferrer interface{ prefersBatch() bool }
+
+// wantsBatch reports whether the Scorer should use r's ScoreBatch.
+func wantsBatch(r Reward) (BatchScorer, bool) {
+	bs, ok := r.(BatchScorer)
+	if !ok {
+		return nil, false
+	}
+	if p, ok := r.(batchPreferrer); ok && !p.prefersBatch() {
+		return nil, false
+	}
+	return bs, true
 }
 
 // cancelled fills the samples that were never scored when ctx ended and
