@@ -84,6 +84,9 @@ loop16:
 	RET
 
 // func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
+// With one vector per row the fused multiply-adds of successive p would
+// wait on each other; even and odd p go to two sets of accumulators that
+// are added at the end.
 TEXT ·kern4x8AVX2(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
@@ -100,6 +103,10 @@ TEXT ·kern4x8AVX2(SB), NOSPLIT, $0-120
 	LEAQ (R8)(R8*2), R10
 	LEAQ (DX)(R12*2), R13
 
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y7, Y7, Y7
 	MOVQ acc+112(FP), AX
 	TESTQ AX, AX
 	JZ   zero8
@@ -107,7 +114,7 @@ TEXT ·kern4x8AVX2(SB), NOSPLIT, $0-120
 	VMOVUPS (DX)(R12*1), Y2
 	VMOVUPS (R13), Y4
 	VMOVUPS (R13)(R12*1), Y6
-	JMP  loop8
+	JMP  start8
 
 zero8:
 	VXORPS Y0, Y0, Y0
@@ -115,8 +122,14 @@ zero8:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y6, Y6, Y6
 
+start8:
+	MOVQ CX, BX
+	SHRQ $1, BX
+	JZ   tail8
+
 loop8:
 	VMOVUPS (DI), Y8
+	VMOVUPS (DI)(R11*1), Y9
 	VBROADCASTSS (SI), Y10
 	VFMADD231PS Y8, Y10, Y0
 	VBROADCASTSS (SI)(R8*1), Y11
@@ -126,10 +139,37 @@ loop8:
 	VBROADCASTSS (SI)(R10*1), Y13
 	VFMADD231PS Y8, Y13, Y6
 	ADDQ R9, SI
-	ADDQ R11, DI
-	DECQ CX
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS (SI)(R8*1), Y11
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS (SI)(R8*2), Y12
+	VFMADD231PS Y9, Y12, Y5
+	VBROADCASTSS (SI)(R10*1), Y13
+	VFMADD231PS Y9, Y13, Y7
+	ADDQ R9, SI
+	LEAQ (DI)(R11*2), DI
+	DECQ BX
 	JNZ  loop8
 
+tail8:
+	ANDQ $1, CX
+	JZ   done8
+	VMOVUPS (DI), Y8
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VBROADCASTSS (SI)(R8*1), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VBROADCASTSS (SI)(R8*2), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VBROADCASTSS (SI)(R10*1), Y13
+	VFMADD231PS Y8, Y13, Y6
+
+done8:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
 	VMOVUPS Y0, (DX)
 	VMOVUPS Y2, (DX)(R12*1)
 	VMOVUPS Y4, (R13)

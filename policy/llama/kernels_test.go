@@ -10,7 +10,7 @@ import (
 // the tiling, against a float64 reference.
 func TestGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, sh := range [][3]int{{1, 1, 1}, {4, 16, 3}, {5, 17, 7}, {7, 172, 64}, {64, 172, 300}, {130, 344, 64}, {12, 8, 600}, {3, 5, 2}} {
+	for _, sh := range [][3]int{{1, 1, 1}, {4, 16, 3}, {5, 17, 7}, {7, 172, 64}, {64, 172, 300}, {130, 344, 64}, {12, 8, 600}, {3, 5, 2}, {4, 8, 5}, {8, 24, 9}, {4, 8, 1}, {9, 40, 257}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		for _, trans := range []bool{false, true} {
 			a := make([]float32, m*k+3)
