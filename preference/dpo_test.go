@@ -67,24 +67,41 @@ func TestDPOFiniteDifferences(t *testing.T) {
 	}
 }
 
-// A gradient buffer's previous contents must not leak into the result.
+// A gradient buffer's previous contents must not leak into the result,
+// for disjoint pairs (one fused pass per pair) and for pairs sharing rows
+// (three passes), and a row in no pair gets exactly 0. Both layouts give
+// the same gradient as pairwise sums computed one pair at a time.
 func TestDPOOverwritesGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	b := randBatch(rng, 6, 5)
-	want := make([]float64, b.B*b.T)
-	if _, err := (preference.DPO{}).Eval(want, b, dpoPairs[:3]); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]float64, b.B*b.T)
-	for k := range got {
-		got[k] = 123
-	}
-	if _, err := (preference.DPO{}).Eval(got, b, dpoPairs[:3]); err != nil {
-		t.Fatal(err)
-	}
-	for k := range got {
-		if got[k] != want[k] {
-			t.Fatalf("grad[%d] = %v, want %v", k, got[k], want[k])
+	b := randBatch(rng, 7, 5)
+	for _, obj := range []preference.DPO{{}, {Variant: preference.SimPO}, {Variant: preference.IPO}} {
+		for _, pairs := range [][]preference.Pair{dpoPairs[:3], dpoPairs} {
+			// Reference: the mean of single-pair gradients.
+			want := make([]float64, b.B*b.T)
+			one := make([]float64, b.B*b.T)
+			for _, p := range pairs {
+				if _, err := obj.Eval(one, b, []preference.Pair{p}); err != nil {
+					t.Fatal(err)
+				}
+				for k := range want {
+					want[k] += one[k] / float64(len(pairs))
+				}
+			}
+			got := make([]float64, b.B*b.T)
+			for k := range got {
+				got[k] = 123
+			}
+			if _, err := obj.Eval(got, b, pairs); err != nil {
+				t.Fatal(err)
+			}
+			for k := range got {
+				if math.Abs(got[k]-want[k]) > 1e-15 {
+					t.Fatalf("%v, %d pairs: grad[%d] = %v, want %v", obj.Variant, len(pairs), k, got[k], want[k])
+				}
+				if k >= 6*b.T && got[k] != 0 {
+					t.Fatalf("%v, %d pairs: row in no pair: grad[%d] = %v, want 0", obj.Variant, len(pairs), k, got[k])
+				}
+			}
 		}
 	}
 }
@@ -180,6 +197,10 @@ func TestDPOErrors(t *testing.T) {
 			return b
 		}, want: "Batch.RefLogProbs[3*T+2] is Inf"},
 		{name: "mask value", edit: func(b *policy.Batch) *policy.Batch { b.Mask[1*3+2] = 0.5; return b }, want: "Batch.Mask[1*T+2] = 0.5"},
+		{name: "NaN in a row in no pair", pairs: []preference.Pair{{0, 1}}, edit: func(b *policy.Batch) *policy.Batch {
+			b.LogProbs[3*3] = math.NaN()
+			return b
+		}, want: "Batch.LogProbs[3*T+0] is NaN"},
 		{name: "no pairs", pairs: []preference.Pair{}, target: preference.ErrNoPairs},
 		{name: "pair out of range", pairs: []preference.Pair{{0, 1}, {2, 4}}, want: "pairs[1].Rejected = 4"},
 		{name: "negative pair index", pairs: []preference.Pair{{-1, 1}}, want: "pairs[0].Chosen = -1"},
