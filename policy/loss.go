@@ -47,6 +47,11 @@ type Stats struct {
 // optimisation step per generation. Batch.RefLogProbs is needed only when
 // KL.Coef > 0.
 //
+// Eval allocates nothing. A batch of at least 32768 tokens is split into
+// chunks of whole rows shared with up to GOMAXPROCS−1 worker goroutines
+// (token-level PPO clip); the chunks' sums are added in a fixed order, so
+// the result is the same, bit for bit, for any GOMAXPROCS.
+//
 // The zero value is GRPO's surrogate (PPO clip 0.2/0.2) without KL, with
 // seq-mean-token-mean aggregation. See the presets GRPO, DAPO, DrGRPO and
 // GSPO.

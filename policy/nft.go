@@ -42,6 +42,9 @@ const (
 // Batch.OldLogProbs nil means on-policy (R = 1); Batch.RefLogProbs is not
 // used.
 //
+// Eval allocates nothing and, like PG, shares a large batch with worker
+// goroutines with results independent of GOMAXPROCS.
+//
 // References: Chen et al., Bridging Supervised Learning and Reinforcement
 // Learning in Math Reasoning (NFT, 2025), code NVlabs/NFT.
 type NFT struct {

@@ -65,7 +65,6 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
 	badMask := false
 	for i := i0; i < i1; i++ {
-		row := b.LogProbs[i*T : (i+1)*T]
 		lpr := lp[i*T : (i+1)*T]
 		oldr := old[i*T : (i+1)*T]
 		var refr, maskr, advr, gr []float64
@@ -100,7 +99,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 			gr = grad[i*T : (i+1)*T]
 		}
 		rowLoss := 0.0
-		for t := range row {
+		for t := range lpr {
 			if maskr != nil && maskr[t] == 0 {
 				if gr != nil {
 					gr[t] = 0
