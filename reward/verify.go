@@ -159,8 +159,8 @@ var numberToken = regexp.MustCompile(`\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|\\[d
 // ExtractAnswer extracts a final answer from a completion: the content of
 // the last \boxed{…} when there is one (nested braces allowed), otherwise
 // the last number in the text. A number may carry a sign ("-3", "−3"; a
-// minus directly after a digit or letter is read as subtraction, not a
-// sign), thousands separators ("1,234" — groups of exactly three digits;
+// minus directly after a digit, letter or closing bracket, or with spaces
+// on both sides, is read as subtraction, not a sign), thousands separators ("1,234" — groups of exactly three digits;
 // "1,2,3" is a list whose last number is 3), a decimal part, an exponent
 // ("1.5e3"), a fraction bar ("3/4"), a percent sign, or be a LaTeX
 // fraction ("\frac{3}{4}", "\dfrac", "\tfrac", "\frac34"). ok is false when
@@ -321,8 +321,9 @@ var (
 // (-, +, −), thousands separators ("1,234", "1{,}234", "1\,234"), decimals,
 // exponents ("1.5e3", "1.5\times10^{3}"), fractions ("3/4", "\frac{3}{4}",
 // "\dfrac", "\tfrac", "\frac34"), a percent sign ("50%" is 50; see
-// NumericEqual for how percentages compare) and a trailing period. The
-// error says why the text is not a number; a non-finite result (division
+// NumericEqual for how percentages compare), a trailing period, a leading
+// assignment ("x = 5", "a_{n} = 5") and a trailing unit ("5\text{ cm}",
+// "30^\circ", "30°"). The error says why the text is not a number; a non-finite result (division
 // by zero, overflow) is an error.
 func ParseNumber(s string) (float64, error) {
 	v, _, err := parseNumber(s)
@@ -392,8 +393,16 @@ func cutSuffix(s string, suffixes ...string) (string, bool) {
 // no-break spaces, and rewrites the LaTeX thousands separator "{,}".
 var numberNoise = strings.NewReplacer(`\!`, "", `\,`, "", `\;`, "", `\ `, "", "{,}", ",", `\left`, "", `\right`, "", `\$`, "", "$", "", "\u00a0", "")
 
+var (
+	// assignment is a leading "x =" or "a_{n} =" in an answer.
+	assignment = regexp.MustCompile(`^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*=\s*`)
+	// unitSuffix is a trailing unit or degree sign: "\text{ cm}", "^\circ",
+	// "^{\circ}", "°".
+	unitSuffix = regexp.MustCompile(`\s*(?:\\(?:text|mbox|mathrm)\s*\{[^{}]*\}|\^\s*\{?\s*\\circ\s*\}?|°)$`)
+)
+
 // cleanNumber removes LaTeX spacing, math delimiters, \text wrappers,
-// currency signs and a trailing period.
+// currency signs, trailing periods, a leading "x =" and a trailing unit.
 func cleanNumber(s string) string {
 	// Each pass peels one layer of delimiters; real answers need a few, so
 	// the number of passes is capped to keep hostile inputs linear.
@@ -416,6 +425,12 @@ func cleanNumber(s string) string {
 		s = strings.TrimSpace(s)
 		s = strings.TrimRight(s, ".")
 		s = strings.TrimLeft(s, "=")
+		if m := assignment.FindStringIndex(s); m != nil {
+			s = s[m[1]:]
+		}
+		if m := unitSuffix.FindStringIndex(s); m != nil && m[0] > 0 {
+			s = s[:m[0]]
+		}
 		if s == prev {
 			return s
 		}

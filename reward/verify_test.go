@@ -109,6 +109,14 @@ func TestParseNumber(t *testing.T) {
 		{`\text{5}`, 5},
 		{".5", 0.5},
 		{"=4", 4},
+		{"x = 5", 5},
+		{"a_{n}=-2", -2},
+		{`\boxed{y = \frac{1}{2}}`, 0.5},
+		{`5\text{ cm}`, 5},
+		{`12 \mbox{apples}`, 12},
+		{`30^\circ`, 30},
+		{`30^{\circ}`, 30},
+		{"45°", 45},
 	}
 	for _, c := range cases {
 		got, err := ParseNumber(c.in)
@@ -116,7 +124,7 @@ func TestParseNumber(t *testing.T) {
 			t.Errorf("ParseNumber(%q) = %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"", "abc", "1,23", "12,3456", "1/0", "inf", "NaN", "0x1p3", "1e999", "1..2", `\frac{1}`, `\frac{1}{0}`, "1_000", "3 apples", "50%/2", "-", "1,2.3,4"} {
+	for _, bad := range []string{"", "abc", "1,23", "12,3456", "1/0", "inf", "NaN", "0x1p3", "1e999", "1..2", `\frac{1}`, `\frac{1}{0}`, "1_000", "3 apples", "50%/2", "-", "1,2.3,4", "x = y", `\text{cm}`, "xy = 3", "°"} {
 		if v, err := ParseNumber(bad); err == nil {
 			t.Errorf("ParseNumber(%q) = %v, want an error", bad, v)
 		}
