@@ -219,6 +219,67 @@ k8done:
 	VZEROUPPER
 	RET
 
+// smpExpPoly holds the constants of smpExpSum8's polynomial, each
+// repeated 8 times (32 bytes) to serve as a vector operand: Cephes' p0…p5
+// and 1.
+DATA smpExpPoly<>+0(SB)/4, $0x39506967
+DATA smpExpPoly<>+4(SB)/4, $0x39506967
+DATA smpExpPoly<>+8(SB)/4, $0x39506967
+DATA smpExpPoly<>+12(SB)/4, $0x39506967
+DATA smpExpPoly<>+16(SB)/4, $0x39506967
+DATA smpExpPoly<>+20(SB)/4, $0x39506967
+DATA smpExpPoly<>+24(SB)/4, $0x39506967
+DATA smpExpPoly<>+28(SB)/4, $0x39506967
+DATA smpExpPoly<>+32(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+36(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+40(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+44(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+48(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+52(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+56(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+60(SB)/4, $0x3AB743CE
+DATA smpExpPoly<>+64(SB)/4, $0x3C088908
+DATA smpExpPoly<>+68(SB)/4, $0x3C088908
+DATA smpExpPoly<>+72(SB)/4, $0x3C088908
+DATA smpExpPoly<>+76(SB)/4, $0x3C088908
+DATA smpExpPoly<>+80(SB)/4, $0x3C088908
+DATA smpExpPoly<>+84(SB)/4, $0x3C088908
+DATA smpExpPoly<>+88(SB)/4, $0x3C088908
+DATA smpExpPoly<>+92(SB)/4, $0x3C088908
+DATA smpExpPoly<>+96(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+100(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+104(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+108(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+112(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+116(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+120(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+124(SB)/4, $0x3D2AA9C1
+DATA smpExpPoly<>+128(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+132(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+136(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+140(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+144(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+148(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+152(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+156(SB)/4, $0x3E2AAAAA
+DATA smpExpPoly<>+160(SB)/4, $0x3F000000
+DATA smpExpPoly<>+164(SB)/4, $0x3F000000
+DATA smpExpPoly<>+168(SB)/4, $0x3F000000
+DATA smpExpPoly<>+172(SB)/4, $0x3F000000
+DATA smpExpPoly<>+176(SB)/4, $0x3F000000
+DATA smpExpPoly<>+180(SB)/4, $0x3F000000
+DATA smpExpPoly<>+184(SB)/4, $0x3F000000
+DATA smpExpPoly<>+188(SB)/4, $0x3F000000
+DATA smpExpPoly<>+192(SB)/4, $0x3F800000
+DATA smpExpPoly<>+196(SB)/4, $0x3F800000
+DATA smpExpPoly<>+200(SB)/4, $0x3F800000
+DATA smpExpPoly<>+204(SB)/4, $0x3F800000
+DATA smpExpPoly<>+208(SB)/4, $0x3F800000
+DATA smpExpPoly<>+212(SB)/4, $0x3F800000
+DATA smpExpPoly<>+216(SB)/4, $0x3F800000
+DATA smpExpPoly<>+220(SB)/4, $0x3F800000
+GLOBL smpExpPoly<>(SB), RODATA|NOPTR, $224
+
 // func smpExpSum8(x *float32, n int, shift float32) float32
 // x[i] = e^(x[i]−shift) for i < n (n a multiple of 8) and returns their
 // sum; the method of smpExp (Cody–Waite reduction, Cephes polynomial), with
@@ -245,7 +306,7 @@ TEXT ·smpExpSum8(SB), NOSPLIT, $0-28
 	MOVL         $0xB95E8083, AX // c2 = -2.12194440e-4
 	VMOVD        AX, X9
 	VBROADCASTSS X9, Y9
-	VXORPS       Y8, Y8, Y8 // sum
+	VXORPS       Y8, Y8, Y8      // sum
 	MOVL         $0x4B3FFF81, AX // bits(1.5·2²³) − 127
 	VMOVD        AX, X7
 	VPBROADCASTD X7, Y7
@@ -258,41 +319,21 @@ expLoop:
 	VMAXPS       Y14, Y0, Y0
 	VMINPS       Y13, Y0, Y0
 	VMOVAPS      Y11, Y1
-	VFMADD231PS  Y12, Y0, Y1     // t = x·log2e + round
-	VSUBPS       Y11, Y1, Y2     // n = t − round
-	VFNMADD231PS Y10, Y2, Y0     // r = x − n·c1
-	VFNMADD231PS Y9, Y2, Y0      // r −= n·c2
-	VMULPS       Y0, Y0, Y3      // z = r²
-	MOVL         $0x39506967, AX // 1.9875691500e-4
-	VMOVD        AX, X4
-	VBROADCASTSS X4, Y4
-	MOVL         $0x3AB743CE, AX // 1.3981999507e-3
-	VMOVD        AX, X5
-	VBROADCASTSS X5, Y5
-	VFMADD213PS  Y5, Y0, Y4      // y = y·r + p1
-	MOVL         $0x3C088908, AX // 8.3334519073e-3
-	VMOVD        AX, X5
-	VBROADCASTSS X5, Y5
-	VFMADD213PS  Y5, Y0, Y4
-	MOVL         $0x3D2AA9C1, AX // 4.1665795894e-2
-	VMOVD        AX, X5
-	VBROADCASTSS X5, Y5
-	VFMADD213PS  Y5, Y0, Y4
-	MOVL         $0x3E2AAAAA, AX // 1.6666665459e-1
-	VMOVD        AX, X5
-	VBROADCASTSS X5, Y5
-	VFMADD213PS  Y5, Y0, Y4
-	MOVL         $0x3F000000, AX // 5.0000001201e-1
-	VMOVD        AX, X5
-	VBROADCASTSS X5, Y5
-	VFMADD213PS  Y5, Y0, Y4
-	VFMADD213PS  Y0, Y3, Y4      // y = y·z + r
-	MOVL         $0x3F800000, AX // 1
-	VMOVD        AX, X5
-	VBROADCASTSS X5, Y5
-	VADDPS       Y5, Y4, Y4      // y += 1
-	VPSUBD       Y7, Y1, Y1      // n + 127 as an integer
-	VPSLLD       $23, Y1, Y1     // 2ⁿ
+	VFMADD231PS  Y12, Y0, Y1                  // t = x·log2e + round
+	VSUBPS       Y11, Y1, Y2                  // n = t − round
+	VFNMADD231PS Y10, Y2, Y0                  // r = x − n·c1
+	VFNMADD231PS Y9, Y2, Y0                   // r −= n·c2
+	VMULPS       Y0, Y0, Y3                   // z = r²
+	VMOVUPS      smpExpPoly<>+0(SB), Y4       // y = p0
+	VFMADD213PS  smpExpPoly<>+32(SB), Y0, Y4  // y = y·r + p1
+	VFMADD213PS  smpExpPoly<>+64(SB), Y0, Y4  // y = y·r + p2
+	VFMADD213PS  smpExpPoly<>+96(SB), Y0, Y4  // y = y·r + p3
+	VFMADD213PS  smpExpPoly<>+128(SB), Y0, Y4 // y = y·r + p4
+	VFMADD213PS  smpExpPoly<>+160(SB), Y0, Y4 // y = y·r + p5
+	VFMADD213PS  Y0, Y3, Y4                   // y = y·z + r
+	VADDPS       smpExpPoly<>+192(SB), Y4, Y4 // y += 1
+	VPSUBD       Y7, Y1, Y1                   // n + 127 as an integer
+	VPSLLD       $23, Y1, Y1                  // 2ⁿ
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      Y4, (SI)
 	VADDPS       Y4, Y8, Y8
