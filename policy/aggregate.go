@@ -9,7 +9,9 @@ import (
 // L = Σ_i w_i Σ_t M_t ℓ_t, by choosing the weight w_i that every counted
 // token of sequence i gets. The implementations are TokenMean,
 // SeqMeanTokenMean, SeqMeanTokenSum and SeqMeanTokenSumNorm; nil in a
-// loss's Agg field means that loss's documented default.
+// loss's Agg field means that loss's documented default. The set is closed
+// (the methods are unexported): every aggregation is a per-sequence weight,
+// which the fused loops apply once per row.
 type Aggregation interface {
 	// weight returns w_i for sequence i of a batch of B sequences padded
 	// to T, where seqTokens = L_i = Σ_t M_t and batchTokens = Σ_i L_i.

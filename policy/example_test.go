@@ -154,3 +154,18 @@ func ExampleGAE() {
 	// advantages [0.4705 0.3900 0.2000]
 	// returns [0.9705 0.9900 1.0000]
 }
+
+// Group ids need not be contiguous or sorted; a group whose rewards are all
+// equal and a group of one get advantage 0, and a missing reward (NaN) is
+// left out of its group's statistics and gets 0.
+func ExampleGroupNorm() {
+	rewards := []float64{1, 0.5, 1, 0, 1, math.NaN(), 0.3}
+	groups := []int{42, 7, 42, 7, 42, 7, -1}
+	adv := make([]float64, len(rewards))
+	if err := (policy.GroupNorm{Eps: 1e-4}).Advantages(adv, rewards, groups); err != nil {
+		panic(err)
+	}
+	fmt.Printf("%.4f\n", adv)
+	// Output:
+	// [0.0000 0.7069 0.0000 -0.7069 0.0000 0.0000 0.0000]
+}

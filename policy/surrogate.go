@@ -5,7 +5,8 @@ import "fmt"
 // Surrogate is the per-token policy-gradient term ℓ_t of a PG loss, a
 // function of the ratio r = exp(lp − old) and the advantage A. The
 // implementations are PPOClip (also GSPO's sequence-level ratio), CISPO and
-// Reinforce; nil in PG.Surrogate means PPOClip{}.
+// Reinforce; nil in PG.Surrogate means PPOClip{}. The set is closed (the
+// method is unexported) so that PG can run a loop specialised for each.
 type Surrogate interface {
 	check() error
 }
