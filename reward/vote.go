@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"strconv"
+	"strings"
 )
 
 // GroupReward scores all completions of one prompt together, for rewards
@@ -20,7 +22,7 @@ type GroupReward interface {
 // answers vote together. A numeric answer becomes its value with 10
 // significant digits ("\frac{1}{2}", "0.5" and "0.50" all give "0.5";
 // a percentage keeps its "%": "50%"); any other answer becomes
-// NormalizeText of it. ok is false when ExtractAnswer finds nothing.
+// NormalizeMath of it ("x^{2} + 1" and "x^2+1" vote together). ok is false when ExtractAnswer finds nothing.
 func CanonicalAnswer(text string) (string, bool) {
 	a, ok := ExtractAnswer(text)
 	if !ok {
@@ -36,8 +38,33 @@ func CanonicalAnswer(text string) (string, bool) {
 		}
 		return s, true
 	}
-	n := NormalizeText(a)
+	n := NormalizeMath(a)
 	return n, n != ""
+}
+
+var (
+	mathNoise = strings.NewReplacer(`\left`, "", `\right`, "", `\!`, "", `\,`, "", `\;`, "", `\:`, "", `\ `, "",
+		`\dfrac`, `\frac`, `\tfrac`, `\frac`, `\displaystyle`, "")
+	// singleBraced is a one-character group after ^ or _: x^{2} → x^2.
+	singleBraced = regexp.MustCompile(`([\^_])\{(\w)\}`)
+	// textWrapped is \text{…}, \mathrm{…}, \textbf{…} or \mbox{…} without
+	// nested braces.
+	textWrapped = regexp.MustCompile(`\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}`)
+)
+
+// NormalizeMath canonicalises a short symbolic answer for voting:
+// \text{…}-style wrappers unwrapped, \left, \right, LaTeX spacing and
+// \displaystyle dropped, \dfrac and \tfrac written \frac, one-character
+// groups after ^ and _ unbraced (x^{2} → x^2), all whitespace removed,
+// lower-cased, and trailing sentence punctuation removed. It is a key for
+// grouping equal answers, not a display form: "x^{2} + 1" and "x^2+1"
+// both give "x^2+1".
+func NormalizeMath(s string) string {
+	s = textWrapped.ReplaceAllString(s, "$1")
+	s = mathNoise.Replace(s)
+	s = singleBraced.ReplaceAllString(s, "$1$2")
+	s = strings.Join(strings.Fields(strings.ToLower(s)), "")
+	return strings.TrimRight(s, ".,;:!")
 }
 
 // Answers extracts one answer per sample with ex (CanonicalAnswer when

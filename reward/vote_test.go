@@ -330,3 +330,29 @@ func ExampleEvolRL() {
 	fmt.Println(r)
 	// Output: [0.5 0.5 1 -0.75]
 }
+
+func TestNormalizeMath(t *testing.T) {
+	groups := [][]string{
+		{"x^{2} + 1", "x^2+1", `x^2 \, + \! 1`, `\displaystyle x^{2}+1.`},
+		{`\dfrac{a}{b}`, `\tfrac{a}{b}`, `\frac{a}{b}`, `\frac{a}{\,b}`},
+		{`\text{New York}`, "new york", `\mathrm{New\ York}`},
+		{`a_{n}`, "a_n", "A_N"},
+	}
+	for _, g := range groups {
+		want := NormalizeMath(g[0])
+		for _, s := range g[1:] {
+			if got := NormalizeMath(s); got != want {
+				t.Errorf("NormalizeMath(%q) = %q, NormalizeMath(%q) = %q; want equal", s, got, g[0], want)
+			}
+		}
+	}
+	if NormalizeMath("x^{12}") == NormalizeMath("x^12") {
+		t.Error("x^{12} and x^12 differ in LaTeX (x^1 then 2) and must not merge")
+	}
+	if got := NormalizeMath(`\left(1, 2\right)`); got != "(1,2)" {
+		t.Errorf("interval = %q", got)
+	}
+	if got, _ := CanonicalAnswer(`\boxed{x^{2} + 1}`); got != "x^2+1" {
+		t.Errorf("CanonicalAnswer = %q", got)
+	}
+}
