@@ -428,8 +428,11 @@ func cleanNumber(s string) string {
 		if m := assignment.FindStringIndex(s); m != nil {
 			s = s[m[1]:]
 		}
-		if m := unitSuffix.FindStringIndex(s); m != nil && m[0] > 0 {
-			s = s[:m[0]]
+		// The suffix check keeps the regexp off texts that cannot match.
+		if strings.HasSuffix(s, "}") || strings.HasSuffix(s, "°") || strings.HasSuffix(s, `\circ`) {
+			if m := unitSuffix.FindStringIndex(s); m != nil && m[0] > 0 {
+				s = s[:m[0]]
+			}
 		}
 		if s == prev {
 			return s
