@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -520,5 +521,42 @@ func TestParallelDeterministic(t *testing.T) {
 	b.LogProbs[60*1100+3] = math.NaN()
 	if _, err := (PG{}).Eval(nil, b); err == nil || !strings.Contains(err.Error(), "Batch.LogProbs[60*T+3] is NaN") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// Concurrent Evals share the worker goroutines and still give the serial
+// result.
+func TestConcurrentEval(t *testing.T) {
+	b := randBatch(rand.New(rand.NewPCG(40, 41)), 40, 1024, 0.3)
+	rate := make([]float64, b.B)
+	losses := []Loss{GRPO(), NFT{Rate: rate}}
+	want := make([]Stats, len(losses))
+	for j, l := range losses {
+		st, err := l.Eval(nil, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[j] = st
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			grad := make([]float64, b.B*b.T)
+			for range 5 {
+				st, err := losses[g%2].Eval(grad, b)
+				if err != nil || st != want[g%2] {
+					errs <- fmt.Sprintf("goroutine %d: %+v, %v; want %+v", g, st, err, want[g%2])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
