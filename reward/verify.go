@@ -134,16 +134,16 @@ func braced(s string) (string, bool) {
 // ExtractTag returns the content of the last <tag>…</tag> in text, trimmed
 // of surrounding whitespace.
 func ExtractTag(text, tag string) (string, bool) {
-	open, close := "<"+tag+">", "</"+tag+">"
-	end := strings.LastIndex(text, close)
+	openTag, closeTag := "<"+tag+">", "</"+tag+">"
+	end := strings.LastIndex(text, closeTag)
 	if end < 0 {
 		return "", false
 	}
-	start := strings.LastIndex(text[:end], open)
+	start := strings.LastIndex(text[:end], openTag)
 	if start < 0 {
 		return "", false
 	}
-	return strings.TrimSpace(text[start+len(open) : end]), true
+	return strings.TrimSpace(text[start+len(openTag) : end]), true
 }
 
 // TagExtractor returns an Extractor for ExtractTag(text, tag).
@@ -541,15 +541,15 @@ func NumericEqual(got, want string, tol float64) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("want: %w", err)
 	}
-	close := func(x, y float64) bool { return math.Abs(x-y) <= tol*math.Max(1, math.Abs(y)) }
-	if close(a, b) {
+	near := func(x, y float64) bool { return math.Abs(x-y) <= tol*math.Max(1, math.Abs(y)) }
+	if near(a, b) {
 		return true, nil
 	}
 	switch {
 	case pa && !pb:
-		return close(a/100, b), nil
+		return near(a/100, b), nil
 	case pb && !pa:
-		return close(a, b/100), nil
+		return near(a, b/100), nil
 	}
 	return false, nil
 }
@@ -669,13 +669,13 @@ func (f TagFormat) Score(_ context.Context, s Sample) (float64, error) {
 func matchesTags(text string, tags []string) bool {
 	rest := text
 	for _, t := range tags {
-		open, close := "<"+t+">", "</"+t+">"
+		openTag, closeTag := "<"+t+">", "</"+t+">"
 		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
-		if !strings.HasPrefix(rest, open) {
+		if !strings.HasPrefix(rest, openTag) {
 			return false
 		}
-		rest = rest[len(open):]
-		end := strings.Index(rest, close)
+		rest = rest[len(openTag):]
+		end := strings.Index(rest, closeTag)
 		if end < 0 {
 			return false
 		}
@@ -685,7 +685,7 @@ func matchesTags(text string, tags []string) bool {
 				return false
 			}
 		}
-		rest = rest[end+len(close):]
+		rest = rest[end+len(closeTag):]
 	}
 	return strings.TrimSpace(rest) == ""
 }
