@@ -240,6 +240,8 @@ func TestRDPErrors(t *testing.T) {
 		{name: "no pairs", pairs: []preference.Pair{}, target: preference.ErrNoPairs},
 		{name: "pair range", pairs: []preference.Pair{{0, 2}}, want: "pairs[0].Rejected = 2"},
 		{name: "mean empty row", obj: preference.RDP{Reduce: preference.Mean}, edit: func(b *policy.Batch) { clear(b.Mask[4:]) }, want: "row 1 has no counted token"},
+		{name: "mean empty row, shared rows", obj: preference.RDP{Reduce: preference.Mean}, pairs: []preference.Pair{{0, 1}, {1, 0}},
+			edit: func(b *policy.Batch) { clear(b.Mask[4:]) }, want: "row 1 has no counted token"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,5 +278,50 @@ func TestRDPErrors(t *testing.T) {
 	if _, err := (preference.CoPG{Beta: math.Inf(1)}).Eval(nil, randBatch(rand.New(rand.NewPCG(2, 2)), 2, 4), []float64{0, 1}, pairs); err == nil ||
 		!strings.Contains(err.Error(), "CoPG.Beta = +Inf") {
 		t.Errorf("CoPG β = Inf: error %v", err)
+	}
+}
+
+// Disjoint pairs (one fused pass per pair) and the same pairs listed twice
+// (rows in two pairs: three passes; the mean is unchanged) agree, for RDP
+// with and without the clip and for both reductions; a row in no pair gets
+// exactly 0 even in a dirty buffer.
+func TestRDPLayoutsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	b := randBatch(rng, 15, 9)
+	rewards := rdpRewards(rng, 15)
+	groups := make([]int, 15) // pairs (2i, 2i+1) and row 14 alone
+	for i := range groups {
+		groups[i] = i / 2
+	}
+	pairs := preference.GroupPairs(nil, groups)
+	twice := append(slices.Clone(pairs), pairs...)
+	for _, obj := range []preference.RDP{{Beta: 0.5}, {Beta: 0.5, Epsilon: 0.05}, {Beta: 2, Epsilon: 0.05, Reduce: preference.Mean}} {
+		g1, g2 := make([]float64, 15*9), make([]float64, 15*9)
+		for k := range g1 {
+			g1[k] = 7
+		}
+		s1, err := obj.Eval(g1, b, rewards, pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := obj.Eval(g2, b, rewards, twice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obj.Epsilon > 0 && !(s1.ClipFraction > 0 && s1.ClippedPairs > 0) {
+			t.Fatalf("%+v: clip not exercised: %+v", obj, s1)
+		}
+		if math.Abs(s1.Loss-s2.Loss) > 1e-14*s2.Loss || s1.Tokens != s2.Tokens || s1.ClipFraction != s2.ClipFraction ||
+			s1.ClippedPairs != s2.ClippedPairs || s1.RewardAccuracy != s2.RewardAccuracy {
+			t.Errorf("%+v: disjoint %+v, twice %+v", obj, s1, s2)
+		}
+		for k := range g1 {
+			if math.Abs(g1[k]-g2[k]) > 1e-14 {
+				t.Fatalf("%+v: grad[%d] = %v (disjoint), %v (twice)", obj, k, g1[k], g2[k])
+			}
+			if k >= 14*9 && g1[k] != 0 {
+				t.Fatalf("%+v: row in no pair: grad[%d] = %v", obj, k, g1[k])
+			}
+		}
 	}
 }
