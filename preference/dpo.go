@@ -257,101 +257,57 @@ func (d DPO) Eval(grad []float64, b *policy.Batch, pairs []Pair) (Stats, error) 
 	buf := getScratch(3 * B)
 	defer scratch.Put(buf)
 	x, cnt, coef := (*buf)[:B], (*buf)[B:2*B], (*buf)[2*B:3*B]
+
+	// Pass 1: per-row sums.
+	var mask []float64
+	for i := range B {
+		lp := b.LogProbs[i*T : i*T+T]
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
+		}
+		var s, n float64
+		var ok bool
+		if p.ref {
+			s, n, ok = sumDiff(lp, b.RefLogProbs[i*T:i*T+T], mask)
+		} else {
+			s, n, ok = sumMasked(lp, mask)
+		}
+		if !ok || !finite(s) {
+			if p.ref {
+				return st, rowError(b, i, "LogProbs", "RefLogProbs")
+			}
+			return st, rowError(b, i, "LogProbs")
+		}
+		st.Tokens += n
+		cnt[i] = n
+		if p.normalize && n > 0 {
+			s /= n
+		}
+		x[i] = s
+	}
+
+	// Pass 2: per-pair losses; coef[i] accumulates ∂loss/∂x_i.
 	inv := 1 / float64(len(pairs))
 	var loss, cw, cl, acc, margin float64
-	// addPair adds pair k's loss and diagnostics and returns ∂loss/∂x of
-	// its two rows, already divided by the number of pairs.
-	addPair := func(k int, xw, xl, nw, nl float64) (dw, dl float64, err error) {
-		if p.normalize && (nw == 0 || nl == 0) {
-			r := pairs[k].Chosen
-			if nl == 0 {
-				r = pairs[k].Rejected
+	for k, pr := range pairs {
+		if p.normalize {
+			for _, r := range [2]int{pr.Chosen, pr.Rejected} {
+				if cnt[r] == 0 {
+					return st, fmt.Errorf("preference: pairs[%d]: row %d has no counted token (%v divides by it)", k, r, p.v)
+				}
 			}
-			return 0, 0, fmt.Errorf("preference: pairs[%d]: row %d has no counted token (%v divides by it)", k, r, p.v)
 		}
+		xw, xl := x[pr.Chosen], x[pr.Rejected]
 		l, dw, dl := p.pair(xw, xl)
 		loss += l
+		coef[pr.Chosen] += dw * inv
+		coef[pr.Rejected] += dl * inv
 		rw, rl := p.beta*xw, p.beta*xl
 		cw += rw
 		cl += rl
 		margin += rw - rl
 		if rw > rl {
 			acc++
-		}
-		return dw * inv, dl * inv, nil
-	}
-	// writeRow writes row i's gradient, c·M_t (c/n for a normalised row).
-	writeRow := func(i int, c, n float64) {
-		if p.normalize && n > 0 {
-			c /= n
-		}
-		var mask []float64
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
-		scaleMask(grad[i*T:i*T+T], c, mask)
-	}
-
-	if disjoint(pairs, coef) {
-		// Every row is in at most one pair (the usual layout): one fused
-		// pass per pair, which writes a row's gradient while its mask is
-		// still in cache. coef marks the rows in a pair.
-		for k, pr := range pairs {
-			xw, nw, err := p.row(b, pr.Chosen)
-			if err != nil {
-				return st, err
-			}
-			xl, nl, err := p.row(b, pr.Rejected)
-			if err != nil {
-				return st, err
-			}
-			st.Tokens += nw + nl
-			dw, dl, err := addPair(k, xw, xl, nw, nl)
-			if err != nil {
-				return st, err
-			}
-			if grad != nil {
-				writeRow(pr.Chosen, dw, nw)
-				writeRow(pr.Rejected, dl, nl)
-			}
-		}
-		for i := range B {
-			if coef[i] != 0 {
-				continue
-			}
-			_, n, err := p.row(b, i)
-			if err != nil {
-				return st, err
-			}
-			st.Tokens += n
-			if grad != nil {
-				clear(grad[i*T : i*T+T])
-			}
-		}
-	} else {
-		// Pass 1: per-row sums.
-		for i := range B {
-			xi, n, err := p.row(b, i)
-			if err != nil {
-				return st, err
-			}
-			x[i], cnt[i] = xi, n
-			st.Tokens += n
-		}
-		// Pass 2: per-pair losses; coef[i] accumulates ∂loss/∂x_i.
-		for k, pr := range pairs {
-			dw, dl, err := addPair(k, x[pr.Chosen], x[pr.Rejected], cnt[pr.Chosen], cnt[pr.Rejected])
-			if err != nil {
-				return st, err
-			}
-			coef[pr.Chosen] += dw
-			coef[pr.Rejected] += dl
-		}
-		// Pass 3: gradient.
-		if grad != nil {
-			for i := range B {
-				writeRow(i, coef[i], cnt[i])
-			}
 		}
 	}
 	st.Loss = loss * inv
@@ -361,46 +317,20 @@ func (d DPO) Eval(grad []float64, b *policy.Batch, pairs []Pair) (Stats, error) 
 	if !finite(st.Loss) {
 		return st, fmt.Errorf("preference: %v loss is not finite (%v)", p.v, st.Loss)
 	}
+
+	// Pass 3: gradient.
+	if grad == nil {
+		return st, nil
+	}
+	for i := range B {
+		c := coef[i]
+		if p.normalize && cnt[i] > 0 {
+			c /= cnt[i]
+		}
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
+		}
+		scaleMask(grad[i*T:i*T+T], c, mask)
+	}
 	return st, nil
-}
-
-// row returns row i's quantity x (u, u/n or the mean log-prob) and its
-// counted tokens n, or the error that explains a bad row.
-func (p *dpoParams) row(b *policy.Batch, i int) (x, n float64, err error) {
-	T := b.T
-	lp := b.LogProbs[i*T : i*T+T]
-	var mask []float64
-	if b.Mask != nil {
-		mask = b.Mask[i*T : i*T+T]
-	}
-	var ok bool
-	if p.ref {
-		x, n, ok = sumDiff(lp, b.RefLogProbs[i*T:i*T+T], mask)
-	} else {
-		x, n, ok = sumMasked(lp, mask)
-	}
-	if !ok || !finite(x) {
-		if p.ref {
-			return 0, 0, rowError(b, i, "LogProbs", "RefLogProbs")
-		}
-		return 0, 0, rowError(b, i, "LogProbs")
-	}
-	if p.normalize && n > 0 {
-		x /= n
-	}
-	return x, n, nil
-}
-
-// disjoint reports whether no row is in two pairs. It marks the rows in a
-// pair with 1 in mark (len B, all zero on entry); when it reports false,
-// mark is all zero again.
-func disjoint(pairs []Pair, mark []float64) bool {
-	for _, p := range pairs {
-		if mark[p.Chosen] != 0 || mark[p.Rejected] != 0 {
-			clear(mark)
-			return false
-		}
-		mark[p.Chosen], mark[p.Rejected] = 1, 1
-	}
-	return true
 }

@@ -68,9 +68,9 @@ func TestDPOFiniteDifferences(t *testing.T) {
 }
 
 // A gradient buffer's previous contents must not leak into the result,
-// for disjoint pairs (one fused pass per pair) and for pairs sharing rows
-// (three passes), and a row in no pair gets exactly 0. Both layouts give
-// the same gradient as pairwise sums computed one pair at a time.
+// for disjoint pairs and for pairs sharing rows, and a row in no pair gets
+// exactly 0. Both give the mean of the gradients of their pairs evaluated
+// one at a time.
 func TestDPOOverwritesGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	b := randBatch(rng, 7, 5)

@@ -80,30 +80,36 @@ func resolveBeta(name string, beta float64) (float64, error) {
 	return beta, nil
 }
 
-// logRatioRow returns row i's summed log-ratio h = Σ_t M(lp − ref), with
-// the clip (eps > 0) its clipped sum h^clip, its counted tokens and the
-// counted tokens outside the clip range, or the error that explains a bad
-// row.
-func logRatioRow(b *policy.Batch, i int, eps float64) (h, hc, n, clipped float64, err error) {
+// logRatioRows fills h (and hc, with the clip) with each row's summed
+// log-ratio and cnt with its counted tokens; it returns the total counted
+// tokens and the counted tokens outside the clip range.
+func logRatioRows(b *policy.Batch, eps float64, h, hc, cnt []float64) (tokens, clipped float64, err error) {
 	T := b.T
-	lp := b.LogProbs[i*T : i*T+T]
-	ref := b.RefLogProbs[i*T : i*T+T]
 	var mask []float64
-	if b.Mask != nil {
-		mask = b.Mask[i*T : i*T+T]
-	}
-	if eps == 0 {
-		s, n, ok := sumDiff(lp, ref, mask)
-		if !ok || !finite(s) {
-			return 0, 0, 0, 0, rowError(b, i, "LogProbs", "RefLogProbs")
+	for i := range b.B {
+		lp := b.LogProbs[i*T : i*T+T]
+		ref := b.RefLogProbs[i*T : i*T+T]
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
 		}
-		return s, s, n, 0, nil
+		if eps == 0 {
+			s, n, ok := sumDiff(lp, ref, mask)
+			if !ok || !finite(s) {
+				return 0, 0, rowError(b, i, "LogProbs", "RefLogProbs")
+			}
+			h[i], cnt[i] = s, n
+			tokens += n
+			continue
+		}
+		s, sc, n, c, chk, ok := sumClip(lp, ref, b.OldLogProbs[i*T:i*T+T], mask, eps)
+		if !ok || !finite(s) || !finite(sc) || !finite(chk) {
+			return 0, 0, rowError(b, i, "LogProbs", "RefLogProbs", "OldLogProbs")
+		}
+		h[i], hc[i], cnt[i] = s, sc, n
+		tokens += n
+		clipped += c
 	}
-	s, sc, n, c, chk, ok := sumClip(lp, ref, b.OldLogProbs[i*T:i*T+T], mask, eps)
-	if !ok || !finite(s) || !finite(sc) || !finite(chk) {
-		return 0, 0, 0, 0, rowError(b, i, "LogProbs", "RefLogProbs", "OldLogProbs")
-	}
-	return s, sc, n, c, nil
+	return tokens, clipped, nil
 }
 
 // sumClip returns, over one row, Σ M·d and Σ M·clip(d, o−ε, o+ε) with
@@ -208,155 +214,70 @@ func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pa
 	B, T := b.B, b.T
 	buf := getScratch(5 * B)
 	defer scratch.Put(buf)
-	sc := *buf
-	h, hc, cnt, coef, coefc := sc[:B], sc[B:2*B], sc[2*B:3*B], sc[3*B:4*B], sc[4*B:5*B]
-	mean := r.Reduce == Mean
-	inv := 1 / float64(len(pairs))
-	var loss, acc, nacc, usedClip, tokens, clipped float64
+	s := *buf
+	h, hc, cnt, coef, coefc := s[:B], s[B:2*B], s[2*B:3*B], s[3*B:4*B], s[4*B:5*B]
+	tokens, clipped, err := logRatioRows(b, eps, h, hc, cnt)
+	if err != nil {
+		return st, err
+	}
+	if r.Reduce == Mean {
+		for _, p := range pairs {
+			for _, i := range [2]int{p.Chosen, p.Rejected} {
+				if cnt[i] == 0 {
+					return st, fmt.Errorf("preference: row %d has no counted token (RDP with Mean divides by it)", i)
+				}
+			}
+		}
+		for i := range B {
+			if cnt[i] > 0 {
+				h[i] /= cnt[i]
+				hc[i] /= cnt[i]
+			}
+		}
+	}
 
-	// row returns row i's h and h^clip, reduced, and its counted tokens.
-	row := func(i int) (hi, hci, n float64, err error) {
-		hi, hci, n, c, err := logRatioRow(b, i, eps)
-		tokens += n
-		clipped += c
-		return hi, hci, n, err
-	}
-	// reduce divides a row in a pair by its counted tokens under Mean.
-	reduce := func(i int, hi, hci, n float64) (float64, float64, error) {
-		if !mean {
-			return hi, hci, nil
-		}
-		if n == 0 {
-			return 0, 0, fmt.Errorf("preference: row %d has no counted token (RDP with Mean divides by it)", i)
-		}
-		return hi / n, hci / n, nil
-	}
-	// addPair adds pair k's loss and returns ∂loss/∂h_a and ∂loss/∂h^clip_a
-	// (those of b are their negatives), divided by the number of pairs.
-	addPair := func(k int, ha, hb, hca, hcb float64) (g, gc float64) {
-		dR := rewards[pairs[k].Chosen] - rewards[pairs[k].Rejected]
+	inv := 1 / float64(len(pairs))
+	var loss, acc, nacc, usedClip float64
+	for _, p := range pairs {
+		a, c := p.Chosen, p.Rejected
+		dR := rewards[a] - rewards[c]
 		tgt := dR / beta
-		z := ha - hb - tgt
+		z := h[a] - h[c] - tgt
 		l := z * z
 		if dR != 0 {
 			nacc++
-			if (ha-hb > 0) == (dR > 0) && ha != hb {
+			if (h[a]-h[c] > 0) == (dR > 0) && h[a] != h[c] {
 				acc++
 			}
 		}
 		if eps == 0 {
 			loss += l
-			return 2 * z * inv, 0
+			g := 2 * z * inv
+			coef[a] += g
+			coef[c] -= g
+			continue
 		}
-		zc := hca - hcb - tgt
+		zc := hc[a] - hc[c] - tgt
 		lc := zc * zc
 		switch {
 		case l > lc:
 			loss += l
-			return 2 * z * inv, 0
+			g := 2 * z * inv
+			coef[a] += g
+			coef[c] -= g
 		case lc > l:
 			loss += lc
 			usedClip++
-			return 0, 2 * zc * inv
-		}
-		// A tie: half the gradient to each side, as PyTorch's maximum.
-		loss += l
-		return z * inv, zc * inv
-	}
-	// writeRow writes row i's gradient: c on every counted token plus cc on
-	// those inside the clip range (both divided by n under Mean).
-	writeRow := func(i int, c, cc, n float64) {
-		if mean && n > 0 {
-			c /= n
-			cc /= n
-		}
-		var mask []float64
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
-		g := grad[i*T : i*T+T]
-		if cc == 0 {
-			scaleMask(g, c, mask)
-			return
-		}
-		clipGrad(g, b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], b.OldLogProbs[i*T:i*T+T], mask, eps, c, cc)
-	}
-
-	if disjoint(pairs, coef) {
-		// Every row is in at most one pair (e.g. groups of two): one fused
-		// pass per pair, which writes a row's gradient while its inputs are
-		// still in cache. coef marks the rows in a pair.
-		for k, p := range pairs {
-			ha, hca, na, err := row(p.Chosen)
-			if err != nil {
-				return st, err
-			}
-			hb, hcb, nb, err := row(p.Rejected)
-			if err != nil {
-				return st, err
-			}
-			if ha, hca, err = reduce(p.Chosen, ha, hca, na); err != nil {
-				return st, err
-			}
-			if hb, hcb, err = reduce(p.Rejected, hb, hcb, nb); err != nil {
-				return st, err
-			}
-			g, gc := addPair(k, ha, hb, hca, hcb)
-			if grad != nil {
-				writeRow(p.Chosen, g, gc, na)
-				writeRow(p.Rejected, -g, -gc, nb)
-			}
-		}
-		for i := range B {
-			if coef[i] != 0 {
-				continue
-			}
-			if _, _, _, err := row(i); err != nil {
-				return st, err
-			}
-			if grad != nil {
-				clear(grad[i*T : i*T+T])
-			}
-		}
-	} else {
-		// Pass 1: per-row sums.
-		for i := range B {
-			hi, hci, n, err := row(i)
-			if err != nil {
-				return st, err
-			}
-			h[i], hc[i], cnt[i] = hi, hci, n
-		}
-		if mean {
-			for _, p := range pairs {
-				for _, i := range [2]int{p.Chosen, p.Rejected} {
-					if _, _, err := reduce(i, 0, 0, cnt[i]); err != nil {
-						return st, err
-					}
-				}
-			}
-			for i := range B {
-				if cnt[i] > 0 {
-					h[i] /= cnt[i]
-					hc[i] /= cnt[i]
-				}
-			}
-		}
-		// Pass 2: per-pair losses; coef and coefc accumulate ∂loss/∂h and
-		// ∂loss/∂h^clip.
-		for k, p := range pairs {
-			a, c := p.Chosen, p.Rejected
-			g, gc := addPair(k, h[a], h[c], hc[a], hc[c])
+			g := 2 * zc * inv
+			coefc[a] += g
+			coefc[c] -= g
+		default:
+			loss += l
+			g, gc := z*inv, zc*inv
 			coef[a] += g
 			coef[c] -= g
 			coefc[a] += gc
 			coefc[c] -= gc
-		}
-		// Pass 3: gradient.
-		if grad != nil {
-			for i := range B {
-				writeRow(i, coef[i], coefc[i], cnt[i])
-			}
 		}
 	}
 	st.Loss = loss * inv
@@ -371,6 +292,26 @@ func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pa
 	st.ClippedPairs = usedClip * inv
 	if !finite(st.Loss) {
 		return st, fmt.Errorf("preference: RDP loss is not finite (%v)", st.Loss)
+	}
+	if grad == nil {
+		return st, nil
+	}
+	var mask []float64
+	for i := range B {
+		c, cc := coef[i], coefc[i]
+		if r.Reduce == Mean && cnt[i] > 0 {
+			c /= cnt[i]
+			cc /= cnt[i]
+		}
+		if b.Mask != nil {
+			mask = b.Mask[i*T : i*T+T]
+		}
+		g := grad[i*T : i*T+T]
+		if cc == 0 {
+			scaleMask(g, c, mask)
+			continue
+		}
+		clipGrad(g, b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], b.OldLogProbs[i*T:i*T+T], mask, eps, c, cc)
 	}
 	return st, nil
 }
@@ -430,18 +371,13 @@ func (o CoPG) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []P
 		return st, err
 	}
 	B, T := b.B, b.T
-	buf := getScratch(2 * B)
+	buf := getScratch(3 * B)
 	defer scratch.Put(buf)
 	s := *buf
-	h, coef := s[:B], s[B:2*B]
-	var tokens float64
-	for i := range B {
-		hi, _, n, _, err := logRatioRow(b, i, 0)
-		if err != nil {
-			return st, err
-		}
-		h[i] = hi
-		tokens += n
+	h, cnt, coef := s[:B], s[B:2*B], s[2*B:3*B]
+	tokens, _, err := logRatioRows(b, 0, h, nil, cnt)
+	if err != nil {
+		return st, err
 	}
 	inv := 1 / float64(len(pairs))
 	var loss, acc, nacc float64

@@ -281,10 +281,9 @@ func TestRDPErrors(t *testing.T) {
 	}
 }
 
-// Disjoint pairs (one fused pass per pair) and the same pairs listed twice
-// (rows in two pairs: three passes; the mean is unchanged) agree, for RDP
-// with and without the clip and for both reductions; a row in no pair gets
-// exactly 0 even in a dirty buffer.
+// Disjoint pairs and the same pairs listed twice (rows in two pairs; the
+// mean is unchanged) agree, for RDP with and without the clip and for both
+// reductions; a row in no pair gets exactly 0 even in a dirty buffer.
 func TestRDPLayoutsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(51, 52))
 	b := randBatch(rng, 15, 9)
