@@ -150,9 +150,9 @@ func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb in
 		}
 		i := lo
 		for ; i+gemmMR <= hi; i += gemmMR {
-			j := 0
-			for ; j+16 <= n; j += 16 {
-				kern4x16(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
+			j := n &^ 15
+			if j > 0 {
+				kern4x16(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb:], ldb, c[i*ldc:], ldc, ac, j/16)
 			}
 			for ; j+8 <= n; j += 8 {
 				kern4x8(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
@@ -185,10 +185,10 @@ func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float
 	}
 }
 
-// kern4x16Go is the portable kernel: the 4×16 tile of C at c (row stride
-// ldc) += A(4×k) · B(k×16) when acc is 1, = A·B when acc is 0.
-func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
-	kernGo(k, 16, a, rsa, csa, b, ldb, c, ldc, acc)
+// kern4x16Go is the portable kernel: nt tiles of 4×16 side by side, C at c
+// (row stride ldc) += A(4×k) · B(k×16·nt) when acc is 1, = A·B when acc is 0.
+func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int) {
+	kernGo(k, 16*nt, a, rsa, csa, b, ldb, c, ldc, acc)
 }
 
 func kern4x8Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {

@@ -7,7 +7,7 @@ package llama
 // Go kernels instead.
 
 //go:noescape
-func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
+func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int)
 
 //go:noescape
 func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)

@@ -4,32 +4,38 @@
 
 // Register use of the gemm tile kernels:
 //   CX  k, counting down
-//   SI  &A(0,p); R8 = rsa·4, R10 = 3·rsa·4; R9 = csa·4
-//   DI  &B(p,0); R11 = ldb·4
-//   DX  &C(0,0); R12 = ldc·4
+//   SI  &A(0,p); R8 = rsa·4, R10 = 3·rsa·4; R9 = csa·4; R15 = &A(0,0)
+//   DI  &B(p,0); R11 = ldb·4; BX = &B(0,0) of the tile
+//   DX  &C(0,0); R12 = ldc·4; R13 = &C(2,0)
+//   AX  acc; R14 tiles left
 // The tile of C is loaded into the accumulators (acc = 1) or they start at
 // zero (acc = 0), every product of the
 // reduction is added with one fused multiply-add in order of p, and the tile
 // is stored back.
 
-// func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
-TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-120
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
+// func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int)
+// Computes nt tiles of 4×16 side by side (columns 16·t … 16·t+15).
+TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-128
+	MOVQ a_base+8(FP), R15
 	MOVQ rsa+32(FP), R8
 	MOVQ csa+40(FP), R9
-	MOVQ b_base+48(FP), DI
+	MOVQ b_base+48(FP), BX
 	MOVQ ldb+72(FP), R11
 	MOVQ c_base+80(FP), DX
 	MOVQ ldc+104(FP), R12
+	MOVQ acc+112(FP), AX
+	MOVQ nt+120(FP), R14
 	SHLQ $2, R8
 	SHLQ $2, R9
 	SHLQ $2, R11
 	SHLQ $2, R12
 	LEAQ (R8)(R8*2), R10
-	LEAQ (DX)(R12*2), R13
 
-	MOVQ acc+112(FP), AX
+tile16:
+	MOVQ k+0(FP), CX
+	MOVQ R15, SI
+	MOVQ BX, DI
+	LEAQ (DX)(R12*2), R13
 	TESTQ AX, AX
 	JZ   zero16
 	VMOVUPS (DX), Y0
@@ -80,6 +86,10 @@ loop16:
 	VMOVUPS Y5, 32(R13)
 	VMOVUPS Y6, (R13)(R12*1)
 	VMOVUPS Y7, 32(R13)(R12*1)
+	ADDQ $64, BX
+	ADDQ $64, DX
+	DECQ R14
+	JNZ  tile16
 	VZEROUPPER
 	RET
 
