@@ -40,30 +40,42 @@ var dpoPairs = []preference.Pair{{0, 1}, {2, 3}, {4, 5}, {1, 2}}
 
 func TestDPOFiniteDifferences(t *testing.T) {
 	for _, tc := range dpoCases {
-		t.Run(tc.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			b := randBatch(rng, 7, 9)
-			grad := make([]float64, b.B*b.T)
-			st, err := tc.obj.Eval(grad, b, dpoPairs)
-			if err != nil {
-				t.Fatal(err)
+		for _, noMask := range []bool{false, true} {
+			name := tc.name
+			if noMask {
+				name += "/no_mask"
 			}
-			if st.Pairs != len(dpoPairs) || !(st.Loss > -1e300) {
-				t.Fatalf("stats = %+v", st)
-			}
-			for k := 6 * b.T; k < 7*b.T; k++ {
-				if grad[k] != 0 {
-					t.Fatalf("row in no pair: grad[%d] = %v, want 0", k, grad[k])
+			t.Run(name, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				b := randBatch(rng, 7, 9)
+				if noMask {
+					b.Mask = nil // every token counts
 				}
-			}
-			fdCheck(t, b, grad, func() float64 {
-				st, err := tc.obj.Eval(nil, b, dpoPairs)
+				grad := make([]float64, b.B*b.T)
+				st, err := tc.obj.Eval(grad, b, dpoPairs)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return st.Loss
+				if st.Pairs != len(dpoPairs) || !(st.Loss > -1e300) {
+					t.Fatalf("stats = %+v", st)
+				}
+				for k := 6 * b.T; k < 7*b.T; k++ {
+					if grad[k] != 0 {
+						t.Fatalf("row in no pair: grad[%d] = %v, want 0", k, grad[k])
+					}
+				}
+				fdCheck(t, b, grad, func() float64 {
+					st, err := tc.obj.Eval(nil, b, dpoPairs)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return st.Loss
+				})
+				if noMask && st.Tokens != float64(b.B*b.T) {
+					t.Errorf("Tokens = %v, want B*T = %d", st.Tokens, b.B*b.T)
+				}
 			})
-		})
+		}
 	}
 }
 

@@ -77,11 +77,16 @@ func TestRDPFiniteDifferences(t *testing.T) {
 		{"sum_clip", preference.RDP{Beta: 0.5, Epsilon: 0.05}, true},
 		{"mean_clip", preference.RDP{Beta: 2, Epsilon: 0.05, Reduce: preference.Mean}, true},
 		{"default_beta_wide_clip", preference.RDP{Epsilon: 10}, false},
+		{"sum_clip_no_mask", preference.RDP{Beta: 0.5, Epsilon: 0.05}, true},
+		{"mean_no_mask", preference.RDP{Beta: 0.5, Reduce: preference.Mean}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 12))
 			b := randBatch(rng, 8, 10)
+			if strings.HasSuffix(tc.name, "no_mask") {
+				b.Mask = nil
+			}
 			rewards := rdpRewards(rng, 8)
 			pairs := preference.GroupPairs(nil, rdpGroups)
 			grad := make([]float64, b.B*b.T)
