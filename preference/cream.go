@@ -72,8 +72,10 @@ func KendallTau(x, y []float64) (float64, error) {
 // responses. Use it as DPO{Variant: Sigmoid, LabelSmoothing: ε}: the loss
 // becomes C·L(y_w ≻ y_l) + (1 − C)·L(y_l ≻ y_w), trusting a self-rewarded
 // pair as much as the two iterations agree. For the dataset-level variant,
-// average ε (equivalently C) over prompts. ε ∈ [0, 1]; above 0.5 when the
-// rankings disagree more than they agree.
+// average ε (equivalently C) over prompts and set DPO.LabelSmoothing; for
+// the per-prompt variant give each pair its prompt's ε with
+// DPO.EvalSmoothed. ε ∈ [0, 1]; above 0.5 when the rankings disagree more
+// than they agree.
 //
 // References: Wang et al. 2024, "CREAM: Consistency Regularized
 // Self-Rewarding Language Models"; ALGORITHMS.md §4.

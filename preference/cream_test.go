@@ -2,6 +2,7 @@ package preference_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -68,5 +69,58 @@ func TestCREAMSmoothing(t *testing.T) {
 	}
 	if _, err := preference.CREAMSmoothing([]float64{1}, []float64{1}); err == nil {
 		t.Error("one item: no error")
+	}
+}
+
+// Per-pair smoothing equals evaluating each pair with its own
+// LabelSmoothing (the mean over pairs of the single-pair losses).
+func TestEvalSmoothed(t *testing.T) {
+	b := randBatch(rand.New(rand.NewPCG(61, 62)), 6, 5)
+	pairs := []preference.Pair{{0, 1}, {2, 3}, {4, 5}, {1, 2}}
+	eps := []float64{0, 0.25, 0.9, 0.5}
+	for _, v := range []preference.Variant{preference.Sigmoid, preference.SimPO} {
+		obj := preference.DPO{Variant: v, Beta: 0.7}
+		got := make([]float64, 30)
+		st, err := obj.EvalSmoothed(got, b, pairs, eps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float64, 30)
+		one := make([]float64, 30)
+		loss := 0.0
+		for k, p := range pairs {
+			o := obj
+			o.LabelSmoothing = eps[k]
+			s, err := o.Eval(one, b, []preference.Pair{p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss += s.Loss / 4
+			for i := range want {
+				want[i] += one[i] / 4
+			}
+		}
+		if math.Abs(st.Loss-loss) > 1e-15 {
+			t.Errorf("%v: loss %v, want %v", v, st.Loss, loss)
+		}
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > 1e-16 {
+				t.Errorf("%v: grad[%d] = %v, want %v", v, i, got[i], want[i])
+			}
+		}
+	}
+	for _, bad := range []struct {
+		obj  preference.DPO
+		eps  []float64
+		want string
+	}{
+		{preference.DPO{Variant: preference.IPO}, []float64{0, 0, 0, 0}, "ipo takes no per-pair"},
+		{preference.DPO{}, []float64{0, 0}, "len(smoothing) = 2, want len(pairs) = 4"},
+		{preference.DPO{}, []float64{0, 0, 1.5, 0}, "smoothing[2] = 1.5"},
+		{preference.DPO{}, []float64{0, math.NaN(), 0, 0}, "smoothing[1] = NaN"},
+	} {
+		if _, err := bad.obj.EvalSmoothed(nil, b, pairs, bad.eps); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("EvalSmoothed(%v): error %v, want %q", bad.eps, err, bad.want)
+		}
 	}
 }

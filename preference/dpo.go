@@ -242,6 +242,29 @@ func (p *dpoParams) pair(xw, xl float64) (loss, dw, dl float64) {
 // with itself, a length-normalised row (IPO, SimPO) with no counted token,
 // and an invalid parameter.
 func (d DPO) Eval(grad []float64, b *policy.Batch, pairs []Pair) (Stats, error) {
+	return d.eval(grad, b, pairs, nil)
+}
+
+// EvalSmoothed is Eval with one label smoothing per pair: smoothing[k]
+// replaces LabelSmoothing for pairs[k]. It serves CREAM per prompt, where
+// each prompt's pairs get ε = CREAMSmoothing of that prompt's rankings.
+// Only Sigmoid and SimPO take it; each value must lie in [0, 1].
+func (d DPO) EvalSmoothed(grad []float64, b *policy.Batch, pairs []Pair, smoothing []float64) (Stats, error) {
+	if d.Variant != Sigmoid && d.Variant != SimPO {
+		return Stats{}, fmt.Errorf("preference: EvalSmoothed: %v takes no per-pair label smoothing", d.Variant)
+	}
+	if len(smoothing) != len(pairs) {
+		return Stats{}, fmt.Errorf("preference: len(smoothing) = %d, want len(pairs) = %d", len(smoothing), len(pairs))
+	}
+	for k, e := range smoothing {
+		if !(e >= 0 && e <= 1) {
+			return Stats{}, fmt.Errorf("preference: smoothing[%d] = %v, want in [0, 1]", k, e)
+		}
+	}
+	return d.eval(grad, b, pairs, smoothing)
+}
+
+func (d DPO) eval(grad []float64, b *policy.Batch, pairs []Pair, smoothing []float64) (Stats, error) {
 	var st Stats
 	p, err := d.params()
 	if err != nil {
@@ -298,6 +321,9 @@ func (d DPO) Eval(grad []float64, b *policy.Batch, pairs []Pair) (Stats, error) 
 			}
 		}
 		xw, xl := x[pr.Chosen], x[pr.Rejected]
+		if smoothing != nil {
+			p.eps = smoothing[k]
+		}
 		l, dw, dl := p.pair(xw, xl)
 		loss += l
 		coef[pr.Chosen] += dw * inv
