@@ -245,14 +245,15 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 					gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, P[i0*n:], n, false)
 					gemmAt(rows, cols, hs, dO[i0*dim:], dim, 1, VT, n, DS[i0*n:], n, false)
 					for i := i0; i < i0+rows; i++ {
+						end := min(cols, (i+8)&^7)
+						expMasked(P[i*n:i*n+end], i+1, scale, lt.lse[(s.row+i)*H+h])
 						p := P[i*n : i*n+i+1]
-						expShift(p, scale, lt.lse[(s.row+i)*H+h])
 						D := dot(dO[i*dim:i*dim+hs], O[i*dim:i*dim+hs])
 						ds := DS[i*n : i*n+i+1]
 						for j, pj := range p {
 							ds[j] = pj * (ds[j] - D) * scale
 						}
-						clear32(P[i*n+i+1 : i*n+cols])
+						clear32(P[i*n+end : i*n+cols])
 						clear32(DS[i*n+i+1 : i*n+cols])
 					}
 					gemmAt(rows, hs, min(n, i0+gemmMR), DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld, true)

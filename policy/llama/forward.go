@@ -429,10 +429,10 @@ func (tp *Tape) attention(lt *layerTape) {
 				rows, cols := min(gemmMR, n-i0), min(n, (i0+gemmMR+7)&^7) // whole tiles of 8 keys
 				gemmAt(rows, cols, hs, Q[i0*ld:], ld, 1, KT, n, S[i0*n:], n, false)
 				for i := i0; i < i0+rows; i++ {
-					row := S[i*n : i*n+i+1]
-					mx := maxf(row) * scale
-					sum := expShift(row, scale, mx)
-					clear32(S[i*n+i+1 : i*n+cols])
+					mx := maxf(S[i*n:i*n+i+1]) * scale
+					end := min(cols, (i+8)&^7) // i+1 keys, rounded up to whole vectors
+					sum := expMasked(S[i*n:i*n+end], i+1, scale, mx)
+					clear32(S[i*n+end : i*n+cols])
 					inv[i] = 1 / sum
 					lt.lse[(s.row+i)*H+h] = mx + float32(math.Log(float64(sum)))
 				}

@@ -322,3 +322,17 @@ func expShift(x []float32, scale, shift float32) float32 {
 	}
 	return s
 }
+
+// expMasked sets x[j] = exp(x[j]·scale − shift) for j < valid and x[j] = 0
+// for valid ≤ j < len(x), and returns the sum over j < valid (to within
+// len(x)−valid times e⁻⁸⁷, from the masked lanes). Computing whole vectors
+// of 8 (len(x) a multiple of 8) spares the scalar tail of expShift.
+// scale must be positive.
+func expMasked(x []float32, valid int, scale, shift float32) float32 {
+	for j := valid; j < len(x); j++ {
+		x[j] = -1e30
+	}
+	s := expShift(x, scale, shift)
+	clear32(x[valid:])
+	return s
+}

@@ -121,3 +121,29 @@ func TestMaxfAndGemmSet(t *testing.T) {
 		}
 	}
 }
+
+func TestExpMasked(t *testing.T) {
+	for _, n := range []int{8, 16, 5} {
+		for valid := 1; valid <= n; valid++ {
+			x := make([]float32, n)
+			want := 0.0
+			for i := range x {
+				x[i] = float32(i%5) - 40 // large garbage beyond valid too
+				if i >= valid {
+					x[i] = 1e9
+				} else {
+					want += math.Exp(float64(x[i])*0.5 - 1)
+				}
+			}
+			s := expMasked(x, valid, 0.5, 1)
+			if math.Abs(float64(s)-want) > 1e-6*want {
+				t.Fatalf("n=%d valid=%d: sum %v, want %v", n, valid, s, want)
+			}
+			for i := valid; i < n; i++ {
+				if x[i] != 0 {
+					t.Fatalf("n=%d valid=%d: x[%d] = %v, want 0", n, valid, i, x[i])
+				}
+			}
+		}
+	}
+}
