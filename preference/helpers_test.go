@@ -57,9 +57,3 @@ func fdCheck(t *testing.T, b *policy.Batch, grad []float64, f func() float64) {
 		}
 	}
 }
-
-func cloneBatch(b *policy.Batch) *policy.Batch {
-	c := *b
-	c.LogProbs = append([]float64(nil), b.LogProbs...)
-	return &c
-}
