@@ -52,8 +52,9 @@ type Stats struct {
 // ids are equal, as Pair{Chosen: i, Rejected: j}, and returns the extended
 // slice. Ids are arbitrary integers, need not be sorted or contiguous; a
 // group of one row forms no pair. Pairs come ordered by the first row of
-// their group, then by i, then by j. Reusing dst across steps avoids
-// allocating once it is large enough.
+// their group, then by i, then by j. It takes O(n + pairs) time after an
+// O(n log n) sort; for fewer than 64 rows it scans instead and, given a
+// dst large enough, allocates nothing.
 //
 // A group of n rows gives n(n−1)/2 pairs, so the pairwise objectives that
 // take these pairs (RDP, CoPG) average over all pairs pooled across groups.
