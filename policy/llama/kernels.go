@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // The matrix products of the forward and backward passes all reduce to one
@@ -24,15 +25,21 @@ const (
 // workers is the number of goroutines the kernels use.
 func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
-// parallelFor splits [0, n) into at most workers() contiguous chunks whose
-// boundaries are multiples of align (except n itself) and runs f on each,
-// waiting for all.
+// parallelFor splits [0, n) into chunks whose boundaries are multiples of
+// align (except n itself) and runs f on each, on up to workers()
+// goroutines, waiting for all. Chunks are claimed dynamically, so a
+// goroutine slowed by other load on the machine holds up little; every
+// caller computes each element the same way whatever chunk it falls in, so
+// results do not depend on the number of goroutines.
 func parallelFor(n, align int, f func(lo, hi int)) {
 	parallelForW(n, align, func(_, lo, hi int) { f(lo, hi) })
 }
 
-// parallelForW is parallelFor passing f the index w < workers() of its
-// chunk, for per-goroutine scratch space.
+// chunksPerWorker is how many chunks parallelFor makes per goroutine.
+const chunksPerWorker = 4
+
+// parallelForW is parallelFor passing f the index w < workers() of the
+// goroutine running it, for per-goroutine scratch space.
 func parallelForW(n, align int, f func(w, lo, hi int)) {
 	nw := workers()
 	blocks := (n + align - 1) / align
@@ -45,23 +52,29 @@ func parallelForW(n, align int, f func(w, lo, hi int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	lo := 0
-	for i := 0; i < nw; i++ {
-		hi := min(n, ((i+1)*blocks/nw)*align)
-		if i == nw-1 {
-			hi = n
+	chunks := min(blocks, nw*chunksPerWorker)
+	bound := func(c int) int { return min(n, (c*blocks/chunks)*align) }
+	var next atomic.Int64
+	run := func(w int) {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			if lo, hi := bound(c), bound(c+1); lo < hi {
+				f(w, lo, hi)
+			}
 		}
-		if hi <= lo {
-			continue
-		}
-		wg.Add(1)
-		go func(i, lo, hi int) {
-			defer wg.Done()
-			f(i, lo, hi)
-		}(i, lo, hi)
-		lo = hi
 	}
+	var wg sync.WaitGroup
+	wg.Add(nw - 1)
+	for w := 1; w < nw; w++ {
+		go func(w int) {
+			defer wg.Done()
+			run(w)
+		}(w)
+	}
+	run(0)
 	wg.Wait()
 }
 
