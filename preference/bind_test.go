@@ -99,3 +99,29 @@ func TestConcurrentEval(t *testing.T) {
 		}
 	}
 }
+
+// With a caller gradient buffer and a precomputed pair list the
+// objectives allocate nothing (the per-row scratch comes from a pool).
+func TestNoAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(45, 46))
+	b := randBatch(rng, 8, 16)
+	rewards := rdpRewards(rng, 8)
+	pairs := preference.GroupPairs(make([]preference.Pair, 0, 16), rdpGroups)
+	labels := []preference.Label{preference.Desirable, preference.Undesirable, preference.Mismatched, preference.Desirable,
+		preference.Undesirable, preference.Unused, preference.Desirable, preference.Mismatched}
+	grad := make([]float64, 8*16)
+	for name, f := range map[string]func(){
+		"dpo":   func() { preference.DPO{}.Eval(grad, b, pairs) },
+		"simpo": func() { preference.DPO{Variant: preference.SimPO}.Eval(grad, b, pairs) },
+		"rdp":   func() { preference.RDP{Epsilon: 0.05}.Eval(grad, b, rewards, pairs) },
+		"copg":  func() { preference.CoPG{}.Eval(grad, b, rewards, pairs) },
+		"kto":   func() { preference.KTO{}.Eval(grad, b, labels) },
+		"group_pairs": func() {
+			pairs = preference.GroupPairs(pairs[:0], rdpGroups)
+		},
+	} {
+		if a := testing.AllocsPerRun(50, f); a > 0.1 {
+			t.Errorf("%s: %v allocations per call, want 0", name, a)
+		}
+	}
+}

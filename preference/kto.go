@@ -77,17 +77,13 @@ func (k KTO) Eval(grad []float64, b *policy.Batch, labels []Label) (Stats, error
 	if err != nil {
 		return st, err
 	}
-	wD, wU := k.DesirableWeight, k.UndesirableWeight
-	for _, w := range []struct {
-		name string
-		v    *float64
-	}{{"DesirableWeight", &wD}, {"UndesirableWeight", &wU}} {
-		if !finite(*w.v) || *w.v < 0 {
-			return st, fmt.Errorf("preference: KTO.%s = %v, want ≥ 0", w.name, *w.v)
-		}
-		if *w.v == 0 {
-			*w.v = 1
-		}
+	wD, err := resolveWeight("DesirableWeight", k.DesirableWeight)
+	if err != nil {
+		return st, err
+	}
+	wU, err := resolveWeight("UndesirableWeight", k.UndesirableWeight)
+	if err != nil {
+		return st, err
 	}
 	if k.FixedRefPoint && !finite(k.RefPoint) {
 		return st, fmt.Errorf("preference: KTO.RefPoint = %v is not finite", k.RefPoint)
@@ -186,4 +182,15 @@ func (k KTO) Eval(grad []float64, b *policy.Batch, labels []Label) (Stats, error
 		scaleMask(grad[i*T:i*T+T], coef[i], mask)
 	}
 	return st, nil
+}
+
+// resolveWeight returns a KTO weight, 1 for zero.
+func resolveWeight(name string, w float64) (float64, error) {
+	if !finite(w) || w < 0 {
+		return 0, fmt.Errorf("preference: KTO.%s = %v, want ≥ 0", name, w)
+	}
+	if w == 0 {
+		return 1, nil
+	}
+	return w, nil
 }
