@@ -13,7 +13,7 @@ import (
 // gradient dW += dYᵀ X) and B and C row-major. Rows of C are split among
 // goroutines in blocks of gemmMR rows and the reduction over k always runs in
 // the same blocks and order, so a result does not depend on the number of
-// goroutines. The inner kernels compute a gemmMR×16 or gemmMR×8 tile of C over
+// goroutines. The inner kernels compute gemmMR×16, ×8 or ×4 tiles of C over
 // a block of k, in registers (AVX2/FMA assembly on amd64 when the CPU has it;
 // plain Go otherwise).
 
@@ -170,6 +170,9 @@ func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb in
 			for ; j+8 <= n; j += 8 {
 				kern4x8(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
 			}
+			for ; j+4 <= n; j += 4 {
+				kern4x4(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
+			}
 			if j < n {
 				gemmScalar(i, i+gemmMR, j, n, p0, kk, a, rsa, csa, b, ldb, c, ldc, ac)
 			}
@@ -206,6 +209,10 @@ func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []floa
 
 func kern4x8Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
 	kernGo(k, 8, a, rsa, csa, b, ldb, c, ldc, acc)
+}
+
+func kern4x4Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
+	kernGo(k, 4, a, rsa, csa, b, ldb, c, ldc, acc)
 }
 
 // kernGo computes a 4×w tile four columns at a time with 16 accumulators.

@@ -12,6 +12,9 @@ func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []fl
 //go:noescape
 func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
 
+//go:noescape
+func kern4x4AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)
@@ -42,6 +45,7 @@ func init() {
 	if useAsm {
 		kern4x16 = kern4x16AVX2
 		kern4x8 = kern4x8AVX2
+		kern4x4 = kern4x4AVX2
 	}
 }
 

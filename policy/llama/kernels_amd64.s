@@ -187,6 +187,101 @@ done8:
 	VZEROUPPER
 	RET
 
+// func kern4x4AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
+// The 4×4 tile, with 4-lane vectors; as kern4x8AVX2 otherwise.
+// With one vector per row the fused multiply-adds of successive p would
+// wait on each other; even and odd p go to two sets of accumulators that
+// are added at the end.
+TEXT ·kern4x4AVX2(SB), NOSPLIT, $0-120
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ rsa+32(FP), R8
+	MOVQ csa+40(FP), R9
+	MOVQ b_base+48(FP), DI
+	MOVQ ldb+72(FP), R11
+	MOVQ c_base+80(FP), DX
+	MOVQ ldc+104(FP), R12
+	SHLQ $2, R8
+	SHLQ $2, R9
+	SHLQ $2, R11
+	SHLQ $2, R12
+	LEAQ (R8)(R8*2), R10
+	LEAQ (DX)(R12*2), R13
+
+	VXORPS X1, X1, X1
+	VXORPS X3, X3, X3
+	VXORPS X5, X5, X5
+	VXORPS X7, X7, X7
+	MOVQ acc+112(FP), AX
+	TESTQ AX, AX
+	JZ   zero4
+	VMOVUPS (DX), X0
+	VMOVUPS (DX)(R12*1), X2
+	VMOVUPS (R13), X4
+	VMOVUPS (R13)(R12*1), X6
+	JMP  start4
+
+zero4:
+	VXORPS X0, X0, X0
+	VXORPS X2, X2, X2
+	VXORPS X4, X4, X4
+	VXORPS X6, X6, X6
+
+start4:
+	MOVQ CX, BX
+	SHRQ $1, BX
+	JZ   tail4
+
+loop4:
+	VMOVUPS (DI), X8
+	VMOVUPS (DI)(R11*1), X9
+	VBROADCASTSS (SI), X10
+	VFMADD231PS X8, X10, X0
+	VBROADCASTSS (SI)(R8*1), X11
+	VFMADD231PS X8, X11, X2
+	VBROADCASTSS (SI)(R8*2), X12
+	VFMADD231PS X8, X12, X4
+	VBROADCASTSS (SI)(R10*1), X13
+	VFMADD231PS X8, X13, X6
+	ADDQ R9, SI
+	VBROADCASTSS (SI), X10
+	VFMADD231PS X9, X10, X1
+	VBROADCASTSS (SI)(R8*1), X11
+	VFMADD231PS X9, X11, X3
+	VBROADCASTSS (SI)(R8*2), X12
+	VFMADD231PS X9, X12, X5
+	VBROADCASTSS (SI)(R10*1), X13
+	VFMADD231PS X9, X13, X7
+	ADDQ R9, SI
+	LEAQ (DI)(R11*2), DI
+	DECQ BX
+	JNZ  loop4
+
+tail4:
+	ANDQ $1, CX
+	JZ   done4
+	VMOVUPS (DI), X8
+	VBROADCASTSS (SI), X10
+	VFMADD231PS X8, X10, X0
+	VBROADCASTSS (SI)(R8*1), X11
+	VFMADD231PS X8, X11, X2
+	VBROADCASTSS (SI)(R8*2), X12
+	VFMADD231PS X8, X12, X4
+	VBROADCASTSS (SI)(R10*1), X13
+	VFMADD231PS X8, X13, X6
+
+done4:
+	VADDPS X1, X0, X0
+	VADDPS X3, X2, X2
+	VADDPS X5, X4, X4
+	VADDPS X7, X6, X6
+	VMOVUPS X0, (DX)
+	VMOVUPS X2, (DX)(R12*1)
+	VMOVUPS X4, (R13)
+	VMOVUPS X6, (R13)(R12*1)
+	VZEROUPPER
+	RET
+
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX
