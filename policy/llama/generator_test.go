@@ -174,6 +174,32 @@ func TestSampleLogProbsTeacherForced(t *testing.T) {
 	}
 }
 
+// TestSampleTeamMatchesAlone checks that workers sharing the steps of a
+// small batch (fewer sequences than workers) give bit for bit what one
+// worker gives.
+func TestSampleTeamMatchesAlone(t *testing.T) {
+	m, tok := loadStories(t)
+	p, _ := tok.Encode("Once upon a time", true, false)
+	for _, prompts := range [][][]int{{p}, {p, {BOS}, p}} {
+		opt := SampleOptions{MaxTokens: 70, Temperature: 1, TopK: 50, Seed: 11}
+		var ref []Generation
+		for _, w := range []int{1, 2, 3, 4, 8} {
+			s := &Sampler{Model: m, Tokenizer: tok, Workers: w}
+			gens, err := s.Sample(context.Background(), prompts, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = gens
+				continue
+			}
+			if !reflect.DeepEqual(gens, ref) {
+				t.Fatalf("%d prompts, workers %d: samples differ from one worker's", len(prompts), w)
+			}
+		}
+	}
+}
+
 func TestSampleTopK1IsGreedy(t *testing.T) {
 	m, tok := loadStories(t)
 	s := NewSampler(m, tok)

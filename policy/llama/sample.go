@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DefaultMaxTokens is the number of new tokens a SampleOptions with
@@ -186,6 +187,18 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 	if w == 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
+	if w > 1 && len(prompts) < w {
+		// Fewer sequences than workers: the workers share every step
+		// instead of splitting the batch.
+		for W := min(w, c.KVHeads); W >= 2; W-- {
+			if t := newTeam(e, W, len(prompts), roundUp16(capacity)); t != nil {
+				if err := s.run(ctx, e, prompts, out, 0, len(prompts), maxNew, &opt, t); err != nil {
+					return nil, err
+				}
+				return out, nil
+			}
+		}
+	}
 	w = max(1, min(w, len(prompts)))
 	errs := make([]error, w)
 	var wg sync.WaitGroup
@@ -194,7 +207,7 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[k] = s.run(ctx, e, prompts, out, lo, hi, maxNew, &opt)
+			errs[k] = s.run(ctx, e, prompts, out, lo, hi, maxNew, &opt, nil)
 		}()
 	}
 	wg.Wait()
@@ -202,6 +215,128 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 		return nil, err
 	}
 	return out, nil
+}
+
+// modePicker chooses, step by step, between a team's shared steps and
+// worker 0 computing steps alone: the team is faster on idle cores and much
+// slower when other processes hold them (its workers then wait for each
+// other at every barrier). At the start of every window it times pickTrial
+// steps of each mode and then uses the faster one for the rest of the
+// window; the window doubles (up to maxPickWindow) each time the team
+// loses, so that a busy machine pays for few team trials. Both modes
+// compute the same values: the choice changes only the speed.
+type modePicker struct {
+	step, window  int // steps into the window; window length (0: not started)
+	teamT, aloneT time.Duration
+	useTeam       bool
+}
+
+const (
+	pickTrial     = 4
+	minPickWindow = 64
+	maxPickWindow = 4096
+)
+
+// team reports whether the next step runs on the team.
+func (p *modePicker) team() bool {
+	switch {
+	case p.step < pickTrial:
+		return true
+	case p.step < 2*pickTrial:
+		return false
+	}
+	return p.useTeam
+}
+
+// done records the duration of the step just taken.
+func (p *modePicker) done(d time.Duration) {
+	if p.window == 0 {
+		p.window = minPickWindow
+	}
+	switch {
+	case p.step == 0:
+		p.teamT, p.aloneT = d, 0
+	case p.step < pickTrial:
+		p.teamT += d
+	case p.step < 2*pickTrial:
+		p.aloneT += d
+	}
+	p.step++
+	if p.step == 2*pickTrial {
+		p.useTeam = p.teamT < p.aloneT
+	}
+	if p.step == p.window {
+		p.step = 0
+		if p.useTeam {
+			p.window = minPickWindow
+		} else {
+			p.window = min(2*p.window, maxPickWindow)
+		}
+	}
+}
+
+// team is W workers that compute every decoding step together (see share):
+// worker 0 runs the decoding loop and the helpers 1…W−1 follow it, meeting
+// at a barrier before and after each step.
+type team struct {
+	bar    spinBarrier
+	shares []share
+	// The current step, set by worker 0 before the opening barrier.
+	buf                     *stepBuffers
+	cache                   *kvCache
+	toks, pos, active, need []int
+	done                    bool
+	wg                      sync.WaitGroup
+}
+
+// newTeam returns a team of W workers for up to rows rows of up to
+// capacity positions, or nil when the model cannot be split W ways.
+func newTeam(e *inference, W, rows, capacity int) *team {
+	if W < 2 {
+		return nil
+	}
+	t := &team{shares: make([]share, W)}
+	t.bar.n = int32(W)
+	for w := range t.shares {
+		if !t.shares[w].reset(e, w, W, rows, capacity, &t.bar) {
+			return nil
+		}
+	}
+	return t
+}
+
+// start launches the helpers.
+func (t *team) start(e *inference) {
+	for w := 1; w < len(t.shares); w++ {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			for {
+				t.bar.wait()
+				if t.done {
+					return
+				}
+				t.work(e, w)
+				t.bar.wait()
+			}
+		}()
+	}
+}
+
+// work is worker w's part of the current step.
+func (t *team) work(e *inference, w int) {
+	sh := &t.shares[w]
+	e.step(sh, t.buf, t.cache, t.toks, t.pos, t.active)
+	if len(t.need) > 0 {
+		e.logits(sh, t.buf, t.need)
+	}
+}
+
+// stop ends the helpers.
+func (t *team) stop() {
+	t.done = true
+	t.bar.wait()
+	t.wg.Wait()
 }
 
 // seqState is one sequence being decoded.
@@ -215,8 +350,9 @@ type seqState struct {
 	gen    *Generation
 }
 
-// run decodes sequences [lo, hi) on the calling goroutine.
-func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []Generation, lo, hi, maxNew int, opt *SampleOptions) error {
+// run decodes sequences [lo, hi) on the calling goroutine, with the help
+// of the team when there is one.
+func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []Generation, lo, hi, maxNew int, opt *SampleOptions, t *team) error {
 	n := hi - lo
 	capacity := 0
 	seqs := make([]*seqState, n)
@@ -237,13 +373,20 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 		wk = new(workerState)
 	}
 	defer workerPool.Put(wk)
-	cache, buf, smp := &wk.cache, &wk.buf, &wk.smp
+	cache, buf, smp, sh := &wk.cache, &wk.buf, &wk.smp, &wk.share
 	// Room for a multiple of 16 positions: the attention scores are
 	// computed in whole 16-column blocks.
 	capacity = roundUp16(capacity)
 	cache.reset(e.c, n, capacity)
-	buf.reset(e, n, capacity)
+	buf.reset(e, n)
 	smp.reset(e.c.Vocab)
+	sh.reset(e, 0, 1, n, capacity, nil)
+	var pick modePicker
+	if t != nil {
+		t.buf, t.cache = buf, cache
+		t.start(e)
+		defer t.stop()
+	}
 	active := make([]int, n) // slots still decoding
 	for i := range active {
 		active[i] = i
@@ -263,10 +406,23 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 				need = append(need, r)
 			}
 		}
-		e.step(buf, cache, toks, pos, active)
-		ld := 0
-		if len(need) > 0 {
-			ld = e.logits(buf, need)
+		ld := e.ldV
+		if t != nil && pick.team() {
+			t0 := time.Now()
+			t.toks, t.pos, t.active, t.need = toks, pos, active, need
+			t.bar.wait()
+			t.work(e, 0)
+			t.bar.wait()
+			pick.done(time.Since(t0))
+		} else {
+			t0 := time.Now()
+			e.step(sh, buf, cache, toks, pos, active)
+			if len(need) > 0 {
+				e.logits(sh, buf, need)
+			}
+			if t != nil {
+				pick.done(time.Since(t0))
+			}
 		}
 		next := active[:0]
 		ni := 0
@@ -362,6 +518,7 @@ type workerState struct {
 	cache kvCache
 	buf   stepBuffers
 	smp   tokenSampler
+	share share
 }
 
 var workerPool sync.Pool

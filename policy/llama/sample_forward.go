@@ -3,6 +3,7 @@ package llama
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // inference is the sampler's view of a model: its weights transposed to
@@ -14,11 +15,12 @@ type inference struct {
 	c                 Config
 	dim, kv, hs, hid  int
 	ldQKV, ldH, ldV   int
-	wqkv, wo, w13, w2 [][]float32 // per layer: [Dim][ldQKV], [Dim][Dim], [Dim][ldH], [Hidden][Dim]
+	kOff, vOff, uOff  int      // columns of the keys and values in QKV, of W3's units in W13
+	wqkv, wo, w13, w2 []packed // per layer: Dim×(Dim+2·KVDim), Dim×Dim, Dim×2·Hidden, Hidden×Dim
 	rmsAtt, rmsFFN    [][]float32
 	rmsFinal          []float32
 	emb               []float32 // [Vocab][Dim]
-	cls               []float32 // [Dim][ldV], the classifier transposed
+	cls               packed    // Dim×Vocab, the classifier transposed
 	cos, sin          []float32 // [ropeLen][HeadSize/2], RoPE rotations
 	ropeLen           int
 }
@@ -57,20 +59,14 @@ func (e *inference) load(m *Model, maxPos int) {
 		*e = inference{c: c}
 	}
 	e.dim, e.kv, e.hs, e.hid = c.Dim, c.KVDim(), c.HeadSize(), c.Hidden
-	e.ldQKV = roundUp16(e.dim + 2*e.kv)
-	e.ldH = roundUp16(2 * e.hid)
+	e.kOff = roundUp16(e.dim)
+	e.vOff = e.kOff + roundUp16(e.kv)
+	e.ldQKV = e.vOff + roundUp16(e.kv)
+	e.uOff = roundUp16(e.hid)
+	e.ldH = 2 * e.uOff
 	e.ldV = roundUp16(c.Vocab)
 	e.emb = m.TokenEmbedding
 	e.rmsFinal = m.RMSFinal
-	// tr writes the transpose of the rows×cols matrix src at column off of
-	// dst, a row-major matrix with ld columns.
-	tr := func(dst []float32, ld, off int, src []float32, rows, cols int) {
-		for i := 0; i < rows; i++ {
-			for j, v := range src[i*cols : (i+1)*cols] {
-				dst[j*ld+off+i] = v
-			}
-		}
-	}
 	L := c.Layers
 	e.wqkv = smpGrow(e.wqkv, L)
 	e.wo = smpGrow(e.wo, L)
@@ -80,25 +76,14 @@ func (e *inference) load(m *Model, maxPos int) {
 	e.rmsFFN = smpGrow(e.rmsFFN, L)
 	for l := 0; l < L; l++ {
 		w := m.Layer(l)
-		e.wqkv[l] = smpGrow(e.wqkv[l], e.dim*e.ldQKV)
-		clear(e.wqkv[l]) // the padding columns stay 0
-		tr(e.wqkv[l], e.ldQKV, 0, w.WQ, e.dim, e.dim)
-		tr(e.wqkv[l], e.ldQKV, e.dim, w.WK, e.kv, e.dim)
-		tr(e.wqkv[l], e.ldQKV, e.dim+e.kv, w.WV, e.kv, e.dim)
-		e.wo[l] = smpGrow(e.wo[l], e.dim*e.dim)
-		tr(e.wo[l], e.dim, 0, w.WO, e.dim, e.dim)
-		e.w13[l] = smpGrow(e.w13[l], e.dim*e.ldH)
-		clear(e.w13[l])
-		tr(e.w13[l], e.ldH, 0, w.W1, e.hid, e.dim)
-		tr(e.w13[l], e.ldH, e.hid, w.W3, e.hid, e.dim)
-		e.w2[l] = smpGrow(e.w2[l], e.hid*e.dim)
-		tr(e.w2[l], e.dim, 0, w.W2, e.dim, e.hid)
+		e.wqkv[l].pack(e.dim, w.WQ, w.WK, w.WV)
+		e.wo[l].pack(e.dim, w.WO)
+		e.w13[l].pack(e.dim, w.W1, w.W3)
+		e.w2[l].pack(e.hid, w.W2)
 		e.rmsAtt[l] = w.RMSAtt
 		e.rmsFFN[l] = w.RMSFFN
 	}
-	e.cls = smpGrow(e.cls, e.dim*e.ldV)
-	clear(e.cls)
-	tr(e.cls, e.ldV, 0, m.Classifier(), c.Vocab, e.dim)
+	e.cls.pack(e.dim, m.Classifier())
 	if maxPos <= e.ropeLen {
 		return
 	}
@@ -140,9 +125,10 @@ func (cache *kvCache) reset(c Config, slots, capacity int) {
 	}
 }
 
-// stepBuffers are the activations of one decoding step for up to rows rows.
+// stepBuffers are the activations of one decoding step for up to rows rows
+// that cooperating workers share (each writes its own columns).
 type stepBuffers struct {
-	x, xb, qkv, ao, h13, h, logits, att, qs []float32
+	x, qkv, ao, h13, h, logits []float32
 }
 
 // maxGroup is the largest number of query heads per key/value head whose
@@ -158,80 +144,190 @@ func sumOf(v []float32) float32 {
 	return s
 }
 
-// reset shapes b for up to rows rows of sequences of up to capacity
-// positions, reusing its memory.
-func (b *stepBuffers) reset(e *inference, rows, capacity int) {
+// reset shapes b for up to rows rows, reusing its memory.
+func (b *stepBuffers) reset(e *inference, rows int) {
 	b.x = smpGrow(b.x, rows*e.dim)
-	b.xb = smpGrow(b.xb, rows*e.dim)
 	b.qkv = smpGrow(b.qkv, rows*e.ldQKV)
 	b.ao = smpGrow(b.ao, rows*e.dim)
 	b.h13 = smpGrow(b.h13, rows*e.ldH)
 	b.h = smpGrow(b.h, rows*e.hid)
 	b.logits = smpGrow(b.logits, rows*e.ldV)
-	b.att = smpGrow(b.att, (e.c.Heads/e.c.KVHeads)*capacity)
-	b.qs = smpGrow(b.qs, e.dim)
+}
+
+// share is the part of a decoding step that one of W cooperating workers
+// computes: contiguous ranges of key/value heads (with their query heads),
+// of residual-stream columns (the outputs of WO and W2), of hidden units
+// and of vocabulary columns, all on boundaries that are multiples of 16
+// columns. Every element is computed by exactly one worker, with the same
+// kernels and in the same order as a lone worker computes it, so the
+// results do not depend on W. Workers meet at bar between the phases; a
+// lone worker has a nil bar.
+type share struct {
+	kv0, kv1   int
+	dim0, dim1 int
+	hid0, hid1 int
+	voc0, voc1 int
+	bar        *spinBarrier
+	// private scratch: the normalised residual stream, scaled queries,
+	// attention scores
+	xb, qs, att []float32
+}
+
+// split16 returns part w of W of [0, n) on multiples of 16 (the last part
+// ends at n).
+func split16(n, w, W int) (int, int) {
+	blocks := (n + 15) / 16
+	lo, hi := w*blocks/W*16, (w+1)*blocks/W*16
+	return min(lo, n), min(hi, n)
+}
+
+// reset makes sh worker w's share of W for up to rows rows and sequences
+// of up to capacity positions, reusing its memory. It reports false when
+// the model's heads cannot be split W ways on 16-column boundaries.
+func (sh *share) reset(e *inference, w, W, rows, capacity int, bar *spinBarrier) bool {
+	c := e.c
+	group := c.Heads / c.KVHeads
+	sh.bar = bar
+	sh.kv0, sh.kv1 = w*c.KVHeads/W, (w+1)*c.KVHeads/W
+	if W > 1 && ((sh.kv0*e.hs)%16 != 0 || (sh.kv0*group*e.hs)%16 != 0 || sh.kv0 == sh.kv1) {
+		return false
+	}
+	sh.dim0, sh.dim1 = split16(e.dim, w, W)
+	sh.hid0, sh.hid1 = split16(e.hid, w, W)
+	sh.voc0, sh.voc1 = split16(c.Vocab, w, W)
+	sh.xb = smpGrow(sh.xb, rows*e.dim)
+	sh.qs = smpGrow(sh.qs, e.dim)
+	sh.att = smpGrow(sh.att, group*capacity)
+	return true
+}
+
+// spinBarrier is a reusable barrier for n goroutines. A waiter spins for a
+// few microseconds — the phases of a cooperative step are that short, too
+// short to park and wake goroutines — and then sleeps on a condition
+// variable, so that a machine with fewer free cores than workers does not
+// spin away the time slices the other workers need.
+type spinBarrier struct {
+	n       int32
+	arrived atomic.Int32
+	gen     atomic.Uint32
+	mu      sync.Mutex
+	cond    sync.Cond
+}
+
+// barrierSpins bounds the spinning of spinBarrier.wait (a few µs).
+const barrierSpins = 4000
+
+func (b *spinBarrier) wait() {
+	g := b.gen.Load()
+	if b.arrived.Add(1) == b.n {
+		b.arrived.Store(0)
+		b.mu.Lock()
+		b.gen.Add(1)
+		if b.cond.L != nil {
+			b.cond.Broadcast()
+		}
+		b.mu.Unlock()
+		return
+	}
+	for i := 0; i < barrierSpins; i++ {
+		if b.gen.Load() != g {
+			return
+		}
+	}
+	b.mu.Lock()
+	if b.cond.L == nil {
+		b.cond.L = &b.mu
+	}
+	for b.gen.Load() == g {
+		b.cond.Wait()
+	}
+	b.mu.Unlock()
+}
+
+func (sh *share) sync() {
+	if sh.bar != nil {
+		sh.bar.wait()
+	}
 }
 
 // step runs one token of each of len(tokens) rows through the model: row r
 // feeds tokens[r] at position pos[r] of cache slot slot[r], storing its key
-// and value there. It leaves the final hidden state (after the last
-// RMSNorm) of row r in b.xb[r*Dim:], ready for logits.
-func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int) {
+// and value there, and leaves the final hidden state (after the last
+// RMSNorm) of row r in sh.xb[r*Dim:], ready for logits. Cooperating
+// workers call it together with the same arguments and their own shares.
+func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos, slot []int) {
 	m := len(tokens)
 	dim, kv, hs := e.dim, e.kv, e.hs
 	x := b.x[:m*dim]
 	for r, tok := range tokens {
-		copy(x[r*dim:(r+1)*dim], e.emb[tok*dim:(tok+1)*dim])
+		copy(x[r*dim+sh.dim0:r*dim+sh.dim1], e.emb[tok*dim+sh.dim0:tok*dim+sh.dim1])
 	}
+	sh.sync()
 	group := e.c.Heads / e.c.KVHeads
 	half := hs / 2
 	scale := float32(1 / math.Sqrt(float64(hs)))
+	capa := cache.capacity
+	xb := sh.xb[:m*dim]
+	// Column ranges of this share's heads in the packed QKV projection.
+	q0, q1 := sh.kv0*group*hs, sh.kv1*group*hs
+	k0, k1 := e.kOff+sh.kv0*hs, e.kOff+sh.kv1*hs
+	v0, v1 := e.vOff+sh.kv0*hs, e.vOff+sh.kv1*hs
 	for l := range e.wqkv {
 		for r := 0; r < m; r++ {
-			smpRMSNorm(b.xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsAtt[l])
+			smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsAtt[l])
 		}
 		qkv := b.qkv[:m*e.ldQKV]
-		clear(qkv)
-		smpMatmul(m, dim+2*kv, dim, b.xb, dim, e.wqkv[l], e.ldQKV, qkv, e.ldQKV)
+		for r := 0; r < m; r++ {
+			row := qkv[r*e.ldQKV : (r+1)*e.ldQKV]
+			clear(row[q0:q1])
+			clear(row[k0:k1])
+			clear(row[v0:v1])
+		}
+		smpMatmulPackedCols(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, q0, q1)
+		smpMatmulPackedCols(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, k0, k1)
+		smpMatmulPackedCols(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, v0, v1)
 		kc, vc := cache.k[l], cache.v[l]
 		for r := 0; r < m; r++ {
 			p := pos[r]
-			row := qkv[r*e.ldQKV : r*e.ldQKV+dim+2*kv]
+			row := qkv[r*e.ldQKV : (r+1)*e.ldQKV]
 			cs := e.cos[p*half : (p+1)*half]
 			sn := e.sin[p*half : (p+1)*half]
 			// RoPE on the queries and keys (one rotation per pair of
 			// consecutive elements of a head).
-			for i := 0; i < dim+kv; i += 2 {
-				j := (i % hs) / 2
-				v0, v1 := row[i], row[i+1]
-				row[i] = v0*cs[j] - v1*sn[j]
-				row[i+1] = v0*sn[j] + v1*cs[j]
+			rope := func(v []float32) {
+				for i := 0; i < len(v); i += 2 {
+					j := (i % hs) / 2
+					a, b := v[i], v[i+1]
+					v[i] = a*cs[j] - b*sn[j]
+					v[i+1] = a*sn[j] + b*cs[j]
+				}
 			}
-			// Keys are cached transposed per head ([KVHeads][HeadSize][capacity])
+			rope(row[q0:q1])
+			rope(row[k0:k1])
+			// Keys are cached transposed per head ([KVHeads][HeadSize][capa])
 			// so that the scores of a head are one product q·Kᵀ; values are
-			// cached as rows ([capacity][KVDim]).
-			capa := cache.capacity
+			// cached as rows ([capa][KVDim]).
 			base := slot[r] * capa * kv
-			for i, kvv := range row[dim : dim+kv] {
-				kc[base+i*capa+p] = kvv
+			for i := sh.kv0 * hs; i < sh.kv1*hs; i++ {
+				kc[base+i*capa+p] = row[e.kOff+i]
 			}
-			copy(vc[base+p*kv:base+(p+1)*kv], row[dim+kv:dim+2*kv])
+			copy(vc[base+p*kv+sh.kv0*hs:base+p*kv+sh.kv1*hs], row[v0:v1])
 			out := b.ao[r*dim : (r+1)*dim]
-			clear(out)
+			clear(out[q0:q1])
 			n := p + 1
 			// Queries scaled by 1/sqrt(HeadSize) up front; the softmax
 			// normalisation is applied to the head outputs.
-			qs := b.qs[:dim]
-			for i, v := range row[:dim] {
-				qs[i] = v * scale
+			qs := sh.qs[:dim]
+			for i := q0; i < q1; i++ {
+				qs[i] = row[i] * scale
 			}
 			var inv [maxGroup]float32
-			for g := 0; g < e.c.KVHeads; g++ {
+			for g := sh.kv0; g < sh.kv1; g++ {
 				// Scores of whole 16-column blocks (capa is a multiple of
 				// 16): the columns past n read stale cache entries and are
 				// ignored.
 				n16 := min(roundUp16(n), capa)
-				att := b.att[:group*capa]
+				att := sh.att[:group*capa]
 				for i := 0; i < group*capa; i += capa {
 					clear(att[i : i+n16])
 				}
@@ -253,17 +349,24 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 				}
 			}
 		}
-		smpMatmul(m, dim, dim, b.ao, dim, e.wo[l], dim, x, dim)
+		sh.sync() // every head's output is in b.ao
+		smpMatmulPackedCols(m, b.ao, dim, &e.wo[l], x, dim, sh.dim0, sh.dim1)
+		sh.sync() // x is complete
 		for r := 0; r < m; r++ {
-			smpRMSNorm(b.xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFFN[l])
+			smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFFN[l])
 		}
 		h13 := b.h13[:m*e.ldH]
-		clear(h13)
-		smpMatmul(m, 2*e.hid, dim, b.xb, dim, e.w13[l], e.ldH, h13, e.ldH)
 		for r := 0; r < m; r++ {
-			g := h13[r*e.ldH : r*e.ldH+e.hid]
-			u := h13[r*e.ldH+e.hid : r*e.ldH+2*e.hid]
-			h := b.h[r*e.hid : (r+1)*e.hid]
+			row := h13[r*e.ldH : (r+1)*e.ldH]
+			clear(row[sh.hid0:roundUp16(sh.hid1)])
+			clear(row[e.uOff+sh.hid0 : e.uOff+roundUp16(sh.hid1)])
+		}
+		smpMatmulPackedCols(m, xb, dim, &e.w13[l], h13, e.ldH, sh.hid0, roundUp16(sh.hid1))
+		smpMatmulPackedCols(m, xb, dim, &e.w13[l], h13, e.ldH, e.uOff+sh.hid0, e.uOff+roundUp16(sh.hid1))
+		for r := 0; r < m; r++ {
+			g := h13[r*e.ldH+sh.hid0 : r*e.ldH+sh.hid1]
+			u := h13[r*e.ldH+e.uOff+sh.hid0 : r*e.ldH+e.uOff+sh.hid1]
+			h := b.h[r*e.hid+sh.hid0 : r*e.hid+sh.hid1]
 			for i, gv := range g {
 				h[i] = -gv
 			}
@@ -272,27 +375,31 @@ func (e *inference) step(b *stepBuffers, cache *kvCache, tokens, pos, slot []int
 				h[i] = gv / (1 + h[i]) * u[i]
 			}
 		}
-		smpMatmul(m, dim, e.hid, b.h, e.hid, e.w2[l], dim, x, dim)
+		sh.sync() // every hidden unit is in b.h
+		smpMatmulPackedCols(m, b.h, e.hid, &e.w2[l], x, dim, sh.dim0, sh.dim1)
+		sh.sync() // x is complete
 	}
 	for r := 0; r < m; r++ {
-		smpRMSNorm(b.xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFinal)
+		smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFinal)
 	}
 }
 
 // logits computes the logits of rows (indices into the step's rows) into
-// b.logits, row i of the result at b.logits[i*ldV:], and returns the
-// row stride.
-func (e *inference) logits(b *stepBuffers, rows []int) int {
+// b.logits, row i of the result at b.logits[i*ldV:] (this share's
+// columns), and returns the row stride. It overwrites sh.xb.
+func (e *inference) logits(sh *share, b *stepBuffers, rows []int) int {
 	// Gather the rows that need logits next to each other.
 	dim := e.dim
 	for i, r := range rows {
 		if i != r {
-			copy(b.xb[i*dim:(i+1)*dim], b.xb[r*dim:(r+1)*dim])
+			copy(sh.xb[i*dim:(i+1)*dim], sh.xb[r*dim:(r+1)*dim])
 		}
 	}
 	n := len(rows)
 	lg := b.logits[:n*e.ldV]
-	clear(lg)
-	smpMatmul(n, e.c.Vocab, dim, b.xb, dim, e.cls, e.ldV, lg, e.ldV)
+	for i := 0; i < n; i++ {
+		clear(lg[i*e.ldV+sh.voc0 : i*e.ldV+roundUp16(sh.voc1)])
+	}
+	smpMatmulPackedCols(n, sh.xb, dim, &e.cls, lg, e.ldV, sh.voc0, roundUp16(sh.voc1))
 	return e.ldV
 }

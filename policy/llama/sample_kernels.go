@@ -26,13 +26,17 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 	n16 := 0
 	if smpAsm {
 		n16 = n &^ 15
-		i := 0
-		for ; i+4 <= m; i += 4 {
+		// Column blocks outside, row tiles inside: a k×16 block of B stays
+		// in L1 while every tile of A goes past it.
+		m4 := m &^ 3
+		if m4 > 0 {
 			for j := 0; j < n16; j += 16 {
-				smpKern4x16(k, &a[i*lda], lda, &b[j], ldb, &c[i*ldc+j], ldc)
+				for i := 0; i < m4; i += 4 {
+					smpKern4x16(k, &a[i*lda], lda, &b[j], ldb, &c[i*ldc+j], ldc)
+				}
 			}
 		}
-		for ; i < m; i++ {
+		for i := m4; i < m; i++ {
 			j := 0
 			for ; j+64 <= n16; j += 64 {
 				smpKern1x64(k, &a[i*lda], &b[j], ldb, &c[i*ldc+j])
@@ -144,5 +148,124 @@ func smpRMSNorm(y, x, g []float32) {
 	s := float32(1 / math.Sqrt(float64(ss)))
 	for i, v := range x {
 		y[i] = g[i] * (s * v)
+	}
+}
+
+// smpPanel is the column width of a packed matrix's panels.
+const smpPanel = 64
+
+// packed is a k×n matrix (n output columns; a transposed weight matrix) in
+// panels of smpPanel columns: panel P holds columns [64P, 64P+w) as k
+// contiguous rows of w = min(64, n16−64P) floats, n16 = n rounded up to 16
+// (the padding columns are 0). A product streams each panel sequentially,
+// which the hardware prefetcher follows, instead of striding across a
+// wide row-major matrix.
+type packed struct {
+	k, n int
+	w    []float32
+}
+
+// pack fills p with the transpose of the matrices srcs, side by side
+// along the output dimension, each starting at a multiple of 16 columns:
+// srcs[s] is [rows_s][k] row-major (a weight matrix [out][in]) and its row
+// r becomes column off_s + r, off_0 = 0, off_{s+1} = roundUp16(off_s +
+// rows_s). Columns between the sources are 0.
+func (p *packed) pack(k int, srcs ...[]float32) {
+	n := 0
+	for i, s := range srcs {
+		if i > 0 {
+			n = roundUp16(n)
+		}
+		n += len(s) / k
+	}
+	n16 := roundUp16(n)
+	p.k, p.n = k, n
+	p.w = smpGrow(p.w, k*n16)
+	clear(p.w)
+	j := 0
+	for _, s := range srcs {
+		j = roundUp16(j)
+		for r := 0; r < len(s)/k; r++ {
+			base, ld := p.panel(j)
+			col := base + j%smpPanel
+			for i, v := range s[r*k : (r+1)*k] {
+				p.w[col+i*ld] = v
+			}
+			j++
+		}
+	}
+}
+
+// panel returns the offset and the width (row stride) of the panel that
+// holds column j.
+func (p *packed) panel(j int) (base, ld int) {
+	P := j / smpPanel
+	return P * smpPanel * p.k, min(smpPanel, roundUp16(p.n)-P*smpPanel)
+}
+
+// smpMatmulPacked computes C[m×n] += A[m×k] · B for the packed B (k×n),
+// with the guarantees of smpMatmul: each element accumulates its products
+// in order p = 0…k−1 whatever the row blocking. When C's rows have room
+// for n rounded up to 16, the padding columns receive += 0.
+func smpMatmulPacked(m int, a []float32, lda int, b *packed, c []float32, ldc int) {
+	smpMatmulPackedCols(m, a, lda, b, c, ldc, 0, b.n)
+}
+
+// smpMatmulPackedCols is smpMatmulPacked restricted to the columns [j0, j1)
+// of C and B; j0 must be a multiple of 16 and j1 one too or b.n. Each
+// element comes out exactly as smpMatmulPacked computes it.
+func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ldc int, j0, j1 int) {
+	n, k := b.n, b.k
+	if m <= 0 || n <= 0 || k <= 0 || j0 >= j1 {
+		return
+	}
+	_ = a[(m-1)*lda+k-1]
+	_ = b.w[k*roundUp16(n)-1]
+	_ = c[(m-1)*ldc+n-1]
+	n16 := j0
+	if smpAsm {
+		n16 = n &^ 15
+		if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {
+			// C has room for the zero padding columns: compute them too
+			// rather than finish in Go.
+			n16 = full
+		}
+		n16 = max(j0, min(n16, roundUp16(j1)))
+		m4 := m &^ 3
+		for j := j0; j < n16 && m4 > 0; j += 16 {
+			base, ld := b.panel(j)
+			w := b.w[base+j%smpPanel:]
+			for i := 0; i < m4; i += 4 {
+				smpKern4x16(k, &a[i*lda], lda, &w[0], ld, &c[i*ldc+j], ldc)
+			}
+		}
+		for i := m4; i < m; i++ {
+			for j := j0; j < n16; {
+				base, ld := b.panel(j)
+				if ld == smpPanel && j%smpPanel == 0 && j+smpPanel <= n16 {
+					smpKern1x64(k, &a[i*lda], &b.w[base], smpPanel, &c[i*ldc+j])
+					j += smpPanel
+					continue
+				}
+				smpKern1x16(k, &a[i*lda], &b.w[base+j%smpPanel], ld, &c[i*ldc+j])
+				j += 16
+			}
+		}
+	}
+	// The portable path, and the columns past the last multiple of 16.
+	for i := 0; i < m; i++ {
+		arow := a[i*lda : i*lda+k : i*lda+k]
+		for lo := n16; lo < min(n, j1); {
+			base, ld := b.panel(lo)
+			hi := min(n, j1, lo-lo%smpPanel+ld)
+			crow := c[i*ldc+lo : i*ldc+hi : i*ldc+hi]
+			for p, av := range arow {
+				brow := b.w[base+p*ld+lo%smpPanel : base+p*ld+lo%smpPanel+len(crow)]
+				for j, bv := range brow {
+					crow[j] += av * bv
+				}
+			}
+			lo = hi
+		}
 	}
 }

@@ -56,6 +56,55 @@ func TestSmpMatmul(t *testing.T) {
 	}
 }
 
+// TestSmpMatmulPacked checks the packed-panel product against smpMatmul on
+// the plain transposed matrix, for shapes with full and partial panels.
+func TestSmpMatmulPacked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, s := range [][3]int{{1, 1, 1}, {3, 8, 5}, {4, 64, 64}, {9, 344, 64}, {16, 512, 64}, {5, 64, 172}, {2, 100, 7}, {1, 130, 3}} {
+		m, n, k := s[0], s[1], s[2]
+		n1 := n / 2
+		w1 := randSlice(rng, n1*k) // two [out][in] matrices side by side
+		w2 := randSlice(rng, (n-n1)*k)
+		var p packed
+		p.pack(k, w1, w2)
+		off := n1
+		if n1 > 0 {
+			off = roundUp16(n1) // the second source starts on a 16-column boundary
+		}
+		n = off + (n - n1)
+		if p.n != n {
+			t.Fatalf("packed n = %d, want %d", p.n, n)
+		}
+		bt := make([]float32, k*n) // the plain transpose, [k][n], zero between the sources
+		for j := 0; j < n; j++ {
+			var src []float32
+			switch {
+			case j < n1:
+				src = w1[j*k:]
+			case j >= off:
+				src = w2[(j-off)*k:]
+			default:
+				continue
+			}
+			for i := 0; i < k; i++ {
+				bt[i*n+j] = src[i]
+			}
+		}
+		a := randSlice(rng, m*k)
+		for _, ldc := range []int{n, roundUp16(n)} {
+			want := make([]float32, m*ldc)
+			got := make([]float32, m*ldc)
+			smpMatmul(m, n, k, a, k, bt, n, want, ldc)
+			smpMatmulPacked(m, a, k, &p, got, ldc)
+			for i := range got {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("m=%d n=%d k=%d ldc=%d: C[%d] = %v, want %v", m, n, k, ldc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 func TestSmpExpAndMax(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 7, 8, 9, 64, 100} {
