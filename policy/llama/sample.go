@@ -74,7 +74,14 @@ type Generation struct {
 // Sampler generates continuations from a Model with a KV cache, B
 // sequences at a time: every decoding step runs the batch's rows through
 // each weight matrix as one matrix product, and the batch is split among
-// Workers goroutines that run independently.
+// Workers goroutines that run independently. A batch smaller than Workers
+// (a single stream) is instead computed by workers that share every step —
+// each takes some attention heads and some columns of each product — when
+// timing shows that this is faster than one worker alone (it is on idle
+// cores; not when other processes hold them).
+//
+// The results do not depend on Workers or on how the steps were shared:
+// every value is computed by the same kernels in the same order.
 //
 // Sampler implements policy.Generator (see Generate). Sample and Generate
 // read the model's weights; they must not overlap an update of them
@@ -89,6 +96,7 @@ type Sampler struct {
 	// Generate and by stop strings; Sample works on token ids without it.
 	Tokenizer *Tokenizer
 	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0).
+	// It changes the speed, never the samples.
 	Workers int
 	// DefaultMaxTokens replaces the package's DefaultMaxTokens when a
 	// request leaves MaxTokens at 0; 0 means the package default.

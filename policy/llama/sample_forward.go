@@ -7,10 +7,11 @@ import (
 )
 
 // inference is the sampler's view of a model: its weights transposed to
-// [in][out] (so that a batch of rows times a weight matrix is one
-// row-major product), the query, key and value projections side by side,
-// and likewise the gate and up projections of the feed-forward layer. It is
-// built once per sampling call, so the model may be trained between calls.
+// [in][out] and packed in column panels (see packed), so that the rows of a
+// batch times a weight matrix is one product; the query, key and value
+// projections side by side, and likewise the gate and up projections of
+// the feed-forward layer. It is rebuilt from the model at every sampling
+// call, so the model may be trained between calls.
 type inference struct {
 	c                 Config
 	dim, kv, hs, hid  int
@@ -27,8 +28,8 @@ type inference struct {
 
 func roundUp16(n int) int { return (n + 15) &^ 15 }
 
-// inferencePool recycles inference weights (and per-worker buffers, see
-// samplePool) between sampling calls, so that a training loop that samples
+// inferencePool recycles inference weights (and workerPool the per-worker
+// buffers) between sampling calls, so that a training loop that samples
 // every step does not allocate a model's worth of memory each time.
 var inferencePool sync.Pool
 
