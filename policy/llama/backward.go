@@ -166,12 +166,21 @@ func rmsNormBackward(dx, dg, dy, x, g, r []float32, n, d int) {
 	// Gain gradient: each column is summed over rows in order by one
 	// goroutine, so the result does not depend on their number.
 	parallelFor(d, 8, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			s := float32(0)
+		var buf [64]float32
+		for j0 := lo; j0 < hi; j0 += len(buf) {
+			j1 := min(hi, j0+len(buf))
+			acc := buf[:j1-j0]
+			clear32(acc)
 			for i := 0; i < n; i++ {
-				s += dy[i*d+j] * x[i*d+j] * r[i]
+				ri := r[i]
+				xi, dyi := x[i*d+j0:i*d+j1], dy[i*d+j0:i*d+j1]
+				for j := range acc {
+					acc[j] += dyi[j] * xi[j] * ri
+				}
 			}
-			dg[j] += s
+			for j, v := range acc {
+				dg[j0+j] += v
+			}
 		}
 	})
 }
