@@ -374,6 +374,10 @@ func (tp *Tape) ropeTable(maxPos, hs int) {
 // backward pass: the rotation is orthogonal, so its gradient is its inverse).
 func (tp *Tape) rope(qkv []float32, ld, dim, kv, hs int, inverse bool) {
 	half := hs / 2
+	sign := float32(1)
+	if inverse {
+		sign = -1
+	}
 	parallelFor(tp.N, 16, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			p := int(tp.pos[r])
@@ -381,12 +385,9 @@ func (tp *Tape) rope(qkv []float32, ld, dim, kv, hs int, inverse bool) {
 			sn := tp.sin[p*half : (p+1)*half]
 			row := qkv[r*ld : r*ld+dim+kv]
 			for h0 := 0; h0 < dim+kv; h0 += hs {
-				v := row[h0 : h0+hs]
-				for k := 0; k < half; k++ {
-					c, s := cs[k], sn[k]
-					if inverse {
-						s = -s
-					}
+				v := row[h0 : h0+2*len(cs)]
+				for k, c := range cs {
+					s := sign * sn[k]
 					a, b := v[2*k], v[2*k+1]
 					v[2*k] = a*c - b*s
 					v[2*k+1] = a*s + b*c
