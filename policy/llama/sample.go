@@ -509,13 +509,11 @@ func findStop(text []byte, from int, stop []string) (int, bool) {
 // tokenSampler draws tokens from logits; it holds scratch space of one
 // vocabulary.
 type tokenSampler struct {
-	probs []float64
-	idx   []int
-	tmp   []float32
+	idx []int
+	tmp []float32
 }
 
 func (ts *tokenSampler) reset(vocab int) {
-	ts.probs = smpGrow(ts.probs, vocab)
 	ts.idx = smpGrow(ts.idx, vocab)
 	ts.tmp = smpGrow(ts.tmp, vocab)
 }
@@ -561,50 +559,68 @@ func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.R
 }
 
 func (ts *tokenSampler) draw(logits []float32, mx float32, opt *SampleOptions, rng *rand.Rand) int {
-	inv := 1 / opt.Temperature
-	p := ts.probs[:len(logits)]
-	var total float64
+	// Unnormalised probabilities exp((z − max z)/T), vectorised in float32.
+	inv := float32(1 / opt.Temperature)
+	w := ts.tmp[:len(logits)]
 	for i, v := range logits {
-		w := math.Exp(float64(v-mx) * inv)
-		p[i] = w
-		total += w
+		w[i] = v * inv
 	}
-	if (opt.TopK <= 0 || opt.TopK >= len(logits)) && (opt.TopP == 0 || opt.TopP == 1) {
-		u := rng.Float64() * total
-		var c float64
-		for i, w := range p {
-			c += w
+	total := float64(smpExpSum(w, mx*inv))
+	n := len(w)
+	topK := opt.TopK > 0 && opt.TopK < n
+	topP := opt.TopP > 0 && opt.TopP < 1
+	if !topK && !topP {
+		u := float32(rng.Float64() * total)
+		var c float32
+		for i, v := range w {
+			c += v
 			if u < c {
 				return i
 			}
 		}
-		return lastPositive(p)
+		return lastPositive(w)
 	}
-	idx := ts.idx[:len(logits)]
-	for i := range idx {
-		idx[i] = i
+	// Candidates in decreasing probability, ties by lower id. Without
+	// top-k, a token below (1 − TopP)/(n − 1) of the mass cannot be in the
+	// nucleus (llama2.c's sample_topp), which leaves few to sort.
+	var cutoff float32
+	if topP && !topK && n > 1 {
+		cutoff = float32((1 - opt.TopP) / float64(n-1) * total)
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
+	idx := ts.idx[:0]
+	for i, v := range w {
+		if v >= cutoff {
+			idx = append(idx, i)
+		}
+	}
+	less := func(a, b int) int {
 		switch {
-		case p[a] > p[b]:
+		case w[a] > w[b]:
 			return -1
-		case p[a] < p[b]:
+		case w[a] < w[b]:
 			return 1
 		}
-		return 0
-	})
+		return a - b
+	}
 	keep := len(idx)
-	if opt.TopK > 0 && opt.TopK < keep {
+	if topK && opt.TopK < keep {
+		// Select the TopK best before sorting them.
 		keep = opt.TopK
+		selectTop(idx, keep, less)
+		idx = idx[:keep]
 	}
-	var kept float64
-	for _, i := range idx[:keep] {
-		kept += p[i]
+	slices.SortFunc(idx, less)
+	kept := total
+	if topK {
+		kept = 0
+		for _, i := range idx {
+			kept += float64(w[i])
+		}
 	}
-	if opt.TopP > 0 && opt.TopP < 1 {
+	if topP {
 		var c float64
-		for j, i := range idx[:keep] {
-			c += p[i]
+		for j, i := range idx {
+			c += float64(w[i])
 			if c >= opt.TopP*kept {
 				keep = j + 1
 				kept = c
@@ -615,7 +631,7 @@ func (ts *tokenSampler) draw(logits []float32, mx float32, opt *SampleOptions, r
 	u := rng.Float64() * kept
 	var c float64
 	for _, i := range idx[:keep] {
-		c += p[i]
+		c += float64(w[i])
 		if u < c {
 			return i
 		}
@@ -623,9 +639,50 @@ func (ts *tokenSampler) draw(logits []float32, mx float32, opt *SampleOptions, r
 	return idx[0]
 }
 
+// selectTop moves the k smallest elements of idx under cmp to its front
+// (in no particular order), by quickselect with a median-of-three pivot.
+func selectTop(idx []int, k int, cmp func(a, b int) int) {
+	lo, hi := 0, len(idx)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if cmp(idx[mid], idx[lo]) < 0 {
+			idx[mid], idx[lo] = idx[lo], idx[mid]
+		}
+		if cmp(idx[hi], idx[lo]) < 0 {
+			idx[hi], idx[lo] = idx[lo], idx[hi]
+		}
+		if cmp(idx[hi], idx[mid]) < 0 {
+			idx[hi], idx[mid] = idx[mid], idx[hi]
+		}
+		pivot := idx[mid]
+		i, j := lo, hi
+		for i <= j {
+			for cmp(idx[i], pivot) < 0 {
+				i++
+			}
+			for cmp(idx[j], pivot) > 0 {
+				j--
+			}
+			if i <= j {
+				idx[i], idx[j] = idx[j], idx[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
 // lastPositive returns the last index with positive weight (the fallback
 // when rounding leaves u at the total mass).
-func lastPositive(p []float64) int {
+func lastPositive(p []float32) int {
 	for i := len(p) - 1; i >= 0; i-- {
 		if p[i] > 0 {
 			return i

@@ -1,0 +1,115 @@
+package llama
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// expectedTruncated returns the distribution tokenSampler.draw samples
+// from, computed directly: softmax(z/T), the TopK largest (ties by lower
+// id), then the shortest prefix reaching TopP of their mass, renormalised.
+func expectedTruncated(z []float32, opt SampleOptions) []float64 {
+	n := len(z)
+	p := make([]float64, n)
+	mx := slices.Max(z)
+	for i, v := range z {
+		p[i] = math.Exp(float64(v-mx) / opt.Temperature)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	keep := n
+	if opt.TopK > 0 && opt.TopK < n {
+		keep = opt.TopK
+	}
+	var kept float64
+	for _, i := range idx[:keep] {
+		kept += p[i]
+	}
+	if opt.TopP > 0 && opt.TopP < 1 {
+		var c float64
+		for j, i := range idx[:keep] {
+			c += p[i]
+			if c >= opt.TopP*kept {
+				keep, kept = j+1, c
+				break
+			}
+		}
+	}
+	q := make([]float64, n)
+	for _, i := range idx[:keep] {
+		q[i] = p[i] / kept
+	}
+	return q
+}
+
+func TestDrawTruncation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	z := make([]float32, 64)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64() * 2)
+	}
+	z[10], z[11] = z[3], z[3] // ties
+	var ts tokenSampler
+	ts.reset(len(z))
+	for _, opt := range []SampleOptions{
+		{Temperature: 1},
+		{Temperature: 0.7, TopK: 5},
+		{Temperature: 1.3, TopP: 0.6},
+		{Temperature: 1, TopK: 12, TopP: 0.8},
+		{Temperature: 1, TopK: 1},
+	} {
+		want := expectedTruncated(z, opt)
+		const draws = 20000
+		count := make([]int, len(z))
+		r := rand.New(rand.NewPCG(2, 3))
+		for range draws {
+			count[ts.draw(z, slices.Max(z), &opt, r)]++
+		}
+		for i, c := range count {
+			f := float64(c) / draws
+			se := math.Sqrt(want[i]*(1-want[i])/draws) + 1e-9
+			if want[i] == 0 && c > 0 || math.Abs(f-want[i]) > 5*se {
+				t.Errorf("%+v: token %d drawn %.4f, want %.4f", opt, i, f, want[i])
+			}
+		}
+	}
+}
+
+func TestSelectTop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	for trial := 0; trial < 200; trial++ {
+		n := 1 + rng.IntN(80)
+		v := make([]int, n)
+		for i := range v {
+			v[i] = rng.IntN(10) // many ties
+		}
+		less := func(a, b int) int {
+			if c := cmp.Compare(v[b], v[a]); c != 0 {
+				return c
+			}
+			return a - b
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		k := 1 + rng.IntN(n)
+		selectTop(idx, k, less)
+		got := slices.Clone(idx[:k])
+		slices.SortFunc(got, less)
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
+		}
+		slices.SortFunc(all, less)
+		if !slices.Equal(got, all[:k]) {
+			t.Fatalf("n=%d k=%d: selected %v, want %v", n, k, got, all[:k])
+		}
+	}
+}
