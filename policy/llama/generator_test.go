@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -307,5 +308,66 @@ func TestSampleErrors(t *testing.T) {
 	}
 	if gens, err := s.Sample(ctx, nil, SampleOptions{}); err != nil || len(gens) != 0 {
 		t.Errorf("no prompts: %v, %v", gens, err)
+	}
+}
+
+// TestSampleOtherShapes runs the sampler on random models whose sizes are
+// not multiples of the kernels' blocks (head sizes 4 and 12, one key/value
+// head, odd vocabularies) and checks its log-probs against teacher forcing
+// and its samples across worker counts.
+func TestSampleOtherShapes(t *testing.T) {
+	for _, c := range []Config{
+		{Dim: 24, Hidden: 40, Layers: 2, Heads: 6, KVHeads: 2, Vocab: 37, SeqLen: 40, Shared: true},
+		{Dim: 48, Hidden: 100, Layers: 1, Heads: 4, KVHeads: 4, Vocab: 300, SeqLen: 64},
+		{Dim: 32, Hidden: 64, Layers: 2, Heads: 2, KVHeads: 1, Vocab: 70, SeqLen: 50, Shared: true},
+		{Dim: 128, Hidden: 96, Layers: 1, Heads: 8, KVHeads: 2, Vocab: 64, SeqLen: 80, Shared: true},
+	} {
+		m, err := New(c, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Larger weights than New's 0.02 (×4) so that the distributions
+		// are far from uniform, yet not so large that float32 rounding of
+		// large activations dominates the comparison.
+		for i, v := range m.Flat() {
+			m.Flat()[i] = v * 4
+		}
+		prompts := [][]int{{BOS, 5, 6}, {BOS}, {BOS, 7}}
+		opt := SampleOptions{MaxTokens: c.SeqLen, Temperature: 1, Seed: 4, NoStopAtEOS: true}
+		var ref []Generation
+		for _, w := range []int{1, 2, 4} {
+			for _, ps := range [][][]int{prompts, prompts[:1]} {
+				gens, err := (&Sampler{Model: m, Workers: w}).Sample(context.Background(), ps, opt)
+				if err != nil {
+					t.Fatalf("%+v: %v", c, err)
+				}
+				if ref == nil {
+					ref = gens
+				}
+				if !reflect.DeepEqual(gens, ref[:len(ps)]) {
+					t.Fatalf("%+v: workers %d, %d prompts: samples differ", c, w, len(ps))
+				}
+			}
+		}
+		seqs := make([]Sequence, len(ref))
+		T := 0
+		for i, g := range ref {
+			seqs[i] = Sequence{Prompt: prompts[i], Completion: g.Tokens}
+			T = max(T, len(g.Tokens))
+			if len(prompts[i])+len(g.Tokens) != c.SeqLen {
+				t.Errorf("%+v: sequence %d fills %d of SeqLen %d", c, i, len(prompts[i])+len(g.Tokens), c.SeqLen)
+			}
+		}
+		dst := make([]float64, len(seqs)*T)
+		if _, err := m.LogProbs(dst, seqs, T); err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range ref {
+			for j, lp := range g.LogProbs {
+				if math.Abs(lp-dst[i*T+j]) > 1e-4 {
+					t.Fatalf("%+v: sequence %d token %d: sampler log-prob %v, teacher-forced %v", c, i, j, lp, dst[i*T+j])
+				}
+			}
+		}
 	}
 }
