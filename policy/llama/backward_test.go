@@ -232,6 +232,7 @@ func TestLogProbsBatchIndependent(t *testing.T) {
 	if _, err := m.LogProbs(all, seqs, T); err != nil {
 		t.Fatal(err)
 	}
+	mask := Mask(seqs, T)
 	for i, s := range seqs {
 		one := make([]float64, T)
 		if _, err := m.LogProbs(one, []Sequence{s}, T); err != nil {
@@ -239,6 +240,9 @@ func TestLogProbsBatchIndependent(t *testing.T) {
 		}
 		for j := 0; j < T; j++ {
 			got := all[i*T+j]
+			if want := float64(min(1, max(0, len(s.Completion)-j))); mask[i*T+j] != want {
+				t.Errorf("Mask[%d*T+%d] = %v, want %v", i, j, mask[i*T+j], want)
+			}
 			if j >= len(s.Completion) {
 				if got != 0 {
 					t.Errorf("padding logp[%d*T+%d] = %v, want 0", i, j, got)

@@ -26,7 +26,7 @@ func ExampleModel_LogProbs() {
 	if err != nil {
 		panic(err)
 	}
-	b := &policy.Batch{B: len(seqs), T: T, LogProbs: logp, Mask: []float64{1, 1, 1, 1, 1, 0}}
+	b := &policy.Batch{B: len(seqs), T: T, LogProbs: logp, Mask: llama.Mask(seqs, T)}
 	if err := b.Validate(); err != nil {
 		panic(err)
 	}

@@ -18,6 +18,22 @@ type Sequence struct {
 	Completion []int
 }
 
+// Mask returns the B×T mask of seqs in the layout of LogProbs' dst and of
+// policy.Batch.Mask: 1 for each completion token, 0 for the padding after
+// it (completion tokens past T are left out).
+func Mask(seqs []Sequence, T int) []float64 {
+	if T <= 0 {
+		return nil
+	}
+	m := make([]float64, len(seqs)*T)
+	for i, s := range seqs {
+		for j := 0; j < min(len(s.Completion), T); j++ {
+			m[i*T+j] = 1
+		}
+	}
+	return m
+}
+
 // seqInfo locates a sequence's positions among the rows of a Tape.
 type seqInfo struct {
 	row, n int // first row, number of rows (= positions fed to the model)
