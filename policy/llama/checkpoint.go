@@ -99,6 +99,8 @@ func LoadBytes(data []byte) (*Model, error) {
 
 // Save writes m in llama2.c's legacy checkpoint format (see LoadBytes):
 // byte for byte what LoadBytes read when m was loaded and not changed since.
+// A NaN or infinite weight (a diverged run) is an error and nothing is
+// written.
 func (m *Model) Save(w io.Writer) error {
 	c := m.Config
 	if err := c.Validate(); err != nil {
@@ -106,6 +108,9 @@ func (m *Model) Save(w io.Writer) error {
 	}
 	if len(m.flat) != int(c.numParams()) {
 		return fmt.Errorf("llama: Save: model holds %d weights, Config needs %d", len(m.flat), c.numParams())
+	}
+	if err := m.Weights.checkFinite(c); err != nil {
+		return fmt.Errorf("llama: Save: %w", err) // LoadBytes would refuse the file
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	vocab := int32(c.Vocab)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -123,6 +124,12 @@ func TestSeparateClassifierRoundTrip(t *testing.T) {
 	if err := m2.Save(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
 		t.Fatal("second round trip differs")
 	}
+	// A diverged model is not saved.
+	m2.W2[7] = float32(math.Inf(-1))
+	if err := m2.Save(io.Discard); err == nil || !strings.Contains(err.Error(), "W2[7]") {
+		t.Errorf("Save of an infinite weight: error %v", err)
+	}
+	m2.W2[7] = 0
 	// Clone is deep.
 	c := m2.Clone()
 	c.WCls[5]++
