@@ -335,7 +335,17 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 				smpMatmul(group, n16, hs, qs[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
 				for j := 0; j < group; j++ {
 					a := att[j*capa : j*capa+n]
-					inv[j%maxGroup] = 1 / smpExpSum(a, smpMax(a))
+					mx := smpMax(a)
+					// Exponentials of whole 8-blocks: the scores past n
+					// are set to −∞, whose exponential comes out 0 (Go) or
+					// e^−87 ≈ 1e-38 (the vector kernel's clamp), nothing
+					// next to the maximum's 1; the products below ignore
+					// them.
+					a8 := att[j*capa : j*capa+min((n+7)&^7, n16)]
+					for t := n; t < len(a8); t++ {
+						a8[t] = float32(math.Inf(-1))
+					}
+					inv[j%maxGroup] = 1 / smpExpSum(a8, mx)
 				}
 				o := out[g*group*hs : (g+1)*group*hs]
 				smpMatmul(group, hs, n, att, capa, vc[base+g*hs:], kv, o, hs)
