@@ -3,11 +3,13 @@ package llama
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/evolve-go/evolve/policy"
@@ -369,5 +371,45 @@ func TestSampleOtherShapes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSampleConcurrent runs calls of one Sampler from several goroutines
+// (run it with -race): each gets the result it gets alone.
+func TestSampleConcurrent(t *testing.T) {
+	m, tok := loadStories(t)
+	s := NewSampler(m, tok)
+	p, _ := tok.Encode("One day", true, false)
+	opts := []SampleOptions{
+		{MaxTokens: 30, Temperature: 1, Seed: 1},
+		{MaxTokens: 40, Temperature: 0.8, TopP: 0.9, Seed: 2},
+		{MaxTokens: 20},
+	}
+	batches := [][][]int{{p}, {p, p, p, p, p}, {p, {BOS}}}
+	want := make([][]Generation, len(opts))
+	for i := range opts {
+		g, err := s.Sample(context.Background(), batches[i], opts[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = g
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3*len(opts))
+	for k := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			i := k % len(opts)
+			g, err := s.Sample(context.Background(), batches[i], opts[i])
+			if err == nil && !reflect.DeepEqual(g, want[i]) {
+				err = fmt.Errorf("call %d: samples differ from the call alone", k)
+			}
+			errs[k] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Error(err)
 	}
 }
