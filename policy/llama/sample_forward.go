@@ -284,9 +284,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 			clear(row[k0:k1])
 			clear(row[v0:v1])
 		}
-		smpMatmulPackedCols(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, q0, q1)
-		smpMatmulPackedCols(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, k0, k1)
-		smpMatmulPackedCols(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, v0, v1)
+		smpMatmulRanges(m, xb, dim, &e.wqkv[l], qkv, e.ldQKV, q0, q1, k0, k1, v0, v1)
 		kc, vc := cache.k[l], cache.v[l]
 		for r := 0; r < m; r++ {
 			p := pos[r]
@@ -372,8 +370,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 			clear(row[sh.hid0:roundUp16(sh.hid1)])
 			clear(row[e.uOff+sh.hid0 : e.uOff+roundUp16(sh.hid1)])
 		}
-		smpMatmulPackedCols(m, xb, dim, &e.w13[l], h13, e.ldH, sh.hid0, roundUp16(sh.hid1))
-		smpMatmulPackedCols(m, xb, dim, &e.w13[l], h13, e.ldH, e.uOff+sh.hid0, e.uOff+roundUp16(sh.hid1))
+		smpMatmulRanges(m, xb, dim, &e.w13[l], h13, e.ldH, sh.hid0, roundUp16(sh.hid1), e.uOff+sh.hid0, e.uOff+roundUp16(sh.hid1))
 		for r := 0; r < m; r++ {
 			g := h13[r*e.ldH+sh.hid0 : r*e.ldH+sh.hid1]
 			u := h13[r*e.ldH+e.uOff+sh.hid0 : r*e.ldH+e.uOff+sh.hid1]
@@ -392,6 +389,21 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 	}
 	for r := 0; r < m; r++ {
 		smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFinal)
+	}
+}
+
+// smpMatmulRanges is smpMatmulPackedCols over the column ranges
+// [r[0], r[1]), [r[2], r[3]), … in one call per run of adjacent ranges, so
+// that the kernels see the widest blocks.
+func smpMatmulRanges(m int, a []float32, lda int, b *packed, c []float32, ldc int, r ...int) {
+	for i := 0; i < len(r); {
+		lo, hi := r[i], r[i+1]
+		i += 2
+		for i < len(r) && r[i] == hi {
+			hi = r[i+1]
+			i += 2
+		}
+		smpMatmulPackedCols(m, a, lda, b, c, ldc, lo, hi)
 	}
 }
 
