@@ -377,3 +377,95 @@ maxDone:
 	MOVSS        X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func smpKern1x64p(k int, a *float32, b *float32, ps int, c *float32)
+// c[0:64] += a[0:k] · [P0 P1 P2 P3], Pq the k×16 row-major panel at
+// b + q·ps floats.
+TEXT ·smpKern1x64p(SB), NOSPLIT, $0-40
+	MOVQ    k+0(FP), CX
+	MOVQ    a+8(FP), SI
+	MOVQ    b+16(FP), DI
+	MOVQ    ps+24(FP), R9
+	MOVQ    c+32(FP), DX
+	SHLQ    $2, R9
+	LEAQ    (DI)(R9*1), R10
+	LEAQ    (R10)(R9*1), R11
+	LEAQ    (R11)(R9*1), R12
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS 128(DX), Y4
+	VMOVUPS 160(DX), Y5
+	VMOVUPS 192(DX), Y6
+	VMOVUPS 224(DX), Y7
+	TESTQ   CX, CX
+	JEQ     p64done
+
+p64loop:
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  (DI), Y8, Y0
+	VFMADD231PS  32(DI), Y8, Y1
+	VFMADD231PS  (R10), Y8, Y2
+	VFMADD231PS  32(R10), Y8, Y3
+	VFMADD231PS  (R11), Y8, Y4
+	VFMADD231PS  32(R11), Y8, Y5
+	VFMADD231PS  (R12), Y8, Y6
+	VFMADD231PS  32(R12), Y8, Y7
+	ADDQ         $4, SI
+	ADDQ         $64, DI
+	ADDQ         $64, R10
+	ADDQ         $64, R11
+	ADDQ         $64, R12
+	DECQ         CX
+	JNE          p64loop
+
+p64done:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VMOVUPS Y4, 128(DX)
+	VMOVUPS Y5, 160(DX)
+	VMOVUPS Y6, 192(DX)
+	VMOVUPS Y7, 224(DX)
+	VZEROUPPER
+	RET
+
+// func smpKern1x32p(k int, a *float32, b *float32, ps int, c *float32)
+// c[0:32] += a[0:k] · [P0 P1], Pq the k×16 row-major panel at b + q·ps
+// floats.
+TEXT ·smpKern1x32p(SB), NOSPLIT, $0-40
+	MOVQ    k+0(FP), CX
+	MOVQ    a+8(FP), SI
+	MOVQ    b+16(FP), DI
+	MOVQ    ps+24(FP), R9
+	MOVQ    c+32(FP), DX
+	SHLQ    $2, R9
+	LEAQ    (DI)(R9*1), R10
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	TESTQ   CX, CX
+	JEQ     p32done
+
+p32loop:
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  (DI), Y8, Y0
+	VFMADD231PS  32(DI), Y8, Y1
+	VFMADD231PS  (R10), Y8, Y2
+	VFMADD231PS  32(R10), Y8, Y3
+	ADDQ         $4, SI
+	ADDQ         $64, DI
+	ADDQ         $64, R10
+	DECQ         CX
+	JNE          p32loop
+
+p32done:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VZEROUPPER
+	RET

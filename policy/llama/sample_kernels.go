@@ -152,14 +152,14 @@ func smpRMSNorm(y, x, g []float32) {
 }
 
 // smpPanel is the column width of a packed matrix's panels.
-const smpPanel = 64
+const smpPanel = 16
 
 // packed is a k×n matrix (n output columns; a transposed weight matrix) in
-// panels of smpPanel columns: panel P holds columns [64P, 64P+w) as k
-// contiguous rows of w = min(64, n16−64P) floats, n16 = n rounded up to 16
-// (the padding columns are 0). A product streams each panel sequentially,
-// which the hardware prefetcher follows, instead of striding across a
-// wide row-major matrix.
+// panels of 16 columns: panel P holds columns [16P, 16P+16) as k
+// contiguous rows of 16 floats (columns past n are 0). A product streams
+// each panel sequentially, which the hardware prefetcher follows, instead
+// of striding across a wide row-major matrix; a single row's kernels read
+// four or two panels side by side.
 type packed struct {
 	k, n int
 	w    []float32
@@ -239,16 +239,21 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 				smpKern4x16(k, &a[i*lda], lda, &w[0], ld, &c[i*ldc+j], ldc)
 			}
 		}
+		ps := smpPanel * k
 		for i := m4; i < m; i++ {
 			for j := j0; j < n16; {
-				base, ld := b.panel(j)
-				if ld == smpPanel && j%smpPanel == 0 && j+smpPanel <= n16 {
-					smpKern1x64(k, &a[i*lda], &b.w[base], smpPanel, &c[i*ldc+j])
-					j += smpPanel
-					continue
+				base, _ := b.panel(j)
+				switch {
+				case j+64 <= n16:
+					smpKern1x64p(k, &a[i*lda], &b.w[base], ps, &c[i*ldc+j])
+					j += 64
+				case j+32 <= n16:
+					smpKern1x32p(k, &a[i*lda], &b.w[base], ps, &c[i*ldc+j])
+					j += 32
+				default:
+					smpKern1x16(k, &a[i*lda], &b.w[base], smpPanel, &c[i*ldc+j])
+					j += 16
 				}
-				smpKern1x16(k, &a[i*lda], &b.w[base+j%smpPanel], ld, &c[i*ldc+j])
-				j += 16
 			}
 		}
 	}

@@ -47,3 +47,9 @@ func smpExpSum8(x *float32, n int, shift float32) float32
 
 //go:noescape
 func smpMax8(x *float32, n int) float32
+
+//go:noescape
+func smpKern1x64p(k int, a *float32, b *float32, ps int, c *float32)
+
+//go:noescape
+func smpKern1x32p(k int, a *float32, b *float32, ps int, c *float32)

@@ -28,3 +28,11 @@ func smpExpSum8(x *float32, n int, shift float32) float32 {
 func smpMax8(x *float32, n int) float32 {
 	panic("llama: no assembly kernels in this build")
 }
+
+func smpKern1x64p(k int, a *float32, b *float32, ps int, c *float32) {
+	panic("llama: no assembly kernels in this build")
+}
+
+func smpKern1x32p(k int, a *float32, b *float32, ps int, c *float32) {
+	panic("llama: no assembly kernels in this build")
+}
