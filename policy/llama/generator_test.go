@@ -413,3 +413,48 @@ func TestSampleConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzGenerate checks that any request either fails with an error or
+// returns N well-formed completions per prompt: no panic on odd prompts
+// (invalid UTF-8, NUL bytes) or options (NaN, negative, huge).
+func FuzzGenerate(f *testing.F) {
+	f.Add("Once upon a time", 2, 8, 1.0, 0.9, 5, uint64(1), "")
+	f.Add("", 1, 3, 0.0, 0.0, 0, uint64(0), "the")
+	f.Add("\xff\x00é", 3, 5, 2.5, 1e-9, 1, uint64(7), ".")
+	f.Add("x", -1, 5, 1.0, 0.5, 0, uint64(2), "")
+	f.Add("x", 1, -5, math.NaN(), 2.0, -3, uint64(2), "")
+	f.Add("The", 2, 10, 1e-300, 0.0, 0, uint64(3), "")
+	f.Add("The", 2, 10, 1e300, 0.5, 3, uint64(4), "")
+	m, tok := loadStories(f)
+	s := NewSampler(m, tok)
+	f.Fuzz(func(t *testing.T, prompt string, n, maxTokens int, temp, topP float64, topK int, seed uint64, stop string) {
+		if n > 4 || maxTokens > 24 || len(prompt) > 256 {
+			return // keep each case fast
+		}
+		req := policy.GenerateRequest{Prompts: []string{prompt, "a"}, N: n, MaxTokens: maxTokens,
+			Temperature: temp, TopP: topP, TopK: topK, Seed: seed, Stop: []string{stop}}
+		out, err := s.Generate(context.Background(), req)
+		if err != nil {
+			return
+		}
+		want := max(n, 1)
+		if len(out) != 2 || len(out[0]) != want || len(out[1]) != want {
+			t.Fatalf("shape %d×%d, want 2×%d", len(out), len(out[0]), want)
+		}
+		for i, group := range out {
+			for _, c := range group {
+				if c.Prompt != i || len(c.Tokens) == 0 || len(c.Tokens) != len(c.LogProbs) {
+					t.Fatalf("completion %+v", c)
+				}
+				if c.FinishReason != "stop" && c.FinishReason != "length" {
+					t.Fatalf("FinishReason %q", c.FinishReason)
+				}
+				for _, lp := range c.LogProbs {
+					if !(lp <= 0) {
+						t.Fatalf("log-prob %v", lp)
+					}
+				}
+			}
+		}
+	})
+}

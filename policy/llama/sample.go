@@ -561,11 +561,19 @@ func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.R
 func (ts *tokenSampler) draw(logits []float32, mx float32, opt *SampleOptions, rng *rand.Rand) int {
 	// Unnormalised probabilities exp((z − max z)/T), vectorised in float32.
 	inv := float32(1 / opt.Temperature)
+	if math.IsInf(float64(inv), 0) {
+		// A temperature too small for float32 is greedy decoding.
+		for i, v := range logits {
+			if v == mx {
+				return i
+			}
+		}
+	}
 	w := ts.tmp[:len(logits)]
 	for i, v := range logits {
-		w[i] = v * inv
+		w[i] = (v - mx) * inv
 	}
-	total := float64(smpExpSum(w, mx*inv))
+	total := float64(smpExpSum(w, 0))
 	n := len(w)
 	topK := opt.TopK > 0 && opt.TopK < n
 	topP := opt.TopP > 0 && opt.TopP < 1

@@ -81,6 +81,32 @@ func TestDrawTruncation(t *testing.T) {
 	}
 }
 
+// TestDrawExtremeTemperatures: a temperature too small for float32 is
+// greedy, a huge one uniform.
+func TestDrawExtremeTemperatures(t *testing.T) {
+	z := []float32{0.5, 3, -1, 2.9}
+	var ts tokenSampler
+	ts.reset(len(z))
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100 {
+		if tok := ts.draw(z, 3, &SampleOptions{Temperature: 1e-300}, r); tok != 1 {
+			t.Fatalf("temperature 1e-300 drew %d, want the argmax 1", tok)
+		}
+		if tok := ts.draw(z, 3, &SampleOptions{Temperature: 1e-30, TopP: 0.5}, r); tok != 1 {
+			t.Fatalf("temperature 1e-30 drew %d, want the argmax 1", tok)
+		}
+	}
+	count := make([]int, len(z))
+	for range 4000 {
+		count[ts.draw(z, 3, &SampleOptions{Temperature: 1e300}, r)]++
+	}
+	for i, c := range count {
+		if c < 850 || c > 1150 {
+			t.Errorf("temperature 1e300: token %d drawn %d times of 4000, want about 1000", i, c)
+		}
+	}
+}
+
 func TestSelectTop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
 	for trial := 0; trial < 200; trial++ {
