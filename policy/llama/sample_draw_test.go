@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // expectedTruncated returns the distribution tokenSampler.draw samples
@@ -137,5 +138,34 @@ func TestSelectTop(t *testing.T) {
 		if !slices.Equal(got, all[:k]) {
 			t.Fatalf("n=%d k=%d: selected %v, want %v", n, k, got, all[:k])
 		}
+	}
+}
+
+// TestModePicker: trials of each mode open every window; the faster mode
+// takes the rest; the window grows while the team loses.
+func TestModePicker(t *testing.T) {
+	var p modePicker
+	run := func(team, alone time.Duration, steps int) (teamSteps int) {
+		for range steps {
+			if p.team() {
+				teamSteps++
+				p.done(team)
+			} else {
+				p.done(alone)
+			}
+		}
+		return teamSteps
+	}
+	if n := run(time.Microsecond, 2*time.Microsecond, minPickWindow); n != minPickWindow-pickTrial {
+		t.Errorf("team faster: %d team steps of %d, want %d", n, minPickWindow, minPickWindow-pickTrial)
+	}
+	if p.window != minPickWindow {
+		t.Errorf("window %d after the team won, want %d", p.window, minPickWindow)
+	}
+	if n := run(5*time.Microsecond, time.Microsecond, minPickWindow); n != pickTrial {
+		t.Errorf("team slower: %d team steps, want only the %d trials", n, pickTrial)
+	}
+	if p.window != 2*minPickWindow {
+		t.Errorf("window %d after the team lost, want %d", p.window, 2*minPickWindow)
 	}
 }
