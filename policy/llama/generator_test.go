@@ -308,6 +308,11 @@ func TestSampleErrors(t *testing.T) {
 	if len(gens[0].Tokens) != 1 || gens[0].FinishReason != "length" {
 		t.Errorf("at SeqLen: %d tokens, %q", len(gens[0].Tokens), gens[0].FinishReason)
 	}
+	// A huge MaxTokens is bounded by SeqLen.
+	gens, err = s.Sample(ctx, [][]int{long[:len(long)-3]}, SampleOptions{MaxTokens: math.MaxInt, NoStopAtEOS: true})
+	if err != nil || len(gens[0].Tokens) != 3 {
+		t.Errorf("MaxTokens MaxInt: %v, %v", gens, err)
+	}
 	if gens, err := s.Sample(ctx, nil, SampleOptions{}); err != nil || len(gens) != 0 {
 		t.Errorf("no prompts: %v, %v", gens, err)
 	}

@@ -157,7 +157,9 @@ func (s *Sampler) validate(prompts [][]int, opt *SampleOptions) (int, error) {
 			}
 		}
 	}
-	return maxNew, nil
+	// No sequence can grow past SeqLen: a larger MaxTokens changes nothing
+	// (and must not size an allocation).
+	return min(maxNew, c.SeqLen), nil
 }
 
 func hasStop(stop []string) bool {
@@ -367,7 +369,7 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 	for i := range seqs {
 		p := prompts[lo+i]
 		st := &seqState{
-			tokens: append(make([]int, 0, len(p)+maxNew), p...),
+			tokens: append(make([]int, 0, min(e.c.SeqLen, len(p)+maxNew)), p...),
 			prompt: len(p),
 			maxLen: min(e.c.SeqLen, len(p)+maxNew),
 			rng:    rand.New(rand.NewPCG(opt.Seed, uint64(lo+i))),
