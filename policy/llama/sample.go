@@ -217,7 +217,11 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[k] = s.run(ctx, e, prompts, out, lo, hi, maxNew, &opt, nil)
+			// At most maxRows sequences at a time bound the memory of
+			// the KV cache; the samples do not depend on the grouping.
+			for c0 := lo; c0 < hi && errs[k] == nil; c0 += maxRows {
+				errs[k] = s.run(ctx, e, prompts, out, c0, min(hi, c0+maxRows), maxNew, &opt, nil)
+			}
 		}()
 	}
 	wg.Wait()
@@ -348,6 +352,9 @@ func (t *team) stop() {
 	t.bar.wait()
 	t.wg.Wait()
 }
+
+// maxRows is the largest number of sequences a worker decodes at once.
+const maxRows = 64
 
 // seqState is one sequence being decoded.
 type seqState struct {
