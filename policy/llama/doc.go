@@ -3,7 +3,9 @@
 // checkpoints (Load, LoadBytes, Model.Save), computes teacher-forced
 // per-token log-probabilities of a batch of sequences (Model.LogProbs) and
 // back-propagates ∂loss/∂logp into gradients for every weight
-// (Tape.Backward), which an AdamW optimizer (Optimizer) applies.
+// (Tape.Backward), which an AdamW optimizer (Optimizer) applies. Its
+// tokenizer (Tokenizer) and batched sampler with a KV cache (Sampler) turn
+// prompts into completions to train on.
 //
 // The architecture is that of llama2.c's run.c: RMSNorm (ε = 1e-5), rotary
 // position embeddings rotating adjacent pairs (i, i+1) of each head by
