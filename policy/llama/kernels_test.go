@@ -35,10 +35,19 @@ func TestGemm(t *testing.T) {
 					want[i*n+j] = s
 				}
 			}
+			c0 := append([]float32(nil), c...)
 			gemm(m, n, k, a, rsa, csa, b, n, c, n)
 			for i, w := range want {
 				if math.Abs(float64(c[i])-w) > 1e-4*(1+math.Sqrt(float64(k))) {
 					t.Fatalf("%v trans=%v: C[%d] = %v, want %v", sh, trans, i, c[i], w)
+				}
+			}
+			// gemmSet ignores C's previous contents.
+			gemmSet(m, n, k, a, rsa, csa, b, n, c, n)
+			for i, w := range want {
+				w -= float64(c0[i])
+				if math.Abs(float64(c[i])-w) > 1e-4*(1+math.Sqrt(float64(k))) {
+					t.Fatalf("%v trans=%v: gemmSet C[%d] = %v, want %v", sh, trans, i, c[i], w)
 				}
 			}
 		}
