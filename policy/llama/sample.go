@@ -53,7 +53,9 @@ type SampleOptions struct {
 type Generation struct {
 	// Tokens are the generated token ids, in order. A BOS or EOS that ended
 	// the sequence is included (it was sampled and its log-probability is
-	// part of the sequence's); its text is empty.
+	// part of the sequence's); its text is empty. When a stop string ended
+	// the sequence, Tokens run up to the token that completed it, though
+	// Text stops before the string.
 	Tokens []int
 	// LogProbs[t] is the policy's log-probability of Tokens[t]:
 	// log softmax(logits)[Tokens[t]] at temperature 1 and before any top-k
