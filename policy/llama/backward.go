@@ -227,8 +227,8 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 	units := len(tp.seqs) * c.KVHeads
 	work := tp.scratchFor()
 	parallelForW(units, 1, func(w, lo, hi int) {
-		P, DS, KT, VT := work[w].a, work[w].b, work[w].c, work[w].d
-		defer func() { work[w].a, work[w].b, work[w].c, work[w].d = P, DS, KT, VT }()
+		P, DS, KT, VT, dKVT := work[w].a, work[w].b, work[w].c, work[w].d, work[w].e
+		defer func() { work[w].a, work[w].b, work[w].c, work[w].d, work[w].e = P, DS, KT, VT, dKVT }()
 		for u := lo; u < hi; u++ {
 			s, g := tp.seqs[u/c.KVHeads], u%c.KVHeads
 			n := s.n
@@ -244,6 +244,12 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 			transposeStrided(KT, K, n, hs, ld)
 			transposeStrided(VT, V, n, hs, ld)
 			P, DS = grow(P, n*n), grow(DS, n*n)
+			// ∂Kᵀ and ∂Vᵀ (hs×n each) accumulate over the group's heads as
+			// products with n columns, which suit the kernels better than
+			// hs = 8 columns would.
+			dKVT = grow(dKVT, 2*hs*n)
+			clear32(dKVT)
+			dKT, dVT := dKVT[:hs*n], dKVT[hs*n:]
 			for h := g * group; h < (g+1)*group; h++ {
 				Q := lt.qkv[base+h*hs:]
 				dQ := dqkv[base+h*hs:]
@@ -262,15 +268,28 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 						for j, pj := range p {
 							ds[j] = pj * (ds[j] - D) * scale
 						}
-						clear32(P[i*n+end : i*n+cols])
-						clear32(DS[i*n+i+1 : i*n+cols])
+						// Zeros above the diagonal up to the end of its tile of
+						// 16 columns, which the products below read.
+						tile := max(cols, min(n, (i&^15)+16))
+						clear32(P[i*n+end : i*n+tile])
+						clear32(DS[i*n+i+1 : i*n+tile])
 					}
 					gemmAt(rows, hs, min(n, i0+gemmMR), DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld, true)
 				}
-				for j0 := 0; j0 < n; j0 += gemmMR {
-					rows := min(gemmMR, n-j0)
-					gemmAt(rows, hs, n-j0, DS[j0*n+j0:], 1, n, Q[j0*ld:], ld, dK[j0*ld:], ld, true)
-					gemmAt(rows, hs, n-j0, P[j0*n+j0:], 1, n, dO[j0*dim:], dim, dV[j0*ld:], ld, true)
+				// ∂Kᵀ += Qᵀ ∂S and ∂Vᵀ += dOᵀ P, per tile of 16 keys over the
+				// queries that can see them (i ≥ j0).
+				for j0 := 0; j0 < n; j0 += 16 {
+					cw := min(16, n-j0)
+					gemmAt(hs, cw, n-j0, Q[j0*ld:], 1, ld, DS[j0*n+j0:], n, dKT[j0:], n, true)
+					gemmAt(hs, cw, n-j0, dO[j0*dim:], 1, dim, P[j0*n+j0:], n, dVT[j0:], n, true)
+				}
+			}
+			for j := 0; j < n; j++ {
+				dk := dK[j*ld : j*ld+hs]
+				dv := dV[j*ld : j*ld+hs]
+				for d := range dk {
+					dk[d] += dKT[d*n+j]
+					dv[d] += dVT[d*n+j]
 				}
 			}
 		}
