@@ -262,12 +262,9 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 					for i := i0; i < i0+rows; i++ {
 						end := min(cols, (i+8)&^7)
 						expMasked(P[i*n:i*n+end], i+1, scale, lt.lse[(s.row+i)*H+h])
-						p := P[i*n : i*n+i+1]
+						// P is 0 on [i+1, end), so whole vectors are right there.
 						D := dot(dO[i*dim:i*dim+hs], O[i*dim:i*dim+hs])
-						ds := DS[i*n : i*n+i+1]
-						for j, pj := range p {
-							ds[j] = pj * (ds[j] - D) * scale
-						}
+						softmaxGrad(P[i*n:i*n+end], DS[i*n:i*n+end], D, scale)
 						// Zeros above the diagonal up to the end of its tile of
 						// 16 columns, which the products below read.
 						tile := max(cols, min(n, (i&^15)+16))

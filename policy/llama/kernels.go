@@ -356,3 +356,20 @@ func expMasked(x []float32, valid int, scale, shift float32) float32 {
 	clear32(x[valid:])
 	return s
 }
+
+// softmaxGrad sets ds[j] = p[j]·(ds[j] − d)·scale for j < len(p): the
+// gradient of the scores of a softmax row with probabilities p, given
+// ds[j] = ∂loss/∂p_j on entry and d = Σ_j p_j·∂loss/∂p_j.
+func softmaxGrad(p, ds []float32, d, scale float32) {
+	ds = ds[:len(p)]
+	n8 := 0
+	if useAsm {
+		n8 = len(p) &^ 7
+		if n8 > 0 {
+			softmaxGradAVX2(p[:n8], ds[:n8], d, scale)
+		}
+	}
+	for j := n8; j < len(p); j++ {
+		ds[j] = p[j] * (ds[j] - d) * scale
+	}
+}

@@ -59,3 +59,9 @@ func expShiftAVX2(x []float32, scale, shift float32) float32
 //
 //go:noescape
 func maxAVX2(x []float32) float32
+
+// softmaxGradAVX2 sets ds[j] = p[j]·(ds[j] − d)·scale, len(p) a positive
+// multiple of 8 and len(ds) ≥ len(p).
+//
+//go:noescape
+func softmaxGradAVX2(p, ds []float32, d, scale float32)

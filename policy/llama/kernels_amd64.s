@@ -498,3 +498,26 @@ maxloop:
 	MOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func softmaxGradAVX2(p, ds []float32, d, scale float32)
+// ds[j] = p[j]·(ds[j] − d)·scale for len(p) a positive multiple of 8.
+TEXT ·softmaxGradAVX2(SB), NOSPLIT, $0-56
+	MOVQ p_base+0(FP), SI
+	MOVQ p_len+8(FP), CX
+	MOVQ ds_base+24(FP), DI
+	VBROADCASTSS d+48(FP), Y14
+	VBROADCASTSS scale+52(FP), Y15
+	SHRQ $3, CX
+
+sgloop:
+	VMOVUPS (DI), Y0
+	VSUBPS Y14, Y0, Y0
+	VMULPS (SI), Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  sgloop
+	VZEROUPPER
+	RET

@@ -8,3 +8,5 @@ const useAsm = false
 func expShiftAVX2(x []float32, scale, shift float32) float32 { panic("unreachable") }
 
 func maxAVX2(x []float32) float32 { panic("unreachable") }
+
+func softmaxGradAVX2(p, ds []float32, d, scale float32) { panic("unreachable") }

@@ -156,3 +156,22 @@ func TestExpMasked(t *testing.T) {
 		}
 	}
 }
+
+func TestSoftmaxGrad(t *testing.T) {
+	for _, n := range []int{1, 8, 13, 32} {
+		p := make([]float32, n)
+		ds := make([]float32, n)
+		want := make([]float32, n)
+		for j := range p {
+			p[j] = float32(j+1) / 50
+			ds[j] = float32(j%3) - 1
+			want[j] = p[j] * (ds[j] - 0.25) * 0.5
+		}
+		softmaxGrad(p, ds, 0.25, 0.5)
+		for j := range ds {
+			if math.Abs(float64(ds[j]-want[j])) > 1e-7 {
+				t.Fatalf("n=%d: ds[%d] = %v, want %v", n, j, ds[j], want[j])
+			}
+		}
+	}
+}
