@@ -53,12 +53,24 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			n16 += 8
 		}
 	}
+	if !smpAsm {
+		// The portable kernel on 8-column blocks.
+		n16 = n &^ 7
+		for j := 0; j < n16; j += 8 {
+			for i := 0; i < m; i++ {
+				smpKern1x8Go(a[i*lda:i*lda+k], b[j:], ldb, c[i*ldc+j:i*ldc+j+8])
+			}
+		}
+	}
 	if n16 < n {
 		smpMatmulGo(m, n16, n, k, a, lda, b, ldb, c, ldc)
 	}
 }
 
-// smpMatmulGo is the portable kernel: columns [j0, j1) of C += A·B.
+// smpMatmulGo is the portable kernel for the last columns: columns
+// [j0, j1) of C += A·B. Like every Go kernel here it rounds each product
+// to float32 before adding it (an explicit conversion, which forbids fusing
+// the two into a multiply-add), so all of them agree element by element.
 func smpMatmulGo(m, j0, j1, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	w := j1 - j0
 	for i := 0; i < m; i++ {
@@ -67,10 +79,29 @@ func smpMatmulGo(m, j0, j1, k int, a []float32, lda int, b []float32, ldb int, c
 		for p, av := range arow {
 			brow := b[p*ldb+j0 : p*ldb+j0+w : p*ldb+j0+w]
 			for j, bv := range brow {
-				crow[j] += av * bv
+				crow[j] += float32(av * bv)
 			}
 		}
 	}
+}
+
+// smpKern1x8Go computes c[0:8] += Σ_p a[p]·b[p*ldb : p*ldb+8] with eight
+// accumulators in registers.
+func smpKern1x8Go(a, b []float32, ldb int, c []float32) {
+	c = c[:8]
+	c0, c1, c2, c3, c4, c5, c6, c7 := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+	for p, av := range a {
+		bp := b[p*ldb : p*ldb+8 : p*ldb+8]
+		c0 += float32(av * bp[0])
+		c1 += float32(av * bp[1])
+		c2 += float32(av * bp[2])
+		c3 += float32(av * bp[3])
+		c4 += float32(av * bp[4])
+		c5 += float32(av * bp[5])
+		c6 += float32(av * bp[6])
+		c7 += float32(av * bp[7])
+	}
+	c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] = c0, c1, c2, c3, c4, c5, c6, c7
 }
 
 // smpExp returns e^x in float32 with a relative error below 2e-7 for
@@ -257,7 +288,23 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 			}
 		}
 	}
-	// The portable path, and the columns past the last multiple of 16.
+	if !smpAsm {
+		// The portable kernel on 8-column halves of whole panels.
+		n16 = n &^ 15
+		if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {
+			n16 = full
+		}
+		n16 = max(j0, min(n16, roundUp16(j1)))
+		for j := j0; j < n16; j += 16 {
+			base, _ := b.panel(j)
+			for i := 0; i < m; i++ {
+				arow := a[i*lda : i*lda+k]
+				smpKern1x8Go(arow, b.w[base:], smpPanel, c[i*ldc+j:i*ldc+j+8])
+				smpKern1x8Go(arow, b.w[base+8:], smpPanel, c[i*ldc+j+8:i*ldc+j+16])
+			}
+		}
+	}
+	// The columns past the last multiple of 16.
 	for i := 0; i < m; i++ {
 		arow := a[i*lda : i*lda+k : i*lda+k]
 		for lo := n16; lo < min(n, j1); {
@@ -267,7 +314,7 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 			for p, av := range arow {
 				brow := b.w[base+p*ld+lo%smpPanel : base+p*ld+lo%smpPanel+len(crow)]
 				for j, bv := range brow {
-					crow[j] += av * bv
+					crow[j] += float32(av * bv)
 				}
 			}
 			lo = hi
