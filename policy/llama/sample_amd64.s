@@ -469,3 +469,87 @@ p32done:
 	VMOVUPS Y3, 96(DX)
 	VZEROUPPER
 	RET
+
+// func smpKern2x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+// C[2×8] += A[2×k] · B[k×8], each row with the four partial sums of
+// smpKern1x8 (p mod 4) added in its order, so that a row's result is the
+// same from either kernel.
+TEXT ·smpKern2x8(SB), NOSPLIT, $0-56
+	MOVQ   k+0(FP), CX
+	MOVQ   a+8(FP), SI
+	MOVQ   lda+16(FP), R8
+	MOVQ   b+24(FP), DI
+	MOVQ   ldb+32(FP), R9
+	MOVQ   c+40(FP), DX
+	MOVQ   ldc+48(FP), R10
+	SHLQ   $2, R8
+	SHLQ   $2, R9
+	SHLQ   $2, R10
+	LEAQ   (SI)(R8*1), R11
+	LEAQ   (DX)(R10*1), R12
+	VMOVUPS (DX), Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VMOVUPS (R12), Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+r8loop4:
+	CMPQ         CX, $4
+	JLT          r8tail
+	VMOVUPS      (DI), Y8
+	VBROADCASTSS (SI), Y9
+	VBROADCASTSS (R11), Y10
+	VFMADD231PS  Y8, Y9, Y0
+	VFMADD231PS  Y8, Y10, Y4
+	ADDQ         R9, DI
+	VMOVUPS      (DI), Y8
+	VBROADCASTSS 4(SI), Y9
+	VBROADCASTSS 4(R11), Y10
+	VFMADD231PS  Y8, Y9, Y1
+	VFMADD231PS  Y8, Y10, Y5
+	ADDQ         R9, DI
+	VMOVUPS      (DI), Y8
+	VBROADCASTSS 8(SI), Y9
+	VBROADCASTSS 8(R11), Y10
+	VFMADD231PS  Y8, Y9, Y2
+	VFMADD231PS  Y8, Y10, Y6
+	ADDQ         R9, DI
+	VMOVUPS      (DI), Y8
+	VBROADCASTSS 12(SI), Y9
+	VBROADCASTSS 12(R11), Y10
+	VFMADD231PS  Y8, Y9, Y3
+	VFMADD231PS  Y8, Y10, Y7
+	ADDQ         R9, DI
+	ADDQ         $16, SI
+	ADDQ         $16, R11
+	SUBQ         $4, CX
+	JMP          r8loop4
+
+r8tail:
+	TESTQ        CX, CX
+	JEQ          r8done
+	VMOVUPS      (DI), Y8
+	VBROADCASTSS (SI), Y9
+	VBROADCASTSS (R11), Y10
+	VFMADD231PS  Y8, Y9, Y0
+	VFMADD231PS  Y8, Y10, Y4
+	ADDQ         $4, SI
+	ADDQ         $4, R11
+	ADDQ         R9, DI
+	DECQ         CX
+	JMP          r8tail
+
+r8done:
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y3, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	VMOVUPS Y0, (DX)
+	VADDPS  Y5, Y4, Y4
+	VADDPS  Y7, Y6, Y6
+	VADDPS  Y6, Y4, Y4
+	VMOVUPS Y4, (R12)
+	VZEROUPPER
+	RET

@@ -46,8 +46,13 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			}
 		}
 		if n-n16 >= 8 {
-			// An 8-column block, per row (four partial sums over p).
-			for i := 0; i < m; i++ {
+			// An 8-column block, two rows or one at a time (four partial
+			// sums over p, the same for either kernel).
+			i := 0
+			for ; i+2 <= m; i += 2 {
+				smpKern2x8(k, &a[i*lda], lda, &b[n16], ldb, &c[i*ldc+n16], ldc)
+			}
+			if i < m {
 				smpKern1x8(k, &a[i*lda], &b[n16], ldb, &c[i*ldc+n16])
 			}
 			n16 += 8

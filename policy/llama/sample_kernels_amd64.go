@@ -53,3 +53,6 @@ func smpKern1x64p(k int, a *float32, b *float32, ps int, c *float32)
 
 //go:noescape
 func smpKern1x32p(k int, a *float32, b *float32, ps int, c *float32)
+
+//go:noescape
+func smpKern2x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)

@@ -41,6 +41,22 @@ func TestSmpMatmul(t *testing.T) {
 	// Each row's result is the same whether it is computed alone or in a
 	// 4-row tile: the property that keeps sampling independent of the
 	// batch split.
+	// The same for the 8-column kernels (two rows or one).
+	{
+		a := randSlice(rng, 3*50)
+		b := randSlice(rng, 50*8)
+		all := make([]float32, 3*8)
+		smpMatmul(3, 8, 50, a, 50, b, 8, all, 8)
+		for i := 0; i < 3; i++ {
+			one := make([]float32, 8)
+			smpMatmul(1, 8, 50, a[i*50:], 50, b, 8, one, 8)
+			for j, v := range one {
+				if v != all[i*8+j] {
+					t.Fatalf("8 columns: row %d col %d: %v alone, %v in a batch", i, j, v, all[i*8+j])
+				}
+			}
+		}
+	}
 	a := randSlice(rng, 8*64)
 	b := randSlice(rng, 64*344)
 	all := make([]float32, 8*344)
