@@ -199,7 +199,13 @@ func swigluBackward(work []scratch, dh13, dh, h13 []float32, n, hid int) {
 			d := dh[i*hid : (i+1)*hid]
 			copy(e, a)
 			expShift(e, -1, 0)
-			for j, v := range a {
+			j0 := 0
+			if useAsm && hid >= 8 {
+				j0 = hid &^ 7
+				swigluGradAVX2(da[:j0], db, d, a, b, e)
+			}
+			for j := j0; j < hid; j++ {
+				v := a[j]
 				s := 1 / (1 + e[j])
 				db[j] = d[j] * v * s
 				da[j] = d[j] * b[j] * s * (1 + v*(1-s))

@@ -363,8 +363,13 @@ func swiglu(work []scratch, h, h13 []float32, n, hid int) {
 			hi := h[i*hid : (i+1)*hid]
 			copy(e, a)
 			expShift(e, -1, 0)
-			for j, v := range a {
-				hi[j] = v / (1 + e[j]) * b[j]
+			j0 := 0
+			if useAsm && hid >= 8 {
+				j0 = hid &^ 7
+				swigluAVX2(hi[:j0], a, b, e)
+			}
+			for j := j0; j < hid; j++ {
+				hi[j] = a[j] / (1 + e[j]) * b[j]
 			}
 		}
 	})

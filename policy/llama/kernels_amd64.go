@@ -65,3 +65,16 @@ func maxAVX2(x []float32) float32
 //
 //go:noescape
 func softmaxGradAVX2(p, ds []float32, d, scale float32)
+
+// swigluAVX2 sets h[j] = a[j]/(1+e[j])·b[j], len(h) a positive multiple of 8
+// and the other slices at least as long.
+//
+//go:noescape
+func swigluAVX2(h, a, b, e []float32)
+
+// swigluGradAVX2 sets db[j] = d[j]·a[j]·s and da[j] = d[j]·b[j]·s·(1+a[j](1−s))
+// with s = 1/(1+e[j]), len(da) a positive multiple of 8 and the other slices
+// at least as long.
+//
+//go:noescape
+func swigluGradAVX2(da, db, d, a, b, e []float32)

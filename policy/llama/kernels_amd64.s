@@ -521,3 +521,70 @@ sgloop:
 	JNZ  sgloop
 	VZEROUPPER
 	RET
+
+// func swigluAVX2(h, a, b, e []float32)
+// h[j] = a[j]/(1+e[j])·b[j] (e = exp(−a): silu(a)·b) for len(h) a positive
+// multiple of 8.
+TEXT ·swigluAVX2(SB), NOSPLIT, $0-96
+	MOVQ h_base+0(FP), DI
+	MOVQ h_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	MOVQ e_base+72(FP), R8
+	VMOVUPS expc<>+384(SB), Y15
+	SHRQ $3, CX
+
+swloop:
+	VADDPS (R8), Y15, Y0
+	VMOVUPS (SI), Y1
+	VDIVPS Y0, Y1, Y1
+	VMULPS (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ  swloop
+	VZEROUPPER
+	RET
+
+// func swigluGradAVX2(da, db, d, a, b, e []float32)
+// With s = 1/(1+e[j]) = σ(a[j]): db[j] = d[j]·a[j]·s and
+// da[j] = d[j]·b[j]·s·(1 + a[j]·(1−s)), for len(da) a positive multiple of 8.
+TEXT ·swigluGradAVX2(SB), NOSPLIT, $0-144
+	MOVQ da_base+0(FP), DI
+	MOVQ da_len+8(FP), CX
+	MOVQ db_base+24(FP), R9
+	MOVQ d_base+48(FP), R10
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DX
+	MOVQ e_base+120(FP), R8
+	VMOVUPS expc<>+384(SB), Y15
+	SHRQ $3, CX
+
+sgrloop:
+	VADDPS (R8), Y15, Y0
+	VDIVPS Y0, Y15, Y2
+	VMOVUPS (R10), Y3
+	VMOVUPS (SI), Y1
+	VMULPS Y1, Y3, Y4
+	VMULPS Y2, Y4, Y4
+	VMOVUPS Y4, (R9)
+	VMULPS (DX), Y3, Y5
+	VMULPS Y2, Y5, Y5
+	VSUBPS Y2, Y15, Y6
+	VMULPS Y6, Y1, Y6
+	VADDPS Y15, Y6, Y6
+	VMULPS Y6, Y5, Y5
+	VMOVUPS Y5, (DI)
+	ADDQ $32, DI
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ  sgrloop
+	VZEROUPPER
+	RET

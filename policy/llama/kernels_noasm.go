@@ -10,3 +10,7 @@ func expShiftAVX2(x []float32, scale, shift float32) float32 { panic("unreachabl
 func maxAVX2(x []float32) float32 { panic("unreachable") }
 
 func softmaxGradAVX2(p, ds []float32, d, scale float32) { panic("unreachable") }
+
+func swigluAVX2(h, a, b, e []float32) { panic("unreachable") }
+
+func swigluGradAVX2(da, db, d, a, b, e []float32) { panic("unreachable") }

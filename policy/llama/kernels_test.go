@@ -175,3 +175,42 @@ func TestSoftmaxGrad(t *testing.T) {
 		}
 	}
 }
+
+// TestSwiglu checks SwiGLU and its gradient against float64 formulas on
+// rows wide enough for the vector kernels and their tails.
+func TestSwiglu(t *testing.T) {
+	const n, hid = 5, 19
+	rng := rand.New(rand.NewPCG(8, 8))
+	h13 := make([]float32, n*2*hid)
+	dh := make([]float32, n*hid)
+	for i := range h13 {
+		h13[i] = float32(3 * rng.NormFloat64())
+	}
+	for i := range dh {
+		dh[i] = float32(rng.NormFloat64())
+	}
+	work := make([]scratch, workers())
+	h := make([]float32, n*hid)
+	dh13 := make([]float32, n*2*hid)
+	swiglu(work, h, h13, n, hid)
+	swigluBackward(work, dh13, dh, h13, n, hid)
+	close := func(got float32, want float64) bool {
+		return math.Abs(float64(got)-want) <= 1e-5*(1+math.Abs(want))
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < hid; j++ {
+			a, b := float64(h13[i*2*hid+j]), float64(h13[i*2*hid+hid+j])
+			d := float64(dh[i*hid+j])
+			s := 1 / (1 + math.Exp(-a))
+			if !close(h[i*hid+j], a*s*b) {
+				t.Fatalf("h[%d][%d] = %v, want %v", i, j, h[i*hid+j], a*s*b)
+			}
+			if want := d * a * s; !close(dh13[i*2*hid+hid+j], want) {
+				t.Fatalf("db[%d][%d] = %v, want %v", i, j, dh13[i*2*hid+hid+j], want)
+			}
+			if want := d * b * s * (1 + a*(1-s)); !close(dh13[i*2*hid+j], want) {
+				t.Fatalf("da[%d][%d] = %v, want %v", i, j, dh13[i*2*hid+j], want)
+			}
+		}
+	}
+}
