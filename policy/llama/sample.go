@@ -239,12 +239,19 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 // other at every barrier). At the start of every window it times pickTrial
 // steps of each mode and then uses the faster one for the rest of the
 // window; the window doubles (up to maxPickWindow) each time the team
-// loses, so that a busy machine pays for few team trials. Both modes
-// compute the same values: the choice changes only the speed.
+// loses, so that a busy machine pays for few team trials. The state
+// carries over between calls (lastPick). Both modes compute the same
+// values: the choice changes only the speed.
 type modePicker struct {
 	step, window  int // steps into the window; window length (0: not started)
 	teamT, aloneT time.Duration
 	useTeam       bool
+}
+
+// lastPick is the mode picker's state at the end of the last team run.
+var lastPick struct {
+	sync.Mutex
+	p modePicker
 }
 
 const (
@@ -402,6 +409,16 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 	sh.reset(e, 0, 1, n, capacity, nil)
 	var pick modePicker
 	if t != nil {
+		// The picker's state carries over from call to call, so that a
+		// busy machine keeps paying for few team trials.
+		lastPick.Lock()
+		pick = lastPick.p
+		lastPick.Unlock()
+		defer func() {
+			lastPick.Lock()
+			lastPick.p = pick
+			lastPick.Unlock()
+		}()
 		t.buf, t.cache = buf, cache
 		t.start(e)
 		defer t.stop()
