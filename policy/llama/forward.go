@@ -52,9 +52,10 @@ type seqInfo struct {
 // passes of one Model at once.
 //
 // Memory: per position, 4·(3·Dim + Dim+2·KVDim + Heads + 3·Hidden + 2) bytes
-// per layer plus about as much again of scratch, and 4·(2·Dim + Vocab) bytes
-// per scored token: for stories260K about 23 KiB per position, 95 MB for
-// 16 sequences of 256 tokens. Attention probabilities are not kept.
+// per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch, and
+// 4·(2·Dim + Vocab) bytes per scored token: for stories260K about 23 KiB per
+// position, 95 MB for 16 sequences of 256 tokens. Attention probabilities
+// are not kept.
 type Tape struct {
 	m    *Model
 	B, T int
