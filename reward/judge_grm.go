@@ -7,8 +7,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"sync"
 	"text/template"
+
+	"github.com/evolve-go/evolve/internal/parallel"
 )
 
 // GRMResponse is one numbered response in a GRMInput.
@@ -211,62 +212,32 @@ func (j *GRMJudge) Judge(ctx context.Context, prompt string, responses []string)
 	}
 
 	res := &GRMResult{Samples: make([]GRMSample, cfg.k), Scores: make([]float64, n)}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, cfg.parallel)
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-			cancel()
+	err = parallel.Do(ctx, cfg.k, cfg.parallel, func(ctx context.Context, s int) error {
+		smp := &res.Samples[s]
+		p, err := askUntil(ctx, "grm", j.Completer, text, cfg.attempts, parse)
+		var je *JudgeError
+		switch {
+		case errors.As(err, &je):
+			smp.Reply, smp.Err = je.Reply, je
+			return nil
+		case err != nil:
+			return err
 		}
-		mu.Unlock()
-	}
-	for s := range cfg.k {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			smp := &res.Samples[s]
-			p, err := askUntil(ctx, "grm", j.Completer, text, cfg.attempts, parse)
-			var je *JudgeError
-			switch {
-			case errors.As(err, &je):
-				smp.Reply, smp.Err = je.Reply, je
-				return
-			case err != nil:
-				fail(err)
-				return
+		smp.Reply, smp.Scores = p.reply, p.scores
+		if j.Meta != nil {
+			m, err := j.Meta(ctx, in, p.reply)
+			if err == nil && (math.IsNaN(m) || math.IsInf(m, 0)) {
+				err = fmt.Errorf("meta score is %v", m)
 			}
-			smp.Reply, smp.Scores = p.reply, p.scores
-			if j.Meta != nil {
-				m, err := j.Meta(ctx, in, p.reply)
-				if err == nil && (math.IsNaN(m) || math.IsInf(m, 0)) {
-					err = fmt.Errorf("meta score is %v", m)
-				}
-				if err != nil {
-					fail(fmt.Errorf("reward: grm judge: Meta: judgement %d: %w", s, err))
-					return
-				}
-				smp.Meta = m
+			if err != nil {
+				return fmt.Errorf("reward: grm judge: Meta: judgement %d: %w", s, err)
 			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+			smp.Meta = m
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reward: grm judge: %w", err)

@@ -3,8 +3,9 @@ package reward
 import (
 	"context"
 	"fmt"
-	"sync"
 	"text/template"
+
+	"github.com/evolve-go/evolve/internal/parallel"
 )
 
 // PairwiseInput is the data of a PairwiseJudge template.
@@ -82,37 +83,22 @@ func (j *PairwiseJudge) Verdicts(ctx context.Context, prompt, a, b string) (firs
 	if err != nil {
 		return 0, 0, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		firstErr error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-			cancel()
-		}
-		mu.Unlock()
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	prompts := [2]string{p1, p2}
+	var verdicts [2]Verdict
+	err = parallel.Do(ctx, 2, 2, func(ctx context.Context, i int) error {
 		var err error
-		if second, err = askUntil(ctx, "pairwise", j.Completer, p2, attempts, ParseVerdict); err != nil {
-			fail(err)
+		verdicts[i], err = askUntil(ctx, "pairwise", j.Completer, prompts[i], attempts, ParseVerdict)
+		return err
+	})
+	if err == nil {
+		if err = ctx.Err(); err != nil {
+			err = fmt.Errorf("reward: pairwise judge: %w", err)
 		}
-	}()
-	var err1 error
-	if first, err1 = askUntil(ctx, "pairwise", j.Completer, p1, attempts, ParseVerdict); err1 != nil {
-		fail(err1)
 	}
-	<-done
-	if firstErr != nil {
-		return 0, 0, firstErr
+	if err != nil {
+		return 0, 0, err
 	}
-	return first, second, nil
+	return verdicts[0], verdicts[1], nil
 }
 
 // Compare returns P(a better than b) as documented on PairwiseJudge.

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/evolve-go/evolve/internal/parallel"
 	"github.com/evolve-go/evolve/policy"
 )
 
@@ -54,49 +54,21 @@ func (c *Client) Generate(ctx context.Context, req policy.GenerateRequest) ([][]
 			jobs = append(jobs, job{i, 0, n})
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, c.concurrency)
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-			cancel()
+	err := parallel.Do(ctx, len(jobs), c.concurrency, func(ctx context.Context, k int) error {
+		jb := jobs[k]
+		seed := req.Seed + uint64(jb.i)
+		if c.splitN {
+			seed = req.Seed + uint64(jb.i)*uint64(n) + uint64(jb.at)
 		}
-		mu.Unlock()
-	}
-	for _, jb := range jobs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		cs, err := c.generateOne(ctx, req, jb.i, jb.count, seed)
+		if err != nil {
+			return fmt.Errorf("openai: Generate: prompt %d: %w", jb.i, err)
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			seed := req.Seed + uint64(jb.i)
-			if c.splitN {
-				seed = req.Seed + uint64(jb.i)*uint64(n) + uint64(jb.at)
-			}
-			cs, err := c.generateOne(ctx, req, jb.i, jb.count, seed)
-			if err != nil {
-				fail(fmt.Errorf("openai: Generate: prompt %d: %w", jb.i, err))
-				return
-			}
-			copy(out[jb.i][jb.at:], cs)
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+		copy(out[jb.i][jb.at:], cs)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("openai: Generate: %w", err)
