@@ -567,7 +567,7 @@ var workerPool sync.Pool
 // by lower id) whose mass reaches TopP of the kept mass; the token is the
 // first whose cumulative mass exceeds u·(kept mass), u uniform in [0, 1).
 func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.Rand) (int, float64) {
-	mx := smpMax(logits)
+	mx := maxf(logits)
 	arg := 0
 	for i, v := range logits {
 		if v == mx {
@@ -577,7 +577,7 @@ func (ts *tokenSampler) sample(logits []float32, opt *SampleOptions, rng *rand.R
 	}
 	tmp := ts.tmp[:len(logits)]
 	copy(tmp, logits)
-	sum := smpExpSum(tmp, mx)
+	sum := expShift(tmp, 1, mx)
 	logZ := float64(mx) + math.Log(float64(sum))
 	tok := arg
 	if opt.Temperature > 0 {
@@ -601,7 +601,7 @@ func (ts *tokenSampler) draw(logits []float32, mx float32, opt *SampleOptions, r
 	for i, v := range logits {
 		w[i] = (v - mx) * inv
 	}
-	total := float64(smpExpSum(w, 0))
+	total := float64(expShift(w, 1, 0))
 	n := len(w)
 	topK := opt.TopK > 0 && opt.TopK < n
 	topP := opt.TopP > 0 && opt.TopP < 1

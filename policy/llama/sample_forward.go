@@ -333,7 +333,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 				smpMatmul(group, n16, hs, qs[g*group*hs:], hs, kc[base+g*hs*capa:], capa, att, capa)
 				for j := 0; j < group; j++ {
 					a := att[j*capa : j*capa+n]
-					mx := smpMax(a)
+					mx := maxf(a)
 					// Exponentials of whole 8-blocks: the scores past n
 					// are set to −∞, whose exponential comes out 0 (Go) or
 					// e^−87 ≈ 1e-38 (the vector kernel's clamp), nothing
@@ -343,7 +343,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 					for t := n; t < len(a8); t++ {
 						a8[t] = float32(math.Inf(-1))
 					}
-					inv[j%maxGroup] = 1 / smpExpSum(a8, mx)
+					inv[j%maxGroup] = 1 / expShift(a8, 1, mx)
 				}
 				o := out[g*group*hs : (g+1)*group*hs]
 				smpMatmul(group, hs, n, att, capa, vc[base+g*hs:], kv, o, hs)
@@ -378,7 +378,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 			for i, gv := range g {
 				h[i] = -gv
 			}
-			smpExpSum(h, 0)
+			expShift(h, 1, 0)
 			for i, gv := range g {
 				h[i] = gv / (1 + h[i]) * u[i]
 			}

@@ -24,7 +24,7 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
 	n16 := 0
-	if smpAsm {
+	if useAsm {
 		n16 = n &^ 15
 		// Column blocks outside, row tiles inside: a k×16 block of B stays
 		// in L1 while every tile of A goes past it.
@@ -58,7 +58,7 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			n16 += 8
 		}
 	}
-	if !smpAsm {
+	if !useAsm {
 		// The portable kernel on 8-column blocks.
 		n16 = n &^ 7
 		for j := 0; j < n16; j += 8 {
@@ -107,68 +107,6 @@ func smpKern1x8Go(a, b []float32, ldb int, c []float32) {
 		c7 += float32(av * bp[7])
 	}
 	c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] = c0, c1, c2, c3, c4, c5, c6, c7
-}
-
-// smpExp returns e^x in float32 with a relative error below 2e-7 for
-// x ∈ [−87, 88] and 0 below −87: Cody–Waite range reduction x = n·ln2 + r,
-// |r| ≤ ln2/2, and Cephes' degree-6 polynomial for e^r.
-//
-// References: Moshier, Cephes Math Library (expf.c).
-func smpExp(x float32) float32 {
-	if x < -87 {
-		return 0
-	}
-	if x > 88 {
-		x = 88
-	}
-	const (
-		log2e = 1.44269504088896341
-		c1    = 0.693359375
-		c2    = -2.12194440e-4
-		round = 12582912 // 1.5·2²³: adding and subtracting it rounds to an integer
-	)
-	t := x*log2e + round
-	n := t - round
-	r := x - n*c1 - n*c2
-	z := r * r
-	y := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
-	y = y*z + r + 1
-	return y * math.Float32frombits(uint32(int32(n)+127)<<23)
-}
-
-// smpExpSum sets x[i] = e^(x[i]−shift) and returns the sum (vectorised
-// with AVX2 where available; see smpExp for the accuracy).
-func smpExpSum(x []float32, shift float32) float32 {
-	n8 := 0
-	var s float32
-	if smpAsm {
-		n8 = len(x) &^ 7
-		if n8 > 0 {
-			s = smpExpSum8(&x[0], n8, shift)
-		}
-	}
-	for i := n8; i < len(x); i++ {
-		v := smpExp(x[i] - shift)
-		x[i] = v
-		s += v
-	}
-	return s
-}
-
-// smpMax returns the largest element of x (len(x) > 0, no NaN).
-func smpMax(x []float32) float32 {
-	mx := x[0]
-	n8 := 0
-	if smpAsm && len(x) >= 8 {
-		n8 = len(x) &^ 7
-		mx = smpMax8(&x[0], n8)
-	}
-	for _, v := range x[n8:] {
-		if v > mx {
-			mx = v
-		}
-	}
-	return mx
 }
 
 // smpRMSNorm writes g ⊙ x / sqrt(mean(x²) + 1e-5) into y (llama2.c's
@@ -259,7 +197,7 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 	_ = b.w[k*roundUp16(n)-1]
 	_ = c[(m-1)*ldc+n-1]
 	n16 := j0
-	if smpAsm {
+	if useAsm {
 		n16 = n &^ 15
 		if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {
 			// C has room for the zero padding columns: compute them too
@@ -293,7 +231,7 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 			}
 		}
 	}
-	if !smpAsm {
+	if !useAsm {
 		// The portable kernel on 8-column halves of whole panels.
 		n16 = n &^ 15
 		if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {

@@ -2,9 +2,6 @@
 
 package llama
 
-// smpAsm is false: the sampler uses its portable Go kernels.
-const smpAsm = false
-
 func smpKern4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int) {
 	panic("llama: no assembly kernels in this build")
 }
@@ -18,14 +15,6 @@ func smpKern1x16(k int, a *float32, b *float32, ldb int, c *float32) {
 }
 
 func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32) {
-	panic("llama: no assembly kernels in this build")
-}
-
-func smpExpSum8(x *float32, n int, shift float32) float32 {
-	panic("llama: no assembly kernels in this build")
-}
-
-func smpMax8(x *float32, n int) float32 {
 	panic("llama: no assembly kernels in this build")
 }
 

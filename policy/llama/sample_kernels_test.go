@@ -121,7 +121,7 @@ func TestSmpMatmulPacked(t *testing.T) {
 	}
 }
 
-func TestSmpExpAndMax(t *testing.T) {
+func TestExpShiftAndMax(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 7, 8, 9, 64, 100} {
 		x := make([]float32, n)
@@ -129,17 +129,17 @@ func TestSmpExpAndMax(t *testing.T) {
 			x[i] = float32(rng.Float64()*180 - 90)
 		}
 		x[0] = -100 // below the clamp
-		mx := smpMax(x)
+		mx := maxf(x)
 		var wantMax float32 = x[0]
 		for _, v := range x {
 			wantMax = max(wantMax, v)
 		}
 		if mx != wantMax {
-			t.Fatalf("n=%d: smpMax = %v, want %v", n, mx, wantMax)
+			t.Fatalf("n=%d: maxf = %v, want %v", n, mx, wantMax)
 		}
 		orig := append([]float32(nil), x...)
 		shift := float32(3)
-		sum := smpExpSum(x, shift)
+		sum := expShift(x, 1, shift)
 		var wantSum float64
 		for i, v := range orig {
 			w := math.Exp(float64(v - shift))
