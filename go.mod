@@ -1,8 +1,7 @@
 module github.com/evolve-go/evolve
 
-go 1.24
+go 1.24.0
 
-require (
-	github.com/stretchr/testify v1.12.1 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
-)
+require gonum.org/v1/gonum v0.17.0
+
+require github.com/stretchr/testify v1.12.1 // indirect

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // BetaThompsonConfig configures BetaThompson.
@@ -243,39 +245,15 @@ func (g *GaussianThompson) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// gammaRand draws from Gamma(shape, 1) (Marsaglia & Tsang 2000; for
-// shape < 1 the boost Gamma(a) = Gamma(a+1)·U^(1/a)).
-func gammaRand(rng *rand.Rand, a float64) float64 {
-	if a < 1 {
-		u := rng.Float64()
-		for u == 0 {
-			u = rng.Float64()
-		}
-		return gammaRand(rng, a+1) * math.Pow(u, 1/a)
-	}
-	d := a - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := rng.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		u := rng.Float64()
-		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
-			return d * v
-		}
-	}
-}
-
-// betaRand draws from Beta(a, b) as X/(X+Y), X ~ Gamma(a), Y ~ Gamma(b).
+// betaRand draws from Beta(a, b) with rng as the source: gonum's sampler,
+// X/(X+Y) for X ~ Gamma(a), Y ~ Gamma(b) (Marsaglia–Tsang, and Liu–Martin–
+// Syring for shapes below 0.2).
 func betaRand(rng *rand.Rand, a, b float64) float64 {
-	x := gammaRand(rng, a)
-	y := gammaRand(rng, b)
-	if x+y == 0 {
-		// Both underflowed (tiny shapes): fall back to the mean.
+	x := distuv.Beta{Alpha: a, Beta: b, Src: rng}.Rand()
+	if math.IsNaN(x) {
+		// Both gamma draws underflowed to 0 (tiny shapes): fall back to
+		// the mean.
 		return a / (a + b)
 	}
-	return x / (x + y)
+	return x
 }
