@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Signal turns the rewards of one group of samples drawn from arm into a
@@ -23,12 +26,18 @@ func checkRewards(who string, rewards []float64) error {
 	return nil
 }
 
-func mean(x []float64) float64 {
-	s := 0.0
+// allEqual reports whether every value of x equals x[0]. Such a group has
+// no spread, yet its computed mean can miss the common value in the last
+// bit (three 0.1s average to 0.10000000000000002), so the rule "all equal
+// gives 0" is checked exactly rather than left to the rounding of a
+// standard deviation.
+func allEqual(x []float64) bool {
 	for _, v := range x {
-		s += v
+		if v != x[0] {
+			return false
+		}
 	}
-	return s / float64(len(x))
+	return true
 }
 
 // GroupZScore writes GRPO's group-normalised advantages
@@ -47,18 +56,13 @@ func GroupZScore(dst, rewards []float64) ([]float64, error) {
 		return nil, err
 	}
 	dst = grow(dst, len(rewards))
-	m := mean(rewards)
-	v := 0.0
-	for _, r := range rewards {
-		v += (r - m) * (r - m)
+	m, sd := stat.PopMeanStdDev(rewards, nil)
+	if allEqual(rewards) || !(sd > 0) {
+		clear(dst)
+		return dst, nil
 	}
-	sd := math.Sqrt(v / float64(len(rewards)))
 	for i, r := range rewards {
-		if sd == 0 {
-			dst[i] = 0
-		} else {
-			dst[i] = (r - m) / sd
-		}
+		dst[i] = (r - m) / sd
 	}
 	return dst, nil
 }
@@ -69,11 +73,7 @@ func MeanAbsAdvantage(adv []float64) (float64, error) {
 	if err := checkRewards("MeanAbsAdvantage", adv); err != nil {
 		return 0, err
 	}
-	s := 0.0
-	for _, a := range adv {
-		s += math.Abs(a)
-	}
-	return s / float64(len(adv)), nil
+	return floats.Norm(adv, 1) / float64(len(adv)), nil
 }
 
 // AbsAdvantage is SEC's learning-progress signal computed from a group's
@@ -88,17 +88,15 @@ func AbsAdvantage(arm int, rewards []float64) (float64, error) {
 	if err := checkRewards("AbsAdvantage", rewards); err != nil {
 		return 0, err
 	}
-	m := mean(rewards)
-	v, a := 0.0, 0.0
-	for _, r := range rewards {
-		v += (r - m) * (r - m)
-		a += math.Abs(r - m)
-	}
-	if v == 0 {
+	m, sd := stat.PopMeanStdDev(rewards, nil)
+	if allEqual(rewards) || !(sd > 0) {
 		return 0, nil
 	}
-	n := float64(len(rewards))
-	return a / n / math.Sqrt(v/n), nil
+	a := 0.0
+	for _, r := range rewards {
+		a += math.Abs(r - m)
+	}
+	return a / float64(len(rewards)) / sd, nil
 }
 
 // Learnability is p(1−p) with p the group's mean reward: largest for tasks
@@ -117,7 +115,7 @@ func Learnability(arm int, rewards []float64) (float64, error) {
 			return 0, fmt.Errorf("curriculum: Learnability: rewards[%d] = %v outside [0, 1]", i, r)
 		}
 	}
-	p := mean(rewards)
+	p := stat.Mean(rewards, nil)
 	return p * (1 - p), nil
 }
 
@@ -152,7 +150,7 @@ func (c *RewardChange) Signal(arm int, rewards []float64) (float64, error) {
 	if err := checkRewards("RewardChange.Signal", rewards); err != nil {
 		return 0, err
 	}
-	m := mean(rewards)
+	m := stat.Mean(rewards, nil)
 	d := 0.0
 	if c.seen[arm] {
 		d = math.Abs(m - c.prev[arm])

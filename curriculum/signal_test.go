@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
 )
 
 func bernoulliGroup(dst []float64, p float64, rng *rand.Rand) []float64 {
@@ -32,9 +35,14 @@ func TestAbsAdvantageExact(t *testing.T) {
 	if math.Abs(m-got) > 1e-14 {
 		t.Fatalf("MeanAbsAdvantage(GroupZScore) = %v, AbsAdvantage = %v", m, got)
 	}
-	for _, g := range [][]float64{{1, 1, 1}, {0, 0}, {0.3}} {
+	// Fractional rewards too: three 0.1s average to 0.10000000000000002,
+	// which must not turn into a spread of ±1 standard deviation.
+	for _, g := range [][]float64{{1, 1, 1}, {0, 0}, {0.3}, {0.1, 0.1, 0.1}, {0.7, 0.7, 0.7, 0.7, 0.7, 0.7}} {
 		if v, err := AbsAdvantage(0, g); err != nil || v != 0 {
 			t.Errorf("all-equal group %v: %v, %v; want 0", g, v, err)
+		}
+		if a, err := GroupZScore(nil, g); err != nil || floats.Norm(a, math.Inf(1)) != 0 {
+			t.Errorf("all-equal group %v: GroupZScore = %v, %v; want zeros", g, a, err)
 		}
 	}
 }
@@ -49,11 +57,12 @@ func TestAbsAdvantagePeaksAtHalf(t *testing.T) {
 	for _, G := range []int{8, 256} {
 		est := make([]float64, len(ps))
 		g := make([]float64, G)
+		v := make([]float64, groups)
 		for i, p := range ps {
-			for range groups {
-				v, _ := AbsAdvantage(0, bernoulliGroup(g, p, rng))
-				est[i] += v / groups
+			for j := range v {
+				v[j], _ = AbsAdvantage(0, bernoulliGroup(g, p, rng))
 			}
+			est[i] = stat.Mean(v, nil)
 			if G == 256 {
 				if want := 2 * math.Sqrt(p*(1-p)); math.Abs(est[i]-want) > 0.02 {
 					t.Errorf("G = %d, p = %v: E|A| = %.4f, want 2·sqrt(p(1−p)) = %.4f", G, p, est[i], want)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // SimConfig configures the skill simulator. The zero value is the
@@ -270,20 +272,20 @@ func (a *AdaptiveTeacher) Observe(arm int, rewards []float64) error {
 	if th == 0 {
 		th = 0.8
 	}
-	a.recent = append(a.recent, mean(rewards))
+	a.recent = append(a.recent, stat.Mean(rewards, nil))
 	if len(a.recent) > a.Window {
 		a.recent = a.recent[1:]
 	}
-	if len(a.recent) == a.Window && mean(a.recent) >= th && a.cur < a.K-1 {
+	if len(a.recent) == a.Window && stat.Mean(a.recent, nil) >= th && a.cur < a.K-1 {
 		a.cur++
 		a.recent = a.recent[:0]
 	}
 	return nil
 }
 
-// SimSummary aggregates runs: the mean and standard deviation of Steps
-// (a miss counts as MaxSteps), the min, max and median, and the number of
-// misses.
+// SimSummary aggregates runs: the mean and sample standard deviation
+// (n−1 denominator; 0 for a single run) of Steps (a miss counts as
+// MaxSteps), the min, max and median, and the number of misses.
 type SimSummary struct {
 	Mean, Std, Median float64
 	Min, Max, Misses  int
@@ -323,13 +325,9 @@ func Summarize(rs []SimResult) SimSummary {
 			s.Share[k] /= float64(tot)
 		}
 	}
-	s.Mean = mean(steps)
-	v := 0.0
-	for _, x := range steps {
-		v += (x - s.Mean) * (x - s.Mean)
-	}
+	s.Mean = steps[0]
 	if len(steps) > 1 {
-		s.Std = math.Sqrt(v / float64(len(steps)-1))
+		s.Mean, s.Std = stat.MeanStdDev(steps, nil)
 	}
 	slices.Sort(steps)
 	n := len(steps)
