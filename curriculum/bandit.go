@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Bandit is a multi-armed bandit policy over a fixed number of arms.
@@ -193,16 +195,9 @@ func grow(dst []float64, k int) []float64 {
 
 // softmax writes exp(x_i/τ)/Σ exp(x_j/τ) into dst, stably.
 func softmax(dst, x []float64, tau float64) {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, v)
-	}
-	s := 0.0
+	m := floats.Max(x)
 	for i, v := range x {
 		dst[i] = math.Exp((v - m) / tau)
-		s += dst[i]
 	}
-	for i := range dst {
-		dst[i] /= s
-	}
+	floats.Scale(1/floats.Sum(dst), dst)
 }

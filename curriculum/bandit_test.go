@@ -8,6 +8,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // bandits returns one of each bandit over k arms, by name, and a fresh
@@ -268,13 +272,17 @@ func TestSelectBatchIID(t *testing.T) {
 		t.Fatal(err)
 	}
 	chi1, chi2 := chiSquare(arms, p)
-	// Critical values at p = 0.001: χ²(4) 18.47, χ²(24) 51.18.
-	t.Logf("χ²(4) = %.2f, χ²(24) = %.2f, P = %.3f", chi1, chi2, p)
-	if chi1 > 18.47 {
-		t.Errorf("draw frequencies do not match the Boltzmann probabilities: χ²(4) = %.2f", chi1)
+	// Critical values at significance 0.001 for 4 and 24 degrees of
+	// freedom (about 18.47 and 51.18).
+	const alpha = 0.001
+	crit1 := distuv.ChiSquared{K: 4}.Quantile(1 - alpha)
+	crit2 := distuv.ChiSquared{K: 24}.Quantile(1 - alpha)
+	t.Logf("χ²(4) = %.2f (critical %.2f), χ²(24) = %.2f (critical %.2f), P = %.3f", chi1, crit1, chi2, crit2, p)
+	if chi1 > crit1 {
+		t.Errorf("draw frequencies do not match the Boltzmann probabilities: χ²(4) = %.2f > %.2f", chi1, crit1)
 	}
-	if chi2 > 51.18 {
-		t.Errorf("consecutive draws are not independent: χ²(24) = %.2f", chi2)
+	if chi2 > crit2 {
+		t.Errorf("consecutive draws are not independent: χ²(24) = %.2f > %.2f", chi2, crit2)
 	}
 	// The test has teeth: draws that repeat each arm once (right
 	// frequencies, dependent pairs) or that follow uniform probabilities
@@ -283,14 +291,14 @@ func TestSelectBatchIID(t *testing.T) {
 	for i := range sticky {
 		sticky[i] = arms[i/2]
 	}
-	if _, c := chiSquare(sticky, p); c <= 51.18 {
+	if _, c := chiSquare(sticky, p); c <= crit2 {
 		t.Errorf("dependent draws pass the pair test: χ²(24) = %.2f", c)
 	}
 	uniform := make([]int, n)
 	for i := range uniform {
 		uniform[i] = rng.IntN(5)
 	}
-	if c, _ := chiSquare(uniform, p); c <= 18.47 {
+	if c, _ := chiSquare(uniform, p); c <= crit1 {
 		t.Errorf("uniform draws pass the frequency test: χ²(4) = %.2f", c)
 	}
 }
@@ -335,10 +343,7 @@ func regretCurve(t *testing.T, mk func() Bandit, means, after []float64, switchA
 			if after != nil && step == switchAt+1 {
 				mu = after
 			}
-			best := 0.0
-			for _, m := range mu {
-				best = max(best, m)
-			}
+			best := floats.Max(mu)
 			a, err := b.Select(rng)
 			if err != nil {
 				t.Fatal(err)
@@ -362,25 +367,12 @@ func regretCurve(t *testing.T, mk func() Bandit, means, after []float64, switchA
 
 // logFit fits y ≈ a + b·ln t by least squares and returns a, b and R².
 func logFit(ts []int, y []float64) (a, b, r2 float64) {
-	n := float64(len(ts))
-	var sx, sy, sxx, sxy float64
+	x := make([]float64, len(ts))
 	for i, t := range ts {
-		x := math.Log(float64(t))
-		sx += x
-		sy += y[i]
-		sxx += x * x
-		sxy += x * y[i]
+		x[i] = math.Log(float64(t))
 	}
-	b = (n*sxy - sx*sy) / (n*sxx - sx*sx)
-	a = (sy - b*sx) / n
-	my := sy / n
-	var ssr, sst float64
-	for i, t := range ts {
-		f := a + b*math.Log(float64(t))
-		ssr += (y[i] - f) * (y[i] - f)
-		sst += (y[i] - my) * (y[i] - my)
-	}
-	return a, b, 1 - ssr/sst
+	a, b = stat.LinearRegression(x, y, nil, false)
+	return a, b, stat.RSquared(x, y, nil, a, b)
 }
 
 func TestStationaryRegretLogarithmic(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // EpsilonGreedyConfig configures EpsilonGreedy.
@@ -58,10 +60,7 @@ func (e *EpsilonGreedy) Arms() int { return len(e.q) }
 // Probabilities writes ε/K + (1−ε)·1{i ∈ argmax Q}/|argmax Q|.
 func (e *EpsilonGreedy) Probabilities(dst []float64) []float64 {
 	dst = grow(dst, len(e.q))
-	best, n := e.q[0], 0
-	for _, x := range e.q {
-		best = max(best, x)
-	}
+	best, n := floats.Max(e.q), 0
 	for _, x := range e.q {
 		if x == best {
 			n++

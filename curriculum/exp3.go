@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // EXP3Config configures EXP3 and EXP3.S.
@@ -104,10 +106,7 @@ func (e *EXP3) Gamma() float64 { return e.gamma }
 // Probabilities writes p_i = (1−γ)·w_i/Σw + γ/K.
 func (e *EXP3) Probabilities(dst []float64) []float64 {
 	dst = grow(dst, len(e.w))
-	s := 0.0
-	for _, x := range e.w {
-		s += x
-	}
+	s := floats.Sum(e.w)
 	K := float64(len(e.w))
 	for i, x := range e.w {
 		dst[i] = (1-e.gamma)*x/s + e.gamma/K
@@ -135,22 +134,12 @@ func (e *EXP3) Update(arm int, r float64) error {
 	p := e.Probabilities(e.p)
 	K := float64(len(e.w))
 	e.w[arm] *= math.Exp(e.gamma * r / p[arm] / K)
-	s := 0.0
-	for _, x := range e.w {
-		s += x
-	}
 	if e.shift {
 		// Σw before the update is 1 (weights are kept normalised), so
 		// the share term is e·α/K·1 added after the exponential step.
-		share := math.E * e.alpha / K
-		for i := range e.w {
-			e.w[i] += share
-		}
-		s += share * K
+		floats.AddConst(math.E*e.alpha/K, e.w)
 	}
-	for i := range e.w {
-		e.w[i] /= s
-	}
+	floats.Scale(1/floats.Sum(e.w), e.w)
 	return nil
 }
 
