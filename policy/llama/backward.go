@@ -188,28 +188,20 @@ func rmsNormBackward(dx, dg, dy, x, g, r []float32, n, d int) {
 // swigluBackward writes ∂[a|b] for h = silu(a) ⊙ b given dh:
 // ∂b = dh·silu(a), ∂a = dh·b·σ(a)(1 + a(1 − σ(a))).
 func swigluBackward(work []scratch, dh13, dh, h13 []float32, n, hid int) {
-	parallelForW(n, 16, func(w, lo, hi int) {
-		e := grow(work[w].a, hid)
-		work[w].a = e
-		for i := lo; i < hi; i++ {
-			a := h13[i*2*hid : i*2*hid+hid]
-			b := h13[i*2*hid+hid : (i+1)*2*hid]
-			da := dh13[i*2*hid : i*2*hid+hid]
-			db := dh13[i*2*hid+hid : (i+1)*2*hid]
-			d := dh[i*hid : (i+1)*hid]
-			copy(e, a)
-			expShift(e, -1, 0)
-			j0 := 0
-			if useAsm && hid >= 8 {
-				j0 = hid &^ 7
-				swigluGradAVX2(da[:j0], db, d, a, b, e)
-			}
-			for j := j0; j < hid; j++ {
-				v := a[j]
-				s := 1 / (1 + e[j])
-				db[j] = d[j] * v * s
-				da[j] = d[j] * b[j] * s * (1 + v*(1-s))
-			}
+	swigluRows(work, h13, n, hid, func(i int, a, b, e []float32) {
+		da := dh13[i*2*hid : i*2*hid+hid]
+		db := dh13[i*2*hid+hid : (i+1)*2*hid]
+		d := dh[i*hid : (i+1)*hid]
+		j0 := 0
+		if useAsm && hid >= 8 {
+			j0 = hid &^ 7
+			swigluGradAVX2(da[:j0], db, d, a, b, e)
+		}
+		for j := j0; j < hid; j++ {
+			v := a[j]
+			s := 1 / (1 + e[j])
+			db[j] = d[j] * v * s
+			da[j] = d[j] * b[j] * s * (1 + v*(1-s))
 		}
 	})
 }

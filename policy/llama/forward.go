@@ -355,23 +355,31 @@ func rmsNormRows(y, x, g, r []float32, n, d int) {
 // swiglu writes h = silu(a) ⊙ b for each of n rows of h13 = [a | b]
 // (each of width hid), silu(a) = a·σ(a).
 func swiglu(work []scratch, h, h13 []float32, n, hid int) {
+	swigluRows(work, h13, n, hid, func(i int, a, b, e []float32) {
+		hi := h[i*hid : (i+1)*hid]
+		j0 := 0
+		if useAsm && hid >= 8 {
+			j0 = hid &^ 7
+			swigluAVX2(hi[:j0], a, b, e)
+		}
+		for j := j0; j < hid; j++ {
+			hi[j] = a[j] / (1 + e[j]) * b[j]
+		}
+	})
+}
+
+// swigluRows calls f(i, a, b, e) for each row i < n of h13 = [a | b]
+// (each of width hid) with e = exp(−a), σ(a) = 1/(1+e), on every worker.
+func swigluRows(work []scratch, h13 []float32, n, hid int, f func(i int, a, b, e []float32)) {
 	parallelForW(n, 16, func(w, lo, hi int) {
 		e := grow(work[w].a, hid)
 		work[w].a = e
 		for i := lo; i < hi; i++ {
 			a := h13[i*2*hid : i*2*hid+hid]
 			b := h13[i*2*hid+hid : (i+1)*2*hid]
-			hi := h[i*hid : (i+1)*hid]
 			copy(e, a)
 			expShift(e, -1, 0)
-			j0 := 0
-			if useAsm && hid >= 8 {
-				j0 = hid &^ 7
-				swigluAVX2(hi[:j0], a, b, e)
-			}
-			for j := j0; j < hid; j++ {
-				hi[j] = a[j] / (1 + e[j]) * b[j]
-			}
+			f(i, a, b, e)
 		}
 	})
 }

@@ -123,18 +123,18 @@ func gemmSet(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []f
 	gemmPar(m, n, k, a, rsa, csa, b, ldb, c, ldc, false)
 }
 
+// gemmPar is gemm (acc) or gemmSet (!acc), with the rows split among the
+// workers when the product is large enough to repay it.
 func gemmPar(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
-	if m <= 0 || n <= 0 || k <= 0 {
+	if m <= 0 || n <= 0 || k <= 0 || m*n*k < 1<<15 {
+		gemmAt(m, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
 		return
 	}
-	// The kernels do not check bounds: check the extreme elements once.
+	// The kernels do not check bounds: check the extreme elements once,
+	// here rather than on a worker goroutine.
 	_ = a[(m-1)*rsa+(k-1)*csa]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
-	if m*n*k < 1<<15 {
-		gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
-		return
-	}
 	parallelFor(m, gemmMR, func(lo, hi int) {
 		gemmSerial(lo, hi, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
 	})
@@ -146,6 +146,7 @@ func gemmAt(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []fl
 	if m <= 0 || n <= 0 || k <= 0 {
 		return
 	}
+	// The kernels do not check bounds: check the extreme elements once.
 	_ = a[(m-1)*rsa+(k-1)*csa]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]

@@ -57,8 +57,7 @@ func smpMatmul(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			}
 			n16 += 8
 		}
-	}
-	if !useAsm {
+	} else {
 		// The portable kernel on 8-column blocks.
 		n16 = n &^ 7
 		for j := 0; j < n16; j += 8 {
@@ -196,15 +195,14 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 	_ = a[(m-1)*lda+k-1]
 	_ = b.w[k*roundUp16(n)-1]
 	_ = c[(m-1)*ldc+n-1]
-	n16 := j0
+	// The whole panels, and the zero padding columns too when C has room
+	// for them (rather than finish in the scalar loop below).
+	n16 := n &^ 15
+	if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {
+		n16 = full
+	}
+	n16 = max(j0, min(n16, roundUp16(j1)))
 	if useAsm {
-		n16 = n &^ 15
-		if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {
-			// C has room for the zero padding columns: compute them too
-			// rather than finish in Go.
-			n16 = full
-		}
-		n16 = max(j0, min(n16, roundUp16(j1)))
 		m4 := m &^ 3
 		for j := j0; j < n16 && m4 > 0; j += 16 {
 			base, ld := b.panel(j)
@@ -230,14 +228,8 @@ func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ld
 				}
 			}
 		}
-	}
-	if !useAsm {
+	} else {
 		// The portable kernel on 8-column halves of whole panels.
-		n16 = n &^ 15
-		if full := roundUp16(n); ldc >= full && len(c) >= (m-1)*ldc+full {
-			n16 = full
-		}
-		n16 = max(j0, min(n16, roundUp16(j1)))
 		for j := j0; j < n16; j += 16 {
 			base, _ := b.panel(j)
 			for i := 0; i < m; i++ {
