@@ -1,0 +1,65 @@
+//go:build amd64 && !purego
+
+package vec
+
+// Assembly bodies (vec_amd64.s), used when the CPU and the operating system
+// support AVX2. Each processes the elements up to the last multiple of four
+// of its first slice; the Go wrappers in vec.go do the rest. Build with
+// -tags purego to use the portable bodies instead.
+
+//go:noescape
+func diffSumAVX2(a, c []float64, l *[4]float64)
+
+//go:noescape
+func maskedDiffSumAVX2(a, c, m []float64, l *[4]float64) (n float64, bad uint64)
+
+//go:noescape
+func sumAVX2(a []float64, l *[2]float64)
+
+//go:noescape
+func maskedSumAVX2(a, m []float64, l *[2]float64) (n float64, bad uint64)
+
+//go:noescape
+func fillAVX2(g []float64, c float64)
+
+//go:noescape
+func scaleMaskAVX2(g, m []float64, c float64)
+
+//go:noescape
+func clipSumsAVX2(lp, ref, old []float64, eps float64, a *clipLanes)
+
+//go:noescape
+func maskedClipSumsAVX2(lp, ref, old, m []float64, eps float64, a *clipLanes) (bad uint64)
+
+//go:noescape
+func clipGradAVX2(g, lp, ref, old []float64, eps, c, both float64)
+
+//go:noescape
+func maskedClipGradAVX2(g, lp, ref, old, m []float64, eps, c, both float64)
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func xgetbv() (eax, edx uint32)
+
+// hasAVX2 reports whether AVX2 instructions can run: the CPU has them and
+// the operating system saves the YMM registers.
+func hasAVX2() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const osxsave, avx = 1 << 27, 1 << 28
+	if ecx1&(osxsave|avx) != osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0
+}
+
+// useAsm reports whether the assembly bodies are in use; tests switch it
+// off to compare them with the portable ones.
+var useAsm = hasAVX2()

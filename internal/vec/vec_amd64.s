@@ -1,0 +1,417 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Each body runs over len/4 blocks of four float64, one lane per element of
+// a block, and keeps one accumulator register per sum, so that lane k adds
+// the elements t ≡ k (mod 4) in increasing t, as the portable bodies do.
+// Multiplications and additions stay separate (no fused multiply-add) for
+// the same bits.
+
+// func diffSumAVX2(a, c []float64, l *[4]float64)
+TEXT ·diffSumAVX2(SB), NOSPLIT, $0-56
+	MOVQ   a_base+0(FP), SI
+	MOVQ   a_len+8(FP), CX
+	MOVQ   c_base+24(FP), DI
+	MOVQ   l+48(FP), R8
+	VXORPD Y0, Y0, Y0
+	SHRQ   $2, CX
+	JZ     dsdone
+
+dsloop:
+	VMOVUPD (SI), Y3
+	VSUBPD  (DI), Y3, Y3
+	VADDPD  Y3, Y0, Y0
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     dsloop
+
+dsdone:
+	VMOVUPD Y0, (R8)
+	VZEROUPPER
+	RET
+
+// func maskedDiffSumAVX2(a, c, m []float64, l *[4]float64) (n float64, bad uint64)
+TEXT ·maskedDiffSumAVX2(SB), NOSPLIT, $0-96
+	MOVQ   a_base+0(FP), SI
+	MOVQ   a_len+8(FP), CX
+	MOVQ   c_base+24(FP), DI
+	MOVQ   m_base+48(FP), DX
+	MOVQ   l+72(FP), R8
+	VXORPD Y0, Y0, Y0 // Σ m(a−c)
+	VXORPD Y1, Y1, Y1 // Σ m
+	VXORPD Y2, Y2, Y2 // OR of m·m − m
+	SHRQ   $2, CX
+	JZ     mdsdone
+
+mdsloop:
+	VMOVUPD (SI), Y3
+	VSUBPD  (DI), Y3, Y3
+	VMOVUPD (DX), Y4
+	VMULPD  Y3, Y4, Y3
+	VADDPD  Y3, Y0, Y0
+	VADDPD  Y4, Y1, Y1
+	VMULPD  Y4, Y4, Y5
+	VSUBPD  Y4, Y5, Y5
+	VORPD   Y5, Y2, Y2
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     mdsloop
+
+mdsdone:
+	VMOVUPD      Y0, (R8)
+	VEXTRACTF128 $1, Y1, X3
+	VADDPD       X3, X1, X1
+	VPERMILPD    $1, X1, X3
+	VADDSD       X3, X1, X1
+	VMOVSD       X1, n+80(FP)
+	VEXTRACTF128 $1, Y2, X3
+	VORPD        X3, X2, X2
+	VPERMILPD    $1, X2, X3
+	VORPD        X3, X2, X2
+	VMOVQ        X2, bad+88(FP)
+	VZEROUPPER
+	RET
+
+// func sumAVX2(a []float64, l *[2]float64)
+// Two lanes: the low and high halves of each block go into one 128-bit
+// accumulator, in that order.
+TEXT ·sumAVX2(SB), NOSPLIT, $0-32
+	MOVQ   a_base+0(FP), SI
+	MOVQ   a_len+8(FP), CX
+	MOVQ   l+24(FP), R8
+	VXORPD X0, X0, X0
+	SHRQ   $2, CX
+	JZ     sdone
+
+sloop:
+	VMOVUPD (SI), X3
+	VMOVUPD 16(SI), X4
+	VADDPD  X3, X0, X0
+	VADDPD  X4, X0, X0
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     sloop
+
+sdone:
+	VMOVUPD X0, (R8)
+	VZEROUPPER
+	RET
+
+// func maskedSumAVX2(a, m []float64, l *[2]float64) (n float64, bad uint64)
+TEXT ·maskedSumAVX2(SB), NOSPLIT, $0-72
+	MOVQ   a_base+0(FP), SI
+	MOVQ   a_len+8(FP), CX
+	MOVQ   m_base+24(FP), DX
+	MOVQ   l+48(FP), R8
+	VXORPD Y0, Y0, Y0 // Σ m·a, two lanes
+	VXORPD Y1, Y1, Y1 // Σ m
+	VXORPD Y2, Y2, Y2 // OR of m·m − m
+	SHRQ   $2, CX
+	JZ     msdone
+
+msloop:
+	VMOVUPD      (DX), Y4
+	VMULPD       (SI), Y4, Y3
+	VEXTRACTF128 $1, Y3, X6
+	VADDPD       X3, X0, X0
+	VADDPD       X6, X0, X0
+	VADDPD       Y4, Y1, Y1
+	VMULPD       Y4, Y4, Y5
+	VSUBPD       Y4, Y5, Y5
+	VORPD        Y5, Y2, Y2
+	ADDQ         $32, SI
+	ADDQ         $32, DX
+	DECQ         CX
+	JNZ          msloop
+
+msdone:
+	VMOVUPD      X0, (R8)
+	VEXTRACTF128 $1, Y1, X3
+	VADDPD       X3, X1, X1
+	VPERMILPD    $1, X1, X3
+	VADDSD       X3, X1, X1
+	VMOVSD       X1, n+56(FP)
+	VEXTRACTF128 $1, Y2, X3
+	VORPD        X3, X2, X2
+	VPERMILPD    $1, X2, X3
+	VORPD        X3, X2, X2
+	VMOVQ        X2, bad+64(FP)
+	VZEROUPPER
+	RET
+
+// func fillAVX2(g []float64, c float64)
+TEXT ·fillAVX2(SB), NOSPLIT, $0-32
+	MOVQ         g_base+0(FP), DI
+	MOVQ         g_len+8(FP), CX
+	VBROADCASTSD c+24(FP), Y0
+	SHRQ         $2, CX
+	JZ           fdone
+
+floop:
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     floop
+
+fdone:
+	VZEROUPPER
+	RET
+
+// func scaleMaskAVX2(g, m []float64, c float64)
+TEXT ·scaleMaskAVX2(SB), NOSPLIT, $0-56
+	MOVQ         g_base+0(FP), DI
+	MOVQ         g_len+8(FP), CX
+	MOVQ         m_base+24(FP), DX
+	VBROADCASTSD c+48(FP), Y0
+	SHRQ         $2, CX
+	JZ           smdone
+
+smloop:
+	VMULPD  (DX), Y0, Y1
+	VMOVUPD Y1, (DI)
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     smloop
+
+smdone:
+	VZEROUPPER
+	RET
+
+// The clip bodies compute per block, with d = lp − ref and o = old − ref,
+// lo = o − ε and hi = o + ε: out = (d < lo) | (d > hi) (ordered compares,
+// false on NaN, as Go's < and >) and the clipped value min(max(d, lo), hi),
+// which equals the portable code's (d when d is NaN or inside, signed
+// zeros included) since lo ≤ hi.
+//
+// clipLanes: s at 0, sc at 32, chk at 64, n at 96, clipped at 104.
+
+// func clipSumsAVX2(lp, ref, old []float64, eps float64, a *clipLanes)
+TEXT ·clipSumsAVX2(SB), NOSPLIT, $0-88
+	MOVQ         lp_base+0(FP), SI
+	MOVQ         lp_len+8(FP), CX
+	MOVQ         ref_base+24(FP), DI
+	MOVQ         old_base+48(FP), BX
+	VBROADCASTSD eps+72(FP), Y15
+	MOVQ         a+80(FP), R8
+	MOVQ         $0x3ff0000000000000, AX
+	MOVQ         AX, X14
+	VBROADCASTSD X14, Y14 // 1.0
+	VXORPD       Y0, Y0, Y0 // Σ d
+	VXORPD       Y1, Y1, Y1 // Σ clip(d)
+	VXORPD       Y2, Y2, Y2 // Σ o
+	VXORPD       Y4, Y4, Y4 // clipped
+	SHRQ         $2, CX
+	MOVQ         CX, R9
+	JZ           csdone
+
+csloop:
+	VMOVUPD (DI), Y6
+	VMOVUPD (SI), Y7
+	VSUBPD  Y6, Y7, Y7 // d
+	VMOVUPD (BX), Y8
+	VSUBPD  Y6, Y8, Y8 // o
+	VSUBPD  Y15, Y8, Y9 // lo
+	VADDPD  Y15, Y8, Y10 // hi
+	VCMPPD  $0x11, Y9, Y7, Y11 // d < lo
+	VCMPPD  $0x1e, Y10, Y7, Y12 // d > hi
+	VORPD   Y12, Y11, Y11
+	VANDPD  Y14, Y11, Y11
+	VADDPD  Y11, Y4, Y4
+	VMAXPD  Y7, Y9, Y12 // max(lo, d): d when either is NaN or both are zeros
+	VMINPD  Y12, Y10, Y12 // min(hi, ·), likewise
+	VADDPD  Y7, Y0, Y0
+	VADDPD  Y12, Y1, Y1
+	VADDPD  Y8, Y2, Y2
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, BX
+	DECQ    CX
+	JNZ     csloop
+
+csdone:
+	VMOVUPD      Y0, 0(R8)
+	VMOVUPD      Y1, 32(R8)
+	VMOVUPD      Y2, 64(R8)
+	VEXTRACTF128 $1, Y4, X3
+	VADDPD       X3, X4, X4
+	VPERMILPD    $1, X4, X3
+	VADDSD       X3, X4, X4
+	VMOVSD       X4, 104(R8)
+	VZEROUPPER
+	SHLQ         $2, R9
+	CVTSQ2SD     R9, X3
+	MOVSD        X3, 96(R8)
+	RET
+
+// func maskedClipSumsAVX2(lp, ref, old, m []float64, eps float64, a *clipLanes) (bad uint64)
+TEXT ·maskedClipSumsAVX2(SB), NOSPLIT, $0-120
+	MOVQ         lp_base+0(FP), SI
+	MOVQ         lp_len+8(FP), CX
+	MOVQ         ref_base+24(FP), DI
+	MOVQ         old_base+48(FP), BX
+	MOVQ         m_base+72(FP), DX
+	VBROADCASTSD eps+96(FP), Y15
+	MOVQ         a+104(FP), R8
+	VXORPD       Y0, Y0, Y0 // Σ m·d
+	VXORPD       Y1, Y1, Y1 // Σ m·clip(d)
+	VXORPD       Y2, Y2, Y2 // Σ o
+	VXORPD       Y3, Y3, Y3 // Σ m
+	VXORPD       Y4, Y4, Y4 // clipped
+	VXORPD       Y5, Y5, Y5 // OR of m·m − m
+	SHRQ         $2, CX
+	JZ           mcsdone
+
+mcsloop:
+	VMOVUPD (DI), Y6
+	VMOVUPD (SI), Y7
+	VSUBPD  Y6, Y7, Y7 // d
+	VMOVUPD (BX), Y8
+	VSUBPD  Y6, Y8, Y8 // o
+	VMOVUPD (DX), Y13 // m
+	VSUBPD  Y15, Y8, Y9 // lo
+	VADDPD  Y15, Y8, Y10 // hi
+	VCMPPD  $0x11, Y9, Y7, Y11 // d < lo
+	VCMPPD  $0x1e, Y10, Y7, Y12 // d > hi
+	VORPD   Y12, Y11, Y11
+	VANDPD  Y13, Y11, Y11
+	VADDPD  Y11, Y4, Y4
+	VMAXPD  Y7, Y9, Y12 // max(lo, d): d when either is NaN or both are zeros
+	VMINPD  Y12, Y10, Y12 // min(hi, ·), likewise
+	VMULPD  Y7, Y13, Y7
+	VADDPD  Y7, Y0, Y0
+	VMULPD  Y12, Y13, Y12
+	VADDPD  Y12, Y1, Y1
+	VADDPD  Y8, Y2, Y2
+	VADDPD  Y13, Y3, Y3
+	VMULPD  Y13, Y13, Y6
+	VSUBPD  Y13, Y6, Y6
+	VORPD   Y6, Y5, Y5
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, BX
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     mcsloop
+
+mcsdone:
+	VMOVUPD      Y0, 0(R8)
+	VMOVUPD      Y1, 32(R8)
+	VMOVUPD      Y2, 64(R8)
+	VEXTRACTF128 $1, Y3, X6
+	VADDPD       X6, X3, X3
+	VPERMILPD    $1, X3, X6
+	VADDSD       X6, X3, X3
+	VMOVSD       X3, 96(R8)
+	VEXTRACTF128 $1, Y4, X6
+	VADDPD       X6, X4, X4
+	VPERMILPD    $1, X4, X6
+	VADDSD       X6, X4, X4
+	VMOVSD       X4, 104(R8)
+	VEXTRACTF128 $1, Y5, X6
+	VORPD        X6, X5, X5
+	VPERMILPD    $1, X5, X6
+	VORPD        X6, X5, X5
+	VMOVQ        X5, bad+112(FP)
+	VZEROUPPER
+	RET
+
+// func clipGradAVX2(g, lp, ref, old []float64, eps, c, both float64)
+TEXT ·clipGradAVX2(SB), NOSPLIT, $0-120
+	MOVQ         g_base+0(FP), R10
+	MOVQ         g_len+8(FP), CX
+	MOVQ         lp_base+24(FP), SI
+	MOVQ         ref_base+48(FP), DI
+	MOVQ         old_base+72(FP), BX
+	VBROADCASTSD eps+96(FP), Y15
+	VBROADCASTSD c+104(FP), Y14
+	VBROADCASTSD both+112(FP), Y13
+	SHRQ         $2, CX
+	JZ           cgdone
+
+cgloop:
+	VMOVUPD   (DI), Y6
+	VMOVUPD   (SI), Y7
+	VSUBPD    Y6, Y7, Y7 // d
+	VMOVUPD   (BX), Y8
+	VSUBPD    Y6, Y8, Y8 // o
+	VSUBPD    Y15, Y8, Y9 // lo
+	VADDPD    Y15, Y8, Y10 // hi
+	VCMPPD    $0x11, Y9, Y7, Y11 // d < lo
+	VCMPPD    $0x1e, Y10, Y7, Y12 // d > hi
+	VORPD     Y12, Y11, Y11
+	VBLENDVPD Y11, Y14, Y13, Y0 // out ? c : both
+	VMOVUPD   Y0, (R10)
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $32, BX
+	ADDQ      $32, R10
+	DECQ      CX
+	JNZ       cgloop
+
+cgdone:
+	VZEROUPPER
+	RET
+
+// func maskedClipGradAVX2(g, lp, ref, old, m []float64, eps, c, both float64)
+TEXT ·maskedClipGradAVX2(SB), NOSPLIT, $0-144
+	MOVQ         g_base+0(FP), R10
+	MOVQ         g_len+8(FP), CX
+	MOVQ         lp_base+24(FP), SI
+	MOVQ         ref_base+48(FP), DI
+	MOVQ         old_base+72(FP), BX
+	MOVQ         m_base+96(FP), DX
+	VBROADCASTSD eps+120(FP), Y15
+	VBROADCASTSD c+128(FP), Y14
+	VBROADCASTSD both+136(FP), Y13
+	SHRQ         $2, CX
+	JZ           mcgdone
+
+mcgloop:
+	VMOVUPD   (DI), Y6
+	VMOVUPD   (SI), Y7
+	VSUBPD    Y6, Y7, Y7 // d
+	VMOVUPD   (BX), Y8
+	VSUBPD    Y6, Y8, Y8 // o
+	VSUBPD    Y15, Y8, Y9 // lo
+	VADDPD    Y15, Y8, Y10 // hi
+	VCMPPD    $0x11, Y9, Y7, Y11 // d < lo
+	VCMPPD    $0x1e, Y10, Y7, Y12 // d > hi
+	VORPD     Y12, Y11, Y11
+	VBLENDVPD Y11, Y14, Y13, Y0 // out ? c : both
+	VMULPD    (DX), Y0, Y0
+	VMOVUPD   Y0, (R10)
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $32, BX
+	ADDQ      $32, DX
+	ADDQ      $32, R10
+	DECQ      CX
+	JNZ       mcgloop
+
+mcgdone:
+	VZEROUPPER
+	RET
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
