@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/evolve-go/evolve/internal/vec"
 	"github.com/evolve-go/evolve/policy"
 )
 
@@ -240,113 +241,18 @@ func checkFinite(name string, i int, x float64) error {
 	return nil
 }
 
-// maskBits returns the bits of m·m − m, which are all zero exactly when m
-// is 0 or 1 (NaN and ±Inf give NaN). OR-ing them over a row checks the
-// mask without a floating-point dependency chain.
-func maskBits(m float64) uint64 { return math.Float64bits(m*m - m) }
-
 // sumDiff returns Σ_t m_t(a_t − c_t) and Σ_t m_t over one row (m nil: all
 // ones), and whether the mask was valid. Any NaN or Inf input makes the
-// sum non-finite (Inf·0 is NaN), which the caller checks.
-func sumDiff(a, c, m []float64) (s, n float64, ok bool) {
-	c = c[:len(a)]
-	if m == nil {
-		var s0, s1, s2, s3 float64
-		t := 0
-		for ; t+4 <= len(a); t += 4 {
-			s0 += a[t] - c[t]
-			s1 += a[t+1] - c[t+1]
-			s2 += a[t+2] - c[t+2]
-			s3 += a[t+3] - c[t+3]
-		}
-		for ; t < len(a); t++ {
-			s0 += a[t] - c[t]
-		}
-		return (s0 + s1) + (s2 + s3), float64(len(a)), true
-	}
-	m = m[:len(a)]
-	var s0, s1, s2, s3, n0, n1 float64
-	var bad uint64
-	t := 0
-	for ; t+4 <= len(a); t += 4 {
-		m0, m1, m2, m3 := m[t], m[t+1], m[t+2], m[t+3]
-		s0 += m0 * (a[t] - c[t])
-		s1 += m1 * (a[t+1] - c[t+1])
-		s2 += m2 * (a[t+2] - c[t+2])
-		s3 += m3 * (a[t+3] - c[t+3])
-		n0 += m0 + m1
-		n1 += m2 + m3
-		bad |= maskBits(m0) | maskBits(m1) | maskBits(m2) | maskBits(m3)
-	}
-	for ; t < len(a); t++ {
-		s0 += m[t] * (a[t] - c[t])
-		n0 += m[t]
-		bad |= maskBits(m[t])
-	}
-	if bad != 0 {
-		return 0, 0, false
-	}
-	return (s0 + s1) + (s2 + s3), n0 + n1, true
-}
+// sum non-finite (Inf·0 is NaN), which the caller checks. The sum runs in
+// four lanes (see package internal/vec).
+func sumDiff(a, c, m []float64) (s, n float64, ok bool) { return vec.MaskedDiffSum(a, c, m) }
 
 // sumMasked returns Σ_t m_t a_t and Σ_t m_t over one row (m nil: all ones)
-// and whether the mask was valid.
-func sumMasked(a, m []float64) (s, n float64, ok bool) {
-	if m == nil {
-		var s0, s1 float64
-		t := 0
-		for ; t+2 <= len(a); t += 2 {
-			s0 += a[t]
-			s1 += a[t+1]
-		}
-		for ; t < len(a); t++ {
-			s0 += a[t]
-		}
-		return s0 + s1, float64(len(a)), true
-	}
-	m = m[:len(a)]
-	var s0, s1, n0, n1 float64
-	var bad uint64
-	t := 0
-	for ; t+2 <= len(a); t += 2 {
-		m0, m1 := m[t], m[t+1]
-		s0 += m0 * a[t]
-		s1 += m1 * a[t+1]
-		n0 += m0
-		n1 += m1
-		bad |= maskBits(m0) | maskBits(m1)
-	}
-	for ; t < len(a); t++ {
-		s0 += m[t] * a[t]
-		n0 += m[t]
-		bad |= maskBits(m[t])
-	}
-	if bad != 0 {
-		return 0, 0, false
-	}
-	return s0 + s1, n0 + n1, true
-}
+// and whether the mask was valid. The sum runs in two lanes.
+func sumMasked(a, m []float64) (s, n float64, ok bool) { return vec.MaskedSum(a, m) }
 
 // scaleMask writes g_t = c·m_t (g_t = c when m is nil).
-func scaleMask(g []float64, c float64, m []float64) {
-	if m == nil {
-		for t := range g {
-			g[t] = c
-		}
-		return
-	}
-	m = m[:len(g)]
-	t := 0
-	for ; t+4 <= len(g); t += 4 {
-		g[t] = c * m[t]
-		g[t+1] = c * m[t+1]
-		g[t+2] = c * m[t+2]
-		g[t+3] = c * m[t+3]
-	}
-	for ; t < len(g); t++ {
-		g[t] = c * m[t]
-	}
-}
+func scaleMask(g []float64, c float64, m []float64) { vec.ScaleMask(g, c, m) }
 
 // Numerically stable logistic helpers.
 
