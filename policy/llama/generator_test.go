@@ -100,21 +100,7 @@ func TestSampleReproducible(t *testing.T) {
 	p2, _ := tok.Encode("The dog", true, false)
 	prompts := [][]int{p1, p2, p1, p2, p1, {BOS}, p1}
 	opt := SampleOptions{MaxTokens: 48, Temperature: 0.9, TopP: 0.95, TopK: 40, Seed: 42}
-	var ref []Generation
-	for _, w := range []int{1, 2, 3, 7} {
-		s := &Sampler{Model: m, Tokenizer: tok, Workers: w}
-		gens, err := s.Sample(context.Background(), prompts, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ref == nil {
-			ref = gens
-			continue
-		}
-		if !reflect.DeepEqual(gens, ref) {
-			t.Fatalf("workers %d: samples differ from workers 1", w)
-		}
-	}
+	ref := checkWorkersAgree(t, m, tok, prompts, opt, 1, 2, 3, 7)
 	// A sequence's sample depends on its index and the seed, not on the
 	// other sequences of the call.
 	s := &Sampler{Model: m, Tokenizer: tok}
@@ -185,22 +171,31 @@ func TestSampleTeamMatchesAlone(t *testing.T) {
 	p, _ := tok.Encode("Once upon a time", true, false)
 	for _, prompts := range [][][]int{{p}, {p, {BOS}, p}} {
 		opt := SampleOptions{MaxTokens: 70, Temperature: 1, TopK: 50, Seed: 11}
-		var ref []Generation
-		for _, w := range []int{1, 2, 3, 4, 8} {
-			s := &Sampler{Model: m, Tokenizer: tok, Workers: w}
-			gens, err := s.Sample(context.Background(), prompts, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ref == nil {
-				ref = gens
-				continue
-			}
-			if !reflect.DeepEqual(gens, ref) {
-				t.Fatalf("%d prompts, workers %d: samples differ from one worker's", len(prompts), w)
-			}
+		checkWorkersAgree(t, m, tok, prompts, opt, 1, 2, 3, 4, 8)
+	}
+}
+
+// checkWorkersAgree samples prompts with each number of workers in turn,
+// fails unless every result equals the first one bit for bit, and returns
+// the first.
+func checkWorkersAgree(t *testing.T, m *Model, tok *Tokenizer, prompts [][]int, opt SampleOptions, workers ...int) []Generation {
+	t.Helper()
+	var ref []Generation
+	for _, w := range workers {
+		s := &Sampler{Model: m, Tokenizer: tok, Workers: w}
+		gens, err := s.Sample(context.Background(), prompts, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = gens
+			continue
+		}
+		if !reflect.DeepEqual(gens, ref) {
+			t.Fatalf("%d prompts, workers %d: samples differ from workers %d", len(prompts), w, workers[0])
 		}
 	}
+	return ref
 }
 
 func TestSampleTopK1IsGreedy(t *testing.T) {

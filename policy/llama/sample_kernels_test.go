@@ -40,33 +40,25 @@ func TestSmpMatmul(t *testing.T) {
 	}
 	// Each row's result is the same whether it is computed alone or in a
 	// 4-row tile: the property that keeps sampling independent of the
-	// batch split.
-	// The same for the 8-column kernels (two rows or one).
-	{
-		a := randSlice(rng, 3*50)
-		b := randSlice(rng, 50*8)
-		all := make([]float32, 3*8)
-		smpMatmul(3, 8, 50, a, 50, b, 8, all, 8)
-		for i := 0; i < 3; i++ {
-			one := make([]float32, 8)
-			smpMatmul(1, 8, 50, a[i*50:], 50, b, 8, one, 8)
-			for j, v := range one {
-				if v != all[i*8+j] {
-					t.Fatalf("8 columns: row %d col %d: %v alone, %v in a batch", i, j, v, all[i*8+j])
-				}
-			}
-		}
-	}
-	a := randSlice(rng, 8*64)
-	b := randSlice(rng, 64*344)
-	all := make([]float32, 8*344)
-	smpMatmul(8, 344, 64, a, 64, b, 344, all, 344)
-	for i := 0; i < 8; i++ {
-		one := make([]float32, 344)
-		smpMatmul(1, 344, 64, a[i*64:], 64, b, 344, one, 344)
+	// batch split. The same for the 8-column kernels (two rows or one).
+	checkRowsAlone(t, rng, 3, 8, 50)
+	checkRowsAlone(t, rng, 8, 344, 64)
+}
+
+// checkRowsAlone checks that each row of an m×n·k smpMatmul product comes
+// out the same computed alone as in the batch of m rows.
+func checkRowsAlone(t *testing.T, rng *rand.Rand, m, n, k int) {
+	t.Helper()
+	a := randSlice(rng, m*k)
+	b := randSlice(rng, k*n)
+	all := make([]float32, m*n)
+	smpMatmul(m, n, k, a, k, b, n, all, n)
+	for i := 0; i < m; i++ {
+		one := make([]float32, n)
+		smpMatmul(1, n, k, a[i*k:], k, b, n, one, n)
 		for j, v := range one {
-			if v != all[i*344+j] {
-				t.Fatalf("row %d col %d: %v alone, %v in a batch", i, j, v, all[i*344+j])
+			if v != all[i*n+j] {
+				t.Fatalf("%d columns: row %d col %d: %v alone, %v in a batch", n, i, j, v, all[i*n+j])
 			}
 		}
 	}
