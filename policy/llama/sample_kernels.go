@@ -176,17 +176,12 @@ func (p *packed) panel(j int) (base, ld int) {
 	return P * smpPanel * p.k, min(smpPanel, roundUp16(p.n)-P*smpPanel)
 }
 
-// smpMatmulPacked computes C[m×n] += A[m×k] · B for the packed B (k×n),
-// with the guarantees of smpMatmul: each element accumulates its products
-// in order p = 0…k−1 whatever the row blocking. When C's rows have room
-// for n rounded up to 16, the padding columns receive += 0.
-func smpMatmulPacked(m int, a []float32, lda int, b *packed, c []float32, ldc int) {
-	smpMatmulPackedCols(m, a, lda, b, c, ldc, 0, b.n)
-}
-
-// smpMatmulPackedCols is smpMatmulPacked restricted to the columns [j0, j1)
-// of C and B; j0 must be a multiple of 16 and j1 one too or b.n. Each
-// element comes out exactly as smpMatmulPacked computes it.
+// smpMatmulPackedCols computes the columns [j0, j1) of C[m×n] += A[m×k] · B
+// for the packed B (k×n); j0 must be a multiple of 16 and j1 one too or
+// b.n. It keeps the guarantees of smpMatmul: each element accumulates its
+// products in order p = 0…k−1 whatever the row blocking, so it comes out
+// the same whichever column range computes it. When C's rows have room
+// for n rounded up to 16, the padding columns in range receive += 0.
 func smpMatmulPackedCols(m int, a []float32, lda int, b *packed, c []float32, ldc int, j0, j1 int) {
 	n, k := b.n, b.k
 	if m <= 0 || n <= 0 || k <= 0 || j0 >= j1 {

@@ -103,7 +103,7 @@ func TestSmpMatmulPacked(t *testing.T) {
 			want := make([]float32, m*ldc)
 			got := make([]float32, m*ldc)
 			smpMatmul(m, n, k, a, k, bt, n, want, ldc)
-			smpMatmulPacked(m, a, k, &p, got, ldc)
+			smpMatmulPackedCols(m, a, k, &p, got, ldc, 0, p.n)
 			for i := range got {
 				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
 					t.Fatalf("m=%d n=%d k=%d ldc=%d: C[%d] = %v, want %v", m, n, k, ldc, i, got[i], want[i])
