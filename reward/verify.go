@@ -248,9 +248,6 @@ func safeByte(c byte) bool {
 	return false
 }
 
-// lastNumberFull is the reference: one scan over the whole text.
-func lastNumberFull(text string) (string, bool) { return lastNumberIn(text, 0, len(text)) }
-
 // splitCommaList keeps a token's thousands commas when they are valid
 // groups and otherwise returns its last comma-separated part; trailing
 // commas are dropped.

@@ -28,3 +28,6 @@ func TestLastNumberWindows(t *testing.T) {
 		t.Errorf("fraction across windows: %.40q", got)
 	}
 }
+
+// lastNumberFull is LastNumber's reference: one scan over the whole text.
+func lastNumberFull(text string) (string, bool) { return lastNumberIn(text, 0, len(text)) }
