@@ -103,6 +103,12 @@ type errorObject struct {
 	Code    json.RawMessage `json:"code"`
 }
 
+// fill sets e's Message, Type, Param and Code from the object.
+func (o *errorObject) fill(e *APIError) {
+	e.Message, e.Type = rawText(o.Message), rawText(o.Type)
+	e.Param, e.Code = rawText(o.Param), rawText(o.Code)
+}
+
 // errorEnvelope decodes {"error": {...}}, {"error": "text"} and the flat
 // {"object": "error", "message": ...} shape of older vLLM releases.
 type errorEnvelope struct {
@@ -145,15 +151,13 @@ func parseErrorBody(status int, body []byte) (e *APIError, ok bool) {
 		case len(inner) > 0 && inner[0] == '{':
 			var obj errorObject
 			if json.Unmarshal(inner, &obj) == nil {
-				e.Message, e.Type = rawText(obj.Message), rawText(obj.Type)
-				e.Param, e.Code = rawText(obj.Param), rawText(obj.Code)
+				obj.fill(e)
 				ok = true
 			}
 		case len(inner) > 0 && inner[0] == '"':
 			e.Message, ok = rawText(inner), true
 		case env.Object == "error":
-			e.Message, e.Type = rawText(env.Message), rawText(env.Type)
-			e.Param, e.Code = rawText(env.Param), rawText(env.Code)
+			env.fill(e)
 			ok = true
 		}
 	}
