@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"text/template"
 )
 
@@ -67,6 +68,18 @@ func judgeAttempts(judge string, n int) (int, error) {
 		return 0, fmt.Errorf("reward: %s judge: Attempts is %d", judge, n)
 	}
 	return n, nil
+}
+
+// judgeScale resolves a Min, Max pair: both zero means 1 and 10, otherwise
+// they must be finite with max > min.
+func judgeScale(judge string, lo, hi float64) (float64, float64, error) {
+	if lo == 0 && hi == 0 {
+		return 1, 10, nil
+	}
+	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || hi <= lo {
+		return 0, 0, fmt.Errorf("reward: %s judge: scale [Min, Max] = [%v, %v] is not a finite, non-empty range", judge, lo, hi)
+	}
+	return lo, hi, nil
 }
 
 // render executes t (or def when t is nil) with data.

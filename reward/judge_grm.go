@@ -144,7 +144,7 @@ type grmConfig struct {
 }
 
 func (j *GRMJudge) config() (grmConfig, error) {
-	c := grmConfig{k: j.K, parallel: j.Parallel, kmeta: j.KMeta, lo: j.Min, hi: j.Max}
+	c := grmConfig{k: j.K, parallel: j.Parallel, kmeta: j.KMeta}
 	switch {
 	case c.k < 0:
 		return c, fmt.Errorf("reward: grm judge: K is %d", c.k)
@@ -163,11 +163,8 @@ func (j *GRMJudge) config() (grmConfig, error) {
 	if c.attempts, err = judgeAttempts("grm", j.Attempts); err != nil {
 		return c, err
 	}
-	if c.lo == 0 && c.hi == 0 {
-		c.lo, c.hi = 1, 10
-	}
-	if math.IsNaN(c.lo) || math.IsNaN(c.hi) || math.IsInf(c.lo, 0) || math.IsInf(c.hi, 0) || c.hi <= c.lo {
-		return c, fmt.Errorf("reward: grm judge: scale [Min, Max] = [%v, %v] is not a finite, non-empty range", c.lo, c.hi)
+	if c.lo, c.hi, err = judgeScale("grm", j.Min, j.Max); err != nil {
+		return c, err
 	}
 	return c, nil
 }

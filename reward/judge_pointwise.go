@@ -3,7 +3,6 @@ package reward
 import (
 	"context"
 	"fmt"
-	"math"
 	"text/template"
 )
 
@@ -65,14 +64,7 @@ type PointwiseJudge struct {
 }
 
 func (j *PointwiseJudge) scale() (lo, hi float64, err error) {
-	lo, hi = j.Min, j.Max
-	if lo == 0 && hi == 0 {
-		return 1, 10, nil
-	}
-	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || hi <= lo {
-		return 0, 0, fmt.Errorf("reward: pointwise judge: scale [Min, Max] = [%v, %v] is not a finite, non-empty range", lo, hi)
-	}
-	return lo, hi, nil
+	return judgeScale("pointwise", j.Min, j.Max)
 }
 
 // Rate returns the judge's raw score on the [Min, Max] scale.
