@@ -59,16 +59,7 @@ func TestRemoteRoundTrip(t *testing.T) {
 }
 
 func TestRemotePerSampleFailures(t *testing.T) {
-	r := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
-		switch s.Completion {
-		case "boom":
-			return 0, errors.New("verifier crashed")
-		case "n/a":
-			return 0, reward.ErrSkip
-		}
-		return 0.25, nil
-	})
-	_, ts := newServer(t, server.Config{Reward: r})
+	_, ts := newServer(t, server.Config{Reward: failing(0.25)})
 	remote := newRemote(t, ts.URL+"/get_reward")
 	dst := make([]float64, 3)
 	errs := make([]error, 3)

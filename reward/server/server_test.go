@@ -79,6 +79,39 @@ func post(t testing.TB, url, body string, out any) *http.Response {
 	return resp
 }
 
+// postAsync sends body to url on another goroutine and delivers the
+// answer's status, 0 when the request failed.
+func postAsync(t testing.TB, url, body string) <-chan int {
+	status := make(chan int, 1)
+	go func() {
+		r, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			status <- 0
+			return
+		}
+		r.Body.Close()
+		status <- r.StatusCode
+	}()
+	return status
+}
+
+// failing scores "boom" with an error, "n/a" with reward.ErrSkip, "panic"
+// with a panic, and anything else ok.
+func failing(ok float64) reward.Reward {
+	return reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		switch s.Completion {
+		case "boom":
+			return 0, errors.New("verifier crashed")
+		case "n/a":
+			return 0, reward.ErrSkip
+		case "panic":
+			panic("bad state")
+		}
+		return ok, nil
+	})
+}
+
 // openRLHFBody is what OpenRLHF's SingleTurnAgentExecutor posts: the
 // decoded observation tokens (chat template and special tokens kept),
 // the prompt as given to the engine, and the label column.
@@ -175,18 +208,7 @@ func TestOlderClientsAndLenientFields(t *testing.T) {
 }
 
 func TestPerSampleFailures(t *testing.T) {
-	r := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
-		switch s.Completion {
-		case "boom":
-			return 0, errors.New("verifier crashed")
-		case "n/a":
-			return 0, reward.ErrSkip
-		case "panic":
-			panic("bad state")
-		}
-		return 0.5, nil
-	})
-	srv, ts := newServer(t, server.Config{Reward: r, FailureScore: -1})
+	srv, ts := newServer(t, server.Config{Reward: failing(0.5), FailureScore: -1})
 	var got server.Response
 	resp := post(t, ts.URL+"/get_reward", `{"query": ["ok", "boom", "n/a", "panic"]}`, &got)
 	if resp.StatusCode != http.StatusOK {
@@ -301,17 +323,7 @@ func TestBusy(t *testing.T) {
 		return 1, nil
 	})
 	srv, ts := newServer(t, server.Config{Reward: stubborn, MaxInFlight: 1, RequestTimeout: 100 * time.Millisecond})
-	done := make(chan int, 1)
-	go func() {
-		r, err := http.Post(ts.URL+"/get_reward", "application/json", strings.NewReader(`{"query": ["a"]}`))
-		if err != nil {
-			t.Error(err)
-			done <- 0
-			return
-		}
-		r.Body.Close()
-		done <- r.StatusCode
-	}()
+	done := postAsync(t, ts.URL+"/get_reward", `{"query": ["a"]}`)
 	<-started // the first request holds the only slot
 	var e server.ErrorResponse
 	resp := post(t, ts.URL+"/get_reward", `{"query": ["b"]}`, &e)
@@ -372,17 +384,7 @@ func TestGracefulShutdown(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
 
-	answered := make(chan int, 1)
-	go func() {
-		r, err := http.Post(url+"/get_reward", "application/json", strings.NewReader(`{"query": ["x"]}`))
-		if err != nil {
-			t.Error(err)
-			answered <- 0
-			return
-		}
-		r.Body.Close()
-		answered <- r.StatusCode
-	}()
+	answered := postAsync(t, url+"/get_reward", `{"query": ["x"]}`)
 	<-b.started
 	cancel() // shut down with a request in flight
 	select {
