@@ -32,8 +32,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/evolve-go/evolve/internal/parallel"
 	"github.com/evolve-go/evolve/reward"
 )
 
@@ -185,20 +185,13 @@ func Determinism(ctx context.Context, r reward.Reward, cases []Case, repeats int
 		}
 	}
 
-	// One concurrent pass, at most 8 cases at a time.
+	// One concurrent pass, at most 8 cases at a time. Every case is
+	// scored, with ctx, even when ctx is done, as in the passes above.
 	conc := make([]outcome, len(cases))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i := range cases {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			conc[i] = score(ctx, r, cases[i].Sample)
-		}(i)
-	}
-	wg.Wait()
+	parallel.Do(context.Background(), len(cases), 8, func(_ context.Context, i int) error {
+		conc[i] = score(ctx, r, cases[i].Sample)
+		return nil
+	})
 	for i, c := range cases {
 		if !bad[i] && !conc[i].same(first[i]) {
 			errs = append(errs, fail("determinism", caseName(c, i), conc[i].v,
