@@ -39,34 +39,57 @@ func maskedDiffSumGo(a, c, m []float64, l *[4]float64) (int, float64, uint64) {
 	return t, n0 + n1, bad
 }
 
+// clip returns d = lp − ref, o = old − ref, d clipped into [o − ε, o + ε],
+// and 1 when it was clipped (0 otherwise).
+func clip(lp, ref, old, eps float64) (d, o, c, out float64) {
+	d = lp - ref
+	o = old - ref
+	c = d
+	if c < o-eps {
+		c, out = o-eps, 1
+	} else if c > o+eps {
+		c, out = o+eps, 1
+	}
+	return d, o, c, out
+}
+
 // clipSumsGo is the body of ClipSums; m nil means all ones.
 func clipSumsGo(lp, ref, old, m []float64, eps float64, a *clipLanes) (int, uint64) {
-	ref = ref[:len(lp)]
-	old = old[:len(lp)]
-	var bad uint64
 	n4 := len(lp) &^ 3
-	for t := 0; t < n4; t += 4 {
-		for k := range 4 {
-			mt := 1.0
-			if m != nil {
-				mt = m[t+k]
-				bad |= maskBits(mt)
-			}
-			d := lp[t+k] - ref[t+k]
-			o := old[t+k] - ref[t+k]
-			c := d
-			if c < o-eps {
-				c = o - eps
-				a.clipped += mt
-			} else if c > o+eps {
-				c = o + eps
-				a.clipped += mt
-			}
-			a.s[k] += mt * d
-			a.sc[k] += mt * c
-			a.chk[k] += o
-			a.n += mt
+	lp, ref, old = lp[:n4], ref[:n4], old[:n4]
+	var s0, s1, s2, s3, c0, c1, c2, c3, k0, k1, k2, k3, n, clipped float64
+	var bad uint64
+	if m == nil {
+		for t := 0; t < n4; t += 4 {
+			d, o, c, out := clip(lp[t], ref[t], old[t], eps)
+			s0, c0, k0, clipped = s0+d, c0+c, k0+o, clipped+out
+			d, o, c, out = clip(lp[t+1], ref[t+1], old[t+1], eps)
+			s1, c1, k1, clipped = s1+d, c1+c, k1+o, clipped+out
+			d, o, c, out = clip(lp[t+2], ref[t+2], old[t+2], eps)
+			s2, c2, k2, clipped = s2+d, c2+c, k2+o, clipped+out
+			d, o, c, out = clip(lp[t+3], ref[t+3], old[t+3], eps)
+			s3, c3, k3, clipped = s3+d, c3+c, k3+o, clipped+out
+		}
+		n = float64(n4)
+	} else {
+		m = m[:n4]
+		for t := 0; t < n4; t += 4 {
+			m0, m1, m2, m3 := m[t], m[t+1], m[t+2], m[t+3]
+			bad |= maskBits(m0) | maskBits(m1) | maskBits(m2) | maskBits(m3)
+			n += (m0 + m1) + (m2 + m3)
+			d, o, c, out := clip(lp[t], ref[t], old[t], eps)
+			s0, c0, k0, clipped = s0+m0*d, c0+m0*c, k0+o, clipped+m0*out
+			d, o, c, out = clip(lp[t+1], ref[t+1], old[t+1], eps)
+			s1, c1, k1, clipped = s1+m1*d, c1+m1*c, k1+o, clipped+m1*out
+			d, o, c, out = clip(lp[t+2], ref[t+2], old[t+2], eps)
+			s2, c2, k2, clipped = s2+m2*d, c2+m2*c, k2+o, clipped+m2*out
+			d, o, c, out = clip(lp[t+3], ref[t+3], old[t+3], eps)
+			s3, c3, k3, clipped = s3+m3*d, c3+m3*c, k3+o, clipped+m3*out
 		}
 	}
+	a.s = [4]float64{s0, s1, s2, s3}
+	a.sc = [4]float64{c0, c1, c2, c3}
+	a.chk = [4]float64{k0, k1, k2, k3}
+	a.n, a.clipped = n, clipped
 	return n4, bad
 }
