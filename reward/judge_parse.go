@@ -130,19 +130,11 @@ func ParseJudgeScores(reply string, n int) ([]float64, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("reward: ParseJudgeScores: n is %d", n)
 	}
-	if ms := judgeBoxedRE.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
-		if v := numbersIn(ms[len(ms)-1][1]); len(v) == n {
-			return v, nil
-		}
-	}
-	if ms := judgeListRE.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
-		if v := numbersIn(ms[len(ms)-1][1]); len(v) == n {
-			return v, nil
-		}
-	}
-	if ms := judgeScoresRE.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
-		if v := numbersIn(ms[len(ms)-1][1]); len(v) == n {
-			return v, nil
+	for _, re := range []*regexp.Regexp{judgeBoxedRE, judgeListRE, judgeScoresRE} {
+		if ms := re.FindAllStringSubmatch(reply, -1); len(ms) > 0 {
+			if v := numbersIn(ms[len(ms)-1][1]); len(v) == n {
+				return v, nil
+			}
 		}
 	}
 	if ms := judgeRespRE.FindAllStringSubmatchIndex(reply, -1); len(ms) > 0 {

@@ -55,7 +55,7 @@ func measure(f LengthFunc, s Sample) (int, error) {
 		return 0, err
 	}
 	if n < 0 {
-		return 0, fmt.Errorf("reward: length function returned %d", n)
+		return 0, fmt.Errorf("reward: Length returned %d, want ≥ 0", n)
 	}
 	return n, nil
 }
