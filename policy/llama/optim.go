@@ -74,8 +74,11 @@ func NewOptimizer(m *Model, cfg AdamW) (*Optimizer, error) {
 			return nil, fmt.Errorf("llama: AdamW.%s = %v, want a finite value ≥ 0", f.name, f.v)
 		}
 	}
-	if cfg.Beta1 >= 1 || cfg.Beta2 >= 1 {
-		return nil, fmt.Errorf("llama: AdamW betas (%v, %v) must be < 1", cfg.Beta1, cfg.Beta2)
+	if cfg.Beta1 >= 1 {
+		return nil, fmt.Errorf("llama: AdamW.Beta1 = %v, want < 1", cfg.Beta1)
+	}
+	if cfg.Beta2 >= 1 {
+		return nil, fmt.Errorf("llama: AdamW.Beta2 = %v, want < 1", cfg.Beta2)
 	}
 	if cfg.LR == 0 {
 		cfg.LR = 1e-3
