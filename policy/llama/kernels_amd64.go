@@ -2,9 +2,9 @@
 
 package llama
 
-// Assembly kernels (kernels_amd64.s), used when the CPU and the operating
-// system support AVX2 and FMA. Build with -tags purego to use the portable
-// Go kernels instead.
+// Assembly kernels (kernels_amd64.s for training, sample_amd64.s for the
+// sampler), used when the CPU and the operating system support AVX2 and
+// FMA. Build with -tags purego to use the portable Go kernels instead.
 
 //go:noescape
 func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int)
@@ -78,3 +78,26 @@ func swigluAVX2(h, a, b, e []float32)
 //
 //go:noescape
 func swigluGradAVX2(da, db, d, a, b, e []float32)
+
+// The sampler's kernels (sample_amd64.s); see sample_kernels.go.
+
+//go:noescape
+func smpKern4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+//go:noescape
+func smpKern1x64(k int, a *float32, b *float32, ldb int, c *float32)
+
+//go:noescape
+func smpKern1x16(k int, a *float32, b *float32, ldb int, c *float32)
+
+//go:noescape
+func smpKern1x8(k int, a *float32, b *float32, ldb int, c *float32)
+
+//go:noescape
+func smpKern1x64p(k int, a *float32, b *float32, ps int, c *float32)
+
+//go:noescape
+func smpKern1x32p(k int, a *float32, b *float32, ps int, c *float32)
+
+//go:noescape
+func smpKern2x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
