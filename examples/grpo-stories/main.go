@@ -129,9 +129,12 @@ type Result struct {
 // Run trains a fresh copy of stories260K under cfg, writing progress to w.
 func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	cfg = cfg.withDefaults()
-	for name, v := range map[string]int{"Steps": cfg.Steps, "Group": cfg.Group, "Prompts": cfg.Prompts, "Tokens": cfg.Tokens, "EvalSamples": cfg.EvalSamples} {
-		if v < 0 {
-			return nil, fmt.Errorf("grpo-stories: %s = %d, want ≥ 0", name, v)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Steps", cfg.Steps}, {"Group", cfg.Group}, {"Prompts", cfg.Prompts}, {"Tokens", cfg.Tokens}, {"EvalSamples", cfg.EvalSamples}} {
+		if f.v < 0 {
+			return nil, fmt.Errorf("grpo-stories: %s = %d, want ≥ 0", f.name, f.v)
 		}
 	}
 	if cfg.Group < 2 {
