@@ -27,7 +27,8 @@ type Bandit interface {
 // Prober is implemented by bandits whose selection rule is an explicit
 // distribution over the arms (SEC's Boltzmann policy, EXP3, ε-greedy).
 // Probabilities writes P(arm = i) into dst[i] and returns dst; when dst
-// is shorter than Arms() a new slice is allocated.
+// is shorter than Arms() a new slice is allocated. A bandit with no arms
+// (a zero value) has the empty distribution: the result has length 0.
 type Prober interface {
 	Probabilities(dst []float64) []float64
 }
@@ -39,7 +40,10 @@ type BatchUpdater interface {
 	UpdateBatch(arms []int, rewards []float64) error
 }
 
-// ErrNoArms is returned when a bandit or curriculum is built with no arm.
+// ErrNoArms is returned (wrapped) when a bandit or curriculum is built
+// with no arm, and by Select, Update, SelectBatch and UpdateBatch on a
+// bandit that has none (the zero value of a bandit type, which must be
+// built by its constructor or restored with UnmarshalJSON before use).
 var ErrNoArms = errors.New("curriculum: no arms")
 
 // SelectBatch draws k arms i.i.d. from b's current policy, as SEC does for
@@ -53,6 +57,9 @@ func SelectBatch(dst []int, b Bandit, rng *rand.Rand, k int) ([]int, error) {
 	}
 	if k <= 0 {
 		return nil, fmt.Errorf("curriculum: SelectBatch: k = %d, want k > 0", k)
+	}
+	if err := noArms("SelectBatch", b.Arms()); err != nil {
+		return nil, err
 	}
 	if cap(dst) < k {
 		dst = make([]int, k)
@@ -95,6 +102,9 @@ func checkPairs(who string, k int, arms []int, rewards []float64) error {
 	if len(arms) != len(rewards) {
 		return fmt.Errorf("curriculum: %s: len(arms) = %d, len(rewards) = %d", who, len(arms), len(rewards))
 	}
+	if err := noArms(who, k); err != nil {
+		return err
+	}
 	if len(arms) == 0 {
 		return fmt.Errorf("curriculum: %s: empty batch", who)
 	}
@@ -116,7 +126,19 @@ func checkK(who string, k int) error {
 	return nil
 }
 
-func checkRNG(who string, rng *rand.Rand) error {
+// noArms reports the use of a bandit with no arms (a zero value, not
+// built by its constructor or restored from a saved state).
+func noArms(who string, k int) error {
+	if k <= 0 {
+		return fmt.Errorf("%w: %s on a bandit with %d arms (build it with its constructor)", ErrNoArms, who, k)
+	}
+	return nil
+}
+
+func checkSelect(who string, k int, rng *rand.Rand) error {
+	if err := noArms(who+".Select", k); err != nil {
+		return err
+	}
 	if rng == nil {
 		return fmt.Errorf("curriculum: %s.Select: nil rng", who)
 	}
@@ -124,6 +146,9 @@ func checkRNG(who string, rng *rand.Rand) error {
 }
 
 func checkUpdate(who string, k, arm int, r float64) error {
+	if err := noArms(who+".Update", k); err != nil {
+		return err
+	}
 	if arm < 0 || arm >= k {
 		return fmt.Errorf("curriculum: %s.Update: arm %d out of range [0, %d)", who, arm, k)
 	}
@@ -193,8 +218,12 @@ func grow(dst []float64, k int) []float64 {
 	return dst[:k]
 }
 
-// softmax writes exp(x_i/τ)/Σ exp(x_j/τ) into dst, stably.
+// softmax writes exp(x_i/τ)/Σ exp(x_j/τ) into dst, stably; an empty x
+// writes nothing.
 func softmax(dst, x []float64, tau float64) {
+	if len(x) == 0 {
+		return
+	}
 	m := floats.Max(x)
 	for i, v := range x {
 		dst[i] = math.Exp((v - m) / tau)

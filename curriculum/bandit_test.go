@@ -481,3 +481,72 @@ func TestProbabilitiesSumToOne(t *testing.T) {
 		}
 	}
 }
+
+// badArm is a Bandit implementation that selects an arm outside its range.
+type badArm struct{ arm int }
+
+func (b badArm) Arms() int                       { return 2 }
+func (b badArm) Select(*rand.Rand) (int, error)  { return b.arm, nil }
+func (b badArm) Update(arm int, r float64) error { return nil }
+
+// TestZeroValueBandits: a bandit that was never built has no arms; every
+// call on it is an ErrNoArms error, never an arm index or a panic.
+func TestZeroValueBandits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for name, e := range bandits(t, 3) {
+		b := e.fresh()
+		if b.Arms() != 0 {
+			t.Fatalf("%s: zero value has %d arms", name, b.Arms())
+		}
+		if a, err := b.Select(rng); !errors.Is(err, ErrNoArms) {
+			t.Errorf("%s: Select on the zero value = %d, %v; want ErrNoArms", name, a, err)
+		}
+		if err := b.Update(0, 0.5); !errors.Is(err, ErrNoArms) {
+			t.Errorf("%s: Update on the zero value: %v; want ErrNoArms", name, err)
+		}
+		if a, err := SelectBatch(nil, b, rng, 4); !errors.Is(err, ErrNoArms) {
+			t.Errorf("%s: SelectBatch on the zero value = %v, %v; want ErrNoArms", name, a, err)
+		}
+		if err := UpdateBatch(b, []int{0}, []float64{0.5}); !errors.Is(err, ErrNoArms) {
+			t.Errorf("%s: UpdateBatch on the zero value: %v; want ErrNoArms", name, err)
+		}
+		if bu, ok := b.(BatchUpdater); ok {
+			if err := bu.UpdateBatch([]int{0}, []float64{0.5}); !errors.Is(err, ErrNoArms) {
+				t.Errorf("%s: UpdateBatch method on the zero value: %v; want ErrNoArms", name, err)
+			}
+		}
+		if pr, ok := b.(Prober); ok {
+			if p := pr.Probabilities(nil); len(p) != 0 {
+				t.Errorf("%s: Probabilities on the zero value = %v, want empty", name, p)
+			}
+		}
+		if _, err := New(b, [][]int{{1}}, Config{}); err == nil {
+			t.Errorf("%s: New over a zero-value bandit: no error", name)
+		}
+	}
+	// A Curriculum that was never built, and a Bandit implementation that
+	// selects an arm out of range: errors, not panics.
+	var c Curriculum[int]
+	if _, _, err := c.Next(rng); !errors.Is(err, ErrNoArms) {
+		t.Errorf("Next on a zero Curriculum: %v", err)
+	}
+	if _, _, err := c.NextBatch(rng, 2); !errors.Is(err, ErrNoArms) {
+		t.Errorf("NextBatch on a zero Curriculum: %v", err)
+	}
+	for _, arm := range []int{-1, 2} {
+		bc, err := New(badArm{arm}, [][]int{{1}, {2}}, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := bc.Next(rng); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("Next with a bandit selecting arm %d: %v", arm, err)
+		}
+		if _, _, err := bc.NextBatch(rng, 3); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("NextBatch with a bandit selecting arm %d: %v", arm, err)
+		}
+	}
+	good, _ := New(first(NewSEC(2, SECConfig{})), [][]int{{1}, {2}}, Config{})
+	if _, _, err := good.Next(nil); err == nil {
+		t.Error("Next(nil rng): no error")
+	}
+}

@@ -94,21 +94,46 @@ func (c *Curriculum[T]) Bandit() Bandit { return c.bandit }
 func (c *Curriculum[T]) Stats() []ArmStats { return append([]ArmStats(nil), c.stats...) }
 
 // Next draws an arm from the bandit and returns it with the next task of
-// its pool.
+// its pool. An arm outside [0, len(pools)) from a Bandit implementation
+// is an error.
 func (c *Curriculum[T]) Next(rng *rand.Rand) (arm int, task T, err error) {
+	if err := c.checkNext("Next", rng); err != nil {
+		return 0, task, err
+	}
 	arm, err = c.bandit.Select(rng)
 	if err != nil {
 		return 0, task, err
 	}
+	if arm < 0 || arm >= len(c.pools) {
+		return 0, task, fmt.Errorf("curriculum: Next: bandit %T selected arm %d out of range [0, %d)", c.bandit, arm, len(c.pools))
+	}
 	return arm, c.take(arm, rng), nil
+}
+
+func (c *Curriculum[T]) checkNext(who string, rng *rand.Rand) error {
+	if c.bandit == nil {
+		return fmt.Errorf("%w: %s on a Curriculum not built by New", ErrNoArms, who)
+	}
+	if rng == nil {
+		return fmt.Errorf("curriculum: %s: nil rng", who)
+	}
+	return nil
 }
 
 // NextBatch draws k arms i.i.d. from the bandit's current policy
 // (SelectBatch) and one task for each.
 func (c *Curriculum[T]) NextBatch(rng *rand.Rand, k int) (arms []int, tasks []T, err error) {
+	if err := c.checkNext("NextBatch", rng); err != nil {
+		return nil, nil, err
+	}
 	c.arms, err = SelectBatch(c.arms, c.bandit, rng, k)
 	if err != nil {
 		return nil, nil, err
+	}
+	for i, a := range c.arms {
+		if a < 0 || a >= len(c.pools) {
+			return nil, nil, fmt.Errorf("curriculum: NextBatch: bandit %T selected arm %d out of range [0, %d) at draw %d", c.bandit, a, len(c.pools), i)
+		}
 	}
 	arms = append([]int(nil), c.arms...)
 	tasks = make([]T, k)

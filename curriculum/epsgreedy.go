@@ -60,6 +60,9 @@ func (e *EpsilonGreedy) Arms() int { return len(e.q) }
 // Probabilities writes ε/K + (1−ε)·1{i ∈ argmax Q}/|argmax Q|.
 func (e *EpsilonGreedy) Probabilities(dst []float64) []float64 {
 	dst = grow(dst, len(e.q))
+	if len(e.q) == 0 {
+		return dst
+	}
 	best, n := floats.Max(e.q), 0
 	for _, x := range e.q {
 		if x == best {
@@ -78,7 +81,7 @@ func (e *EpsilonGreedy) Probabilities(dst []float64) []float64 {
 
 // Select explores with probability ε, else exploits.
 func (e *EpsilonGreedy) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("EpsilonGreedy", rng); err != nil {
+	if err := checkSelect("EpsilonGreedy", len(e.q), rng); err != nil {
 		return 0, err
 	}
 	if rng.Float64() < e.eps {

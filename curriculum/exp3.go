@@ -116,7 +116,7 @@ func (e *EXP3) Probabilities(dst []float64) []float64 {
 
 // Select draws an arm from p.
 func (e *EXP3) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("EXP3", rng); err != nil {
+	if err := checkSelect("EXP3", len(e.w), rng); err != nil {
 		return 0, err
 	}
 	return sample(e.Probabilities(e.p), rng), nil

@@ -93,7 +93,7 @@ func (s *SEC) Probabilities(dst []float64) []float64 {
 
 // Select draws an arm from the Boltzmann policy.
 func (s *SEC) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("SEC", rng); err != nil {
+	if err := checkSelect("SEC", len(s.q), rng); err != nil {
 		return 0, err
 	}
 	softmax(s.p, s.q, s.tau)

@@ -51,7 +51,7 @@ func (t *BetaThompson) Arms() int { return len(t.s) }
 
 // Select draws θ_i ~ Beta(a+S_i, b+F_i) for every arm and returns argmax θ.
 func (t *BetaThompson) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("BetaThompson", rng); err != nil {
+	if err := checkSelect("BetaThompson", len(t.s), rng); err != nil {
 		return 0, err
 	}
 	for i := range t.theta {
@@ -183,7 +183,7 @@ func (g *GaussianThompson) post(i int) (mean, variance float64) {
 
 // Select draws one sample from each arm's posterior and returns the argmax.
 func (g *GaussianThompson) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("GaussianThompson", rng); err != nil {
+	if err := checkSelect("GaussianThompson", len(g.n), rng); err != nil {
 		return 0, err
 	}
 	for i := range g.theta {

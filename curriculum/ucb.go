@@ -51,7 +51,7 @@ func (u *UCB1) Arms() int { return len(u.n) }
 // Select returns the first arm not yet played, else the arm with the
 // largest upper confidence bound.
 func (u *UCB1) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("UCB1", rng); err != nil {
+	if err := checkSelect("UCB1", len(u.n), rng); err != nil {
 		return 0, err
 	}
 	return ucbSelect(u.idx, u.n, u.sum, u.c, math.Log(u.t), rng), nil
@@ -199,7 +199,7 @@ func (d *DiscountedUCB) Arms() int { return len(d.n) }
 
 // Select returns the arm with the largest discounted upper bound.
 func (d *DiscountedUCB) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("DiscountedUCB", rng); err != nil {
+	if err := checkSelect("DiscountedUCB", len(d.n), rng); err != nil {
 		return 0, err
 	}
 	tot := 0.0
@@ -296,7 +296,7 @@ func (s *SlidingWindowUCB) Arms() int { return len(s.n) }
 
 // Select returns the arm with the largest windowed upper bound.
 func (s *SlidingWindowUCB) Select(rng *rand.Rand) (int, error) {
-	if err := checkRNG("SlidingWindowUCB", rng); err != nil {
+	if err := checkSelect("SlidingWindowUCB", len(s.n), rng); err != nil {
 		return 0, err
 	}
 	return ucbSelect(s.idx, s.n, s.sum, s.c, math.Log(float64(min(s.t, s.w))), rng), nil
