@@ -142,13 +142,10 @@ func (s *Scorer) scoreBatch(ctx context.Context, bs BatchScorer, samples []Sampl
 		}()
 		return bs.ScoreBatch(bctx, samples, scores, raw)
 	}()
-	done := make([]bool, len(samples))
 	if berr != nil {
 		if ctx.Err() != nil {
-			for i := range scores {
-				scores[i] = math.NaN()
-			}
-			return scores, errs, cancelled(ctx, scores, errs, done)
+			// No sample counts as scored.
+			return scores, errs, cancelled(ctx, scores, errs, make([]bool, len(samples)))
 		}
 		for i := range scores {
 			scores[i], errs[i] = finish(i, math.NaN(), berr)
@@ -157,7 +154,6 @@ func (s *Scorer) scoreBatch(ctx context.Context, bs BatchScorer, samples []Sampl
 	}
 	for i := range scores {
 		scores[i], errs[i] = finish(i, scores[i], raw[i])
-		done[i] = true
 	}
 	return scores, errs, nil
 }
