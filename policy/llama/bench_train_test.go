@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkTrainStep is the shape of the PyTorch baseline
-// (shared/bench/torch_llama.py, case=train): forward and backward of the
+// (bench/torch_llama.py, case=train): forward and backward of the
 // summed log-probs of B=16 sequences of 256 scored tokens each on
 // stories260K, the whole batch in one pass.
 func BenchmarkTrainStep(b *testing.B) {

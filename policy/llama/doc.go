@@ -33,7 +33,7 @@
 // number. BenchmarkTrainStep (16 sequences of 256 scored tokens on
 // stories260K, forward and backward) measured about 20k tokens/s on one core
 // of the development machine, where PyTorch 1.13's eager training step
-// (shared/bench/torch_llama.py, one thread, same run) reached about 1.4k.
+// (bench/torch_llama.py, one thread, same run) reached about 1.4k.
 //
 // References: Touvron et al., "LLaMA: Open and Efficient Foundation
 // Language Models" (2023); Karpathy, llama2.c (run.c, export.py);
