@@ -63,3 +63,6 @@ func hasAVX2() bool {
 // useAsm reports whether the assembly bodies are in use; tests switch it
 // off to compare them with the portable ones.
 var useAsm = hasAVX2()
+
+//go:noescape
+func expDiffAVX2(dst, a, b []float64, lim float64, tab *[expN]uint64, c *[8]float64)

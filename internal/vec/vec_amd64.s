@@ -415,3 +415,68 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL AX, eax+0(FP)
 	MOVL DX, edx+4(FP)
 	RET
+
+// func expDiffAVX2(dst, a, b []float64, lim float64, tab *[256]uint64, c *[8]float64)
+// dst = expSmall(clamp(a − b, −lim, lim)), block by block: the operations
+// of expSmall in the same order, the table read by a gather. The integer
+// part k enters the exponent through (k >> 8) << 52, whose bits a logical
+// shift gives as well as the arithmetic one.
+TEXT ·expDiffAVX2(SB), NOSPLIT, $0-96
+	MOVQ         dst_base+0(FP), R10
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         a_base+24(FP), SI
+	MOVQ         b_base+48(FP), DI
+	VBROADCASTSD lim+72(FP), Y15 // lim
+	MOVQ         tab+80(FP), AX
+	MOVQ         c+88(FP), DX
+	VXORPD       Y14, Y14, Y14
+	VSUBPD       Y15, Y14, Y14 // −lim
+	VBROADCASTSD 0(DX), Y13 // 256/ln2
+	VBROADCASTSD 8(DX), Y12 // shift
+	VBROADCASTSD 16(DX), Y11 // ln2 hi / 256
+	VBROADCASTSD 24(DX), Y10 // ln2 lo / 256
+	VBROADCASTSD 32(DX), Y9 // 1/6
+	VBROADCASTSD 40(DX), Y8 // 1/24
+	VBROADCASTSD 48(DX), Y7 // 0.5
+	VBROADCASTSD 56(DX), Y6 // 1
+	SHRQ         $2, CX
+	JZ           edone
+
+eloop:
+	VMOVUPD    (SI), Y0
+	VSUBPD     (DI), Y0, Y0 // x
+	VMINPD     Y0, Y15, Y0 // min(lim, x): x when NaN
+	VMAXPD     Y0, Y14, Y0 // max(−lim, ·)
+	VMULPD     Y13, Y0, Y1
+	VADDPD     Y12, Y1, Y1 // kf; its bits hold k
+	VSUBPD     Y12, Y1, Y2 // kf − shift
+	VMULPD     Y11, Y2, Y3
+	VSUBPD     Y3, Y0, Y3 // x − kf·ln2HiN
+	VMULPD     Y10, Y2, Y4
+	VSUBPD     Y4, Y3, Y3 // r
+	VMULPD     Y3, Y3, Y4 // r²
+	VMULPD     Y9, Y3, Y5
+	VADDPD     Y7, Y5, Y5 // 0.5 + r/6
+	VMULPD     Y8, Y4, Y2
+	VADDPD     Y2, Y5, Y5 // (0.5 + r/6) + r²/24
+	VMULPD     Y5, Y4, Y5 // r²·(…)
+	VADDPD     Y6, Y3, Y3 // 1 + r
+	VADDPD     Y5, Y3, Y3 // polynomial
+	VPSRLQ     $8, Y1, Y2
+	VPSLLQ     $52, Y2, Y2 // (k >> 8) << 52
+	VPSLLQ     $56, Y1, Y1
+	VPSRLQ     $56, Y1, Y1 // k & 255
+	VPCMPEQQ   Y5, Y5, Y5
+	VPGATHERQQ Y5, (AX)(Y1*8), Y4
+	VPADDQ     Y2, Y4, Y4 // 2^(k/256)
+	VMULPD     Y3, Y4, Y4
+	VMOVUPD    Y4, (R10)
+	ADDQ       $32, SI
+	ADDQ       $32, DI
+	ADDQ       $32, R10
+	DECQ       CX
+	JNZ        eloop
+
+edone:
+	VZEROUPPER
+	RET

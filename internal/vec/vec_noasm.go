@@ -26,3 +26,7 @@ func maskedClipSumsAVX2(lp, ref, old, m []float64, eps float64, a *clipLanes) ui
 func clipGradAVX2(g, lp, ref, old []float64, eps, c, both float64) { panic("unreachable") }
 
 func maskedClipGradAVX2(g, lp, ref, old, m []float64, eps, c, both float64) { panic("unreachable") }
+
+func expDiffAVX2(dst, a, b []float64, lim float64, tab *[expN]uint64, c *[8]float64) {
+	panic("unreachable")
+}
