@@ -333,23 +333,30 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 }
 
 // rmsNormRows writes y = g ⊙ x / rms(x) for each of n rows of x (width d)
-// and 1/rms(x) into r, where rms(x) = sqrt(mean(x²) + ε).
+// and 1/rms(x) into r.
 func rmsNormRows(y, x, g, r []float32, n, d int) {
 	parallelFor(n, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			xi := x[i*d : (i+1)*d]
-			yi := y[i*d : (i+1)*d]
-			ss := float32(0)
-			for _, v := range xi {
-				ss += v * v
-			}
-			inv := float32(1 / math.Sqrt(float64(ss/float32(d)+rmsEps)))
-			r[i] = inv
-			for j, v := range xi {
-				yi[j] = g[j] * (v * inv)
-			}
+			r[i] = rmsNorm(y[i*d:(i+1)*d], x[i*d:(i+1)*d], g)
 		}
 	})
+}
+
+// rmsNorm writes g ⊙ x / rms(x) into y, over len(g) elements, and returns
+// 1/rms(x), where rms(x) = sqrt(mean(x²) + ε) (llama2.c's rmsnorm, in
+// float32).
+func rmsNorm(y, x, g []float32) float32 {
+	x = x[:len(g)]
+	y = y[:len(g)]
+	var ss float32
+	for _, v := range x {
+		ss += v * v
+	}
+	inv := float32(1 / math.Sqrt(float64(ss/float32(len(x))+rmsEps)))
+	for j, v := range x {
+		y[j] = g[j] * (v * inv)
+	}
+	return inv
 }
 
 // swiglu writes h = silu(a) ⊙ b for each of n rows of h13 = [a | b]

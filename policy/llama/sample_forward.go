@@ -275,7 +275,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 	v0, v1 := e.vOff+sh.kv0*hs, e.vOff+sh.kv1*hs
 	for l := range e.wqkv {
 		for r := 0; r < m; r++ {
-			smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsAtt[l])
+			rmsNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsAtt[l])
 		}
 		qkv := b.qkv[:m*e.ldQKV]
 		for r := 0; r < m; r++ {
@@ -362,7 +362,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 		smpMatmulPackedCols(m, b.ao, dim, &e.wo[l], x, dim, sh.dim0, sh.dim1)
 		sh.sync() // x is complete
 		for r := 0; r < m; r++ {
-			smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFFN[l])
+			rmsNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFFN[l])
 		}
 		h13 := b.h13[:m*e.ldH]
 		for r := 0; r < m; r++ {
@@ -388,7 +388,7 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 		sh.sync() // x is complete
 	}
 	for r := 0; r < m; r++ {
-		smpRMSNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFinal)
+		rmsNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsFinal)
 	}
 }
 

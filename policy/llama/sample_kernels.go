@@ -1,7 +1,5 @@
 package llama
 
-import "math"
-
 // smpMatmul computes C[m×n] += A[m×k] · B[k×n] for row-major A (rows lda
 // apart), B (rows ldb apart) and C (rows ldc apart), on the calling
 // goroutine. B is a transposed weight matrix ([in][out]), so a row of C is
@@ -106,22 +104,6 @@ func smpKern1x8Go(a, b []float32, ldb int, c []float32) {
 		c7 += float32(av * bp[7])
 	}
 	c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] = c0, c1, c2, c3, c4, c5, c6, c7
-}
-
-// smpRMSNorm writes g ⊙ x / sqrt(mean(x²) + 1e-5) into y (llama2.c's
-// rmsnorm, in float32).
-func smpRMSNorm(y, x, g []float32) {
-	x = x[:len(g)]
-	y = y[:len(g)]
-	var ss float32
-	for _, v := range x {
-		ss += v * v
-	}
-	ss = ss/float32(len(x)) + 1e-5
-	s := float32(1 / math.Sqrt(float64(ss)))
-	for i, v := range x {
-		y[i] = g[i] * (s * v)
-	}
 }
 
 // smpPanel is the column width of a packed matrix's panels.
