@@ -550,3 +550,85 @@ func TestZeroValueBandits(t *testing.T) {
 		t.Error("Next(nil rng): no error")
 	}
 }
+
+// TestEXP3NoUnderflow: an arm that trails the leader by more than
+// float64's exponent range (745) keeps its weight and wins back the lead
+// once its rewards overtake.
+func TestEXP3NoUnderflow(t *testing.T) {
+	for name, mk := range map[string]func() (*EXP3, error){
+		"EXP3":  func() (*EXP3, error) { return NewEXP3(2, EXP3Config{Gamma: 0.5}) },
+		"EXP3S": func() (*EXP3, error) { return NewEXP3S(2, EXP3Config{Gamma: 0.5, Alpha: 1e-300}) },
+	} {
+		e, err := mk()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Arm 0 gains about γ/(2·0.75) = 1/3 per reward: 3000 rewards put
+		// arm 1 about 1000 units of log-weight behind.
+		for range 3000 {
+			if err := e.Update(0, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := e.Probabilities(nil); p[1] != 0.25 {
+			t.Fatalf("%s: after arm 0's run P = %v, want arm 1 at γ/K = 0.25", name, p)
+		}
+		// Arm 1 gains γ/(2·0.25) = 1 per reward while it trails: after 800
+		// rewards plain EXP3 still trails by about 200 (EXP3.S's share
+		// term, log(e·α/K) ≈ −690, bounds its gap).
+		for range 800 {
+			if err := e.Update(1, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := e.Probabilities(nil); name == "EXP3" && p[1] > 0.25+1e-50 {
+			t.Errorf("%s: arm 1's deficit was lost: P = %v after 800 rewards, want it still trailing", name, p)
+		}
+		for range 700 {
+			if err := e.Update(1, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := e.Probabilities(nil); p[1] < 0.74 {
+			t.Errorf("%s: arm 1 did not recover its weight: P = %v", name, p)
+		}
+		// The state round-trips exactly.
+		b, _ := json.Marshal(e)
+		var r EXP3
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		if b2, _ := json.Marshal(&r); string(b2) != string(b) {
+			t.Errorf("%s: restored state differs:\n%s\n%s", name, b, b2)
+		}
+	}
+	// Malformed states are errors and leave the bandit as it was.
+	e, _ := NewEXP3(2, EXP3Config{Gamma: 0.3})
+	before, _ := json.Marshal(e)
+	for _, s := range []string{
+		`{"kind":"exp3","gamma":0.3,"log_weights":[]}`,
+		`{"kind":"exp3","gamma":0.3}`,
+		`{"kind":"exp3","gamma":0.3,"weights":[0.5,0.5]}`,
+		`{"kind":"exp3","gamma":0,"log_weights":[0,0]}`,
+		`{"kind":"exp3","gamma":1.5,"log_weights":[0,0]}`,
+		`{"kind":"exp3","gamma":0.3,"alpha":0.1,"log_weights":[0,0]}`,
+		`{"kind":"exp3s","gamma":0.3,"log_weights":[0,0]}`,
+		`{"kind":"exp3","gamma":0.3,"log_weights":[0,"x"]}`,
+		`{"kind":"exp3","gamma":0.3,"log_weights":[0,1e999]}`,
+		`{"kind":"ucb1","gamma":0.3,"log_weights":[0,0]}`,
+	} {
+		if err := json.Unmarshal([]byte(s), e); err == nil {
+			t.Errorf("restoring %s: no error", s)
+		}
+	}
+	if after, _ := json.Marshal(e); string(after) != string(before) {
+		t.Errorf("rejected states changed the bandit:\n%s\n%s", before, after)
+	}
+	// A state's log-weights are shifted to a maximum of 0.
+	if err := json.Unmarshal([]byte(`{"kind":"exp3","gamma":0.3,"log_weights":[5,3]}`), e); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(e); !strings.Contains(string(b), `"log_weights":[0,-2]`) {
+		t.Errorf("shifted state: %s", b)
+	}
+}
