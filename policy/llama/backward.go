@@ -21,7 +21,7 @@ func (m *Model) NewGrads() *Grads {
 }
 
 // Zero sets every gradient to 0.
-func (g *Grads) Zero() { clear32(g.flat) }
+func (g *Grads) Zero() { clear(g.flat) }
 
 // Norm returns the global L2 norm sqrt(Σ g²) over every gradient, summed in
 // float64.
@@ -87,11 +87,11 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 	gemm(V, dim, Nh, tp.exps, 1, V, tp.xf, dim, g.Classifier(), dim)
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
-	clear32(dxh)
+	clear(dxh)
 	rmsNormBackward(dxh, g.RMSFinal, dxf, tp.xh, m.RMSFinal, tp.rFin, Nh, dim)
 	tp.dx = grow(tp.dx, N*dim)
 	dx := tp.dx
-	clear32(dx)
+	clear(dx)
 	for k, r := range tp.head {
 		axpy(1, dxh[k*dim:(k+1)*dim], dx[int(r)*dim:])
 	}
@@ -121,7 +121,7 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		// Attention: x2 = x + WO·att.
 		gemmSet(N, dim, dim, dx, dim, 1, w.WO, dim, datt, dim)
 		gemm(dim, dim, N, dx, 1, dim, lt.att, dim, gw.WO, dim)
-		clear32(dqkv)
+		clear(dqkv)
 		tp.attentionBackward(lt, datt, dqkv)
 		tp.rope(dqkv, qkvW, dim, kv, hs, true)
 		rmsNormRows(xb, lt.x, w.RMSAtt, lt.r1, N, dim)
@@ -170,7 +170,7 @@ func rmsNormBackward(dx, dg, dy, x, g, r []float32, n, d int) {
 		for j0 := lo; j0 < hi; j0 += len(buf) {
 			j1 := min(hi, j0+len(buf))
 			acc := buf[:j1-j0]
-			clear32(acc)
+			clear(acc)
 			for i := 0; i < n; i++ {
 				ri := r[i]
 				xi, dyi := x[i*d+j0:i*d+j1], dy[i*d+j0:i*d+j1]
@@ -246,7 +246,7 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 			// products with n columns, which suit the kernels better than
 			// hs = 8 columns would.
 			dKVT = grow(dKVT, 2*hs*n)
-			clear32(dKVT)
+			clear(dKVT)
 			dKT, dVT := dKVT[:hs*n], dKVT[hs*n:]
 			for h := g * group; h < (g+1)*group; h++ {
 				Q := lt.qkv[base+h*hs:]
@@ -266,8 +266,8 @@ func (tp *Tape) attentionBackward(lt *layerTape, datt, dqkv []float32) {
 						// Zeros above the diagonal up to the end of its tile of
 						// 16 columns, which the products below read.
 						tile := max(cols, min(n, (i&^15)+16))
-						clear32(P[i*n+end : i*n+tile])
-						clear32(DS[i*n+i+1 : i*n+tile])
+						clear(P[i*n+end : i*n+tile])
+						clear(DS[i*n+i+1 : i*n+tile])
 					}
 					gemmAt(rows, hs, min(n, i0+gemmMR), DS[i0*n:], n, 1, K, ld, dQ[i0*ld:], ld, true)
 				}

@@ -113,12 +113,6 @@ func grow[T any](buf []T, n int) []T {
 	return make([]T, n)
 }
 
-func clear32(s []float32) {
-	for i := range s {
-		s[i] = 0
-	}
-}
-
 // LogProbs runs the teacher-forced forward pass over seqs and writes
 // log p(Completion[j] | Prompt, Completion[:j]) of sequence i into dst[i*T+j]
 // (dst has length len(seqs)*T, row-major as in policy.Batch; positions
@@ -470,7 +464,7 @@ func (tp *Tape) attention(lt *layerTape) {
 					mx := maxf(S[i*n:i*n+i+1]) * scale
 					end := min(cols, (i+8)&^7) // i+1 keys, rounded up to whole vectors
 					sum := expMasked(S[i*n:i*n+end], i+1, scale, mx)
-					clear32(S[i*n+end : i*n+cols])
+					clear(S[i*n+end : i*n+cols])
 					inv[i] = 1 / sum
 					lt.lse[(s.row+i)*H+h] = mx + float32(math.Log(float64(sum)))
 				}

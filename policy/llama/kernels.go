@@ -190,7 +190,7 @@ func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float
 	for i := i0; i < i1; i++ {
 		crow := c[i*ldc : i*ldc+j1]
 		if acc == 0 {
-			clear32(crow[j0:])
+			clear(crow[j0:])
 		}
 		for p := p0; p < p0+kk; p++ {
 			av := a[i*rsa+p*csa]
@@ -224,10 +224,10 @@ func kernGo(k, w int, a []float32, rsa, csa int, b []float32, ldb int, c []float
 		c2 := c[2*ldc+j : 2*ldc+j+4 : 2*ldc+j+4]
 		c3 := c[3*ldc+j : 3*ldc+j+4 : 3*ldc+j+4]
 		if acc == 0 {
-			clear32(c0)
-			clear32(c1)
-			clear32(c2)
-			clear32(c3)
+			clear(c0)
+			clear(c1)
+			clear(c2)
+			clear(c3)
 		}
 		s00, s01, s02, s03 := c0[0], c0[1], c0[2], c0[3]
 		s10, s11, s12, s13 := c1[0], c1[1], c1[2], c1[3]
@@ -354,7 +354,7 @@ func expMasked(x []float32, valid int, scale, shift float32) float32 {
 		x[j] = -1e30
 	}
 	s := expShift(x, scale, shift)
-	clear32(x[valid:])
+	clear(x[valid:])
 	return s
 }
 

@@ -542,8 +542,8 @@ type tokenSampler struct {
 }
 
 func (ts *tokenSampler) reset(vocab int) {
-	ts.idx = smpGrow(ts.idx, vocab)
-	ts.tmp = smpGrow(ts.tmp, vocab)
+	ts.idx = grow(ts.idx, vocab)
+	ts.tmp = grow(ts.tmp, vocab)
 }
 
 // workerState is the memory of one decoding goroutine, pooled between

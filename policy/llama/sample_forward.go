@@ -33,15 +33,6 @@ func roundUp16(n int) int { return (n + 15) &^ 15 }
 // every step does not allocate a model's worth of memory each time.
 var inferencePool sync.Pool
 
-// smpGrow returns s resliced to n elements, reallocated when too small.
-// The contents are unspecified.
-func smpGrow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
-}
-
 // getInference prepares m for sampling sequences of up to maxPos
 // positions, reusing a pooled inference when one is available.
 func getInference(m *Model, maxPos int) *inference {
@@ -69,12 +60,12 @@ func (e *inference) load(m *Model, maxPos int) {
 	e.emb = m.TokenEmbedding
 	e.rmsFinal = m.RMSFinal
 	L := c.Layers
-	e.wqkv = smpGrow(e.wqkv, L)
-	e.wo = smpGrow(e.wo, L)
-	e.w13 = smpGrow(e.w13, L)
-	e.w2 = smpGrow(e.w2, L)
-	e.rmsAtt = smpGrow(e.rmsAtt, L)
-	e.rmsFFN = smpGrow(e.rmsFFN, L)
+	e.wqkv = grow(e.wqkv, L)
+	e.wo = grow(e.wo, L)
+	e.w13 = grow(e.w13, L)
+	e.w2 = grow(e.w2, L)
+	e.rmsAtt = grow(e.rmsAtt, L)
+	e.rmsFFN = grow(e.rmsFFN, L)
 	for l := 0; l < L; l++ {
 		w := m.Layer(l)
 		e.wqkv[l].pack(e.dim, w.WQ, w.WK, w.WV)
@@ -92,8 +83,8 @@ func (e *inference) load(m *Model, maxPos int) {
 	// RoPE as run.c computes it: pair i of a head rotates by
 	// pos·10000^(−2i/HeadSize).
 	half := e.hs / 2
-	e.cos = smpGrow(e.cos, maxPos*half)
-	e.sin = smpGrow(e.sin, maxPos*half)
+	e.cos = grow(e.cos, maxPos*half)
+	e.sin = grow(e.sin, maxPos*half)
 	for i := 0; i < half; i++ {
 		freq := float32(1 / math.Pow(10000, float64(2*i)/float64(e.hs)))
 		for pos := 0; pos < maxPos; pos++ {
@@ -118,11 +109,11 @@ type kvCache struct {
 func (cache *kvCache) reset(c Config, slots, capacity int) {
 	kv := c.KVDim()
 	cache.capacity, cache.kv = capacity, kv
-	cache.k = smpGrow(cache.k, c.Layers)
-	cache.v = smpGrow(cache.v, c.Layers)
+	cache.k = grow(cache.k, c.Layers)
+	cache.v = grow(cache.v, c.Layers)
 	for l := range cache.k {
-		cache.k[l] = smpGrow(cache.k[l], slots*capacity*kv)
-		cache.v[l] = smpGrow(cache.v[l], slots*capacity*kv)
+		cache.k[l] = grow(cache.k[l], slots*capacity*kv)
+		cache.v[l] = grow(cache.v[l], slots*capacity*kv)
 	}
 }
 
@@ -147,12 +138,12 @@ func sumOf(v []float32) float32 {
 
 // reset shapes b for up to rows rows, reusing its memory.
 func (b *stepBuffers) reset(e *inference, rows int) {
-	b.x = smpGrow(b.x, rows*e.dim)
-	b.qkv = smpGrow(b.qkv, rows*e.ldQKV)
-	b.ao = smpGrow(b.ao, rows*e.dim)
-	b.h13 = smpGrow(b.h13, rows*e.ldH)
-	b.h = smpGrow(b.h, rows*e.hid)
-	b.logits = smpGrow(b.logits, rows*e.ldV)
+	b.x = grow(b.x, rows*e.dim)
+	b.qkv = grow(b.qkv, rows*e.ldQKV)
+	b.ao = grow(b.ao, rows*e.dim)
+	b.h13 = grow(b.h13, rows*e.ldH)
+	b.h = grow(b.h, rows*e.hid)
+	b.logits = grow(b.logits, rows*e.ldV)
 }
 
 // share is the part of a decoding step that one of W cooperating workers
@@ -196,9 +187,9 @@ func (sh *share) reset(e *inference, w, W, rows, capacity int, bar *spinBarrier)
 	sh.dim0, sh.dim1 = split16(e.dim, w, W)
 	sh.hid0, sh.hid1 = split16(e.hid, w, W)
 	sh.voc0, sh.voc1 = split16(c.Vocab, w, W)
-	sh.xb = smpGrow(sh.xb, rows*e.dim)
-	sh.qs = smpGrow(sh.qs, e.dim)
-	sh.att = smpGrow(sh.att, group*capacity)
+	sh.xb = grow(sh.xb, rows*e.dim)
+	sh.qs = grow(sh.qs, e.dim)
+	sh.att = grow(sh.att, group*capacity)
 	return true
 }
 

@@ -135,7 +135,7 @@ func (p *packed) pack(k int, srcs ...[]float32) {
 	}
 	n16 := roundUp16(n)
 	p.k, p.n = k, n
-	p.w = smpGrow(p.w, k*n16)
+	p.w = grow(p.w, k*n16)
 	clear(p.w)
 	j := 0
 	for _, s := range srcs {
