@@ -90,10 +90,9 @@ func (j *PairwiseJudge) Verdicts(ctx context.Context, prompt, a, b string) (firs
 		verdicts[i], err = askUntil(ctx, "pairwise", j.Completer, prompts[i], attempts, ParseVerdict)
 		return err
 	})
-	if err == nil {
-		if err = ctx.Err(); err != nil {
-			err = fmt.Errorf("reward: pairwise judge: %w", err)
-		}
+	if err == nil && ctx.Err() != nil {
+		// ctx ended, perhaps before both orders were asked.
+		err = fmt.Errorf("reward: pairwise judge: %w", ctx.Err())
 	}
 	if err != nil {
 		return 0, 0, err
