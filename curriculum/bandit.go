@@ -78,13 +78,16 @@ func SelectBatch(dst []int, b Bandit, rng *rand.Rand, k int) ([]int, error) {
 // UpdateBatch feeds one training step's (arm, reward) pairs to b. If b
 // implements BatchUpdater its rule is used (SEC averages the rewards of
 // each drawn arm and updates it once, see SEC.UpdateBatch); otherwise each
-// pair is an observation of its own and Update is called in order. All
-// pairs are validated before any is applied.
+// pair is an observation of its own and Update is called in order. For
+// the bandits of this package all pairs are validated before any is
+// applied, including the [0, 1] range of EXP3 and BetaThompson, so an
+// error leaves b unchanged; a Bandit implementation from elsewhere has
+// the pairs before the one its Update rejects applied.
 func UpdateBatch(b Bandit, arms []int, rewards []float64) error {
 	if b == nil {
 		return errors.New("curriculum: UpdateBatch: nil bandit")
 	}
-	if err := checkPairs("UpdateBatch", b.Arms(), arms, rewards); err != nil {
+	if err := checkBatch("UpdateBatch", b, arms, rewards); err != nil {
 		return err
 	}
 	if bu, ok := b.(BatchUpdater); ok {
@@ -93,6 +96,28 @@ func UpdateBatch(b Bandit, arms []int, rewards []float64) error {
 	for i, a := range arms {
 		if err := b.Update(a, rewards[i]); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// rewardChecker is implemented by the bandits of this package that accept
+// only some finite rewards: checkReward returns the error Update would.
+type rewardChecker interface {
+	checkReward(arm int, r float64) error
+}
+
+// checkBatch validates (arm, reward) pairs for b: checkPairs, then each
+// pair against b's own reward range.
+func checkBatch(who string, b Bandit, arms []int, rewards []float64) error {
+	if err := checkPairs(who, b.Arms(), arms, rewards); err != nil {
+		return err
+	}
+	if rc, ok := b.(rewardChecker); ok {
+		for i, a := range arms {
+			if err := rc.checkReward(a, rewards[i]); err != nil {
+				return fmt.Errorf("curriculum: %s: pair %d: %w", who, i, err)
+			}
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -177,8 +178,17 @@ func (c *Curriculum[T]) Observe(arm int, rewards []float64) error {
 // ObserveBatch handles one training step: groups[i] holds the rewards of
 // the group drawn from arms[i]. Each group becomes a signal and the
 // (arm, signal) pairs go to the bandit together through UpdateBatch (SEC
-// averages the signals of each arm). Everything is validated before any
-// state changes.
+// averages the signals of each arm).
+//
+// The arms and groups are validated first, then Config.Signal is called
+// once per group in order, then the signals are validated against the
+// bandit (finite, and in [0, 1] for EXP3 and BetaThompson); only when all
+// of that succeeds are the bandit and the statistics updated, so an error
+// leaves the curriculum unchanged. Config.Signal itself is called before
+// that last check: a stateful signal (RewardChange) has recorded every
+// group before the first one whose signal fails, or every group when the
+// bandit rejects a signal. Restore such a signal from its saved state
+// after an error, or use a bandit that accepts every finite signal.
 func (c *Curriculum[T]) ObserveBatch(arms []int, groups [][]float64) error {
 	if len(arms) != len(groups) {
 		return fmt.Errorf("curriculum: ObserveBatch: len(arms) = %d, len(groups) = %d", len(arms), len(groups))
@@ -201,6 +211,9 @@ func (c *Curriculum[T]) ObserveBatch(arms []int, groups [][]float64) error {
 			return fmt.Errorf("curriculum: ObserveBatch: groups[%d]: %w", i, err)
 		}
 		sig[i] = s
+	}
+	if err := checkBatch("ObserveBatch", c.bandit, arms, sig); err != nil {
+		return err
 	}
 	if err := UpdateBatch(c.bandit, arms, sig); err != nil {
 		return err
@@ -232,6 +245,35 @@ func (c *Curriculum[T]) ObserveSignal(arm int, signal float64) error {
 	return nil
 }
 
+// restoreBandit restores the bandit from b, atomically: a state that the
+// bandit rejects, or one with an arm count other than the pools', leaves
+// the bandit as it was (restored from a snapshot taken first).
+func (c *Curriculum[T]) restoreBandit(b json.RawMessage) error {
+	u, ok := c.bandit.(json.Unmarshaler)
+	if !ok {
+		return fmt.Errorf("curriculum: UnmarshalJSON: bandit %T does not implement json.Unmarshaler", c.bandit)
+	}
+	m, ok := c.bandit.(json.Marshaler)
+	if !ok {
+		return fmt.Errorf("curriculum: UnmarshalJSON: bandit %T does not implement json.Marshaler", c.bandit)
+	}
+	snap, err := m.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("curriculum: UnmarshalJSON: snapshot of bandit %T: %w", c.bandit, err)
+	}
+	err = u.UnmarshalJSON(b)
+	if err == nil && c.bandit.Arms() != len(c.pools) {
+		err = fmt.Errorf("curriculum: Curriculum state bandit has %d arms for %d pools", c.bandit.Arms(), len(c.pools))
+	}
+	if err != nil {
+		if rerr := u.UnmarshalJSON(snap); rerr != nil {
+			return fmt.Errorf("%w (and restoring the previous bandit state failed: %v)", err, rerr)
+		}
+		return err
+	}
+	return nil
+}
+
 type curriculumState struct {
 	Bandit json.RawMessage `json:"bandit"`
 	Order  [][]int         `json:"order"`
@@ -258,6 +300,9 @@ func (c *Curriculum[T]) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON restores a state written by MarshalJSON into a Curriculum
 // built by New with the same kind of bandit and pools of the same sizes.
+// The state is validated in full first; on an error the curriculum and
+// its bandit are left as they were (the bandit is snapshotted and put
+// back when its state is rejected or has the wrong number of arms).
 func (c *Curriculum[T]) UnmarshalJSON(b []byte) error {
 	if c.bandit == nil {
 		return errors.New("curriculum: UnmarshalJSON: build the Curriculum with New before restoring it")
@@ -287,15 +332,14 @@ func (c *Curriculum[T]) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("curriculum: Curriculum state pos[%d] = %d out of range [0, %d]", a, st.Pos[a], n)
 		}
 	}
-	u, ok := c.bandit.(json.Unmarshaler)
-	if !ok {
-		return fmt.Errorf("curriculum: UnmarshalJSON: bandit %T does not implement json.Unmarshaler", c.bandit)
+	for a, x := range st.Stats {
+		if x.Draws < 0 || x.Groups < 0 || x.Rewards < 0 || x.Epochs < 0 ||
+			math.IsNaN(x.MeanReward) || math.IsInf(x.MeanReward, 0) || math.IsNaN(x.LastSignal) || math.IsInf(x.LastSignal, 0) {
+			return fmt.Errorf("curriculum: Curriculum state stats[%d] = %+v: counts must be ≥ 0 and values finite", a, x)
+		}
 	}
-	if err := u.UnmarshalJSON(st.Bandit); err != nil {
+	if err := c.restoreBandit(st.Bandit); err != nil {
 		return err
-	}
-	if c.bandit.Arms() != k {
-		return fmt.Errorf("curriculum: Curriculum state bandit has %d arms for %d pools", c.bandit.Arms(), k)
 	}
 	c.order, c.pos, c.stats = st.Order, st.Pos, st.Stats
 	return nil

@@ -239,3 +239,66 @@ func TestCurriculumRestoreErrors(t *testing.T) {
 		t.Error("restoring an SEC state into a UCB1 curriculum: no error")
 	}
 }
+
+// TestRejectedBatchChangesNothing: a batch whose later pair the bandit
+// rejects (EXP3 and BetaThompson take rewards in [0, 1] only) leaves the
+// bandit and the curriculum as they were.
+func TestRejectedBatchChangesNothing(t *testing.T) {
+	for name, mk := range map[string]func() Bandit{
+		"EXP3":         func() Bandit { return first(NewEXP3(2, EXP3Config{Gamma: 0.2})) },
+		"BetaThompson": func() Bandit { return first(NewBetaThompson(2, BetaThompsonConfig{})) },
+	} {
+		b := mk()
+		before, _ := json.Marshal(b)
+		if err := UpdateBatch(b, []int{0, 1}, []float64{0.5, 1.5}); err == nil || !strings.Contains(err.Error(), "pair 1") {
+			t.Errorf("%s: UpdateBatch with reward 1.5: %v", name, err)
+		}
+		if after, _ := json.Marshal(b); string(after) != string(before) {
+			t.Errorf("%s: rejected UpdateBatch changed the bandit:\n%s\n%s", name, before, after)
+		}
+		// The first reward of each group as the signal: 1.5 is rejected.
+		firstReward := func(_ int, rs []float64) (float64, error) { return rs[0], nil }
+		c, _ := New(mk(), [][]int{{1}, {2}}, Config{Signal: firstReward})
+		cb, _ := json.Marshal(c)
+		if err := c.ObserveBatch([]int{0, 1}, [][]float64{{0.5}, {1.5}}); err == nil {
+			t.Errorf("%s: ObserveBatch with signal 1.5: no error", name)
+		}
+		if ca, _ := json.Marshal(c); string(ca) != string(cb) {
+			t.Errorf("%s: rejected ObserveBatch changed the curriculum:\n%s\n%s", name, cb, ca)
+		}
+	}
+}
+
+// TestRestoreIsAtomic: a saved state whose bandit has the wrong number of
+// arms, or a bad entry after a good bandit, leaves the curriculum and its
+// bandit as they were.
+func TestRestoreIsAtomic(t *testing.T) {
+	b, _ := NewSEC(2, SECConfig{Alpha: 0.5})
+	_ = b.Update(1, 0.8)
+	c, _ := New(b, [][]int{{1, 2}, {3}}, Config{})
+	before, _ := json.Marshal(c)
+	q := b.Values()
+
+	b3, _ := NewSEC(3, SECConfig{})
+	c3, _ := New(b3, [][]int{{1, 2}, {3}, {4}}, Config{})
+	s3, _ := json.Marshal(c3)
+	var st map[string]json.RawMessage
+	_ = json.Unmarshal(before, &st)
+	var st3 map[string]json.RawMessage
+	_ = json.Unmarshal(s3, &st3)
+	st["bandit"] = st3["bandit"] // a 3-arm SEC in a 2-pool state
+	bad, _ := json.Marshal(st)
+	if err := json.Unmarshal(bad, c); err == nil || !strings.Contains(err.Error(), "3 arms") {
+		t.Errorf("3-arm bandit for 2 pools: %v", err)
+	}
+	if after, _ := json.Marshal(c); string(after) != string(before) {
+		t.Errorf("rejected state changed the curriculum:\n%s\n%s", before, after)
+	}
+	if b.Arms() != 2 || !slices.Equal(b.Values(), q) {
+		t.Errorf("rejected state changed the bandit: %d arms, Q = %v", b.Arms(), b.Values())
+	}
+	negative := strings.Replace(string(before), `"draws":0`, `"draws":-1`, 1)
+	if err := json.Unmarshal([]byte(negative), c); err == nil || !strings.Contains(err.Error(), "stats[") {
+		t.Errorf("negative draws: %v", err)
+	}
+}

@@ -62,14 +62,21 @@ func (t *BetaThompson) Select(rng *rand.Rand) (int, error) {
 
 // Update records reward r ∈ [0, 1] for arm.
 func (t *BetaThompson) Update(arm int, r float64) error {
+	if err := t.checkReward(arm, r); err != nil {
+		return err
+	}
+	t.s[arm] += r
+	t.f[arm] += 1 - r
+	return nil
+}
+
+func (t *BetaThompson) checkReward(arm int, r float64) error {
 	if err := checkUpdate("BetaThompson", len(t.s), arm, r); err != nil {
 		return err
 	}
 	if r < 0 || r > 1 {
 		return fmt.Errorf("curriculum: BetaThompson.Update: reward %v for arm %d outside [0, 1]", r, arm)
 	}
-	t.s[arm] += r
-	t.f[arm] += 1 - r
 	return nil
 }
 
