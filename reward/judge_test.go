@@ -190,6 +190,23 @@ func TestPointwiseJudgeConfigErrors(t *testing.T) {
 	}
 }
 
+// TestJudgesCancelled checks that every judge reports a context that ended
+// before it asked, rather than a verdict.
+func TestJudgesCancelled(t *testing.T) {
+	c := &script{replies: []string{"[[A]] Scores: \\boxed{5, 6}"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := (&PairwiseJudge{Completer: c}).Verdicts(ctx, "p", "a", "b"); !errors.Is(err, context.Canceled) {
+		t.Errorf("pairwise: %v", err)
+	}
+	if _, err := (&GRMJudge{Completer: c}).Judge(ctx, "p", []string{"a", "b"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("grm: %v", err)
+	}
+	if len(c.prompts) != 0 {
+		t.Errorf("%d model calls after the context ended", len(c.prompts))
+	}
+}
+
 // positional answers by which response is shown first.
 func positional(first map[string]string) Completer {
 	return CompleterFunc(func(_ context.Context, p string) (string, error) {
