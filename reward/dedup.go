@@ -55,15 +55,8 @@ func (d DuplicateShare) Shares(ctx context.Context, texts []string) (share []flo
 	if len(vecs) != len(texts) {
 		return nil, nil, fmt.Errorf("reward: DuplicateShare.Embedder returned %d vectors for %d texts", len(vecs), len(texts))
 	}
-	for i, v := range vecs {
-		if len(v) != len(vecs[0]) {
-			return nil, nil, fmt.Errorf("reward: DuplicateShare: embedding %d has length %d, embedding 0 has %d", i, len(v), len(vecs[0]))
-		}
-		for j, x := range v {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, nil, fmt.Errorf("reward: DuplicateShare: embedding %d[%d] is %v", i, j, x)
-			}
-		}
+	if err := checkEmbeddings("reward: DuplicateShare: embedding", vecs); err != nil {
+		return nil, nil, err
 	}
 	n := len(texts)
 	parent := make([]int, n)

@@ -124,6 +124,23 @@ func Cosine(a, b []float64) float64 {
 	return ab / math.Sqrt(aa*bb)
 }
 
+// checkEmbeddings reports the first of vecs whose length differs from
+// vecs[0]'s or that holds a value that is not finite, naming it
+// name[i] or name[i][j].
+func checkEmbeddings(name string, vecs [][]float64) error {
+	for i, v := range vecs {
+		if len(v) != len(vecs[0]) {
+			return fmt.Errorf("%s[%d] has length %d, %s[0] has %d", name, i, len(v), name, len(vecs[0]))
+		}
+		for j, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("%s[%d][%d] is %v", name, i, j, x)
+			}
+		}
+	}
+	return nil
+}
+
 // EvolRL is EVOL-RL's label-free reward: the majority answer anchors
 // selection and a novelty term rewards variation. For the group of one
 // prompt, with answers from Extract and embeddings of the completions:
@@ -211,15 +228,8 @@ func EvolRLRewards(dst []float64, answers []string, emb [][]float64, alpha float
 	case math.IsNaN(alpha) || alpha < 0 || alpha > 1:
 		return Vote{}, fmt.Errorf("reward: EvolRLRewards: alpha is %v, want in [0, 1]", alpha)
 	}
-	for i, e := range emb {
-		if len(e) != len(emb[0]) {
-			return Vote{}, fmt.Errorf("reward: EvolRLRewards: emb[%d] has length %d, emb[0] has %d", i, len(e), len(emb[0]))
-		}
-		for j, x := range e {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return Vote{}, fmt.Errorf("reward: EvolRLRewards: emb[%d][%d] is %v", i, j, x)
-			}
-		}
+	if err := checkEmbeddings("reward: EvolRLRewards: emb", emb); err != nil {
+		return Vote{}, err
 	}
 	v := MajorityVote(answers)
 	// class: 0 = majority, 1 = minority, -1 = unparseable.
