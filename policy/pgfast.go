@@ -1,6 +1,13 @@
 package policy
 
-import "math"
+import (
+	"math"
+
+	"github.com/evolve-go/evolve/internal/vec"
+)
+
+// expChunk is how many tokens' exponentials the fused loops compute ahead.
+const expChunk = 256
 
 // checkShape checks what the kernels index by — the shape and the lengths
 // of the slices that are set — and leaves the element checks to the
@@ -64,6 +71,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	lo, hi, dual := k.lo, k.hi, k.dual
 	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
 	badMask := false
+	var rbuf, ebuf [expChunk]float64
 	for i := i0; i < i1; i++ {
 		lpr := lp[i*T : (i+1)*T]
 		oldr := old[i*T : (i+1)*T]
@@ -99,91 +107,103 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 			gr = grad[i*T : (i+1)*T]
 		}
 		rowLoss := 0.0
-		for t := range lpr {
-			if maskr != nil && maskr[t] == 0 {
-				if gr != nil {
-					gr[t] = 0
-				}
-				chk += lpr[t] + oldr[t]
-				if refr != nil {
-					chk += refr[t]
+		// The exponentials come a chunk at a time from vec.ExpDiff (the
+		// same function, four at a time), then the token loop reads them.
+		for t0 := 0; t0 < T; t0 += expChunk {
+			t1 := min(t0+expChunk, T)
+			rb := rbuf[:t1-t0]
+			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+			var eb []float64
+			if kle == K3 {
+				eb = ebuf[:t1-t0]
+				vec.ExpDiff(eb, refr[t0:t1], lpr[t0:t1], maxLogRatio)
+			}
+			for t := t0; t < t1; t++ {
+				if maskr != nil && maskr[t] == 0 {
+					if gr != nil {
+						gr[t] = 0
+					}
+					chk += lpr[t] + oldr[t]
+					if refr != nil {
+						chk += refr[t]
+					}
+					if advr != nil {
+						chk += advr[t]
+					}
+					continue
 				}
 				if advr != nil {
-					chk += advr[t]
+					a = advr[t]
+					chk += a
 				}
-				continue
-			}
-			if advr != nil {
-				a = advr[t]
-				chk += a
-			}
-			rho := lpr[t] - oldr[t]
-			chk += rho
-			live := 1.0
-			if rho > maxLogRatio {
-				rho, live = maxLogRatio, 0
-			} else if rho < -maxLogRatio {
-				rho, live = -maxLogRatio, 0
-			}
-			r := expSmall(rho) // |rho| ≤ 20
-			ratioSum += r
-			akl += r - 1 - rho
-			var l, g float64
-			if a >= 0 {
-				if r > hi {
-					l = -a * hi
-					if a > 0 {
-						nHigh++
+				rho := lpr[t] - oldr[t]
+				chk += rho
+				live := 1.0
+				if rho > maxLogRatio {
+					rho, live = maxLogRatio, 0
+				} else if rho < -maxLogRatio {
+					rho, live = -maxLogRatio, 0
+				}
+				r := rb[t-t0] // expSmall(rho), |rho| ≤ 20
+				ratioSum += r
+				akl += r - 1 - rho
+				var l, g float64
+				if a >= 0 {
+					if r > hi {
+						l = -a * hi
+						if a > 0 {
+							nHigh++
+						}
+					} else {
+						l = -a * r
+						g = l * live
 					}
+				} else if r < lo {
+					l = -a * lo
+					nLow++
 				} else {
 					l = -a * r
 					g = l * live
-				}
-			} else if r < lo {
-				l = -a * lo
-				nLow++
-			} else {
-				l = -a * r
-				g = l * live
-				if dual > 0 && l > -dual*a {
-					l, g = -dual*a, 0
-				}
-			}
-			switch kle {
-			case K3:
-				x := refr[t] - lpr[t]
-				chk += x
-				kl, gk := 0.0, 0.0
-				if x > maxLogRatio || x < -maxLogRatio {
-					xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
-					kl = min(fastExp(xc)-xc-1, 10)
-				} else {
-					ex := expSmall(x)
-					kl = ex - x - 1
-					gk = 1 - ex
-					if kl > 10 {
-						kl, gk = 10, 0
+					if dual > 0 && l > -dual*a {
+						l, g = -dual*a, 0
 					}
 				}
-				klSum += kl
-				l += beta * kl
-				g += beta * gk
-			case K1:
-				x := refr[t] - lpr[t]
-				chk += x
-				klSum -= x
-				l -= beta * x
-				g += beta
-			case K2:
-				x := refr[t] - lpr[t]
-				chk += x
-				klSum += 0.5 * x * x
-				l += beta * 0.5 * x * x
-				g -= beta * x
-			}
-			rowLoss += l
-			if gr != nil {
-				gr[t] = w * g
+				switch kle {
+				case K3:
+					x := refr[t] - lpr[t]
+					chk += x
+					kl, gk := 0.0, 0.0
+					if x > maxLogRatio || x < -maxLogRatio {
+						xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
+						kl = min(eb[t-t0]-xc-1, 10) // eb: fastExp(xc)
+					} else {
+						ex := eb[t-t0] // expSmall(x)
+						kl = ex - x - 1
+						gk = 1 - ex
+						if kl > 10 {
+							kl, gk = 10, 0
+						}
+					}
+					klSum += kl
+					l += beta * kl
+					g += beta * gk
+				case K1:
+					x := refr[t] - lpr[t]
+					chk += x
+					klSum -= x
+					l -= beta * x
+					g += beta
+				case K2:
+					x := refr[t] - lpr[t]
+					chk += x
+					klSum += 0.5 * x * x
+					l += beta * 0.5 * x * x
+					g -= beta * x
+				}
+				rowLoss += l
+				if gr != nil {
+					gr[t] = w * g
+				}
 			}
 		}
 		loss += w * rowLoss
