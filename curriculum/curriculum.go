@@ -25,9 +25,10 @@ type ArmStats struct {
 	Draws int `json:"draws"`
 	// Groups counts the groups observed for the arm.
 	Groups int `json:"groups"`
-	// Rewards counts the rewards behind MeanReward.
+	// Rewards counts the rewards behind MeanReward: those observed
+	// through Observe and ObserveBatch, less the missing (NaN) ones.
 	Rewards int `json:"rewards"`
-	// MeanReward is the mean of every reward observed for the arm.
+	// MeanReward is the mean of every reward counted in Rewards.
 	MeanReward float64 `json:"mean_reward"`
 	// LastSignal is the most recent learning-progress signal fed to the
 	// bandit for the arm.
@@ -221,6 +222,9 @@ func (c *Curriculum[T]) ObserveBatch(arms []int, groups [][]float64) error {
 	for i, a := range arms {
 		st := &c.stats[a]
 		for _, r := range groups[i] {
+			if math.IsNaN(r) {
+				continue // missing
+			}
 			st.Rewards++
 			st.MeanReward += (r - st.MeanReward) / float64(st.Rewards)
 		}

@@ -103,7 +103,7 @@ func TestCurriculumObserve(t *testing.T) {
 	before, _ := json.Marshal(c)
 	for name, err := range map[string]error{
 		"arm out of range": c.ObserveBatch([]int{0, 3}, [][]float64{{1}, {1}}),
-		"NaN reward":       c.ObserveBatch([]int{0, 1}, [][]float64{{1}, {math.NaN()}}),
+		"Inf reward":       c.ObserveBatch([]int{0, 1}, [][]float64{{1}, {math.Inf(1)}}),
 		"empty group":      c.Observe(0, nil),
 		"length mismatch":  c.ObserveBatch([]int{0}, nil),
 		"empty batch":      c.ObserveBatch(nil, nil),

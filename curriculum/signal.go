@@ -2,106 +2,116 @@ package curriculum
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/stat"
+
+	"github.com/evolve-go/evolve/policy"
 )
 
 // Signal turns the rewards of one group of samples drawn from arm into a
 // learning-progress signal for the bandit. Stateless signals ignore arm;
 // stateful ones (RewardChange) keep per-arm history.
+//
+// A NaN reward marks a sample whose reward is missing (not applicable:
+// package reward scores reward.ErrSkip as NaN, and package policy's
+// advantage estimators leave such samples out). The signals of this
+// package (AbsAdvantage, Learnability, RewardChange) leave NaN rewards out
+// of every mean and standard deviation; a group whose rewards are all
+// missing gives no gradient and scores 0 (RewardChange keeps its previous
+// mean). An empty group or a ±Inf reward is an error.
 type Signal func(arm int, rewards []float64) (float64, error)
 
+// checkRewards validates a group of rewards: non-empty, no ±Inf; NaN
+// marks a missing reward and is allowed.
 func checkRewards(who string, rewards []float64) error {
 	if len(rewards) == 0 {
 		return fmt.Errorf("curriculum: %s: empty group", who)
 	}
 	for i, r := range rewards {
-		if math.IsNaN(r) || math.IsInf(r, 0) {
+		if math.IsInf(r, 0) {
 			return fmt.Errorf("curriculum: %s: rewards[%d] = %v is not finite", who, i, r)
 		}
 	}
 	return nil
 }
 
-// allEqual reports whether every value of x equals x[0]. Such a group has
-// no spread, yet its computed mean can miss the common value in the last
-// bit (three 0.1s average to 0.10000000000000002), so the rule "all equal
-// gives 0" is checked exactly rather than left to the rounding of a
-// standard deviation.
-func allEqual(x []float64) bool {
-	for _, v := range x {
-		if v != x[0] {
-			return false
+// present returns the number of non-NaN rewards, their mean, and whether
+// they all are equal (exactly; true when fewer than two are present).
+func present(rewards []float64) (n int, mean float64, equal bool) {
+	equal = true
+	first, sum := math.NaN(), 0.0
+	for _, r := range rewards {
+		if math.IsNaN(r) {
+			continue
+		}
+		n++
+		sum += r
+		if n == 1 {
+			first = r
+		} else if r != first {
+			equal = false
 		}
 	}
-	return true
-}
-
-// GroupZScore writes GRPO's group-normalised advantages
-//
-//	A_i = (R_i − mean R) / std R,    std the population standard deviation,
-//
-// into dst (grown when too short) and returns it. A group whose rewards are
-// all equal gets A = 0. No ε is added to the std (TRL adds 1e-4, which
-// changes A by a relative 1e-4 at most for rewards in [0, 1]); the exact
-// form makes mean|A| = 2·sqrt(q(1−q)) for binary rewards with success
-// share q.
-//
-// References: Shao et al., "DeepSeekMath" (2024) (GRPO); ALGORITHMS.md §1.
-func GroupZScore(dst, rewards []float64) ([]float64, error) {
-	if err := checkRewards("GroupZScore", rewards); err != nil {
-		return nil, err
+	if n > 0 {
+		mean = sum / float64(n)
 	}
-	dst = grow(dst, len(rewards))
-	m, sd := stat.PopMeanStdDev(rewards, nil)
-	if allEqual(rewards) || !(sd > 0) {
-		clear(dst)
-		return dst, nil
-	}
-	for i, r := range rewards {
-		dst[i] = (r - m) / sd
-	}
-	return dst, nil
+	return n, mean, equal
 }
 
 // MeanAbsAdvantage is SEC's reward for a category: mean_i |A_i| over the
-// advantages of its samples (from any estimator, e.g. package policy's).
+// advantages of its samples, from any estimator (for example package
+// policy's GroupNorm{Std: policy.Population}, which AbsAdvantage uses).
+// The advantages must be finite and non-empty.
 func MeanAbsAdvantage(adv []float64) (float64, error) {
-	if err := checkRewards("MeanAbsAdvantage", adv); err != nil {
+	if len(adv) == 0 {
+		return 0, errors.New("curriculum: MeanAbsAdvantage: no advantages")
+	}
+	if err := checkFinite("MeanAbsAdvantage: adv", adv); err != nil {
 		return 0, err
 	}
 	return floats.Norm(adv, 1) / float64(len(adv)), nil
 }
 
 // AbsAdvantage is SEC's learning-progress signal computed from a group's
-// rewards: the mean |A| of the group z-scores (GroupZScore). For binary
-// rewards with success share q it equals 2·sqrt(q(1−q)), so its
-// expectation peaks at success rate p = 0.5; a group whose rewards are all
-// equal scores 0.
+// rewards: the mean |A| over the present rewards of the GRPO group
+// z-scores
+//
+//	A_i = (R_i − mean R) / std R,    std the population standard deviation,
+//
+// as package policy's GroupNorm{Std: policy.Population} computes them (no
+// ε: mean |A| is then exactly 2·sqrt(q(1−q)) for binary rewards with
+// success share q). Its expectation peaks at success rate p = 0.5. A group
+// whose present rewards are all equal (or with fewer than two present)
+// scores 0. NaN rewards are missing and left out (see Signal).
 //
 // References: Chen et al., "Self-Evolving Curriculum for LLM Reasoning"
-// (2025); ALGORITHMS.md §6.
+// (2025); Shao et al., "DeepSeekMath" (2024) (GRPO); ALGORITHMS.md §1, §6.
 func AbsAdvantage(arm int, rewards []float64) (float64, error) {
 	if err := checkRewards("AbsAdvantage", rewards); err != nil {
 		return 0, err
 	}
-	m, sd := stat.PopMeanStdDev(rewards, nil)
-	if allEqual(rewards) || !(sd > 0) {
+	n, _, equal := present(rewards)
+	// The exact all-equal check: three 0.1s average to
+	// 0.10000000000000002, which must not become a spread of ±1 std.
+	if equal {
 		return 0, nil
 	}
-	a := 0.0
-	for _, r := range rewards {
-		a += math.Abs(r - m)
+	adv := make([]float64, len(rewards))
+	if err := (policy.GroupNorm{Std: policy.Population}).Advantages(adv, rewards, make([]int, len(rewards))); err != nil {
+		return 0, fmt.Errorf("curriculum: AbsAdvantage: %w", err)
 	}
-	return a / float64(len(rewards)) / sd, nil
+	// Missing rewards get A = 0 from GroupNorm; the mean is over the
+	// present ones.
+	return floats.Norm(adv, 1) / float64(n), nil
 }
 
-// Learnability is p(1−p) with p the group's mean reward: largest for tasks
-// solved half the time, 0 for tasks always or never solved. Rewards must
-// lie in [0, 1].
+// Learnability is p(1−p) with p the group's mean reward over its present
+// rewards: largest for tasks solved half the time, 0 for tasks always or
+// never solved, and 0 for a group with no reward present. Rewards must
+// lie in [0, 1] (NaN = missing, see Signal).
 //
 // References: Tzannetos et al., "Proximal Curriculum for Reinforcement
 // Learning Agents" (2023); Foster, Foerster, "Learning to Reason at the
@@ -115,7 +125,10 @@ func Learnability(arm int, rewards []float64) (float64, error) {
 			return 0, fmt.Errorf("curriculum: Learnability: rewards[%d] = %v outside [0, 1]", i, r)
 		}
 	}
-	p := stat.Mean(rewards, nil)
+	n, p, _ := present(rewards)
+	if n == 0 {
+		return 0, nil
+	}
 	return p * (1 - p), nil
 }
 
@@ -142,7 +155,9 @@ func NewRewardChange(k int) (*RewardChange, error) {
 }
 
 // Signal returns |mean(rewards) − previous mean of arm| and records the
-// new mean.
+// new mean. The mean is over the present rewards; a group with none
+// present scores 0 and leaves the previous mean in place. On an error
+// nothing is recorded.
 func (c *RewardChange) Signal(arm int, rewards []float64) (float64, error) {
 	if arm < 0 || arm >= len(c.prev) {
 		return 0, fmt.Errorf("curriculum: RewardChange.Signal: arm %d out of range [0, %d)", arm, len(c.prev))
@@ -150,7 +165,10 @@ func (c *RewardChange) Signal(arm int, rewards []float64) (float64, error) {
 	if err := checkRewards("RewardChange.Signal", rewards); err != nil {
 		return 0, err
 	}
-	m := stat.Mean(rewards, nil)
+	n, m, _ := present(rewards)
+	if n == 0 {
+		return 0, nil
+	}
 	d := 0.0
 	if c.seen[arm] {
 		d = math.Abs(m - c.prev[arm])

@@ -6,8 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/evolve-go/evolve/policy"
 )
 
 func bernoulliGroup(dst []float64, p float64, rng *rand.Rand) []float64 {
@@ -30,19 +31,19 @@ func TestAbsAdvantageExact(t *testing.T) {
 	if want := 2 * math.Sqrt(3.0/8*5/8); math.Abs(got-want) > 1e-14 {
 		t.Fatalf("AbsAdvantage = %v, want %v", got, want)
 	}
-	adv, _ := GroupZScore(nil, g)
+	adv := make([]float64, len(g))
+	if err := (policy.GroupNorm{Std: policy.Population}).Advantages(adv, g, make([]int, len(g))); err != nil {
+		t.Fatal(err)
+	}
 	m, _ := MeanAbsAdvantage(adv)
 	if math.Abs(m-got) > 1e-14 {
-		t.Fatalf("MeanAbsAdvantage(GroupZScore) = %v, AbsAdvantage = %v", m, got)
+		t.Fatalf("MeanAbsAdvantage(GroupNorm) = %v, AbsAdvantage = %v", m, got)
 	}
 	// Fractional rewards too: three 0.1s average to 0.10000000000000002,
 	// which must not turn into a spread of ±1 standard deviation.
 	for _, g := range [][]float64{{1, 1, 1}, {0, 0}, {0.3}, {0.1, 0.1, 0.1}, {0.7, 0.7, 0.7, 0.7, 0.7, 0.7}} {
 		if v, err := AbsAdvantage(0, g); err != nil || v != 0 {
 			t.Errorf("all-equal group %v: %v, %v; want 0", g, v, err)
-		}
-		if a, err := GroupZScore(nil, g); err != nil || floats.Norm(a, math.Inf(1)) != 0 {
-			t.Errorf("all-equal group %v: GroupZScore = %v, %v; want zeros", g, a, err)
 		}
 	}
 }
@@ -171,14 +172,63 @@ func TestSignalErrors(t *testing.T) {
 		if _, err := f(0, nil); err == nil {
 			t.Errorf("%s(empty): no error", name)
 		}
-		if _, err := f(0, []float64{0, math.NaN()}); err == nil {
-			t.Errorf("%s(NaN): no error", name)
+		for _, inf := range []float64{math.Inf(1), math.Inf(-1)} {
+			if _, err := f(0, []float64{0, inf}); err == nil {
+				t.Errorf("%s(%v): no error", name, inf)
+			}
 		}
-	}
-	if _, err := GroupZScore(nil, []float64{math.Inf(1)}); err == nil {
-		t.Error("GroupZScore(Inf): no error")
 	}
 	if _, err := MeanAbsAdvantage(nil); err == nil {
 		t.Error("MeanAbsAdvantage(empty): no error")
+	}
+	if _, err := MeanAbsAdvantage([]float64{1, math.NaN()}); err == nil {
+		t.Error("MeanAbsAdvantage(NaN): no error")
+	}
+}
+
+// TestSignalsMissingRewards: NaN marks a missing reward (reward.ErrSkip);
+// the signals leave it out, and a group with none present scores 0.
+func TestSignalsMissingRewards(t *testing.T) {
+	nan := math.NaN()
+	g := []float64{1, 0, 0, 1, 0, 0, 1, 0}
+	withNaN := []float64{nan, 1, 0, nan, 0, 1, 0, 0, 1, 0, nan}
+	for name, f := range map[string]Signal{"AbsAdvantage": AbsAdvantage, "Learnability": Learnability} {
+		want, _ := f(0, g)
+		if got, err := f(0, withNaN); err != nil || math.Abs(got-want) > 1e-15 {
+			t.Errorf("%s with missing rewards = %v, %v; want %v as without them", name, got, err, want)
+		}
+		for _, rs := range [][]float64{{nan}, {nan, nan, nan}, {nan, 1, nan}, {0, nan, 0, 0}} {
+			if got, err := f(0, rs); err != nil || got != 0 {
+				t.Errorf("%s(%v) = %v, %v; want 0", name, rs, got, err)
+			}
+		}
+	}
+	if got, err := AbsAdvantage(0, []float64{0.1, nan, 0.1, 0.1}); err != nil || got != 0 {
+		t.Errorf("AbsAdvantage of equal present rewards = %v, %v; want 0", got, err)
+	}
+	rc, _ := NewRewardChange(1)
+	for i, s := range []struct {
+		rs   []float64
+		want float64
+	}{
+		{[]float64{1, nan, 0}, 0},
+		{[]float64{nan, nan}, 0}, // nothing present: previous mean kept
+		{[]float64{nan, 1, 1, 1}, 0.5},
+	} {
+		if got, err := rc.Signal(0, s.rs); err != nil || got != s.want {
+			t.Errorf("RewardChange step %d: %v, %v; want %v", i, got, err, s.want)
+		}
+	}
+	// A curriculum counts present rewards only.
+	c, _ := New(first(NewSEC(2, SECConfig{})), [][]int{{1}, {2}}, Config{})
+	if err := c.ObserveBatch([]int{0, 1}, [][]float64{{1, nan, 0, 1}, {nan, nan}}); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Stats()
+	if st[0].Rewards != 3 || math.Abs(st[0].MeanReward-2.0/3) > 1e-15 || st[1].Rewards != 0 || st[1].MeanReward != 0 || st[1].Groups != 1 {
+		t.Errorf("stats with missing rewards: %+v", st)
+	}
+	if err := c.Observe(0, []float64{1, math.Inf(1)}); err == nil {
+		t.Error("Observe(+Inf): no error")
 	}
 }

@@ -262,8 +262,9 @@ func (a *AdaptiveTeacher) Choose(*rand.Rand) (int, error) {
 	return a.cur, nil
 }
 
-// Observe records the group's mean reward and advances when the window's
-// mean passes the threshold.
+// Observe records the group's mean reward (over its present rewards; a
+// group with none is skipped) and advances when the window's mean passes
+// the threshold.
 func (a *AdaptiveTeacher) Observe(arm int, rewards []float64) error {
 	if err := checkRewards("AdaptiveTeacher.Observe", rewards); err != nil {
 		return err
@@ -272,7 +273,11 @@ func (a *AdaptiveTeacher) Observe(arm int, rewards []float64) error {
 	if th == 0 {
 		th = 0.8
 	}
-	a.recent = append(a.recent, stat.Mean(rewards, nil))
+	n, m, _ := present(rewards)
+	if n == 0 {
+		return nil // no reward present: nothing to record
+	}
+	a.recent = append(a.recent, m)
 	if len(a.recent) > a.Window {
 		a.recent = a.recent[1:]
 	}
