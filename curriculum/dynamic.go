@@ -27,8 +27,10 @@ type FillStats struct {
 // 10 generation batches; here the bound counts groups). When the bound is reached
 // first, FillBatch returns the groups kept so far, the stats and an error
 // wrapping ErrBatchNotFilled. An error from draw is returned at once
-// (wrapped) with the groups kept so far. A group with no reward, or a NaN
-// or infinite reward, is an error.
+// (wrapped) with the groups kept so far. A NaN reward is missing (see
+// Signal) and left out: a group whose present rewards are all equal, or
+// with fewer than two present, gives zero advantage and is dropped. A
+// group with no reward, or a ±Inf reward, is an error.
 //
 // References: Yu et al., "DAPO: An Open-Source LLM Reinforcement Learning
 // System at Scale" (2025); ALGORITHMS.md §6.
@@ -59,14 +61,12 @@ func FillBatch[G any](n, maxDraws int, draw func() (group G, rewards []float64, 
 		if len(rs) == 0 {
 			return kept, st, fmt.Errorf("curriculum: FillBatch: draw %d returned no rewards", st.Drawn-1)
 		}
-		same := true
 		for i, r := range rs {
-			if math.IsNaN(r) || math.IsInf(r, 0) {
+			if math.IsInf(r, 0) {
 				return kept, st, fmt.Errorf("curriculum: FillBatch: draw %d: rewards[%d] = %v is not finite", st.Drawn-1, i, r)
 			}
-			same = same && r == rs[0]
 		}
-		if same {
+		if _, _, same := present(rs); same {
 			st.Dropped++
 			continue
 		}

@@ -31,6 +31,24 @@ func TestFillBatch(t *testing.T) {
 	}
 }
 
+// TestFillBatchMissingRewards: NaN rewards are missing; a group is kept
+// only when its present rewards differ.
+func TestFillBatchMissingRewards(t *testing.T) {
+	nan := math.NaN()
+	groups := [][]float64{
+		{nan, nan, nan}, // nothing present
+		{1, nan, 1},     // equal present rewards
+		{nan, 0, nan},   // one present
+		{nan, 0, 1},     // kept
+		{1, 0, nan},     // kept
+	}
+	i := 0
+	got, st, err := FillBatch(2, 0, func() (int, []float64, error) { i++; return i - 1, groups[i-1], nil })
+	if err != nil || !slices.Equal(got, []int{3, 4}) || st != (FillStats{Drawn: 5, Kept: 2, Dropped: 3}) {
+		t.Fatalf("kept %v, %+v, %v; want [3 4] after dropping 3", got, st, err)
+	}
+}
+
 func TestFillBatchCannotFill(t *testing.T) {
 	// A policy that solves (or fails) everything gives no usable group.
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -63,8 +81,8 @@ func TestFillBatchErrors(t *testing.T) {
 			_, _, err := FillBatch(1, 0, func() (int, []float64, error) { return 0, nil, nil })
 			return err
 		},
-		"NaN reward": func() error {
-			_, _, err := FillBatch(1, 0, func() (int, []float64, error) { return 0, []float64{0, math.NaN()}, nil })
+		"Inf reward": func() error {
+			_, _, err := FillBatch(1, 0, func() (int, []float64, error) { return 0, []float64{0, math.Inf(-1)}, nil })
 			return err
 		},
 		"draw's error": func() error {
