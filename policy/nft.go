@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"math"
+
+	"github.com/evolve-go/evolve/internal/vec"
 )
 
 // NFTWeight selects NFT's per-question weight ω.
@@ -232,6 +234,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	// (short of an overflow of finite values, which Validate then clears).
 	var loss, ratioSum, akl, nClip, tokens, chk float64
 	badMask := false
+	var rbuf [expChunk]float64 // exponentials from vec.ExpDiff, a chunk at a time
 	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
 		var maskr, gr []float64
@@ -285,7 +288,39 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		gNeg := w * scale * a
 		rowLoss := 0.0
 		if correct {
-			for t := range lpr {
+			for t0 := 0; t0 < T; t0 += expChunk {
+				t1 := min(t0+expChunk, T)
+				rb := rbuf[:t1-t0]
+				vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+				for t := t0; t < t1; t++ {
+					if maskr != nil && maskr[t] == 0 {
+						if gr != nil {
+							gr[t] = 0
+						}
+						chk += lpr[t] + oldr[t]
+						continue
+					}
+					rho := lpr[t] - oldr[t]
+					chk += rho
+					rowLoss -= rho
+					rc := max(-maxLogRatio, min(maxLogRatio, rho))
+					R := rb[t-t0] // expSmall(rc)
+					ratioSum += R
+					akl += R - 1 - rc
+					if gr != nil {
+						gr[t] = gCorrect
+					}
+				}
+			}
+			loss += w * scale * rowLoss
+			continue
+		}
+		clipped := 0
+		for t0 := 0; t0 < T; t0 += expChunk {
+			t1 := min(t0+expChunk, T)
+			rb := rbuf[:t1-t0]
+			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+			for t := t0; t < t1; t++ {
 				if maskr != nil && maskr[t] == 0 {
 					if gr != nil {
 						gr[t] = 0
@@ -295,56 +330,34 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 				}
 				rho := lpr[t] - oldr[t]
 				chk += rho
-				rowLoss -= rho
-				rc := max(-maxLogRatio, min(maxLogRatio, rho))
-				R := expSmall(rc)
+				rc, live := rho, 1.0
+				if rc > maxLogRatio {
+					rc, live = maxLogRatio, 0
+				} else if rc < -maxLogRatio {
+					rc, live = -maxLogRatio, 0
+				}
+				R := rb[t-t0] // expSmall(rc)
 				ratioSum += R
 				akl += R - 1 - rc
-				if gr != nil {
-					gr[t] = gCorrect
+				// Branch-free: x falls on either side of ε at random.
+				x := inv - a*R
+				xm := max(x, eps)
+				c := 0
+				if x <= eps {
+					c = 1
 				}
-			}
-			loss += w * scale * rowLoss
-			continue
-		}
-		clipped := 0
-		for t := range lpr {
-			if maskr != nil && maskr[t] == 0 {
+				clipped += c
+				// log xm, inlined fastLog (xm ≥ ε > 0 is finite and normal).
+				bits := math.Float64bits(xm)
+				e := float64(int64(bits>>52) - 1023)
+				j := (bits >> (52 - 7)) & (logN - 1)
+				v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/logN))) * logInv[j]
+				v2 := v * v
+				q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
+				rowLoss -= e*ln2Hi + (logTable[j] + (q + e*ln2Lo))
 				if gr != nil {
-					gr[t] = 0
+					gr[t] = live * gNeg * R / xm
 				}
-				chk += lpr[t] + oldr[t]
-				continue
-			}
-			rho := lpr[t] - oldr[t]
-			chk += rho
-			rc, live := rho, 1.0
-			if rc > maxLogRatio {
-				rc, live = maxLogRatio, 0
-			} else if rc < -maxLogRatio {
-				rc, live = -maxLogRatio, 0
-			}
-			R := expSmall(rc)
-			ratioSum += R
-			akl += R - 1 - rc
-			// Branch-free: x falls on either side of ε at random.
-			x := inv - a*R
-			xm := max(x, eps)
-			c := 0
-			if x <= eps {
-				c = 1
-			}
-			clipped += c
-			// log xm, inlined fastLog (xm ≥ ε > 0 is finite and normal).
-			bits := math.Float64bits(xm)
-			e := float64(int64(bits>>52) - 1023)
-			j := (bits >> (52 - 7)) & (logN - 1)
-			v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/logN))) * logInv[j]
-			v2 := v * v
-			q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
-			rowLoss -= e*ln2Hi + (logTable[j] + (q + e*ln2Lo))
-			if gr != nil {
-				gr[t] = live * gNeg * R / xm
 			}
 		}
 		nClip += float64(clipped)
