@@ -202,6 +202,14 @@ func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float
 	}
 }
 
+// kern4x16, kern4x8 and kern4x4 are the gemm tile kernels: the portable
+// Go ones, replaced at start-up by assembly where the CPU supports it.
+var (
+	kern4x16 = kern4x16Go
+	kern4x8  = kern4x8Go
+	kern4x4  = kern4x4Go
+)
+
 // kern4x16Go is the portable kernel: nt tiles of 4×16 side by side, C at c
 // (row stride ldc) += A(4×k) · B(k×16·nt) when acc is 1, = A·B when acc is 0.
 func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int) {
