@@ -11,8 +11,13 @@ import (
 // EpsilonGreedyConfig configures EpsilonGreedy.
 type EpsilonGreedyConfig struct {
 	// Epsilon is the exploration probability ε ∈ (0, 1]. Zero means 0.1
-	// (Sutton & Barto's usual setting).
+	// (Sutton & Barto's usual setting); ε = 0 itself is set with Greedy.
 	Epsilon float64
+	// Greedy sets ε = 0: always play an arm of largest value estimate
+	// (the greedy method of Sutton & Barto §2.2, useful with optimistic
+	// values or as a baseline). Off by default; setting it together with
+	// a non-zero Epsilon is an error.
+	Greedy bool
 	// StepSize is the value update's step size in (0, 1]: Q ← Q +
 	// StepSize·(r − Q), for non-stationary rewards. Zero means the sample
 	// average, StepSize = 1/n.
@@ -49,6 +54,12 @@ func (e *EpsilonGreedy) configure(cfg EpsilonGreedyConfig) error {
 	var err error
 	if e.eps, err = param("EpsilonGreedyConfig.Epsilon", cfg.Epsilon, 0.1, 1); err != nil {
 		return err
+	}
+	if cfg.Greedy {
+		if cfg.Epsilon != 0 {
+			return fmt.Errorf("curriculum: EpsilonGreedyConfig.Greedy is set with Epsilon = %v, want Epsilon = 0", cfg.Epsilon)
+		}
+		e.eps = 0
 	}
 	e.step, err = param("EpsilonGreedyConfig.StepSize", cfg.StepSize, 0, 1)
 	return err
@@ -105,7 +116,8 @@ func (e *EpsilonGreedy) Update(arm int, r float64) error {
 }
 
 type epsState struct {
-	Kind     string    `json:"kind"`
+	Kind string `json:"kind"`
+	// Epsilon is the ε in use: 0 for Greedy.
 	Epsilon  float64   `json:"epsilon"`
 	StepSize float64   `json:"step_size,omitempty"`
 	Q        []float64 `json:"q"`
@@ -126,7 +138,7 @@ func (e *EpsilonGreedy) UnmarshalJSON(b []byte) error {
 	if err := checkKind("EpsilonGreedy", st.Kind, "epsilon-greedy"); err != nil {
 		return err
 	}
-	n, err := NewEpsilonGreedy(len(st.Q), EpsilonGreedyConfig{st.Epsilon, st.StepSize})
+	n, err := NewEpsilonGreedy(len(st.Q), EpsilonGreedyConfig{Epsilon: st.Epsilon, StepSize: st.StepSize, Greedy: st.Epsilon == 0})
 	if err != nil {
 		return err
 	}

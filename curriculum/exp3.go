@@ -16,8 +16,9 @@ type EXP3Config struct {
 	// ((e−1)T))) for EXP3 and γ = min(1, sqrt(K ln(KT) / ((e−1)T))) for
 	// EXP3.S; without Horizon, 0.1.
 	Gamma float64
-	// Alpha is EXP3.S's share rate α ≥ 0 (ignored by EXP3). Zero means
-	// 1/T with Horizon set (Auer et al.'s tuning), else 0.01.
+	// Alpha is EXP3.S's share rate α > 0 (ignored by EXP3). Zero means
+	// 1/T with Horizon set (Auer et al.'s tuning), else 0.01; EXP3.S with
+	// α = 0 is EXP3: use NewEXP3 for it.
 	Alpha float64
 	// Horizon is the number of rounds T used to tune the zero values of
 	// Gamma and Alpha; zero means unknown.

@@ -1,9 +1,11 @@
 package curriculum
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat"
@@ -143,4 +145,55 @@ func ksDistance(x []float64, cdf func(float64) float64) float64 {
 		d = max(d, f-float64(i)/n, float64(i+1)/n-f)
 	}
 	return d
+}
+
+// TestZeroSettings: settings whose meaningful zero differs from the
+// default are set with their flag (EpsilonGreedyConfig.Greedy,
+// SimConfig.NoTransfer); the flag with a non-zero value is an error.
+func TestZeroSettings(t *testing.T) {
+	g, err := NewEpsilonGreedy(3, EpsilonGreedyConfig{Greedy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.eps != 0 {
+		t.Fatalf("Greedy: ε = %v, want 0", g.eps)
+	}
+	_ = g.Update(1, 1)
+	if p := g.Probabilities(nil); p[0] != 0 || p[1] != 1 || p[2] != 0 {
+		t.Errorf("Greedy: P = %v, want [0 1 0]", p)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for range 200 {
+		if a, _ := g.Select(rng); a != 1 {
+			t.Fatalf("Greedy selected arm %d, want 1", a)
+		}
+	}
+	b, _ := json.Marshal(g)
+	var r EpsilonGreedy
+	if err := json.Unmarshal(b, &r); err != nil || r.eps != 0 {
+		t.Errorf("restored Greedy: ε = %v, %v", r.eps, err)
+	}
+	if d, _ := NewEpsilonGreedy(3, EpsilonGreedyConfig{}); d.eps != 0.1 {
+		t.Errorf("default ε = %v, want 0.1", d.eps)
+	}
+	if _, err := NewEpsilonGreedy(3, EpsilonGreedyConfig{Greedy: true, Epsilon: 0.2}); err == nil || !strings.Contains(err.Error(), "Greedy") {
+		t.Errorf("Greedy with ε = 0.2: %v", err)
+	}
+
+	c, err := SimConfig{NoTransfer: true}.resolve()
+	if err != nil || c.Transfer != 0 {
+		t.Errorf("NoTransfer: Transfer = %v, %v", c.Transfer, err)
+	}
+	if c, _ := (SimConfig{}).resolve(); c.Transfer != 0.3 {
+		t.Errorf("default Transfer = %v, want 0.3", c.Transfer)
+	}
+	if _, err := (SimConfig{NoTransfer: true, Transfer: 0.5}).resolve(); err == nil || !strings.Contains(err.Error(), "NoTransfer") {
+		t.Errorf("NoTransfer with Transfer = 0.5: %v", err)
+	}
+	// UCB's c = 0 is not offered: zero is √2, a negative is an error.
+	for _, cv := range []float64{-1, math.NaN()} {
+		if _, err := NewUCB1(2, UCBConfig{C: cv}); err == nil {
+			t.Errorf("UCBConfig.C = %v: no error", cv)
+		}
+	}
 }

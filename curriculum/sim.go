@@ -23,9 +23,12 @@ type SimConfig struct {
 	// Rate is η, the skill gain scale; zero means 0.05.
 	Rate float64
 	// Transfer is the share of a step's gain that each neighbouring
-	// category k±1 also receives; zero means 0.3 (set NoTransfer for 0).
+	// category k±1 also receives, > 0. Zero means 0.3, the reference
+	// scenario's value; a transfer of 0 is set with NoTransfer.
 	Transfer float64
-	// NoTransfer turns the transfer to neighbours off.
+	// NoTransfer sets Transfer = 0: categories learn independently. Off
+	// by default; setting it together with a non-zero Transfer is an
+	// error.
 	NoTransfer bool
 	// Goal is the success rate on the hardest (last) category that ends a
 	// run; zero means 0.8.
@@ -57,6 +60,9 @@ func (c SimConfig) resolve() (SimConfig, error) {
 	var err error
 	if c.Rate, err = param("SimConfig.Rate", c.Rate, 0.05, 0); err != nil {
 		return c, err
+	}
+	if c.NoTransfer && c.Transfer != 0 {
+		return c, fmt.Errorf("curriculum: SimConfig.NoTransfer is set with Transfer = %v, want Transfer = 0", c.Transfer)
 	}
 	if c.Transfer, err = param("SimConfig.Transfer", c.Transfer, 0.3, 0); err != nil {
 		return c, err

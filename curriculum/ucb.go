@@ -9,9 +9,12 @@ import (
 
 // UCBConfig configures UCB1.
 type UCBConfig struct {
-	// C scales the exploration bonus c·sqrt(ln t / n). Must be ≥ 0 and
-	// finite; zero means √2, the constant of UCB1 (Auer et al. 2002) for
-	// rewards in [0, 1].
+	// C scales the exploration bonus c·sqrt(ln t / n), > 0 and finite.
+	// Zero means √2, the constant of UCB1 (Auer et al. 2002) for rewards
+	// in [0, 1]; negative or non-finite is an error. c = 0 (no bonus: the
+	// greedy rule after one play per arm, with linear regret) is not a
+	// UCB setting and is not offered; for a greedy baseline use
+	// EpsilonGreedy with Greedy set.
 	C float64
 }
 
@@ -148,7 +151,8 @@ type DiscountedUCBConfig struct {
 	// Garivier & Moulines suggest γ = 1 − ¼·sqrt(Υ/T) for Υ change points
 	// over a horizon T).
 	Discount float64
-	// C scales the bonus; zero means √2 (2B·sqrt(ξ) with B = 1, ξ = ½).
+	// C scales the bonus, > 0; zero means √2 (2B·sqrt(ξ) with B = 1,
+	// ξ = ½). As for UCBConfig.C, c = 0 is not offered.
 	C float64
 }
 
@@ -247,7 +251,8 @@ type SlidingWindowUCBConfig struct {
 	// Window is the number of most recent updates kept, τ ≥ 1. Zero means
 	// 200 (Garivier & Moulines suggest τ = 2B·sqrt(T ln T / Υ)).
 	Window int
-	// C scales the bonus; zero means √2.
+	// C scales the bonus, > 0; zero means √2. As for UCBConfig.C, c = 0
+	// is not offered.
 	C float64
 }
 
