@@ -31,9 +31,47 @@ var ErrEmptyBatch = errors.New("policy: empty batch")
 // sequence to the longest one. logp must be non-empty; old and ref may be
 // nil (left out) or hold one slice per sequence with the same lengths as
 // logp. The mask marks the real tokens (1) and the padding (0); it is left
-// nil when no sequence needed padding. adv may be nil, one value per
-// sequence, or filled in later.
+// nil when no sequence needed padding. adv may be nil (the caller fills in
+// Advantages later) or hold one value per sequence. For per-token
+// advantages or a mask of the caller's own (prompt or tool tokens), use
+// NewTokenBatch.
 func NewBatch(logp, old, ref [][]float64, adv []float64) (*Batch, error) {
+	b, err := newBatch("NewBatch", logp, old, ref, nil)
+	if err != nil {
+		return nil, err
+	}
+	if adv != nil {
+		if len(adv) != b.B {
+			return nil, fmt.Errorf("policy: NewBatch: len(adv) = %d, want %d", len(adv), b.B)
+		}
+		b.Advantages = append([]float64(nil), adv...)
+	}
+	return b, b.Validate()
+}
+
+// NewTokenBatch is NewBatch for per-token values: mask and adv are nil or
+// hold one slice per sequence with the same lengths as logp. A nil mask
+// counts every real token, as NewBatch does; otherwise Mask holds the
+// caller's 0s and 1s, padded with 0, and is set even when no sequence
+// needed padding. A nil adv leaves Advantages nil; otherwise Advantages
+// holds one value per token (length B*T), padded with 0.
+func NewTokenBatch(logp, old, ref, mask, adv [][]float64) (*Batch, error) {
+	b, err := newBatch("NewTokenBatch", logp, old, ref, mask)
+	if err != nil {
+		return nil, err
+	}
+	if adv != nil {
+		if err := sameShape("NewTokenBatch", "adv", adv, logp); err != nil {
+			return nil, err
+		}
+		b.Advantages = pad(adv, b.T)
+	}
+	return b, b.Validate()
+}
+
+// newBatch pads logp, old, ref and mask (see NewTokenBatch); who names the
+// caller in errors.
+func newBatch(who string, logp, old, ref, mask [][]float64) (*Batch, error) {
 	B := len(logp)
 	if B == 0 {
 		return nil, ErrEmptyBatch
@@ -42,7 +80,7 @@ func NewBatch(logp, old, ref [][]float64, adv []float64) (*Batch, error) {
 	ragged := false
 	for i, s := range logp {
 		if len(s) == 0 {
-			return nil, fmt.Errorf("policy: NewBatch: logp[%d] is empty", i)
+			return nil, fmt.Errorf("policy: %s: logp[%d] is empty", who, i)
 		}
 		if T != 0 && len(s) != T {
 			ragged = true
@@ -54,21 +92,16 @@ func NewBatch(logp, old, ref [][]float64, adv []float64) (*Batch, error) {
 		name string
 		src  [][]float64
 		dst  *[]float64
-	}{{"old", old, &b.OldLogProbs}, {"ref", ref, &b.RefLogProbs}} {
+	}{{"old", old, &b.OldLogProbs}, {"ref", ref, &b.RefLogProbs}, {"mask", mask, &b.Mask}} {
 		if f.src == nil {
 			continue
 		}
-		if len(f.src) != B {
-			return nil, fmt.Errorf("policy: NewBatch: len(%s) = %d, want %d", f.name, len(f.src), B)
-		}
-		for i := range f.src {
-			if len(f.src[i]) != len(logp[i]) {
-				return nil, fmt.Errorf("policy: NewBatch: len(%s[%d]) = %d, want %d", f.name, i, len(f.src[i]), len(logp[i]))
-			}
+		if err := sameShape(who, f.name, f.src, logp); err != nil {
+			return nil, err
 		}
 		*f.dst = pad(f.src, T)
 	}
-	if ragged {
+	if ragged && mask == nil {
 		b.Mask = make([]float64, B*T)
 		for i, s := range logp {
 			for t := range s {
@@ -76,13 +109,21 @@ func NewBatch(logp, old, ref [][]float64, adv []float64) (*Batch, error) {
 			}
 		}
 	}
-	if adv != nil {
-		if len(adv) != B {
-			return nil, fmt.Errorf("policy: NewBatch: len(adv) = %d, want %d", len(adv), B)
-		}
-		b.Advantages = append([]float64(nil), adv...)
+	return b, nil
+}
+
+// sameShape checks that src has one slice per sequence of logp, each of
+// the same length.
+func sameShape(who, name string, src, logp [][]float64) error {
+	if len(src) != len(logp) {
+		return fmt.Errorf("policy: %s: len(%s) = %d, want %d", who, name, len(src), len(logp))
 	}
-	return b, b.Validate()
+	for i := range src {
+		if len(src[i]) != len(logp[i]) {
+			return fmt.Errorf("policy: %s: len(%s[%d]) = %d, want %d", who, name, i, len(src[i]), len(logp[i]))
+		}
+	}
+	return nil
 }
 
 func pad(src [][]float64, T int) []float64 {
@@ -94,15 +135,20 @@ func pad(src [][]float64, T int) []float64 {
 }
 
 // Validate reports the first problem with the batch: a non-positive shape,
-// a slice of the wrong length, a NaN or Inf value, or a mask entry other
+// a B*T that overflows int, a slice of the wrong length, a NaN or Inf value, or a mask entry other
 // than 0 or 1. Values under a zero mask are checked too, since they are
 // multiplied by zero and an Inf there would still poison a sum.
-// Objectives call it; callers may call it early for a clearer error.
+// Objectives call it; callers may call it early for a clearer error, and
+// should after setting fields of a batch themselves (say Mask or
+// Advantages of a batch from NewBatch).
 func (b *Batch) Validate() error {
-	if b == nil || b.B <= 0 || b.T <= 0 {
+	if b == nil {
 		return ErrEmptyBatch
 	}
-	n := b.B * b.T
+	n, err := shape("Batch.B*Batch.T", b.B, b.T)
+	if err != nil {
+		return err
+	}
 	if err := checkSlice("LogProbs", b.LogProbs, n, b.T, true); err != nil {
 		return err
 	}
@@ -133,6 +179,19 @@ func (b *Batch) Validate() error {
 		}
 	}
 	return nil
+}
+
+// shape returns B*T, or ErrEmptyBatch when either is not positive, or an
+// error naming what when the product overflows int (no slice could have
+// that length, and B*T computed with wrap-around could match a short one).
+func shape(what string, B, T int) (int, error) {
+	if B <= 0 || T <= 0 {
+		return 0, ErrEmptyBatch
+	}
+	if T > math.MaxInt/B {
+		return 0, fmt.Errorf("policy: %s = %d*%d overflows int", what, B, T)
+	}
+	return B * T, nil
 }
 
 // checkSlice checks length and finiteness, naming the element as i*T+t
