@@ -11,6 +11,11 @@ var estimators = []AdvantageEstimator{
 	GroupNorm{}, GroupNorm{Std: Population, Eps: 1e-4}, GroupMean{}, GroupMeanBatchStd{}, GroupMeanBatchStd{Std: Population, Eps: 1e-6}, RLOO{},
 }
 
+// centred are the estimators whose advantages sum to zero within a group:
+// all of them, RPPBaseline included (its batch mean of group-centred values
+// is zero up to rounding).
+var centred = append(estimators[:len(estimators):len(estimators)], RPPBaseline{}, RPPBaseline{Eps: 1e-8})
+
 // randGroups draws rewards for samples with arbitrary, shuffled group ids,
 // including a constant group, a singleton and missing rewards.
 func randGroups(rng *rand.Rand) ([]float64, []int) {
@@ -24,6 +29,12 @@ func randGroups(rng *rand.Rand) ([]float64, []int) {
 			switch {
 			case g == 0:
 				r = 0.7 // a constant group
+			case g == 1:
+				// equal but for rounding, at a random scale
+				r = (0.1 + 0.2) * math.Pow(10, float64(rng.IntN(40)-20))
+				if rng.IntN(2) == 0 {
+					r = math.Nextafter(r, math.Inf(rng.IntN(2)*2-1))
+				}
 			case rng.Float64() < 0.1:
 				r = math.NaN()
 			case rng.Float64() < 0.3:
@@ -40,13 +51,49 @@ func randGroups(rng *rand.Rand) ([]float64, []int) {
 	return rewards, groups
 }
 
+// roundingCases are batches whose groups differ only by rounding (each
+// must get advantage 0) or mix such groups with real spread, at scales
+// where a running mean and variance go wrong.
+var roundingCases = []struct {
+	rewards []float64
+	groups  []int
+}{
+	{[]float64{0.3, 0.1 + 0.2}, []int{0, 0}},
+	{[]float64{0.3, 0.1 + 0.2, 0.3, 0.1 + 0.2}, []int{0, 0, 0, 0}},
+	{[]float64{0.1 + 0.2, 0.3, 0.3, 0.3, 0.1 + 0.2}, []int{5, 5, 5, 5, 5}},
+	{[]float64{1e15, 1e15 + 1, 1e15, 1e15 + 1, 0, 1, 1}, []int{1, 1, 1, 1, 2, 2, 2}},
+	{[]float64{1e15 + 1, 1e15 + 2, 1e15 + 4, 1e15 + 8}, []int{0, 0, 0, 0}},
+	{[]float64{1e15, 2e15, 3e15, 0.3, 0.1 + 0.2, math.NaN()}, []int{0, 0, 0, 1, 1, 1}},
+	{[]float64{1e-300, 1e-300 * (1 + 0x1p-52), 3e-300, 0.1, 0.7, 0.1 * 7}, []int{0, 0, 1, 2, 2, 2}},
+	{[]float64{1e300, 1e300, 1e300 * (1 + 0x1p-50), -1e300, 2}, []int{0, 0, 0, 3, 3}},
+	{[]float64{-0.7, -0.1 * 7, 1, -1}, []int{0, 0, 1, 1}},
+}
+
+// noise reports whether the rewards are equal but for rounding: their
+// range is at most 2^-41 of the largest (so their standard deviation is
+// well inside the 2^-40 bound of AdvantageEstimator).
+func noise(v []float64) bool {
+	lo, hi, top := math.Inf(1), math.Inf(-1), 0.0
+	for _, x := range v {
+		lo, hi, top = min(lo, x), max(hi, x), max(top, math.Abs(x))
+	}
+	return len(v) < 2 || hi-lo <= 0x1p-41*top
+}
+
 // Group-centred advantages sum to zero within every group; constant
-// groups, singletons and missing rewards get exactly 0; nothing is NaN.
+// groups, groups equal but for rounding, singletons and missing rewards get
+// exactly 0; nothing is NaN or Inf.
 func TestAdvantagesSumToZeroPerGroup(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	for range 200 {
-		rewards, groups := randGroups(rng)
-		for _, e := range estimators {
+	for it := range 200 + len(roundingCases) {
+		var rewards []float64
+		var groups []int
+		if it < len(roundingCases) {
+			rewards, groups = roundingCases[it].rewards, roundingCases[it].groups
+		} else {
+			rewards, groups = randGroups(rng)
+		}
+		for _, e := range centred {
 			dst := make([]float64, len(rewards))
 			if err := e.Advantages(dst, rewards, groups); err != nil {
 				t.Fatal(err)
@@ -72,21 +119,71 @@ func TestAdvantagesSumToZeroPerGroup(t *testing.T) {
 				if math.Abs(s) > 1e-12*max(1, scale[g]) {
 					t.Errorf("%T: group %d advantages sum to %v", e, g, s)
 				}
-				if constant(present[g]) && scale[g] != 0 {
-					t.Errorf("%T: group %d (rewards %v) is constant or a singleton but has advantages", e, g, present[g])
+				if noise(present[g]) && scale[g] != 0 {
+					t.Errorf("%T: group %d (rewards %v) is constant, equal but for rounding, or a singleton, but has advantages %v", e, g, present[g], dst)
 				}
 			}
 		}
 	}
 }
 
-func constant(v []float64) bool {
-	for _, x := range v {
-		if x != v[0] {
-			return false
+// Large finite rewards: GroupNorm, GroupMeanBatchStd and RPPBaseline
+// (without Eps) do not depend on the scale of the rewards and must give
+// the advantages of the same rewards scaled down; GroupMean and RLOO give
+// those advantages scaled up, or an error naming the reward when that
+// overflows. Nothing is ever NaN or Inf.
+func TestAdvantagesHugeRewards(t *testing.T) {
+	rewards := []float64{1e308, -1e308, 5e307, 1.5e308, 1.7e308, -1.7e308, math.NaN(), 3, 1e308}
+	groups := []int{0, 0, 0, 1, 1, 1, 1, 2, 2}
+	small := make([]float64, len(rewards))
+	for i, r := range rewards {
+		small[i] = math.Ldexp(r, -1000) // exact
+	}
+	for _, e := range []AdvantageEstimator{GroupNorm{}, GroupNorm{Std: Population}, GroupMeanBatchStd{}, RPPBaseline{}, GroupMean{}, RLOO{}} {
+		got, want := make([]float64, len(rewards)), make([]float64, len(rewards))
+		if err := e.Advantages(want, small, groups); err != nil {
+			t.Fatalf("%T: %v", e, err)
+		}
+		err := e.Advantages(got, rewards, groups)
+		switch e.(type) {
+		case GroupMean, RLOO:
+			// group 1: 1.7e308 − mean and 1.5·(1.7e308 − mean) overflow
+			want := map[bool]string{true: "rewards[5] = -1.7e+308 overflows", false: "rewards[4] = 1.7e+308 overflows"}[e == GroupMean{}]
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%T: error %v, want one containing %q", e, err, want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%T: %v", e, err)
+		}
+		for i := range got {
+			if math.IsNaN(got[i]) || math.IsInf(got[i], 0) || got[i] != want[i] {
+				t.Errorf("%T: A[%d] = %v, want %v (scale-free)", e, i, got[i], want[i])
+			}
 		}
 	}
-	return true
+	// Within range, GroupMean and RLOO scale back exactly.
+	for _, e := range []AdvantageEstimator{GroupMean{}, RLOO{}} {
+		r := []float64{1e300, 3e300, -2e300, 7}
+		g := []int{0, 0, 0, 1}
+		got, want := make([]float64, 4), make([]float64, 4)
+		s := make([]float64, 4)
+		for i := range r {
+			s[i] = math.Ldexp(r[i], -900)
+		}
+		if err := e.Advantages(got, r, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Advantages(want, s, g); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if got[i] != math.Ldexp(want[i], 900) {
+				t.Errorf("%T: A[%d] = %v, want %v", e, i, got[i], math.Ldexp(want[i], 900))
+			}
+		}
+	}
 }
 
 // Each estimator against its formula on one group of three and one
