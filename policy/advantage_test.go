@@ -312,6 +312,40 @@ func TestMultiReward(t *testing.T) {
 	}
 	compare(t, "GDPO", got, want)
 
+	// GDPO by hand (population std, weights 1 and 2). Group 1 is four
+	// samples: correctness 1, 0, 1, 0 has mean 1/2 and std 1/2, so z0 =
+	// (1, −1, 1, −1); format 0.3, 0.1, 0.2, 0 has mean 0.15, deviations
+	// (0.15, −0.05, 0.05, −0.15), variance 0.05/4 and std 0.05·√5, so z1 =
+	// (3, −1, 1, −3)/√5. Group 2: correctness (1, NaN, NaN) has one present
+	// value, so z0 = 0; format (0.5, 0.2, NaN) has mean 0.35 and std 0.15,
+	// so z1 = (1, −1); its third sample has no reward. With a = 1/√5 the
+	// sums S = z0 + 2·z1 of the six present samples are 1+6a, −1−2a, 1+2a,
+	// −1−6a, 2, −2: mean 0, Σ S² = 2(1+6a)² + 2(1+2a)² + 8 = 28 + 32a, and
+	// A = S/sqrt((28 + 32a)/6), 0 for the sample with no reward.
+	{
+		r0 := []float64{1, 0, 1, 0, 1, nan, nan}
+		r1 := []float64{0.3, 0.1, 0.2, 0, 0.5, 0.2, nan}
+		g := []int{1, 1, 1, 1, 2, 2, 2}
+		a := 1 / math.Sqrt(5)
+		sd := math.Sqrt((28 + 32*a) / 6)
+		want := []float64{(1 + 6*a) / sd, (-1 - 2*a) / sd, (1 + 2*a) / sd, (-1 - 6*a) / sd, 2 / sd, -2 / sd, 0}
+		got := make([]float64, 7)
+		if err := (MultiReward{Weights: []float64{1, 2}, NormalizeFirst: true, Std: Population}).Advantages(got, [][]float64{r0, r1}, g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, "GDPO by hand", got, want)
+		// GDPO does not depend on the scale of the weights: weights of
+		// 1e308 give the same advantages, not NaN.
+		if err := (MultiReward{Weights: []float64{1e308, 2e308 / 4}, NormalizeFirst: true, Std: Population}).Advantages(got, [][]float64{r0, r1}, g); err != nil {
+			t.Fatal(err)
+		}
+		w2 := []float64{0, 0, 0, 0, 0, 0, 0}
+		if err := (MultiReward{Weights: []float64{2, 1}, NormalizeFirst: true, Std: Population}).Advantages(w2, [][]float64{r0, r1}, g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, "GDPO huge weights", got, w2)
+	}
+
 	for _, bad := range []struct {
 		m    MultiReward
 		r    [][]float64
@@ -323,6 +357,12 @@ func TestMultiReward(t *testing.T) {
 		{MultiReward{}, [][]float64{r0, r1[:5]}, "len(rewards[1]) = 5"},
 		{MultiReward{}, [][]float64{{1, 2, 3, 4, math.Inf(-1), 0}}, "rewards[0][4] is -Inf"},
 		{MultiReward{Eps: -1}, [][]float64{r0}, "MultiReward.Eps = -1"},
+		{MultiReward{NormalizeFirst: true, Estimator: GroupMean{}}, [][]float64{r0}, "MultiReward.Estimator is set with NormalizeFirst"},
+		// sum then normalise: an overflowing sum names the caller's
+		// weight and reward, not an internal sum
+		{MultiReward{Weights: []float64{1e308, 1e308}}, [][]float64{r0, {1, 1, 1, 1, 1, 1}}, "sample 0 overflows float64 (Weights[1] = 1e+308, rewards[1][0] = 1)"},
+		{MultiReward{Weights: []float64{1e308, -1e308}}, [][]float64{{2, 0, 0, 0, 0, 0}, r0}, "sample 0 overflows float64 (Weights[0] = 1e+308, rewards[0][0] = 2)"},
+		{MultiReward{Estimator: GroupMean{}}, [][]float64{{1.7e308, -1.7e308, 1.7e308, 0, 0, 0}}, "MultiReward: on the weighted sums (rewards[i] is the sum of sample i): policy: GroupMean: the advantage of rewards[1]"},
 	} {
 		if err := bad.m.Advantages(got, bad.r, groups); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("error %v, want one containing %q", err, bad.want)

@@ -23,7 +23,9 @@ import (
 // A NaN r_ik marks reward k as not applicable to sample i: it is left out
 // of the sum of that sample and out of the group statistics of reward k. A
 // sample whose rewards are all missing gets advantage 0 and is left out of
-// every baseline and batch statistic.
+// every baseline and batch statistic. Rewards or weights so large that a
+// weighted sum overflows are an error on the sum path; GDPO's result does
+// not depend on the scale of the weights and is computed without overflow.
 //
 // References: TRL GRPOTrainer (reward_weights, NaN rewards); Liu et al.,
 // GDPO: Group reward-Decoupled Normalization Policy Optimization (2026).
@@ -35,15 +37,17 @@ type MultiReward struct {
 	// NormalizeFirst selects GDPO's normalise-then-sum. Default (false):
 	// sum then normalise.
 	NormalizeFirst bool
-	// Estimator turns the summed reward into advantages when
-	// NormalizeFirst is false. nil means GroupNorm{} (unbiased std, no
-	// epsilon).
+	// Estimator turns the summed reward into advantages (sum then
+	// normalise only). nil means GroupNorm{} (unbiased std, no epsilon).
+	// Setting it together with NormalizeFirst is an error: GDPO's
+	// per-reward normalisation is the group z-score set by Std and Eps.
 	Estimator AdvantageEstimator
 	// Std is the standard deviation of GDPO's per-reward z-score and batch
-	// whitening. Default (zero value) Unbiased.
+	// whitening (NormalizeFirst only; the sum path uses the Estimator's).
+	// Default (zero value) Unbiased.
 	Std StdKind
-	// Eps is added to GDPO's standard deviations. Zero means none.
-	// Negative or non-finite is an error.
+	// Eps is added to GDPO's standard deviations (NormalizeFirst only).
+	// Zero means none. Negative or non-finite is an error.
 	Eps float64
 }
 
@@ -62,6 +66,9 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return fmt.Errorf("policy: MultiReward.Weights[%d] = %v is not finite", k, w)
 		}
+	}
+	if m.NormalizeFirst && m.Estimator != nil {
+		return fmt.Errorf("policy: MultiReward.Estimator is set with NormalizeFirst: GDPO z-scores each reward within its group itself (set Std and Eps), leave Estimator nil")
 	}
 	if err := m.Std.check("MultiReward"); err != nil {
 		return err
@@ -89,8 +96,7 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 		}
 		return m.Weights[k]
 	}
-	// present[i]: at least one reward of sample i is there. The summed
-	// (or z-scored and summed) reward is NaN for the others.
+	// sum[i] is NaN for a sample whose rewards are all missing.
 	sum := make([]float64, n)
 	for i := range sum {
 		sum[i] = math.NaN()
@@ -106,20 +112,40 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 					sum[i] = 0
 				}
 				sum[i] += w * x
+				if math.IsInf(sum[i], 0) {
+					return fmt.Errorf("policy: MultiReward: the weighted sum of sample %d overflows float64 (Weights[%d] = %v, rewards[%d][%d] = %v)", i, k, w, k, i, x)
+				}
 			}
 		}
 		est := m.Estimator
 		if est == nil {
 			est = GroupNorm{}
 		}
-		return est.Advantages(dst, sum, groups)
+		if err := est.Advantages(dst, sum, groups); err != nil {
+			return fmt.Errorf("policy: MultiReward: on the weighted sums (rewards[i] is the sum of sample i): %w", err)
+		}
+		return nil
+	}
+	// GDPO. The weights are scaled by a power of two that brings the
+	// largest into [0.5, 1): the whitened result does not change (Eps is
+	// scaled along) and the weighted sums cannot overflow.
+	wmax := 1.0
+	if m.Weights != nil {
+		wmax = 0
+		for _, w := range m.Weights {
+			wmax = max(wmax, math.Abs(w))
+		}
+	}
+	wexp := 0
+	if wmax > 0 {
+		_, wexp = math.Frexp(wmax)
 	}
 	z := make([]float64, n)
 	for k, r := range rewards {
 		if err := (GroupNorm{Std: m.Std, Eps: m.Eps}).Advantages(z, r, groups); err != nil {
-			return err
+			return fmt.Errorf("policy: MultiReward: reward %d: %w", k, err)
 		}
-		w := weight(k)
+		w := math.Ldexp(weight(k), -wexp)
 		for i, x := range r {
 			if math.IsNaN(x) {
 				continue
@@ -130,37 +156,20 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 			sum[i] += w * z[i]
 		}
 	}
-	copy(dst, sum)
-	for i := range dst {
-		if math.IsNaN(dst[i]) {
-			dst[i] = 0
-		}
-	}
-	var cnt, mean, m2 float64
-	for _, s := range sum {
-		if math.IsNaN(s) {
-			continue
-		}
-		cnt++
-		d := s - mean
-		mean += d / cnt
-		m2 += d * (s - mean)
-	}
-	if cnt < 2 || m2 == 0 {
-		for i := range dst {
-			dst[i] = 0
-		}
+	// Whiten the present sums over the batch: (S − mean S)/(std S + Eps),
+	// in the scale 2^(exp+wexp) of the sums.
+	st := make([]spread, 1)
+	centreSets(dst, sum, nil, st)
+	s := &st[0]
+	if s.noise {
+		clear(dst)
 		return nil
 	}
-	sd := math.Sqrt(m2/cnt) + m.Eps
-	if m.Std == Unbiased {
-		sd = math.Sqrt(m2/(cnt-1)) + m.Eps
-	}
-	for i, s := range sum {
-		if math.IsNaN(s) {
-			continue
+	den := s.std(m.Std) + math.Ldexp(m.Eps, -s.exp-wexp)
+	for i, c := range dst {
+		if c != 0 {
+			dst[i] = c / den
 		}
-		dst[i] = (s - mean) / sd
 	}
 	return nil
 }
