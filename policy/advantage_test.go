@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -375,7 +376,7 @@ func TestGAE(t *testing.T) {
 	rew := []float64{0, 0, 1, 0.5, 0, 2}
 	val := []float64{0.3, 0.2, 0.9, 1, 0.4, 0.1}
 	adv, ret := make([]float64, 6), make([]float64, 6)
-	if err := (GAE{}).Advantages(adv, ret, rew, val, nil, 2, 3); err != nil {
+	if err := (GAE{Gamma: 1, Lambda: 1}).Advantages(adv, ret, rew, val, nil, 2, 3); err != nil {
 		t.Fatal(err)
 	}
 	want := []float64{1 - 0.3, 1 - 0.2, 1 - 0.9, 2.5 - 1, 2 - 0.4, 2 - 0.1}
@@ -409,6 +410,43 @@ func TestGAE(t *testing.T) {
 	}
 	if want := 0.2 + 0.9*0.6 - 0.4 + 0.9*0.8*(0.3-0.6); math.Abs(a2[1]-want) > 1e-15 {
 		t.Errorf("A[1] = %v, want %v", a2[1], want)
+	}
+	// Zero means zero: γ = 0 gives A = r − V at every token; λ = 0 gives
+	// the one-step TD advantage δ_t = r_t + γV_{t+1} − V_t.
+	if err := (GAE{}).Advantages(adv, ret, rew, val, nil, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "GAE γ=0", adv, []float64{0 - 0.3, 0 - 0.2, 1 - 0.9, 0.5 - 1, 0 - 0.4, 2 - 0.1})
+	if err := (GAE{Gamma: 0.5}).Advantages(adv, ret, rew, val, nil, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "GAE λ=0", adv, []float64{0 + 0.5*0.2 - 0.3, 0 + 0.5*0.9 - 0.2, 1 - 0.9, 0.5 + 0.5*0.4 - 1, 0 + 0.5*0.1 - 0.4, 2 - 0.1})
+	// Finite inputs whose advantage or return overflows are an error, not
+	// an Inf.
+	for _, c := range []struct {
+		r, v, ret []float64
+		want      string // "" for no error
+	}{
+		{[]float64{1e308, 1e308, 1e308}, []float64{0, 0, 0}, nil, "[0*T+1] overflows"},               // A_1 = 2e308
+		{[]float64{0, 0, 1e308}, []float64{-1e308, 0, 0}, nil, "[0*T+0] overflows"},                  // A_0 = 1e308 + 1e308
+		{[]float64{1.5e308, 0, 0}, []float64{-1e308, 0, 0}, make([]float64, 3), "[0*T+0] overflows"}, // δ_0 = 2.5e308
+		{[]float64{1e308, 0, 0}, []float64{1e308, 0, 0}, make([]float64, 3), ""},                     // A_0 = 0, return 1e308
+	} {
+		a := make([]float64, 3)
+		err := (GAE{Gamma: 1, Lambda: 1}).Advantages(a, c.ret, c.r, c.v, nil, 1, 3)
+		for k := range a {
+			if math.IsInf(a[k], 0) || math.IsNaN(a[k]) || c.ret != nil && (math.IsInf(c.ret[k], 0) || math.IsNaN(c.ret[k])) {
+				t.Errorf("rewards %v, values %v: advantages %v, returns %v", c.r, c.v, a, c.ret)
+			}
+		}
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("rewards %v, values %v: error %v, want %q", c.r, c.v, err, c.want)
+		}
+	}
+	// B*T overflowing int is an error before anything is indexed.
+	half := 1 << (bits.UintSize / 2)
+	if err := (GAE{}).Advantages(nil, nil, nil, nil, nil, half, half); err == nil || !strings.Contains(err.Error(), "overflows int") {
+		t.Errorf("B = T = %d: error %v", half, err)
 	}
 	for _, bad := range []struct {
 		g    GAE

@@ -141,18 +141,24 @@ func ExampleMultiReward() {
 	// [1.0418 -0.6439 0.6439 -1.0418]
 }
 
-// Value-based PPO on one sequence whose reward sits on the last token.
+// Value-based PPO on one sequence whose reward sits on the last token,
+// with verl's defaults γ = λ = 1 (A_t = return − V_t) and with OpenRLHF's
+// γ = 1, λ = 0.95. A zero Gamma or Lambda means 0, not a default.
 func ExampleGAE() {
 	rewards := []float64{0, 0, 1}
 	values := []float64{0.5, 0.6, 0.8}
 	adv, ret := make([]float64, 3), make([]float64, 3)
+	if err := (policy.GAE{Gamma: 1, Lambda: 1}).Advantages(adv, ret, rewards, values, nil, 1, 3); err != nil {
+		panic(err)
+	}
+	fmt.Printf("verl: advantages %.4f, returns %.4f\n", adv, ret)
 	if err := (policy.GAE{Gamma: 1, Lambda: 0.95}).Advantages(adv, ret, rewards, values, nil, 1, 3); err != nil {
 		panic(err)
 	}
-	fmt.Printf("advantages %.4f\nreturns %.4f\n", adv, ret)
+	fmt.Printf("OpenRLHF: advantages %.4f, returns %.4f\n", adv, ret)
 	// Output:
-	// advantages [0.4705 0.3900 0.2000]
-	// returns [0.9705 0.9900 1.0000]
+	// verl: advantages [0.5000 0.4000 0.2000], returns [1.0000 1.0000 1.0000]
+	// OpenRLHF: advantages [0.4705 0.3900 0.2000], returns [0.9705 0.9900 1.0000]
 }
 
 // Group ids need not be contiguous or sorted; a group whose rewards are all

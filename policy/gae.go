@@ -15,16 +15,22 @@ import (
 // with V and A past the last token taken as 0. Masked tokens (prompt,
 // padding, tool output) are skipped: they get advantage and return 0 and
 // the recursion carries V_{t+1} and A_{t+1} across them from the next
-// counted token, as verl's compute_gae_advantage_return does.
+// counted token, as verl's compute_gae_advantage_return does. Inputs so
+// large that an advantage or return overflows are an error (adv and
+// returns are then partly written).
 //
 // References: Schulman et al., High-Dimensional Continuous Control Using
 // Generalized Advantage Estimation (2016); verl core_algos.
 type GAE struct {
-	// Gamma is the discount γ in (0, 1]. Zero means the default 1, verl's
-	// default for language models (the reward sits on the last token).
+	// Gamma is the discount γ in [0, 1]. Zero means γ = 0: every token
+	// sees only its own reward (δ_t = r_t − V_t). verl and OpenRLHF
+	// default to 1 for language models, where the reward sits on the last
+	// token; CleanRL uses 0.99.
 	Gamma float64
-	// Lambda is the GAE λ in (0, 1]. Zero means the default 1 (verl);
-	// CleanRL uses 0.95.
+	// Lambda is the GAE λ in [0, 1]. Zero means λ = 0: A_t = δ_t, the
+	// one-step TD(0) advantage. verl defaults to 1 (A_t is then the
+	// discounted return minus V_t); OpenRLHF (--lambd) and CleanRL use
+	// 0.95.
 	Lambda float64
 }
 
@@ -37,19 +43,16 @@ func (g GAE) Advantages(adv, returns, rewards, values, mask []float64, B, T int)
 	gamma, lambda := g.Gamma, g.Lambda
 	for _, f := range []struct {
 		name string
-		v    *float64
-	}{{"Gamma", &gamma}, {"Lambda", &lambda}} {
-		if math.IsNaN(*f.v) || *f.v < 0 || *f.v > 1 {
-			return fmt.Errorf("policy: GAE.%s = %v, want a value in [0, 1]", f.name, *f.v)
-		}
-		if *f.v == 0 {
-			*f.v = 1
+		v    float64
+	}{{"Gamma", gamma}, {"Lambda", lambda}} {
+		if !(f.v >= 0 && f.v <= 1) {
+			return fmt.Errorf("policy: GAE.%s = %v, want a value in [0, 1]", f.name, f.v)
 		}
 	}
-	if B <= 0 || T <= 0 {
-		return ErrEmptyBatch
+	n, err := shape("GAE: B*T", B, T)
+	if err != nil {
+		return err
 	}
-	n := B * T
 	for _, f := range []struct {
 		name     string
 		v        []float64
@@ -90,11 +93,15 @@ func (g GAE) Advantages(adv, returns, rewards, values, mask []float64, B, T int)
 			}
 			delta := rewards[k] + gamma*nextV - values[k]
 			a := delta + gamma*lambda*nextA
+			ret := a + values[k]
+			if math.IsInf(a, 0) || math.IsNaN(a) || returns != nil && (math.IsInf(ret, 0) || math.IsNaN(ret)) {
+				return fmt.Errorf("policy: GAE: the advantage or return of token [%d*T+%d] overflows float64 (rewards and values too large)", i, t)
+			}
 			if adv != nil {
 				adv[k] = a
 			}
 			if returns != nil {
-				returns[k] = a + values[k]
+				returns[k] = ret
 			}
 			nextV, nextA = values[k], a
 		}
