@@ -29,9 +29,13 @@ type Completion struct {
 	// Tokens holds the generated token ids; nil when the generator does
 	// not expose them (some servers).
 	Tokens []int
-	// LogProbs holds log π(token) under the sampling distribution for each
-	// generated token — the "old" log-probs of GRPO/PPO. nil when the
-	// generator cannot report them.
+	// LogProbs holds, for each generated token, its log-probability under
+	// the generator's policy: the model's distribution at temperature 1,
+	// before any top-k or top-p truncation — the "old" log-probs of
+	// GRPO/PPO, not those of the tempered, truncated distribution the
+	// token was drawn from. The built-in llama model reports these; a
+	// server reports what it computes (vLLM returns the model's raw
+	// log-probs by default). nil when the generator cannot report them.
 	LogProbs []float64
 	// FinishReason is "stop" (end of sequence or a stop string) or
 	// "length" (MaxTokens reached), as in OpenAI-compatible servers.
