@@ -10,6 +10,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -28,13 +29,19 @@ func main() {
 	schedule := flag.Int("schedule", 300, "steps per category of the fixed easy-to-hard schedule")
 	window := flag.Int("window", 10, "groups in the adaptive schedule's success window")
 	flag.Parse()
-	if err := run(*seeds, *maxSteps, *schedule, *window); err != nil {
+	if err := run(os.Stdout, *seeds, *maxSteps, *schedule, *window); err != nil {
 		fmt.Fprintln(os.Stderr, "sec-simulation:", err)
 		os.Exit(1)
 	}
 }
 
-func run(seeds, maxSteps, schedule, window int) error {
+// run writes the comparison table to w: a header, a rule, and one row per
+// curriculum with the mean, standard deviation, median, min and max of the
+// steps to the goal, the misses and the share of steps per category.
+func run(w io.Writer, seeds, maxSteps, schedule, window int) error {
+	if seeds <= 0 || maxSteps <= 0 || schedule <= 0 || window <= 0 {
+		return fmt.Errorf("seeds = %d, max = %d, schedule = %d, window = %d: want all > 0", seeds, maxSteps, schedule, window)
+	}
 	const K = 5
 	cfg := curriculum.SimConfig{MaxSteps: maxSteps}
 	sec := func(tau float64) func() (curriculum.Teacher, error) {
@@ -68,9 +75,9 @@ func run(seeds, maxSteps, schedule, window int) error {
 			return &curriculum.AdaptiveTeacher{K: K, Window: window, Threshold: 0.8}, nil
 		}},
 	}
-	fmt.Printf("steps to p ≥ 0.8 on the hardest category, %d seeds, cap %d\n\n", seeds, maxSteps)
-	fmt.Printf("%-34s %8s %8s %8s %6s %6s  %s\n", "curriculum", "mean", "± std", "median", "min", "max", "misses  share of steps per category")
-	fmt.Println(strings.Repeat("-", 110))
+	fmt.Fprintf(w, "steps to p ≥ 0.8 on the hardest category, %d seeds, cap %d\n\n", seeds, maxSteps)
+	fmt.Fprintf(w, "%-34s %8s %8s %8s %6s %6s  %s\n", "curriculum", "mean", "± std", "median", "min", "max", "misses  share of steps per category")
+	fmt.Fprintln(w, strings.Repeat("-", 110))
 	for _, r := range rows {
 		res := make([]curriculum.SimResult, seeds)
 		for s := range res {
@@ -88,7 +95,7 @@ func run(seeds, maxSteps, schedule, window int) error {
 		for k, x := range sm.Share {
 			share[k] = fmt.Sprintf("%.2f", x)
 		}
-		fmt.Printf("%-34s %8.0f %8.0f %8.0f %6d %6d  %6d  [%s]\n", r.name, sm.Mean, sm.Std, sm.Median, sm.Min, sm.Max, sm.Misses, strings.Join(share, " "))
+		fmt.Fprintf(w, "%-34s %8.0f %8.0f %8.0f %6d %6d  %6d  [%s]\n", r.name, sm.Mean, sm.Std, sm.Median, sm.Min, sm.Max, sm.Misses, strings.Join(share, " "))
 	}
 	return nil
 }
