@@ -14,8 +14,16 @@ type SECConfig struct {
 	// code's config file says 0.1).
 	Alpha float64
 	// Temperature is τ in P(c) ∝ exp(Q_c/τ), > 0. Zero means 1 (SEC
-	// paper). Signals such as the mean |advantage| lie in [0, 1], so τ = 1
-	// gives a mild preference and τ ≈ 0.1–0.3 a sharp one.
+	// paper); the greedy limit τ → 0 is not offered (a small τ comes
+	// close).
+	//
+	// The mean-|advantage| signal (AbsAdvantage) lies in [0, 1], so the Q
+	// values differ by less than 1 and τ = 1 changes the odds between two
+	// arms by less than e ≈ 2.7: a mild preference. τ ≈ 0.1–0.3 selects
+	// much more sharply. In the package's skill simulation (Simulate with
+	// SimConfig{}, α = 0.5, seeds 1–20; examples/sec-simulation) the mean
+	// steps to the goal are: uniform sampling 2735, τ = 1 2346 (0.86 of
+	// uniform), τ = 0.3 1914 (0.70), τ = 0.1 1690 (0.62).
 	Temperature float64
 	// DecayUnselected, when set, also updates every arm not drawn in a
 	// step with r = 0, i.e. Q ← (1−α)Q, as the official SEC code does: an
