@@ -159,6 +159,9 @@ func NewRewardChange(k int) (*RewardChange, error) {
 // present scores 0 and leaves the previous mean in place. On an error
 // nothing is recorded.
 func (c *RewardChange) Signal(arm int, rewards []float64) (float64, error) {
+	if err := noArms("RewardChange.Signal", len(c.prev)); err != nil {
+		return 0, err
+	}
 	if arm < 0 || arm >= len(c.prev) {
 		return 0, fmt.Errorf("curriculum: RewardChange.Signal: arm %d out of range [0, %d)", arm, len(c.prev))
 	}

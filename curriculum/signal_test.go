@@ -2,6 +2,7 @@ package curriculum
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -164,6 +165,10 @@ func TestRewardChange(t *testing.T) {
 	}
 	if _, err := c.Signal(2, []float64{1}); err == nil {
 		t.Error("arm 2 of 2: no error")
+	}
+	var zero RewardChange
+	if _, err := zero.Signal(0, []float64{1}); !errors.Is(err, ErrNoArms) {
+		t.Errorf("zero RewardChange: %v, want ErrNoArms", err)
 	}
 }
 
