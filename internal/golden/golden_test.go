@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,6 +26,17 @@ func dir() string {
 	return filepath.Join("..", "..", "testdata", "golden")
 }
 
+// checker returns the function that checks a case, or an error naming the
+// case's file and kind when no checker knows that kind (an unknown kind
+// fails; it is never skipped).
+func checker(c *Case) (func(t *testing.T, c *Case), error) {
+	check, ok := checkers[c.Kind]
+	if !ok {
+		return nil, fmt.Errorf("golden: %s: unknown kind %q", c.File, c.Kind)
+	}
+	return check, nil
+}
+
 func TestGolden(t *testing.T) {
 	cases, err := Load(dir())
 	if err != nil {
@@ -32,9 +44,9 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			check, ok := checkers[c.Kind]
-			if !ok {
-				t.Fatalf("%s: unknown kind %q", c.File, c.Kind)
+			check, err := checker(c)
+			if err != nil {
+				t.Fatal(err)
 			}
 			check(t, c)
 		})

@@ -1,8 +1,10 @@
 package golden
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/evolve-go/evolve/policy/llama"
@@ -93,40 +95,76 @@ func checkLlama(t *testing.T, c *Case) {
 		if err := tape.Backward(ones, g); err != nil {
 			t.Fatal(err)
 		}
-		dim, hid := m.Config.Dim, m.Config.Hidden
-		tok0 := cs.Tokens[0]
-		got := map[string][]float32{
-			"rms_final":              g.RMSFinal,
-			"rms_att_layer0":         g.RMSAtt[:dim],
-			"wq_layer0_row0":         g.WQ[:dim],
-			"w2_layer4_row0":         g.W2[4*dim*hid : 4*dim*hid+hid],
-			"emb_row_of_first_token": g.TokenEmbedding[tok0*dim : (tok0+1)*dim],
-		}
-		if len(cs.Grad) == 0 {
-			t.Errorf("cases[%d]: no grad_sum_logp", ci)
-		}
-		for name, w := range cs.Grad {
-			gv, ok := got[name]
-			if !ok {
-				t.Errorf("cases[%d]: unknown gradient %q", ci, name)
-				continue
-			}
-			if len(gv) != len(w) {
-				t.Errorf("cases[%d].grad_sum_logp.%s: %d values, want %d", ci, name, len(w), len(gv))
-				continue
-			}
-			bad := 0
-			for i := range w {
-				if !Close(float64(gv[i]), w[i], tol) {
-					if bad < 5 {
-						t.Errorf("cases[%d].grad_sum_logp.%s[%d] = %.9g, want %.9g", ci, name, i, gv[i], w[i])
-					}
-					bad++
-				}
-			}
+		for _, err := range llamaGrads(m, g, cs.Tokens[0], cs.Grad, tol) {
+			t.Errorf("cases[%d].%v", ci, err)
 		}
 	}
 	for _, check := range llamaChecks {
 		check(t, c, m)
 	}
+}
+
+// llamaGradNames are the gradients of grad_sum_logp that
+// testdata/golden/README.md lists: a case must give every one of them and
+// no other.
+var llamaGradNames = []string{"rms_final", "rms_att_layer0", "wq_layer0_row0", "w2_layer4_row0", "emb_row_of_first_token"}
+
+// llamaGrads compares the gradients g of model m, for a sequence whose
+// first token is tok0, with a case's grad_sum_logp and returns one error
+// per problem: a missing or unknown gradient, a row the model does not
+// have (fewer than five layers, a token outside the vocabulary), a length
+// that differs, and (at most five per gradient) values off by more than
+// tol.
+func llamaGrads(m *llama.Model, g *llama.Grads, tok0 int, want map[string][]float64, tol float64) []error {
+	var errs []error
+	dim, hid := m.Config.Dim, m.Config.Hidden
+	// where gives the parameter slice and the offset and length of each
+	// gradient's row within it.
+	where := map[string]struct {
+		v      []float32
+		off, n int
+	}{
+		"rms_final":              {g.RMSFinal, 0, dim},
+		"rms_att_layer0":         {g.RMSAtt, 0, dim},
+		"wq_layer0_row0":         {g.WQ, 0, dim},
+		"w2_layer4_row0":         {g.W2, 4 * dim * hid, hid},
+		"emb_row_of_first_token": {g.TokenEmbedding, tok0 * dim, dim},
+	}
+	for _, name := range llamaGradNames {
+		if _, ok := want[name]; !ok {
+			errs = append(errs, fmt.Errorf("grad_sum_logp.%s: missing", name))
+		}
+	}
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		w := want[name]
+		r, ok := where[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("grad_sum_logp.%s: unknown gradient", name))
+			continue
+		}
+		if r.off < 0 || r.off > len(r.v) || r.n > len(r.v)-r.off {
+			errs = append(errs, fmt.Errorf("grad_sum_logp.%s: the model (%d layers, vocabulary %d; tokens[0] = %d) has no such row", name, m.Config.Layers, m.Config.Vocab, tok0))
+			continue
+		}
+		gv := r.v[r.off : r.off+r.n]
+		if len(w) != len(gv) {
+			errs = append(errs, fmt.Errorf("grad_sum_logp.%s: %d values, want %d", name, len(w), len(gv)))
+			continue
+		}
+		bad := 0
+		for i := range w {
+			if !Close(float64(gv[i]), w[i], tol) {
+				if bad < 5 {
+					errs = append(errs, fmt.Errorf("grad_sum_logp.%s[%d] = %.9g, want %.9g", name, i, gv[i], w[i]))
+				}
+				bad++
+			}
+		}
+	}
+	return errs
 }
