@@ -374,11 +374,13 @@ func (e RPPBaseline) Advantages(dst, rewards []float64, groups []int) error {
 	if err != nil {
 		return err
 	}
-	// Bring every centred value to the scale of the largest group so that
-	// the batch statistics cannot overflow.
+	// Bring every centred value to the scale of the largest group with a
+	// spread, so that the batch statistics cannot overflow (groups without
+	// one are all 0 and must not set the scale: their size would push the
+	// others into subnormal numbers).
 	top, seen := 0, false
 	for k := range sets {
-		if sets[k].n > 0 && (!seen || sets[k].exp > top) {
+		if !sets[k].noise && (!seen || sets[k].exp > top) {
 			top, seen = sets[k].exp, true
 		}
 	}

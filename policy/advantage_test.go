@@ -68,6 +68,9 @@ var roundingCases = []struct {
 	{[]float64{1e-300, 1e-300 * (1 + 0x1p-52), 3e-300, 0.1, 0.7, 0.1 * 7}, []int{0, 0, 1, 2, 2, 2}},
 	{[]float64{1e300, 1e300, 1e300 * (1 + 0x1p-50), -1e300, 2}, []int{0, 0, 0, 3, 3}},
 	{[]float64{-0.7, -0.1 * 7, 1, -1}, []int{0, 0, 1, 1}},
+	// a singleton far larger than the rest must not set the scale of the
+	// batch statistics
+	{[]float64{3.01171875, 3.01171875, 3.011962890625, math.MaxFloat64}, []int{0, 0, 0, 1}},
 }
 
 // noise reports whether the rewards are equal but for rounding: their
