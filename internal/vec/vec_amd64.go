@@ -66,3 +66,6 @@ var useAsm = hasAVX2()
 
 //go:noescape
 func expDiffAVX2(dst, a, b []float64, lim float64, tab *[expN]uint64, c *[8]float64)
+
+//go:noescape
+func tokenClipAVX2(g, lp, old, ref, m []float64, k *tokenClipConsts, tab *[expN]uint64, kl int, s *TokenClipSums)

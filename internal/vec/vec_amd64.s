@@ -480,3 +480,156 @@ eloop:
 edone:
 	VZEROUPPER
 	RET
+
+// EXPB sets O = expSmall(X) lane by lane, as expDiffAVX2 does, with the
+// constants of expSmall at 64(R8)… (tokenClipConsts 2 to 9), the table at
+// AX and T1…T4 clobbered; O must differ from X and T1…T4.
+#define EXPB(X, O, T1, T2, T3, T4) \
+	VMULPD     64(R8), X, T1 \
+	VADDPD     96(R8), T1, T1 \
+	VSUBPD     96(R8), T1, T2 \
+	VMULPD     128(R8), T2, T3 \
+	VSUBPD     T3, X, T3 \
+	VMULPD     160(R8), T2, T4 \
+	VSUBPD     T4, T3, T3 \
+	VMULPD     T3, T3, T4 \
+	VMULPD     192(R8), T3, O \
+	VADDPD     256(R8), O, O \
+	VMULPD     224(R8), T4, T2 \
+	VADDPD     T2, O, O \
+	VMULPD     O, T4, O \
+	VADDPD     288(R8), T3, T3 \
+	VADDPD     O, T3, T3 \
+	VPSRLQ     $8, T1, T2 \
+	VPSLLQ     $52, T2, T2 \
+	VPSLLQ     $56, T1, T1 \
+	VPSRLQ     $56, T1, T1 \
+	VPCMPEQQ   T4, T4, T4 \
+	VPGATHERQQ T4, (AX)(T1*8), O \
+	VPADDQ     T2, O, O \
+	VMULPD     T3, O, O
+
+// func tokenClipAVX2(g, lp, old, ref, m []float64, k *tokenClipConsts, tab *[256]uint64, kl int, s *TokenClipSums)
+// tokenClipConsts (32 bytes each): 0 lim, 32 −lim, 64…288 expSmall's,
+// 320 hi, 352 lo, 384 −A, 416 A ≥ 0 mask, 448 A < 0 mask, 480 dual cap,
+// 512 clipped loss, 544 clipped count, 576 β, 608 W, 640 10.
+// TokenClipSums: Loss 0, Ratio 32, AKL 64, KL 96, Chk 128, Clipped 160.
+TEXT ·tokenClipAVX2(SB), NOSPLIT, $0-152
+	MOVQ   g_base+0(FP), R10
+	MOVQ   lp_base+24(FP), SI
+	MOVQ   lp_len+32(FP), CX
+	MOVQ   old_base+48(FP), DI
+	MOVQ   ref_base+72(FP), BX
+	MOVQ   m_base+96(FP), DX
+	MOVQ   k+120(FP), R8
+	MOVQ   tab+128(FP), AX
+	MOVQ   kl+136(FP), R11
+	MOVQ   s+144(FP), R9
+	MOVQ   R10, R12 // 0: no gradient to write
+	VXORPD Y0, Y0, Y0 // loss
+	VXORPD Y1, Y1, Y1 // ratio
+	VXORPD Y2, Y2, Y2 // approximate KL
+	VXORPD Y3, Y3, Y3 // k3 KL
+	VXORPD Y4, Y4, Y4 // clipped
+	VXORPD Y5, Y5, Y5 // check sum
+	SHRQ   $2, CX
+	JZ     tcdone
+
+tcloop:
+	VMOVUPD (SI), Y6
+	VSUBPD  (DI), Y6, Y7 // ρ = lp − old
+	VADDPD  Y7, Y5, Y5
+	VXORPD  Y14, Y14, Y14
+	VCMPPD  $4, (DX), Y14, Y13 // counted: m ≠ 0 (NaN counts)
+	VCMPPD  $0x0a, 0(R8), Y7, Y8 // !(ρ > lim)
+	VCMPPD  $5, 32(R8), Y7, Y9 // !(ρ < −lim)
+	VANDPD  Y9, Y8, Y8
+	VANDPD  288(R8), Y8, Y8 // live: 1 or 0
+	VMOVUPD 0(R8), Y9
+	VMINPD  Y7, Y9, Y9
+	VMOVUPD 32(R8), Y14
+	VMAXPD  Y9, Y14, Y9 // ρ clamped
+	EXPB(Y9, Y12, Y6, Y7, Y10, Y11) // r
+	VANDPD  Y13, Y12, Y14
+	VADDPD  Y14, Y1, Y1 // ratio += r
+	VSUBPD  288(R8), Y12, Y14
+	VSUBPD  Y9, Y14, Y14
+	VANDPD  Y13, Y14, Y14
+	VADDPD  Y14, Y2, Y2 // akl += r − 1 − ρ
+
+	// Surrogate: out = A ≥ 0 ? r > hi : r < lo.
+	VCMPPD    $0x1e, 320(R8), Y12, Y6
+	VANDPD    416(R8), Y6, Y6
+	VCMPPD    $0x11, 352(R8), Y12, Y7
+	VANDPD    448(R8), Y7, Y7
+	VORPD     Y7, Y6, Y6 // out
+	VMULPD    384(R8), Y12, Y7 // l = −A·r
+	VMULPD    Y8, Y7, Y9 // g = l·live
+	VCMPPD    $0x1e, 480(R8), Y7, Y10 // l > dual cap
+	VBLENDVPD Y10, 480(R8), Y7, Y7
+	VBLENDVPD Y6, 512(R8), Y7, Y7 // l
+	VORPD     Y6, Y10, Y10
+	VANDNPD   Y9, Y10, Y9 // g
+	VANDPD    544(R8), Y6, Y6
+	VANDPD    Y13, Y6, Y6
+	VADDPD    Y6, Y4, Y4 // clipped
+
+	CMPQ R11, $0
+	JEQ  tcnokl
+	VMOVUPD (BX), Y6
+	VSUBPD  (SI), Y6, Y6 // x = ref − lp
+	VADDPD  Y6, Y5, Y5
+	VCMPPD  $0x1e, 0(R8), Y6, Y10
+	VCMPPD  $0x11, 32(R8), Y6, Y11
+	VORPD   Y11, Y10, Y10 // far: |x| > lim
+	VMOVUPD 0(R8), Y11
+	VMINPD  Y6, Y11, Y11
+	VMOVUPD 32(R8), Y12
+	VMAXPD  Y11, Y12, Y6 // x clamped
+	EXPB(Y6, Y15, Y8, Y11, Y12, Y14) // e^x
+	VSUBPD    Y6, Y15, Y11
+	VSUBPD    288(R8), Y11, Y11 // kl = e^x − x − 1
+	VCMPPD    $0x1e, 640(R8), Y11, Y12 // kl > 10
+	VBLENDVPD Y12, 640(R8), Y11, Y11
+	VMOVUPD   288(R8), Y14
+	VSUBPD    Y15, Y14, Y14 // 1 − e^x
+	VORPD     Y12, Y10, Y10
+	VANDNPD   Y14, Y10, Y14 // gk
+	VANDPD    Y13, Y11, Y12
+	VADDPD    Y12, Y3, Y3 // kl sum
+	VMULPD    576(R8), Y11, Y12
+	VADDPD    Y12, Y7, Y7 // l += β·kl
+	VMULPD    576(R8), Y14, Y14
+	VADDPD    Y14, Y9, Y9 // g += β·gk
+
+tcnokl:
+	VANDPD  Y13, Y7, Y7
+	VADDPD  Y7, Y0, Y0 // loss
+	CMPQ    R12, $0
+	JEQ     tcnog
+	VMULPD  608(R8), Y9, Y9
+	VANDPD  Y13, Y9, Y9 // 0 for a skipped token
+	VMOVUPD Y9, (R10)
+
+tcnog:
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, BX
+	ADDQ    $32, DX
+	ADDQ    $32, R10
+	DECQ    CX
+	JNZ     tcloop
+
+tcdone:
+	VMOVUPD      Y0, 0(R9)
+	VMOVUPD      Y1, 32(R9)
+	VMOVUPD      Y2, 64(R9)
+	VMOVUPD      Y3, 96(R9)
+	VMOVUPD      Y5, 128(R9)
+	VEXTRACTF128 $1, Y4, X6
+	VADDPD       X6, X4, X4
+	VPERMILPD    $1, X4, X6
+	VADDSD       X6, X4, X4
+	VMOVSD       X4, 160(R9)
+	VZEROUPPER
+	RET

@@ -30,3 +30,7 @@ func maskedClipGradAVX2(g, lp, ref, old, m []float64, eps, c, both float64) { pa
 func expDiffAVX2(dst, a, b []float64, lim float64, tab *[expN]uint64, c *[8]float64) {
 	panic("unreachable")
 }
+
+func tokenClipAVX2(g, lp, old, ref, m []float64, k *tokenClipConsts, tab *[expN]uint64, kl int, s *TokenClipSums) {
+	panic("unreachable")
+}
