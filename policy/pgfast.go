@@ -72,6 +72,9 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
 	badMask := false
 	var rbuf, ebuf [expChunk]float64
+	// fast: vec.TokenClip runs the rows it can (one advantage per row, a
+	// mask, k3 or no KL) on this CPU.
+	fast := vec.Asm() && (kle == K3 || kle < 0)
 	for i := i0; i < i1; i++ {
 		lpr := lp[i*T : (i+1)*T]
 		oldr := old[i*T : (i+1)*T]
@@ -107,9 +110,29 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 			gr = grad[i*T : (i+1)*T]
 		}
 		rowLoss := 0.0
+		t0 := 0
+		if fast && maskr != nil && advr == nil {
+			// The vector loop: the same per-token arithmetic, gradients
+			// bit for bit, but the row's sums in four lanes (see package
+			// internal/vec), which changes them by rounding only. The
+			// tokens past the last multiple of four go on below.
+			prm := vec.TokenClipParams{A: a, Lo: lo, Hi: hi, Dual: dual, KL: kle == K3, Beta: beta, W: w, Lim: maxLogRatio}
+			var s vec.TokenClipSums
+			t0 = vec.TokenClip(gr, lpr, oldr, refr, maskr, &prm, &s)
+			rowLoss = lanes(s.Loss)
+			ratioSum += lanes(s.Ratio)
+			akl += lanes(s.AKL)
+			klSum += lanes(s.KL)
+			chk += lanes(s.Chk)
+			if a > 0 {
+				nHigh += s.Clipped
+			} else if a < 0 {
+				nLow += s.Clipped
+			}
+		}
 		// The exponentials come a chunk at a time from vec.ExpDiff (the
 		// same function, four at a time), then the token loop reads them.
-		for t0 := 0; t0 < T; t0 += expChunk {
+		for ; t0 < T; t0 += expChunk {
 			t1 := min(t0+expChunk, T)
 			rb := rbuf[:t1-t0]
 			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
@@ -211,3 +234,6 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.tokens, p.chk, p.badMask =
 		loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk, badMask
 }
+
+// lanes combines four lane sums as package internal/vec does.
+func lanes(l [4]float64) float64 { return (l[0] + l[1]) + (l[2] + l[3]) }
