@@ -699,24 +699,9 @@ type JSONObject struct {
 
 // Score checks the completion.
 func (j JSONObject) Score(_ context.Context, s Sample) (float64, error) {
-	text := strings.TrimSpace(s.Completion)
-	if strings.HasPrefix(text, "```") && strings.HasSuffix(text, "```") && len(text) >= 6 {
-		text = text[3 : len(text)-3]
-		if nl := strings.IndexByte(text, '\n'); nl >= 0 && !strings.ContainsAny(text[:nl], "{[\"") {
-			text = text[nl+1:] // language tag line
-		}
-		text = strings.TrimSpace(text)
-	}
-	dec := json.NewDecoder(strings.NewReader(text))
-	var obj map[string]json.RawMessage
-	if err := dec.Decode(&obj); err != nil || obj == nil {
+	obj, ok := parseJSONObject(jsonObjectText(s.Completion))
+	if !ok {
 		return 0, nil
-	}
-	if dec.More() {
-		return 0, nil
-	}
-	if _, err := dec.Token(); err == nil {
-		return 0, nil // trailing data
 	}
 	for _, k := range j.Required {
 		if _, ok := obj[k]; !ok {
@@ -724,4 +709,33 @@ func (j JSONObject) Score(_ context.Context, s Sample) (float64, error) {
 		}
 	}
 	return 1, nil
+}
+
+// jsonObjectText returns the completion without surrounding whitespace and
+// without one Markdown code fence around it: the text that JSONObject
+// requires to be exactly one JSON object.
+func jsonObjectText(completion string) string {
+	text := strings.TrimSpace(completion)
+	if strings.HasPrefix(text, "```") && strings.HasSuffix(text, "```") && len(text) >= 6 {
+		text = text[3 : len(text)-3]
+		if nl := strings.IndexByte(text, '\n'); nl >= 0 && !strings.ContainsAny(text[:nl], "{[\"") {
+			text = text[nl+1:] // language tag line
+		}
+		text = strings.TrimSpace(text)
+	}
+	return text
+}
+
+// parseJSONObject decodes text as one JSON object; ok is false when text
+// is not valid JSON, is valid JSON of another kind, or has anything but
+// whitespace after the object (another value, or a stray '}' or ']').
+func parseJSONObject(text string) (obj map[string]json.RawMessage, ok bool) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return nil, false
+	}
+	if strings.TrimSpace(text[dec.InputOffset():]) != "" {
+		return nil, false // trailing data
+	}
+	return obj, true
 }

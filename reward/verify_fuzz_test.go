@@ -2,6 +2,7 @@ package reward
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -91,6 +92,19 @@ func FuzzFormats(f *testing.F) {
 			if err != nil || (v != 0 && v != 1) {
 				t.Fatalf("%T on %q = %v, %v; want 0 or 1", r, s, v, err)
 			}
+		}
+		// JSONObject scores 1 exactly when the extracted text is valid JSON
+		// and an object with the required key.
+		txt := jsonObjectText(s)
+		var obj map[string]any
+		want := 0.0
+		if json.Valid([]byte(txt)) && json.Unmarshal([]byte(txt), &obj) == nil && obj != nil {
+			if _, ok := obj["a"]; ok {
+				want = 1
+			}
+		}
+		if got, _ := (JSONObject{Required: []string{"a"}}).Score(ctx, Sample{Completion: s}); got != want {
+			t.Fatalf("JSONObject on %q (object text %q) = %v; json.Valid says %v", s, txt, got, want)
 		}
 		if n := NormalizeText(s); NormalizeText(n) != n {
 			t.Fatalf("NormalizeText is not idempotent on %q", s)
