@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 )
 
@@ -601,34 +600,44 @@ func (n Numeric) Score(_ context.Context, s Sample) (float64, error) {
 // Regex scores 1 when the completion matches Pattern (RE2 syntax, as
 // regexp.MatchString; anchor it with ^…$ for a whole-text match), else 0.
 // An invalid pattern is an error.
+//
+// Build it with NewRegex, which compiles the pattern once and reports a
+// bad pattern at construction. A Regex written as a literal
+// (Regex{Pattern: p}) still works but compiles Pattern on every Score
+// call; nothing is cached between calls, so memory does not grow with
+// the number of distinct patterns.
 type Regex struct {
+	// Pattern is the regular expression. The empty pattern matches every
+	// completion.
 	Pattern string
+
+	re *regexp.Regexp // compiled Pattern, set by NewRegex
 }
 
-var regexCache sync.Map // string → *regexp.Regexp
+// NewRegex returns a Regex for pattern, compiled once; the error says why
+// a pattern does not compile.
+func NewRegex(pattern string) (Regex, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return Regex{}, fmt.Errorf("reward: Regex.Pattern: %w", err)
+	}
+	return Regex{Pattern: pattern, re: re}, nil
+}
 
 // Score matches the completion.
 func (r Regex) Score(_ context.Context, s Sample) (float64, error) {
-	re, err := compileCached(r.Pattern)
-	if err != nil {
-		return math.NaN(), fmt.Errorf("reward: Regex.Pattern: %w", err)
+	re := r.re
+	if re == nil || re.String() != r.Pattern {
+		// A literal, or Pattern changed after NewRegex.
+		var err error
+		if re, err = regexp.Compile(r.Pattern); err != nil {
+			return math.NaN(), fmt.Errorf("reward: Regex.Pattern: %w", err)
+		}
 	}
 	if re.MatchString(s.Completion) {
 		return 1, nil
 	}
 	return 0, nil
-}
-
-func compileCached(p string) (*regexp.Regexp, error) {
-	if v, ok := regexCache.Load(p); ok {
-		return v.(*regexp.Regexp), nil
-	}
-	re, err := regexp.Compile(p)
-	if err != nil {
-		return nil, err
-	}
-	regexCache.Store(p, re)
-	return re, nil
 }
 
 // TagFormat scores 1 when the completion consists of exactly the given

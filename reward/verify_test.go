@@ -273,6 +273,32 @@ func TestRegex(t *testing.T) {
 	}
 }
 
+func TestNewRegex(t *testing.T) {
+	ctx := context.Background()
+	if _, err := NewRegex("("); err == nil || !strings.Contains(err.Error(), "Pattern") {
+		t.Errorf("NewRegex bad pattern: %v", err)
+	}
+	r, err := NewRegex(`^Answer: \d+$`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.Score(ctx, Sample{Completion: "Answer: 12"}); err != nil || got != 1 {
+		t.Errorf("match = %v, %v", got, err)
+	}
+	if got, _ := r.Score(ctx, Sample{Completion: "Answer: x"}); got != 0 {
+		t.Errorf("no match = %v", got)
+	}
+	// The compiled pattern is used: scoring allocates nothing.
+	if n := testing.AllocsPerRun(100, func() { _, _ = r.Score(ctx, Sample{Completion: "Answer: 12"}) }); n != 0 {
+		t.Errorf("Score allocates %v times per call", n)
+	}
+	// Changing Pattern after NewRegex takes effect.
+	r.Pattern = `^x$`
+	if got, _ := r.Score(ctx, Sample{Completion: "Answer: 12"}); got != 0 {
+		t.Errorf("changed Pattern ignored: %v", got)
+	}
+}
+
 func TestJSONObject(t *testing.T) {
 	ctx := context.Background()
 	j := JSONObject{Required: []string{"name", "age"}}
