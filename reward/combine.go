@@ -367,12 +367,29 @@ func (g Gate) Score(ctx context.Context, s Sample) (float64, error) {
 		}
 		return math.NaN(), fmt.Errorf("reward: Gate.Then: %w", err)
 	}
+	if err := finiteScore("Gate.Then", v); err != nil {
+		return math.NaN(), err
+	}
 	return v, nil
+}
+
+// finiteScore returns an error naming the component when v, a score its
+// reward returned without an error, is NaN or ±Inf (a reward says "not
+// applicable" with ErrSkip, never with a bare NaN).
+func finiteScore(component string, v float64) error {
+	switch {
+	case math.IsNaN(v):
+		return fmt.Errorf("reward: %s: score is NaN without an error (return ErrSkip for not applicable)", component)
+	case math.IsInf(v, 0):
+		return fmt.Errorf("reward: %s: score is %v", component, v)
+	}
+	return nil
 }
 
 // Clip returns a reward whose score is r's score clamped to [lo, hi].
 // lo > hi or a NaN bound makes every Score return an error (use ±Inf for a
-// one-sided clip). ErrSkip passes through.
+// one-sided clip). ErrSkip passes through. A NaN or ±Inf score that r
+// returns without an error is an error, not clipped.
 func Clip(r Reward, lo, hi float64) Reward {
 	return Func(func(ctx context.Context, s Sample) (float64, error) {
 		if math.IsNaN(lo) || math.IsNaN(hi) || lo > hi {
@@ -385,13 +402,18 @@ func Clip(r Reward, lo, hi float64) Reward {
 		if err != nil {
 			return math.NaN(), err
 		}
+		if err := finiteScore("Clip", v); err != nil {
+			return math.NaN(), err
+		}
 		return math.Max(lo, math.Min(hi, v)), nil
 	})
 }
 
 // Scale returns a reward whose score is a·r + b (an affine rescale, for
 // example Scale(r, 2, -1) maps [0, 1] to [−1, 1]). Non-finite a or b makes
-// every Score return an error. ErrSkip passes through.
+// every Score return an error. ErrSkip passes through. A NaN or ±Inf score
+// that r returns without an error is an error, and so is a·r + b that
+// overflows to ±Inf.
 func Scale(r Reward, a, b float64) Reward {
 	return Func(func(ctx context.Context, s Sample) (float64, error) {
 		if math.IsNaN(a) || math.IsInf(a, 0) || math.IsNaN(b) || math.IsInf(b, 0) {
@@ -403,6 +425,12 @@ func Scale(r Reward, a, b float64) Reward {
 		v, err := r.Score(ctx, s)
 		if err != nil {
 			return math.NaN(), err
+		}
+		if err := finiteScore("Scale", v); err != nil {
+			return math.NaN(), err
+		}
+		if err := finiteScore("Scale", a*v+b); err != nil {
+			return math.NaN(), fmt.Errorf("%w (a=%v, b=%v, inner score %v)", err, a, b, v)
 		}
 		return a*v + b, nil
 	})

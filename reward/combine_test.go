@@ -152,6 +152,30 @@ func TestClipScale(t *testing.T) {
 	if _, err := Scale(constR(1), math.Inf(1), 0).Score(ctx, Sample{}); err == nil {
 		t.Error("Scale Inf accepted")
 	}
+	if v, err := Scale(constR(1e308), 10, 0).Score(ctx, Sample{}); err == nil {
+		t.Errorf("Scale overflow = %v without an error", v)
+	}
+}
+
+// A non-finite score returned without an error is an error naming the
+// combinator, never passed on (or clipped) silently.
+func TestCombinatorsRejectNonFinite(t *testing.T) {
+	ctx := context.Background()
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		for name, r := range map[string]Reward{
+			"Clip":      Clip(constR(bad), -1, 1),
+			"Scale":     Scale(constR(bad), 2, -1),
+			"Gate.Then": Gate{Format: constR(1), Then: constR(bad)},
+		} {
+			v, err := r.Score(ctx, Sample{})
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s with inner score %v = %v, %v; want an error naming %s", name, bad, v, err, name)
+			}
+			if !math.IsNaN(v) {
+				t.Errorf("%s with inner score %v returned %v with its error, want NaN", name, bad, v)
+			}
+		}
+	}
 }
 
 func TestGroupZScore(t *testing.T) {
