@@ -117,7 +117,10 @@ type Overlong struct {
 	// length. Negative is an error.
 	MaxLength int
 	// Cache is L_cache, the width of the soft-penalty band. Default (0):
-	// 4096, DAPO's. Negative, or larger than MaxLength, is an error.
+	// a fifth of MaxLength (integer division, at least 1) — DAPO's ratio,
+	// L_cache = 4096 for L_max = 20480 — so that the default band fits
+	// any budget (MaxLength 1024 gives 204). Negative, or larger than
+	// MaxLength, is an error.
 	Cache int
 	// Length measures L. Default CompletionLength.
 	Length LengthFunc
@@ -136,7 +139,7 @@ func (o Overlong) Score(_ context.Context, s Sample) (float64, error) {
 		lmax = 20480
 	}
 	if lc == 0 {
-		lc = 4096
+		lc = max(1, lmax/5)
 	}
 	if lc > lmax {
 		return math.NaN(), fmt.Errorf("reward: Overlong.Cache (%d) exceeds Overlong.MaxLength (%d)", lc, lmax)

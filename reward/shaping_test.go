@@ -57,6 +57,19 @@ func TestOverlong(t *testing.T) {
 			t.Errorf("default L=%d: %v, %v; want %v", n, got, err, w)
 		}
 	}
+	// A zero Cache is usable with any MaxLength: a fifth of it.
+	for _, c := range []struct {
+		lmax, n int
+		want    float64
+	}{
+		{1024, 820, 0}, {1024, 922, -0.5}, {1024, 1024, -1}, {1024, 1025, -1},
+		{5, 4, 0}, {5, 5, -1}, {4, 3, 0}, {4, 4, -1}, {1, 0, 0}, {1, 2, -1},
+	} {
+		got, err := Overlong{MaxLength: c.lmax}.Score(ctx, Sample{Meta: map[string]any{MetaCompletionTokens: c.n}})
+		if err != nil || math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("MaxLength %d, zero Cache, L=%d: %v, %v; want %v", c.lmax, c.n, got, err, c.want)
+		}
+	}
 	// Custom length function: characters.
 	c := Overlong{MaxLength: 4, Cache: 2, Length: func(s Sample) (int, error) { return len(s.Completion), nil }}
 	if got, _ := c.Score(ctx, Sample{Completion: "abc"}); got != -0.5 {
