@@ -66,7 +66,11 @@ func measure(f LengthFunc, s Sample) (int, error) {
 //	R = −PerToken · max(0, L − Free)
 type LengthPenalty struct {
 	// PerToken is the penalty per token beyond Free. Default (0): 0.001,
-	// one point per thousand tokens. Negative or non-finite is an error.
+	// one point per thousand tokens. Zero selects this default rather than
+	// "off" because a LengthPenalty with no coefficient is the constant 0
+	// and has no other use; switch the penalty off where it is combined
+	// instead (leave it out of the Weighted, or give its Term Weight 0).
+	// Negative or non-finite is an error.
 	PerToken float64
 	// Free is the number of tokens that cost nothing. Default 0. Negative
 	// is an error.

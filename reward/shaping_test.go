@@ -101,6 +101,11 @@ func TestLengthPenalty(t *testing.T) {
 	if got, _ := (LengthPenalty{PerToken: 0.1, Free: 30}).Score(ctx, Sample{Completion: words(5)}); got != 0 {
 		t.Errorf("under allowance: %v, want 0", got)
 	}
+	// Off is expressed by the combining weight, not by PerToken.
+	off := Weighted{{Name: "len", Reward: LengthPenalty{}, Weight: 0}, {Name: "one", Reward: Func(func(context.Context, Sample) (float64, error) { return 1, nil }), Weight: 1}}
+	if got, err := off.Score(ctx, Sample{Completion: words(5000)}); err != nil || got != 1 {
+		t.Errorf("LengthPenalty with weight 0: %v, %v; want 1", got, err)
+	}
 	for _, bad := range []LengthPenalty{{PerToken: -1}, {PerToken: math.NaN()}, {Free: -2}} {
 		if _, err := bad.Score(ctx, Sample{}); err == nil || !strings.Contains(err.Error(), "LengthPenalty.") {
 			t.Errorf("%+v accepted: %v", bad, err)
