@@ -633,3 +633,163 @@ tcdone:
 	VMOVSD       X4, 160(R9)
 	VZEROUPPER
 	RET
+
+// func nftAVX2(g, lp, old, m []float64, k *nftConsts, etab *[256]uint64, ltab, linv *[128]float64, correct int, s *NFTSums)
+// nftConsts (32 bytes each): 0 lim, 32 −lim, 64…288 expSmall's (288: 1),
+// 320 Inv, 352 A, 384 Eps, 416 GCorrect, 448 GNeg, 480 mantissa mask,
+// 512 2⁵², 544 2⁵² + 1023, 576 1/128, 608 1/3, 640 −1/2, 672 −1/4,
+// 704 1/5, 736 −1/6, 768 ln2Hi, 800 ln2Lo, 832 int 127.
+// NFTSums: Loss 0, Ratio 32, AKL 64, Chk 96, Clipped 128.
+// The logarithm follows policy's inlined one: e and j become floats
+// exactly through 2⁵² + n − 2⁵², the two tables are read by gathers.
+TEXT ·nftAVX2(SB), NOSPLIT, $0-144
+	MOVQ   g_base+0(FP), R10
+	MOVQ   R10, R12 // 0: no gradient to write
+	MOVQ   lp_base+24(FP), SI
+	MOVQ   lp_len+32(FP), CX
+	MOVQ   old_base+48(FP), DI
+	MOVQ   m_base+72(FP), DX
+	MOVQ   k+96(FP), R8
+	MOVQ   etab+104(FP), AX
+	MOVQ   ltab+112(FP), R14
+	MOVQ   linv+120(FP), R13
+	MOVQ   correct+128(FP), R11
+	MOVQ   s+136(FP), R9
+	VXORPD Y0, Y0, Y0 // loss
+	VXORPD Y1, Y1, Y1 // ratio
+	VXORPD Y2, Y2, Y2 // approximate KL
+	VXORPD Y3, Y3, Y3 // check sum
+	VXORPD Y4, Y4, Y4 // clipped
+	SHRQ   $2, CX
+	JZ     nfdone
+	CMPQ   R11, $0
+	JEQ    nfneg
+
+nfcor:
+	VMOVUPD (SI), Y5
+	VSUBPD  (DI), Y5, Y6 // ρ
+	VADDPD  Y6, Y3, Y3
+	VXORPD  Y14, Y14, Y14
+	VCMPPD  $4, (DX), Y14, Y15 // counted
+	VANDPD  Y15, Y6, Y7
+	VSUBPD  Y7, Y0, Y0 // loss −= ρ
+	VMOVUPD 0(R8), Y8
+	VMINPD  Y6, Y8, Y8
+	VMOVUPD 32(R8), Y14
+	VMAXPD  Y8, Y14, Y8 // ρ clamped
+	EXPB(Y8, Y9, Y5, Y6, Y10, Y11) // R
+	VANDPD  Y15, Y9, Y14
+	VADDPD  Y14, Y1, Y1
+	VSUBPD  288(R8), Y9, Y14
+	VSUBPD  Y8, Y14, Y14
+	VANDPD  Y15, Y14, Y14
+	VADDPD  Y14, Y2, Y2
+	CMPQ    R12, $0
+	JEQ     nfcornog
+	VANDPD  416(R8), Y15, Y14
+	VMOVUPD Y14, (R10)
+
+nfcornog:
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	ADDQ $32, R10
+	DECQ CX
+	JNZ  nfcor
+	JMP  nfdone
+
+nfneg:
+	VMOVUPD (SI), Y5
+	VSUBPD  (DI), Y5, Y6 // ρ
+	VADDPD  Y6, Y3, Y3
+	VXORPD  Y14, Y14, Y14
+	VCMPPD  $4, (DX), Y14, Y15 // counted
+	VCMPPD  $0x0a, 0(R8), Y6, Y7 // !(ρ > lim)
+	VCMPPD  $5, 32(R8), Y6, Y8 // !(ρ < −lim)
+	VANDPD  Y8, Y7, Y7
+	VANDPD  288(R8), Y7, Y7 // live: 1 or 0
+	VMOVUPD 0(R8), Y8
+	VMINPD  Y6, Y8, Y8
+	VMOVUPD 32(R8), Y14
+	VMAXPD  Y8, Y14, Y8 // ρ clamped
+	EXPB(Y8, Y9, Y5, Y6, Y10, Y11) // R
+	VANDPD  Y15, Y9, Y14
+	VADDPD  Y14, Y1, Y1
+	VSUBPD  288(R8), Y9, Y14
+	VSUBPD  Y8, Y14, Y14
+	VANDPD  Y15, Y14, Y14
+	VADDPD  Y14, Y2, Y2
+	VMULPD  352(R8), Y9, Y5
+	VMOVUPD 320(R8), Y6
+	VSUBPD  Y5, Y6, Y6 // x = Inv − A·R
+	VCMPPD  $0x12, 384(R8), Y6, Y5 // x ≤ Eps
+	VANDPD  Y15, Y5, Y5
+	VANDPD  288(R8), Y5, Y5
+	VADDPD  Y5, Y4, Y4
+	VMOVUPD 384(R8), Y5
+	VMAXPD  Y6, Y5, Y6 // xm = max(Eps, x): x when NaN
+	CMPQ    R12, $0
+	JEQ     nfnegnog
+	VMULPD  448(R8), Y7, Y10
+	VMULPD  Y9, Y10, Y10
+	VDIVPD  Y6, Y10, Y10 // live·GNeg·R/xm
+	VANDPD  Y15, Y10, Y10
+	VMOVUPD Y10, (R10)
+
+nfnegnog:
+	// −log xm into the loss.
+	VPSRLQ     $52, Y6, Y5
+	VPOR       512(R8), Y5, Y5
+	VSUBPD     544(R8), Y5, Y5 // e
+	VPSRLQ     $45, Y6, Y7
+	VPAND      832(R8), Y7, Y7 // j
+	VPCMPEQQ   Y9, Y9, Y9
+	VPGATHERQQ Y9, (R13)(Y7*8), Y8 // 1/c_j
+	VPCMPEQQ   Y9, Y9, Y9
+	VPGATHERQQ Y9, (R14)(Y7*8), Y11 // log c_j
+	VPOR       512(R8), Y7, Y7
+	VSUBPD     512(R8), Y7, Y7 // float j
+	VADDPD     256(R8), Y7, Y7
+	VMULPD     576(R8), Y7, Y7
+	VADDPD     288(R8), Y7, Y7 // c_j
+	VANDPD     480(R8), Y6, Y12
+	VORPD      288(R8), Y12, Y12 // mantissa in [1, 2)
+	VSUBPD     Y7, Y12, Y12
+	VMULPD     Y8, Y12, Y12 // v
+	VMULPD     Y12, Y12, Y13 // v²
+	VMULPD     608(R8), Y12, Y7
+	VADDPD     640(R8), Y7, Y7 // −1/2 + v/3
+	VMULPD     704(R8), Y12, Y8
+	VADDPD     672(R8), Y8, Y8 // −1/4 + v/5
+	VMULPD     736(R8), Y13, Y9 // −v²/6
+	VADDPD     Y9, Y8, Y8
+	VMULPD     Y8, Y13, Y8
+	VADDPD     Y8, Y7, Y7
+	VMULPD     Y7, Y13, Y7
+	VADDPD     Y7, Y12, Y7 // q
+	VMULPD     800(R8), Y5, Y8
+	VADDPD     Y8, Y7, Y7 // q + e·ln2Lo
+	VADDPD     Y7, Y11, Y7 // log c_j + ·
+	VMULPD     768(R8), Y5, Y8
+	VADDPD     Y7, Y8, Y7 // e·ln2Hi + ·
+	VANDPD     Y15, Y7, Y7
+	VSUBPD     Y7, Y0, Y0
+	ADDQ       $32, SI
+	ADDQ       $32, DI
+	ADDQ       $32, DX
+	ADDQ       $32, R10
+	DECQ       CX
+	JNZ        nfneg
+
+nfdone:
+	VMOVUPD      Y0, 0(R9)
+	VMOVUPD      Y1, 32(R9)
+	VMOVUPD      Y2, 64(R9)
+	VMOVUPD      Y3, 96(R9)
+	VEXTRACTF128 $1, Y4, X6
+	VADDPD       X6, X4, X4
+	VPERMILPD    $1, X4, X6
+	VADDSD       X6, X4, X4
+	VMOVSD       X4, 128(R9)
+	VZEROUPPER
+	RET
