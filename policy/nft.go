@@ -235,6 +235,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	var loss, ratioSum, akl, nClip, tokens, chk float64
 	badMask := false
 	var rbuf [expChunk]float64 // exponentials from vec.ExpDiff, a chunk at a time
+	fast := vec.Asm()          // vec.NFTRow runs the rows with a mask on this CPU
 	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
 		var maskr, gr []float64
@@ -288,7 +289,21 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		gNeg := w * scale * a
 		rowLoss := 0.0
 		if correct {
-			for t0 := 0; t0 < T; t0 += expChunk {
+			t0 := 0
+			if fast && maskr != nil {
+				// The vector loop: the same per-token arithmetic,
+				// gradients bit for bit, the row's sums in four lanes
+				// (see package internal/vec: rounding only). The tokens
+				// past the last multiple of four go on below.
+				prm := vec.NFTParams{Correct: true, GCorrect: gCorrect, Lim: maxLogRatio}
+				var s vec.NFTSums
+				t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)
+				rowLoss = lanes(s.Loss)
+				ratioSum += lanes(s.Ratio)
+				akl += lanes(s.AKL)
+				chk += lanes(s.Chk)
+			}
+			for ; t0 < T; t0 += expChunk {
 				t1 := min(t0+expChunk, T)
 				rb := rbuf[:t1-t0]
 				vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
@@ -316,7 +331,18 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 			continue
 		}
 		clipped := 0
-		for t0 := 0; t0 < T; t0 += expChunk {
+		t0 := 0
+		if fast && maskr != nil {
+			prm := vec.NFTParams{Inv: inv, A: a, Eps: eps, GNeg: gNeg, Lim: maxLogRatio}
+			var s vec.NFTSums
+			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)
+			rowLoss = lanes(s.Loss)
+			ratioSum += lanes(s.Ratio)
+			akl += lanes(s.AKL)
+			chk += lanes(s.Chk)
+			clipped = int(s.Clipped)
+		}
+		for ; t0 < T; t0 += expChunk {
 			t1 := min(t0+expChunk, T)
 			rb := rbuf[:t1-t0]
 			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
