@@ -171,14 +171,18 @@ type EvolRL struct {
 	// Embedder embeds the completions. Default HashEmbedder{}.
 	Embedder Embedder
 	// Alpha weighs s̄ against m. Default (0): 0.5, the paper's. Must lie in
-	// [0, 1]; since 0 selects the default, use a tiny positive value to
-	// weigh only m.
+	// [0, 1]. Since 0 selects the default, α = 0 (weigh only m) is set
+	// with MaxOnly.
 	Alpha float64
+	// MaxOnly sets α = 0: u_i = 1 − m_i, novelty from the nearest other
+	// response alone. Default false. Setting it together with a non-zero
+	// Alpha is an error.
+	MaxOnly bool
 }
 
 // ScoreGroup returns the EVOL-RL reward of every completion of one prompt.
 func (e EvolRL) ScoreGroup(ctx context.Context, group []Sample) ([]float64, error) {
-	alpha, err := evolAlpha(e.Alpha)
+	alpha, err := evolAlpha(e.Alpha, e.MaxOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -204,9 +208,15 @@ func (e EvolRL) ScoreGroup(ctx context.Context, group []Sample) ([]float64, erro
 	return out, nil
 }
 
-func evolAlpha(a float64) (float64, error) {
+func evolAlpha(a float64, maxOnly bool) (float64, error) {
 	if math.IsNaN(a) || a < 0 || a > 1 {
 		return 0, fmt.Errorf("reward: EvolRL.Alpha is %v, want in [0, 1]", a)
+	}
+	if maxOnly {
+		if a != 0 {
+			return 0, fmt.Errorf("reward: EvolRL.Alpha is %v with MaxOnly set, want 0", a)
+		}
+		return 0, nil
 	}
 	if a == 0 {
 		return 0.5, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -205,6 +206,23 @@ func TestEvolRLEdges(t *testing.T) {
 		if _, err := (EvolRL{Alpha: a}).ScoreGroup(ctx, samplesOf("1")); err == nil || !strings.Contains(err.Error(), "Alpha") {
 			t.Errorf("Alpha %v: %v", a, err)
 		}
+	}
+	// MaxOnly is α = 0 exactly.
+	grp := samplesOf(`a b \boxed{1}`, `a b c \boxed{1}`, `x y z w \boxed{1}`, `q \boxed{2}`)
+	want := make([]float64, len(grp))
+	vecs, _ := HashEmbedder{}.Embed(ctx, []string{grp[0].Completion, grp[1].Completion, grp[2].Completion, grp[3].Completion})
+	if _, err := EvolRLRewards(want, Answers(grp, nil), vecs, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err = EvolRL{MaxOnly: true}.ScoreGroup(ctx, grp)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("MaxOnly: %v, %v; want α = 0's %v", got, err, want)
+	}
+	if half, _ := (EvolRL{}).ScoreGroup(ctx, grp); slices.Equal(half, want) {
+		t.Errorf("test group does not tell α = 0 from α = 0.5: %v", half)
+	}
+	if _, err := (EvolRL{MaxOnly: true, Alpha: 0.3}).ScoreGroup(ctx, grp); err == nil || !strings.Contains(err.Error(), "MaxOnly") {
+		t.Errorf("MaxOnly with Alpha 0.3: %v", err)
 	}
 	if _, err := (EvolRL{Embedder: fixedEmbedder{{1}}}).ScoreGroup(ctx, samplesOf("1", "2")); err == nil || !strings.Contains(err.Error(), "Embedder") {
 		t.Errorf("embedder error: %v", err)
