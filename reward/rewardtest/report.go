@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 
@@ -42,8 +43,12 @@ type Suite struct {
 	// Margin is how far below its reference a probe must score (see
 	// Hacks). Default (0): no probe may beat the reference.
 	Margin float64
-	// Threshold is the decision threshold of Discriminate. Default (0) is
-	// used as given; set it (0.5 for a 0/1 verifier).
+	// Threshold is the decision threshold of Discriminate: a score at or
+	// above it counts as "judged correct". Default (0): the midpoint of
+	// Lo and Hi when the bounds are set and finite (0.5 for [0, 1], 0 for
+	// [−1, 1]), otherwise 0.5, which suits a 0/1 verifier. A threshold of
+	// exactly 0 is therefore had by bounds centred on 0; for 0 with other
+	// bounds, call Discriminate, which takes its threshold as given.
 	Threshold float64
 	// MinAccuracy, MinAUC and MinSeparation make the discrimination check
 	// fail below them. Default (0): no minimum, the row only reports the
@@ -163,7 +168,7 @@ func (s *Suite) Run(ctx context.Context) ([]Result, error) {
 	}
 
 	// discrimination
-	d, err := Discriminate(ctx, r, s.Cases, s.Threshold)
+	d, err := Discriminate(ctx, r, s.Cases, s.threshold())
 	switch {
 	case d.Correct == 0 || d.Incorrect == 0:
 		if err != nil {
@@ -199,6 +204,17 @@ func (s *Suite) Run(ctx context.Context) ([]Result, error) {
 		}
 	}
 	return res, errors.Join(all...)
+}
+
+// threshold returns Threshold or its default (see Suite.Threshold).
+func (s *Suite) threshold() float64 {
+	if s.Threshold != 0 {
+		return s.Threshold
+	}
+	if s.Lo < s.Hi && !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) {
+		return s.Lo + (s.Hi-s.Lo)/2
+	}
+	return 0.5
 }
 
 // Report runs the suite and writes a table to w: one row per check with

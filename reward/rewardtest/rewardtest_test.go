@@ -167,6 +167,43 @@ func TestGoodRewardPassesSuite(t *testing.T) {
 	}
 }
 
+// A zero Threshold is the midpoint of the bounds, or 0.5 without them:
+// a 0/1 verifier's accuracy means something without setting it.
+func TestSuiteDefaultThreshold(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64
+		scale  func(float64) float64
+		want   string
+	}{
+		{0, 0, func(v float64) float64 { return v }, "0.5"},
+		{0, 1, func(v float64) float64 { return v }, "0.5"},
+		{-1, 1, func(v float64) float64 { return 2*v - 1 }, "0"},
+		{0, 10, func(v float64) float64 { return 10 * v }, "5"},
+		{math.Inf(-1), 1, func(v float64) float64 { return v }, "0.5"},
+	} {
+		s := rewardtest.Suite{
+			Reward: reward.Func(func(ctx context.Context, smp reward.Sample) (float64, error) {
+				v, err := strictAnswer.Score(ctx, smp)
+				return tc.scale(v), err
+			}),
+			Cases: mathCases(),
+			Lo:    tc.lo, Hi: tc.hi,
+			Repeats:     -1,
+			MinAccuracy: 1,
+		}
+		res, _ := s.Run(context.Background())
+		var d rewardtest.Result
+		for _, r := range res {
+			if r.Check == "discrimination" {
+				d = r
+			}
+		}
+		if d.Status != rewardtest.Pass || !strings.Contains(d.Detail, "at threshold "+tc.want+",") {
+			t.Errorf("bounds [%v, %v]: discrimination %s (%s), %v; want a pass at threshold %s", tc.lo, tc.hi, d.Status, d.Detail, d.Err, tc.want)
+		}
+	}
+}
+
 func TestAUCHandCases(t *testing.T) {
 	nan := math.NaN()
 	for _, tc := range []struct {
