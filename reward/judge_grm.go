@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"sync"
 	"text/template"
 
 	"github.com/evolve-go/evolve/internal/parallel"
@@ -109,9 +110,18 @@ type GRMJudge struct {
 	// parseable judgements, rounded up. Ignored without Meta.
 	KMeta int
 	// Rand breaks ties (at the Meta cut and in Best); nil means ties go to
-	// the lowest index, deterministically.
+	// the lowest index, deterministically. The judge draws from it under a
+	// package-wide lock, so one GRMJudge may serve concurrent calls (as
+	// through a Scorer or a server); the draws are then interleaved in
+	// call order, so only a single-goroutine run is reproducible from the
+	// seed. Code outside the judge that uses the same *rand.Rand
+	// concurrently must not share it.
 	Rand *rand.Rand
 }
+
+// grmRandMu guards every GRMJudge's use of its Rand: a *rand.Rand is not
+// safe for concurrent use, and a judge may be called from many goroutines.
+var grmRandMu sync.Mutex
 
 // GRMSample is one sampled judgement.
 type GRMSample struct {
@@ -265,7 +275,9 @@ func (j *GRMJudge) Judge(ctx context.Context, prompt string, responses []string)
 		}
 		keep = min(keep, len(valid))
 		if j.Rand != nil {
+			grmRandMu.Lock()
 			j.Rand.Shuffle(len(valid), func(a, b int) { valid[a], valid[b] = valid[b], valid[a] })
+			grmRandMu.Unlock()
 		}
 		sort.SliceStable(valid, func(a, b int) bool { return res.Samples[valid[a]].Meta > res.Samples[valid[b]].Meta })
 		counted = valid[:keep]
@@ -290,6 +302,10 @@ func (j *GRMJudge) Best(ctx context.Context, prompt string, responses []string) 
 		return -1, nil, err
 	}
 	best, ties := 0, 1
+	if j.Rand != nil {
+		grmRandMu.Lock()
+		defer grmRandMu.Unlock()
+	}
 	for i := 1; i < len(res.Scores); i++ {
 		switch {
 		case res.Scores[i] > res.Scores[best]:

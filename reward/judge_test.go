@@ -459,3 +459,38 @@ func TestGRMParallelBound(t *testing.T) {
 		t.Errorf("peak in flight %d > 3", p)
 	}
 }
+
+// One GRMJudge with Rand set, used from many goroutines (as a Scorer or
+// a server does): its tie-breaking draws must not race (go test -race).
+func TestGRMConcurrentRand(t *testing.T) {
+	c := CompleterFunc(func(_ context.Context, prompt string) (string, error) {
+		n := strings.Count(prompt, "[Response ")
+		return "Final Scores: \\boxed{" + strings.TrimSuffix(strings.Repeat("5.5, ", n), ", ") + "}", nil
+	})
+	j := &GRMJudge{Completer: c, K: 4, Parallel: 2, Rand: rand.New(rand.NewPCG(1, 2)),
+		Meta: func(context.Context, GRMInput, string) (float64, error) { return 1, nil }}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 20; k++ {
+				if _, _, err := j.Best(ctx, "q", []string{"a", "b", "c"}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	scores, errs, err := (&Scorer{Reward: j, Parallelism: 8}).ScoreAll(ctx, samplesOf("a", "b", "c", "d", "e", "f", "g", "h"))
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range scores {
+		if errs[i] != nil || scores[i] != 0.5 {
+			t.Errorf("samples[%d] = %v, %v; want 0.5", i, scores[i], errs[i])
+		}
+	}
+}
