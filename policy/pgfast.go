@@ -73,8 +73,10 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	badMask := false
 	var rbuf, ebuf [expChunk]float64
 	// fast: vec.TokenClip runs the rows it can (one advantage per row, a
-	// mask, k3 or no KL) on this CPU.
-	fast := vec.Asm() && (kle == K3 || kle < 0)
+	// mask, k3 or no KL) on this CPU. Its check sum covers lp − old and,
+	// with k3, ref − lp at every token, so it must not run without KL when
+	// RefLogProbs is set: the loop below checks those at masked tokens.
+	fast := vec.Asm() && (kle == K3 || kle < 0 && ref == nil)
 	for i := i0; i < i1; i++ {
 		lpr := lp[i*T : (i+1)*T]
 		oldr := old[i*T : (i+1)*T]
