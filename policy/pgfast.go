@@ -132,16 +132,19 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 				nLow += s.Clipped
 			}
 		}
-		// The exponentials come a chunk at a time from vec.ExpDiff (the
-		// same function, four at a time), then the token loop reads them.
+		// With the assembly kernels, the exponentials come a chunk at a
+		// time from vec.ExpDiff (the same function, four at a time), then
+		// the token loop reads them; the portable build keeps them inline.
 		for ; t0 < T; t0 += expChunk {
 			t1 := min(t0+expChunk, T)
-			rb := rbuf[:t1-t0]
-			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
-			var eb []float64
-			if kle == K3 {
-				eb = ebuf[:t1-t0]
-				vec.ExpDiff(eb, refr[t0:t1], lpr[t0:t1], maxLogRatio)
+			var rb, eb []float64
+			if vec.Asm() {
+				rb = rbuf[:t1-t0]
+				vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+				if kle == K3 {
+					eb = ebuf[:t1-t0]
+					vec.ExpDiff(eb, refr[t0:t1], lpr[t0:t1], maxLogRatio)
+				}
 			}
 			for t := t0; t < t1; t++ {
 				if maskr != nil && maskr[t] == 0 {
@@ -169,7 +172,12 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 				} else if rho < -maxLogRatio {
 					rho, live = -maxLogRatio, 0
 				}
-				r := rb[t-t0] // expSmall(rho), |rho| ≤ 20
+				var r float64 // expSmall(rho), |rho| ≤ 20
+				if rb != nil {
+					r = rb[t-t0]
+				} else {
+					r = expSmall(rho)
+				}
 				ratioSum += r
 				akl += r - 1 - rho
 				var l, g float64
@@ -200,9 +208,20 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 					kl, gk := 0.0, 0.0
 					if x > maxLogRatio || x < -maxLogRatio {
 						xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
-						kl = min(eb[t-t0]-xc-1, 10) // eb: fastExp(xc)
+						ex := 0.0 // fastExp(xc)
+						if eb != nil {
+							ex = eb[t-t0]
+						} else {
+							ex = fastExp(xc)
+						}
+						kl = min(ex-xc-1, 10)
 					} else {
-						ex := eb[t-t0] // expSmall(x)
+						var ex float64 // expSmall(x)
+						if eb != nil {
+							ex = eb[t-t0]
+						} else {
+							ex = expSmall(x)
+						}
 						kl = ex - x - 1
 						gk = 1 - ex
 						if kl > 10 {
