@@ -40,8 +40,8 @@ type NFTSums struct {
 // NFTRow is the token loop of package policy's NFT (same per-token
 // arithmetic, its table-driven exponential and logarithm). Over the first
 // len(lp) &^ 3 tokens, with the mask m (0 skips a token, any other value
-// counts it), ρ = lp − old, ρ_c = ρ clamped to ±Lim and R = e^ρ_c, it
-// sets s, lane t mod 4, to the sums of
+// counts it; nil counts every token), ρ = lp − old, ρ_c = ρ clamped to
+// ±Lim and R = e^ρ_c, it sets s, lane t mod 4, to the sums of
 //
 //	Loss: −ρ (correct) or −log max(Inv − A·R, Eps) (incorrect),
 //	Ratio: R, AKL: R − 1 − ρ_c, Chk: ρ over every token, counted or not,
@@ -55,7 +55,10 @@ func NFTRow(g, lp, old, m []float64, p *NFTParams, s *NFTSums) int {
 	if g != nil {
 		g = g[:n4]
 	}
-	lp, old, m = lp[:n4], old[:n4], m[:n4]
+	lp, old = lp[:n4], old[:n4]
+	if m != nil {
+		m = m[:n4]
+	}
 	if useAsm {
 		var k nftConsts
 		k.set(p)
@@ -95,7 +98,7 @@ func nftGo(g, lp, old, m []float64, p *NFTParams, s *NFTSums) {
 		k := t & 3
 		rho := lp[t] - old[t]
 		s.Chk[k] += rho
-		if m[t] == 0 {
+		if m != nil && m[t] == 0 {
 			if g != nil {
 				g[t] = 0
 			}

@@ -21,6 +21,9 @@ func TestNFTRow(t *testing.T) {
 						m[k] = 1
 					}
 				}
+				if (n+off+trial)%5 == 0 {
+					m = nil
+				}
 				rate := 0.05 + 0.9*rng.Float64()
 				inv := 1 / (1 - rate)
 				p := NFTParams{Correct: trial >= 4, Inv: inv, A: rate * inv, Eps: []float64{1, 0.5, 1e-3, 0.9}[trial%4],

@@ -23,24 +23,28 @@ type TokenClipSums struct {
 // TokenClip is the token loop of a PPO-clip policy gradient with one
 // advantage per row and an optional k3 KL term (package policy's fused
 // loop, same per-token arithmetic). Over the first len(lp) &^ 3 tokens,
-// with the mask m (0 skips a token, any other value counts it),
-// ρ = lp − old clamped to ±Lim (a clamped token gets gradient 0 from the
-// surrogate), r = e^ρ and x = ref − lp, it adds to s, lane t mod 4:
+// with the mask m (0 skips a token, any other value counts it; nil counts
+// every token), ρ = lp − old clamped to ±Lim (a clamped token gets
+// gradient 0 from the surrogate), r = e^ρ and x = ref − lp, it sums into
+// s, lane t mod 4:
 //
 //	Loss += ℓ_t, Ratio += r, AKL += r − 1 − ρ, KL += k3 (capped at 10),
 //	Chk += lp − old, then ref − lp with KL, for every token, counted or not,
 //	Clipped += 1 for a counted token clipped on the advantage's side (A ≠ 0),
 //
-// and writes g_t = W·∂ℓ_t/∂lp_t (0 for a skipped token) unless g is nil. It sets *s (it
-// does not add to it) and returns the tokens done; the caller does the
-// rest. ref is not read without KL; g, old, ref and m must be at least as
-// long as lp.
+// and writes g_t = W·∂ℓ_t/∂lp_t (0 for a skipped token) unless g is nil.
+// It sets *s (it does not add to it) and returns the tokens done; the
+// caller does the rest. ref is not read without KL; g, old, ref and m must
+// be at least as long as lp.
 func TokenClip(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipSums) int {
 	n4 := len(lp) &^ 3
 	if g != nil {
 		g = g[:n4]
 	}
-	old, m = old[:n4], m[:n4]
+	old = old[:n4]
+	if m != nil {
+		m = m[:n4]
+	}
 	lp = lp[:n4]
 	if p.KL {
 		ref = ref[:n4]
@@ -102,7 +106,7 @@ func tokenClipGo(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipS
 			x = ref[t] - lp[t]
 			s.Chk[k] += x
 		}
-		if m[t] == 0 {
+		if m != nil && m[t] == 0 {
 			if g != nil {
 				g[t] = 0
 			}

@@ -25,6 +25,9 @@ func TestTokenClip(t *testing.T) {
 						ref[k] = lp[k] + 5
 					}
 				}
+				if (n+off+trial)%5 == 0 {
+					m = nil
+				}
 				p := TokenClipParams{A: rng.NormFloat64(), Lo: 0.8, Hi: 1.28, Beta: 0.04, W: 1 / float64(n+1), Lim: 20,
 					KL: trial%2 == 0}
 				switch trial % 4 {

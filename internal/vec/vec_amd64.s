@@ -2,6 +2,13 @@
 
 #include "textflag.h"
 
+// Four float64 ones: the mask of a row without one.
+DATA  ones<>+0(SB)/8, $0x3ff0000000000000
+DATA  ones<>+8(SB)/8, $0x3ff0000000000000
+DATA  ones<>+16(SB)/8, $0x3ff0000000000000
+DATA  ones<>+24(SB)/8, $0x3ff0000000000000
+GLOBL ones<>(SB), RODATA|NOPTR, $32
+
 // Each body runs over len/4 blocks of four float64, one lane per element of
 // a block, and keeps one accumulator register per sum, so that lane k adds
 // the elements t ≡ k (mod 4) in increasing t, as the portable bodies do.
@@ -526,6 +533,13 @@ TEXT ·tokenClipAVX2(SB), NOSPLIT, $0-152
 	MOVQ   kl+136(FP), R11
 	MOVQ   s+144(FP), R9
 	MOVQ   R10, R12 // 0: no gradient to write
+	MOVQ   $32, R13 // mask stride
+	TESTQ  DX, DX
+	JNZ    tcmask
+	LEAQ   ones<>(SB), DX // no mask: every token counts
+	XORQ   R13, R13
+
+tcmask:
 	VXORPD Y0, Y0, Y0 // loss
 	VXORPD Y1, Y1, Y1 // ratio
 	VXORPD Y2, Y2, Y2 // approximate KL
@@ -615,7 +629,7 @@ tcnog:
 	ADDQ    $32, SI
 	ADDQ    $32, DI
 	ADDQ    $32, BX
-	ADDQ    $32, DX
+	ADDQ    R13, DX
 	ADDQ    $32, R10
 	DECQ    CX
 	JNZ     tcloop
@@ -655,6 +669,13 @@ TEXT ·nftAVX2(SB), NOSPLIT, $0-144
 	MOVQ   linv+120(FP), R13
 	MOVQ   correct+128(FP), R11
 	MOVQ   s+136(FP), R9
+	MOVQ   $32, BX // mask stride
+	TESTQ  DX, DX
+	JNZ    nfmask
+	LEAQ   ones<>(SB), DX // no mask: every token counts
+	XORQ   BX, BX
+
+nfmask:
 	VXORPD Y0, Y0, Y0 // loss
 	VXORPD Y1, Y1, Y1 // ratio
 	VXORPD Y2, Y2, Y2 // approximate KL
@@ -692,7 +713,7 @@ nfcor:
 nfcornog:
 	ADDQ $32, SI
 	ADDQ $32, DI
-	ADDQ $32, DX
+	ADDQ BX, DX
 	ADDQ $32, R10
 	DECQ CX
 	JNZ  nfcor
@@ -776,7 +797,7 @@ nfnegnog:
 	VSUBPD     Y7, Y0, Y0
 	ADDQ       $32, SI
 	ADDQ       $32, DI
-	ADDQ       $32, DX
+	ADDQ       BX, DX
 	ADDQ       $32, R10
 	DECQ       CX
 	JNZ        nfneg
