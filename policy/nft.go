@@ -235,7 +235,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	var loss, ratioSum, akl, nClip, tokens, chk float64
 	badMask := false
 	var rbuf [expChunk]float64 // exponentials from vec.ExpDiff, a chunk at a time
-	fast := vec.Asm()          // vec.NFTRow runs the rows with a mask on this CPU
+	fast := vec.Asm()          // vec.NFTRow runs the rows on this CPU
 	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
 		var maskr, gr []float64
@@ -290,7 +290,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		rowLoss := 0.0
 		if correct {
 			t0 := 0
-			if fast && maskr != nil {
+			if fast {
 				// The vector loop: the same per-token arithmetic,
 				// gradients bit for bit, the row's sums in four lanes
 				// (see package internal/vec: rounding only). The tokens
@@ -332,7 +332,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		}
 		clipped := 0
 		t0 := 0
-		if fast && maskr != nil {
+		if fast {
 			prm := vec.NFTParams{Inv: inv, A: a, Eps: eps, GNeg: gNeg, Lim: maxLogRatio}
 			var s vec.NFTSums
 			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)

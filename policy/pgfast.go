@@ -72,8 +72,8 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
 	badMask := false
 	var rbuf, ebuf [expChunk]float64
-	// fast: vec.TokenClip runs the rows it can (one advantage per row, a
-	// mask, k3 or no KL) on this CPU. Its check sum covers lp − old and,
+	// fast: vec.TokenClip runs the rows it can (one advantage per row, k3
+	// or no KL) on this CPU. Its check sum covers lp − old and,
 	// with k3, ref − lp at every token, so it must not run without KL when
 	// RefLogProbs is set: the loop below checks those at masked tokens.
 	fast := vec.Asm() && (kle == K3 || kle < 0 && ref == nil)
@@ -113,7 +113,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 		}
 		rowLoss := 0.0
 		t0 := 0
-		if fast && maskr != nil && advr == nil {
+		if fast && advr == nil {
 			// The vector loop: the same per-token arithmetic, gradients
 			// bit for bit, but the row's sums in four lanes (see package
 			// internal/vec), which changes them by rounding only. The
