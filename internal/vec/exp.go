@@ -26,14 +26,16 @@ var expConsts = [...]float64{invLn2N, expShift, ln2HiN, ln2LoN, 1.0 / 6, 1.0 / 2
 // expSmall returns e^x for |x| ≤ 700 with a relative error of a few ulp:
 // x = (k/N)·ln2 + r with N = 256 and |r| ≤ ln2/(2N), so e^x = 2^(k/N)·e^r
 // with 2^(k/N) from a table and e^r from a degree-4 Taylor polynomial. It
-// is the exponential of package policy, operation for operation.
+// is the exponential of package policy, operation for operation; the
+// conversions keep every product rounded (no fused multiply-add), as the
+// assembly does.
 func expSmall(x float64) float64 {
-	kf := x*invLn2N + expShift
+	kf := float64(x*invLn2N) + expShift
 	k := int64(math.Float64bits(kf))
 	kf -= expShift
-	r := x - kf*ln2HiN - kf*ln2LoN
+	r := x - float64(kf*ln2HiN) - float64(kf*ln2LoN)
 	r2 := r * r
-	return math.Float64frombits(expBits[k&(expN-1)]+uint64(k>>8)<<52) * ((1 + r) + r2*((0.5+r*(1.0/6))+r2*(1.0/24)))
+	return math.Float64frombits(expBits[k&(expN-1)]+uint64(k>>8)<<52) * ((1 + r) + float64(r2*((0.5+float64(r*(1.0/6)))+float64(r2*(1.0/24)))))
 }
 
 // ExpDiff writes dst_t = e^x with x = a_t − b_t clamped into [−lim, lim],

@@ -27,10 +27,10 @@ func maskedDiffSumGo(a, c, m []float64, l *[4]float64) (int, float64, uint64) {
 	t := 0
 	for ; t+4 <= len(a); t += 4 {
 		m0, m1, m2, m3 := m[t], m[t+1], m[t+2], m[t+3]
-		s0 += m0 * (a[t] - c[t])
-		s1 += m1 * (a[t+1] - c[t+1])
-		s2 += m2 * (a[t+2] - c[t+2])
-		s3 += m3 * (a[t+3] - c[t+3])
+		s0 += float64(m0 * (a[t] - c[t]))
+		s1 += float64(m1 * (a[t+1] - c[t+1]))
+		s2 += float64(m2 * (a[t+2] - c[t+2]))
+		s3 += float64(m3 * (a[t+3] - c[t+3]))
 		n0 += m0 + m1
 		n1 += m2 + m3
 		bad |= maskBits(m0) | maskBits(m1) | maskBits(m2) | maskBits(m3)
@@ -78,13 +78,13 @@ func clipSumsGo(lp, ref, old, m []float64, eps float64, a *clipLanes) (int, uint
 			bad |= maskBits(m0) | maskBits(m1) | maskBits(m2) | maskBits(m3)
 			n += (m0 + m1) + (m2 + m3)
 			d, o, c, out := clip(lp[t], ref[t], old[t], eps)
-			s0, c0, k0, clipped = s0+m0*d, c0+m0*c, k0+o, clipped+m0*out
+			s0, c0, k0, clipped = s0+float64(m0*d), c0+float64(m0*c), k0+o, clipped+float64(m0*out)
 			d, o, c, out = clip(lp[t+1], ref[t+1], old[t+1], eps)
-			s1, c1, k1, clipped = s1+m1*d, c1+m1*c, k1+o, clipped+m1*out
+			s1, c1, k1, clipped = s1+float64(m1*d), c1+float64(m1*c), k1+o, clipped+float64(m1*out)
 			d, o, c, out = clip(lp[t+2], ref[t+2], old[t+2], eps)
-			s2, c2, k2, clipped = s2+m2*d, c2+m2*c, k2+o, clipped+m2*out
+			s2, c2, k2, clipped = s2+float64(m2*d), c2+float64(m2*c), k2+o, clipped+float64(m2*out)
 			d, o, c, out = clip(lp[t+3], ref[t+3], old[t+3], eps)
-			s3, c3, k3, clipped = s3+m3*d, c3+m3*c, k3+o, clipped+m3*out
+			s3, c3, k3, clipped = s3+float64(m3*d), c3+float64(m3*c), k3+o, clipped+float64(m3*out)
 		}
 	}
 	a.s = [4]float64{s0, s1, s2, s3}

@@ -124,7 +124,7 @@ func nftGo(g, lp, old, m []float64, p *NFTParams, s *NFTSums) {
 		R := expSmall(rc)
 		s.Ratio[k] += R
 		s.AKL[k] += R - 1 - rc
-		x := inv - a*R
+		x := inv - float64(a*R)
 		xm := max(x, eps)
 		if x <= eps {
 			s.Clipped++
@@ -132,10 +132,10 @@ func nftGo(g, lp, old, m []float64, p *NFTParams, s *NFTSums) {
 		bits := math.Float64bits(xm)
 		e := float64(int64(bits>>52) - 1023)
 		j := (bits >> (52 - 7)) & (logN - 1)
-		v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/logN))) * logInv[j]
+		v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + float64((float64(j)+0.5)*(1.0/logN)))) * logInv[j]
 		v2 := v * v
-		q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
-		s.Loss[k] -= e*ln2Hi + (logTable[j] + (q + e*ln2Lo))
+		q := v + float64(v2*((-0.5+float64(v*(1.0/3)))+float64(v2*((-0.25+float64(v*0.2))+float64(v2*(-1.0/6))))))
+		s.Loss[k] -= float64(e*ln2Hi) + (logTable[j] + (q + float64(e*ln2Lo)))
 		if g != nil {
 			g[t] = live * p.GNeg * R / xm
 		}

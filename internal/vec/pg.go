@@ -156,8 +156,8 @@ func tokenClipGo(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipS
 				}
 			}
 			s.KL[k] += kl
-			l += beta * kl
-			gt += beta * gk
+			l += float64(beta * kl)
+			gt += float64(beta * gk)
 		}
 		s.Loss[k] += l
 		if g != nil {

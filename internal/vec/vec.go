@@ -9,7 +9,9 @@
 // (l₀ + l₁) + (l₂ + l₃); a sum over two lanes accumulates element t into
 // lane t mod 2, the last element of an odd length goes to lane 0, and the
 // result is l₀ + l₁. Mask and count sums are sums of zeros and ones and so
-// exact in any order.
+// exact in any order. Every product is rounded before it is added (explicit
+// conversions in the Go code, no fused multiply-add in the assembly), so
+// this holds with GOAMD64=v3 too.
 //
 // A mask m is valid when every m_t is 0 or 1; nil means all ones. The
 // kernels that read a mask report whether it was valid (the bits of
@@ -63,7 +65,7 @@ func MaskedDiffSum(a, c, m []float64) (s, n float64, ok bool) {
 		t, n, bad = maskedDiffSumGo(a, c, m, &l)
 	}
 	for ; t < len(a); t++ {
-		l[0] += m[t] * (a[t] - c[t])
+		l[0] += float64(m[t] * (a[t] - c[t]))
 		n += m[t]
 		bad |= maskBits(m[t])
 	}
@@ -108,13 +110,13 @@ func MaskedSum(a, m []float64) (s, n float64, ok bool) {
 	}
 	for ; t+2 <= len(a); t += 2 {
 		m0, m1 := m[t], m[t+1]
-		l[0] += m0 * a[t]
-		l[1] += m1 * a[t+1]
+		l[0] += float64(m0 * a[t])
+		l[1] += float64(m1 * a[t+1])
 		n += m0 + m1
 		bad |= maskBits(m0) | maskBits(m1)
 	}
 	for ; t < len(a); t++ {
-		l[0] += m[t] * a[t]
+		l[0] += float64(m[t] * a[t])
 		n += m[t]
 		bad |= maskBits(m[t])
 	}
@@ -210,8 +212,8 @@ func ClipSums(lp, ref, old, m []float64, eps float64) (r ClipResult, ok bool) {
 			c = o + eps
 			a.clipped += mt
 		}
-		a.s[0] += mt * d
-		a.sc[0] += mt * c
+		a.s[0] += float64(mt * d)
+		a.sc[0] += float64(mt * c)
 		a.chk[0] += o
 		a.n += mt
 	}

@@ -143,7 +143,7 @@ func TestDiffSums(t *testing.T) {
 		wantOK := validMask(r.m)
 		want, wantN := 0.0, 0.0
 		if wantOK {
-			want = lanes4(n, func(t int) float64 { return r.m[t] * (r.lp[t] - r.ref[t]) })
+			want = lanes4(n, func(t int) float64 { return float64(r.m[t] * (r.lp[t] - r.ref[t])) })
 			wantN = lanes4(n, func(t int) float64 { return r.m[t] })
 		}
 		s, cnt, ok = MaskedDiffSum(r.lp, r.ref, r.m)
@@ -166,7 +166,7 @@ func TestSums(t *testing.T) {
 		wantOK := validMask(r.m)
 		want, wantN := 0.0, 0.0
 		if wantOK {
-			want = lanes2(n, func(t int) float64 { return r.m[t] * r.lp[t] })
+			want = lanes2(n, func(t int) float64 { return float64(r.m[t] * r.lp[t]) })
 			wantN = lanes4(n, func(t int) float64 { return r.m[t] })
 		}
 		if s, cnt, ok := MaskedSum(r.lp, r.m); !same(s, want) || cnt != wantN || ok != wantOK {
@@ -223,8 +223,8 @@ func clipRef(r row, m []float64, eps float64) (ClipResult, bool) {
 		return d(t)
 	}
 	var res ClipResult
-	res.S = lanes4(n, func(t int) float64 { return mt(t) * d(t) })
-	res.SC = lanes4(n, func(t int) float64 { return mt(t) * c(t) })
+	res.S = lanes4(n, func(t int) float64 { return float64(mt(t) * d(t)) })
+	res.SC = lanes4(n, func(t int) float64 { return float64(mt(t) * c(t)) })
 	res.Chk = lanes4(n, o)
 	res.N = lanes4(n, mt)
 	res.Clipped = lanes4(n, func(t int) float64 {
