@@ -13,10 +13,13 @@ const expChunk = 256
 // of the slices that are set — and leaves the element checks to the
 // kernels, which fall back to Validate when they meet a bad value.
 func checkShape(b *Batch) error {
-	if b == nil || b.B <= 0 || b.T <= 0 {
+	if b == nil {
 		return ErrEmptyBatch
 	}
-	n := b.B * b.T
+	n, err := shape("Batch.B*Batch.T", b.B, b.T)
+	if err != nil {
+		return err
+	}
 	for _, f := range []struct {
 		name string
 		v    []float64

@@ -145,6 +145,9 @@ func checkShape(grad []float64, b *policy.Batch, needRef, needOld bool) error {
 	if b == nil || b.B <= 0 || b.T <= 0 {
 		return policy.ErrEmptyBatch
 	}
+	if b.T > math.MaxInt/b.B {
+		return fmt.Errorf("preference: Batch.B*Batch.T = %d*%d overflows int", b.B, b.T)
+	}
 	n := b.B * b.T
 	if len(b.LogProbs) != n {
 		return fmt.Errorf("preference: len(Batch.LogProbs) = %d, want B*T = %d", len(b.LogProbs), n)
