@@ -75,24 +75,25 @@ func wideBatch(rng *rand.Rand) ([]Sequence, int, []float64) {
 	return seqs, T, w
 }
 
-// loss is Σ w·logp in float64.
-func loss(t *testing.T, m *Model, seqs []Sequence, T int, w []float64) float64 {
-	t.Helper()
-	lp := make([]float64, len(w))
-	if _, err := m.LogProbs(lp, seqs, T); err != nil {
-		t.Fatal(err)
-	}
-	s := 0.0
-	for i := range lp {
-		s += w[i] * lp[i]
-	}
-	return s
-}
-
-// TestBackwardFiniteDifferences compares every weight tensor's gradient
-// with central differences of the loss, for a shared and a separate
-// classifier.
+// TestBackwardFiniteDifferences compares the gradient of every entry of
+// every weight tensor with central differences of the same loss,
+// L = Σ w·logp, evaluated in float64 by ref64 (an independent forward pass
+// that the test first checks against LogProbs), for a shared and a
+// separate classifier and for the head size of stories260K.
+//
+// Tolerances. The differences use h = 1e-5 on a float64 loss of magnitude
+// ≈ 10: their truncation error (h²/6 times the third derivative) and
+// rounding error (2⁻⁵³·|L|/h) are both below 1e-8, so they stand for the
+// exact gradient. The backward pass runs in float32 (unit roundoff
+// u = 2⁻²⁴ ≈ 6e-8); each entry is a sum of a few hundred rounded products
+// along the paths through the layers, whose rounding error is bounded by
+// about k·u ≈ 1e-5 of the size of its terms, that is of the tensor's
+// largest gradient. So an entry passes when it is within
+// 1e-5·max|∂L/∂θ| of its tensor (plus 1e-7) of the difference; the
+// measured worst case is about 1.2e-6·max. An error of 0.1% in a term
+// that carries a tensor's largest gradients exceeds it.
 func TestBackwardFiniteDifferences(t *testing.T) {
+	const h, rel, abs = 1e-5, 1e-5, 1e-7
 	for _, cfg := range []string{"shared", "separate", "wide"} {
 		shared := cfg != "separate"
 		var m *Model
@@ -113,9 +114,23 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 		if err := tape.Backward(w, g); err != nil {
 			t.Fatal(err)
 		}
-		const h = 1e-2
+
+		ref := newRef64(m)
+		for i, v := range ref.logProbs(seqs, T) {
+			if math.Abs(v-lp[i]) > 1e-5 {
+				t.Fatalf("%s: logp[%d] = %v, float64 reference %v", cfg, i, lp[i], v)
+			}
+		}
+		loss := func() float64 {
+			s := 0.0
+			for i, v := range ref.logProbs(seqs, T) {
+				s += w[i] * v
+			}
+			return s
+		}
+
 		for _, tn := range tensors {
-			p := *tn.field(&m.Weights)
+			p := ref.w[tn.name]
 			gp := *tn.field(&g.Weights)
 			if len(p) == 0 {
 				if !shared || tn.name != "WCls" {
@@ -123,32 +138,31 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 				}
 				continue
 			}
-			idx := []int{0, len(p) - 1}
-			for k := 0; k < 6; k++ {
-				idx = append(idx, rng.IntN(len(p)))
-			}
-			if tn.name == "TokenEmbedding" {
-				idx = append(idx, 5*m.Config.Dim+3, 1*m.Config.Dim) // rows of input tokens
-			}
-			nonzero := 0
-			for _, i := range idx {
+			fd := make([]float64, len(p))
+			scale := 0.0
+			for i := range p {
 				old := p[i]
 				p[i] = old + h
-				lp1 := loss(t, m, seqs, T, w)
+				lp1 := loss()
 				p[i] = old - h
-				lm1 := loss(t, m, seqs, T, w)
+				lm1 := loss()
 				p[i] = old
-				fd := (lp1 - lm1) / (2 * h)
-				an := float64(gp[i])
-				if math.Abs(fd-an) > 2e-3+2e-2*math.Abs(fd) {
-					t.Errorf("%s %s[%d]: backward %.6g, finite difference %.6g", cfg, tn.name, i, an, fd)
-				}
-				if math.Abs(an) > 1e-4 {
-					nonzero++
+				fd[i] = (lp1 - lm1) / (2 * h)
+				scale = max(scale, math.Abs(fd[i]))
+			}
+			if scale < 0.1 {
+				t.Errorf("%s %s: largest gradient %g; the check is nearly vacuous", cfg, tn.name, scale)
+			}
+			bad := 0
+			for i, want := range fd {
+				if got := float64(gp[i]); math.Abs(got-want) > rel*scale+abs {
+					if bad++; bad <= 3 {
+						t.Errorf("%s %s[%d]: backward %.9g, finite difference %.9g (tolerance %.2g)", cfg, tn.name, i, got, want, rel*scale+abs)
+					}
 				}
 			}
-			if nonzero == 0 {
-				t.Errorf("%s %s: every sampled gradient is zero; the check is vacuous", cfg, tn.name)
+			if bad > 3 {
+				t.Errorf("%s %s: %d of %d entries out of tolerance", cfg, tn.name, bad, len(p))
 			}
 		}
 	}
