@@ -318,3 +318,22 @@ func TestLogProbsErrors(t *testing.T) {
 		t.Error("Backward on an empty tape: no error")
 	}
 }
+
+// TestMaskLongCompletion: Mask does not validate, and marks the first T
+// tokens of a completion longer than T, which LogProbs rejects.
+func TestMaskLongCompletion(t *testing.T) {
+	seqs := []Sequence{{Prompt: []int{1}, Completion: []int{2, 3, 4}}, {Prompt: []int{1}, Completion: []int{5}}}
+	got := Mask(seqs, 2)
+	want := []float64{1, 1, 1, 0}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Mask = %v, want %v", got, want)
+		}
+	}
+	if _, err := tinyModel(t, true, 1).LogProbs(make([]float64, 4), seqs, 2); err == nil {
+		t.Error("LogProbs with a completion longer than T: no error")
+	}
+	if m := Mask(seqs, 0); m != nil {
+		t.Errorf("Mask(seqs, 0) = %v, want nil", m)
+	}
+}

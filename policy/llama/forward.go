@@ -20,7 +20,10 @@ type Sequence struct {
 
 // Mask returns the B×T mask of seqs in the layout of LogProbs' dst and of
 // policy.Batch.Mask: 1 for each completion token, 0 for the padding after
-// it (completion tokens past T are left out).
+// it; nil when T ≤ 0. For the seqs that LogProbs accepts (every completion
+// at most T tokens) it marks every completion token. Mask itself does not
+// validate seqs: of a completion longer than T, which LogProbs rejects with
+// an error, it marks the first T tokens.
 func Mask(seqs []Sequence, T int) []float64 {
 	if T <= 0 {
 		return nil
