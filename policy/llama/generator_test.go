@@ -28,8 +28,8 @@ func TestGenerateGreedy(t *testing.T) {
 		t.Fatalf("shape %d×%d, want 1×2", len(out), len(out[0]))
 	}
 	for _, c := range out[0] {
-		if !strings.HasPrefix(readmeGreedy, c.Text) || c.Text == "" {
-			t.Errorf("greedy text %q is not a prefix of the README's continuation", c.Text)
+		if !strings.HasPrefix(greedyOnce, c.Text) || c.Text == "" {
+			t.Errorf("greedy text %q is not a prefix of the greedy continuation", c.Text)
 		}
 		if len(c.Tokens) != 40 || len(c.LogProbs) != 40 || c.FinishReason != "length" || c.Prompt != 0 {
 			t.Errorf("completion %+v", c)

@@ -7,7 +7,8 @@ import (
 )
 
 // benchPrompts are the sampling benchmark's inputs: B prompts of one BOS
-// token each, like ../bench/torch_llama.py's batched greedy decode.
+// token each, like the batched greedy decode of bench/torch_llama.py (at
+// the module root).
 func benchPrompts(b int) [][]int {
 	p := make([][]int, b)
 	for i := range p {

@@ -53,9 +53,11 @@ func TestSampleGreedyGolden(t *testing.T) {
 	}
 }
 
-const readmeGreedy = ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high."
+// greedyOnce is the greedy (argmax) continuation of "Once upon a time",
+// as package stories260k documents it.
+const greedyOnce = ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high."
 
-func TestSampleGreedyReadme(t *testing.T) {
+func TestSampleGreedyOnce(t *testing.T) {
 	m, tok := loadStories(t)
 	s := NewSampler(m, tok)
 	p, _ := tok.Encode("Once upon a time", true, false)
@@ -63,8 +65,8 @@ func TestSampleGreedyReadme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(gens[0].Text, readmeGreedy) {
-		t.Errorf("greedy continuation %q, want it to start with %q", gens[0].Text, readmeGreedy)
+	if !strings.HasPrefix(gens[0].Text, greedyOnce) {
+		t.Errorf("greedy continuation %q, want it to start with %q", gens[0].Text, greedyOnce)
 	}
 	t.Logf("%q %s", gens[0].Text, gens[0].FinishReason)
 	for _, lp := range gens[0].LogProbs {

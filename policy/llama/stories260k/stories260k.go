@@ -7,6 +7,16 @@
 // with its 512-token tokenizer in llama2.c's tokenizer.bin format
 // (karpathy/tinyllamas, MIT licence; see the NOTICE file at the module root).
 //
+// What it writes, sampled with package llama's Sampler: the greedy
+// continuation of "Once upon a time" begins ", there was a little girl named
+// Lily. She loved to play outside in the park." At temperature 1, of 4096
+// continuations of "Once upon a time" (at most 64 new tokens, stopping at
+// EOS), these shares mention a word — case-insensitive, at the start of a
+// word, as examples/grpo-stories counts it: dog 8.4%, car 7.1%, tree 6.4%,
+// cat 6.2%, ball 4.5%, fish 2.1%, boat 1.0%, cake 0.7% (a second draw of
+// 4096 gave 8.5%, 7.0%, 6.2%, 6.0%, 4.6%, 2.3%, 1.1% and 0.8%). Such rates
+// tell how often a group of sampled completions earns any reward at all.
+//
 // Only programs that import this package pay for the ~1 MB of data.
 package stories260k
 
