@@ -26,6 +26,18 @@ type Scorer struct {
 	// Timeout is the per-sample deadline given to each Score call. Default
 	// (0): none. For a BatchScorer it bounds the single ScoreBatch call.
 	// Negative is an error.
+	//
+	// The deadline holds even for a reward that ignores its context: a
+	// sample whose Score has not returned by then gets an error wrapping
+	// context.DeadlineExceeded at the deadline, and its late result is
+	// discarded. Go cannot stop such a call, so it keeps running in its
+	// own goroutine until it returns, and it keeps its Parallelism slot
+	// until then: later samples of the same ScoreAll wait for the slot, so
+	// at most Parallelism Score calls of one ScoreAll ever run at once.
+	// ScoreAll returns as soon as every sample has its result; up to
+	// Parallelism abandoned calls (one for a BatchScorer) may still be
+	// running then. The same holds when ctx ends before a call returns.
+	// ScoreAllSettled also tells when those calls have returned.
 	Timeout time.Duration
 }
 
@@ -53,6 +65,58 @@ func ScoreAll(ctx context.Context, r Reward, samples []Sample) (scores []float64
 // calling ScoreBatch, so an entry a BatchScorer leaves unwritten (without
 // an error) is reported as an error too.
 func (s *Scorer) ScoreAll(ctx context.Context, samples []Sample) (scores []float64, errs []error, err error) {
+	return s.scoreAll(ctx, samples, nil)
+}
+
+// ScoreAllSettled is ScoreAll that also returns settled, a channel closed
+// once every Score (or ScoreBatch) call the scoring started has returned.
+// It is closed on return unless a call was abandoned at its deadline or
+// at ctx's end (see Timeout), and then when the last such call returns,
+// which may be never for a reward that never returns. A caller that
+// bounds its total concurrency (a server's request slots) holds its slot
+// until settled is closed.
+func (s *Scorer) ScoreAllSettled(ctx context.Context, samples []Sample) (scores []float64, errs []error, settled <-chan struct{}, err error) {
+	var t tracker
+	scores, errs, err = s.scoreAll(ctx, samples, &t)
+	return scores, errs, t.settled(), err
+}
+
+// tracker counts the reward calls of one ScoreAll still running.
+type tracker struct {
+	wg      sync.WaitGroup
+	pending atomic.Int64
+}
+
+func (t *tracker) start() {
+	if t != nil {
+		t.wg.Add(1)
+		t.pending.Add(1)
+	}
+}
+
+func (t *tracker) end() {
+	if t != nil {
+		t.pending.Add(-1)
+		t.wg.Done()
+	}
+}
+
+// settled returns a channel closed when no call is running: closed
+// already when none is.
+func (t *tracker) settled() <-chan struct{} {
+	ch := make(chan struct{})
+	if t.pending.Load() == 0 {
+		close(ch)
+		return ch
+	}
+	go func() {
+		t.wg.Wait()
+		close(ch)
+	}()
+	return ch
+}
+
+func (s *Scorer) scoreAll(ctx context.Context, samples []Sample, t *tracker) (scores []float64, errs []error, err error) {
 	if s == nil || s.Reward == nil {
 		return nil, nil, errors.New("reward: Scorer.Reward is nil")
 	}
@@ -68,13 +132,16 @@ func (s *Scorer) ScoreAll(ctx context.Context, samples []Sample) (scores []float
 		return scores, errs, nil
 	}
 	if bs, ok := wantsBatch(s.Reward); ok {
-		return s.scoreBatch(ctx, bs, samples, scores, errs)
+		return s.scoreBatch(ctx, bs, samples, scores, errs, t)
 	}
-	return s.scoreEach(ctx, samples, scores, errs)
+	return s.scoreEach(ctx, samples, scores, errs, t)
 }
 
-// scoreEach runs Score per sample on a pool of workers.
-func (s *Scorer) scoreEach(ctx context.Context, samples []Sample, scores []float64, errs []error) ([]float64, []error, error) {
+// scoreEach runs Score per sample, at most workers calls at a time. A
+// call holds its slot until the reward returns, even past its deadline, so
+// no more than workers Score calls of this ScoreAll ever run at once; the
+// sample's result is final at its deadline all the same.
+func (s *Scorer) scoreEach(ctx context.Context, samples []Sample, scores []float64, errs []error, t *tracker) ([]float64, []error, error) {
 	workers := s.Parallelism
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -83,77 +150,147 @@ func (s *Scorer) scoreEach(ctx context.Context, samples []Sample, scores []float
 		workers = len(samples)
 	}
 	done := make([]bool, len(samples))
-	var next atomic.Int64
+	slots := make(chan struct{}, workers)
+	release := func() {
+		<-slots
+		t.end()
+	}
 	var wg sync.WaitGroup
-	wg.Add(workers)
-	for w := 0; w < workers; w++ {
+	for i := range samples {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		t.start()
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(samples) {
-					return
-				}
-				if ctx.Err() != nil {
-					return
-				}
-				v, e := s.scoreOne(ctx, samples[i])
-				scores[i], errs[i] = finish(i, v, e)
-				done[i] = true
-			}
+			v, e := s.scoreOne(ctx, samples[i], release)
+			scores[i], errs[i] = finish(i, v, e)
+			done[i] = true
 		}()
 	}
 	wg.Wait()
 	return scores, errs, cancelled(ctx, scores, errs, done)
 }
 
-// scoreOne calls Score with the per-sample timeout and recovers a panic.
-func (s *Scorer) scoreOne(ctx context.Context, smp Sample) (v float64, err error) {
+// scoreOne calls Score with the per-sample timeout, recovers a panic, and
+// calls release once Score has returned. When the deadline (or the
+// caller's cancellation) comes first, it returns at once with an error
+// wrapping ctx's error; the Score call runs on in its own goroutine until
+// it returns, and its late result is discarded.
+func (s *Scorer) scoreOne(parent context.Context, smp Sample, release func()) (float64, error) {
+	ctx := parent
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
-		defer cancel()
+		ctx, cancel = context.WithTimeout(parent, s.Timeout)
+		defer cancel() // an abandoned call's ctx is done already
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			v, err = math.NaN(), fmt.Errorf("Score panicked: %v", p)
-		}
+	call := func() (v float64, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				v, err = math.NaN(), fmt.Errorf("Score panicked: %v", p)
+			}
+		}()
+		return s.Reward.Score(ctx, smp)
+	}
+	if ctx.Done() == nil {
+		// Nothing can end the call early: no goroutine needed.
+		defer release()
+		return call()
+	}
+	type result struct {
+		v   float64
+		err error
+	}
+	out := make(chan result, 1)
+	go func() {
+		v, err := call()
+		release() // before the send, so the call counts as returned
+		out <- result{v, err}
 	}()
-	return s.Reward.Score(ctx, smp)
+	select {
+	case r := <-out:
+		return r.v, r.err
+	case <-ctx.Done():
+		select {
+		case r := <-out: // returned right at the deadline
+			return r.v, r.err
+		default:
+		}
+		if parent.Err() == nil {
+			return math.NaN(), fmt.Errorf("Score did not return within the Timeout (%v): %w", s.Timeout, ctx.Err())
+		}
+		return math.NaN(), fmt.Errorf("Score did not return before the context ended: %w", parent.Err())
+	}
 }
 
-// scoreBatch makes one ScoreBatch call and validates what it wrote.
-func (s *Scorer) scoreBatch(ctx context.Context, bs BatchScorer, samples []Sample, scores []float64, errs []error) ([]float64, []error, error) {
+// scoreBatch makes one ScoreBatch call and validates what it wrote. The
+// call writes into buffers of its own, copied out only when it returns in
+// time: one that outlives its deadline runs on in its own goroutine and
+// its late results are discarded.
+func (s *Scorer) scoreBatch(ctx context.Context, bs BatchScorer, samples []Sample, scores []float64, errs []error, t *tracker) ([]float64, []error, error) {
 	bctx := ctx
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
 		bctx, cancel = context.WithTimeout(ctx, s.Timeout)
 		defer cancel()
 	}
-	raw := make([]error, len(samples))
-	for i := range scores {
-		scores[i] = math.NaN()
+	type result struct {
+		dst []float64
+		raw []error
+		err error
 	}
-	berr := func() (err error) {
+	call := func() (r result) {
+		r.dst = make([]float64, len(samples))
+		r.raw = make([]error, len(samples))
+		for i := range r.dst {
+			r.dst[i] = math.NaN()
+		}
 		defer func() {
 			if p := recover(); p != nil {
-				err = fmt.Errorf("ScoreBatch panicked: %v", p)
+				r.err = fmt.Errorf("ScoreBatch panicked: %v", p)
 			}
 		}()
-		return bs.ScoreBatch(bctx, samples, scores, raw)
-	}()
-	if berr != nil {
+		r.err = bs.ScoreBatch(bctx, samples, r.dst, r.raw)
+		return r
+	}
+	var r result
+	if bctx.Done() == nil {
+		r = call()
+	} else {
+		out := make(chan result, 1)
+		t.start()
+		go func() {
+			r := call()
+			t.end() // before the send, so the call counts as returned
+			out <- r
+		}()
+		select {
+		case r = <-out:
+		case <-bctx.Done():
+			select {
+			case r = <-out: // returned right at the deadline
+			default:
+				r.err = fmt.Errorf("ScoreBatch did not return within the Timeout (%v): %w", s.Timeout, bctx.Err())
+			}
+		}
+	}
+	if r.err != nil {
 		if ctx.Err() != nil {
 			// No sample counts as scored.
 			return scores, errs, cancelled(ctx, scores, errs, make([]bool, len(samples)))
 		}
 		for i := range scores {
-			scores[i], errs[i] = finish(i, math.NaN(), berr)
+			scores[i], errs[i] = finish(i, math.NaN(), r.err)
 		}
 		return scores, errs, nil
 	}
 	for i := range scores {
-		scores[i], errs[i] = finish(i, scores[i], raw[i])
+		scores[i], errs[i] = finish(i, r.dst[i], r.raw[i])
 	}
 	return scores, errs, nil
 }

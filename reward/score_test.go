@@ -132,6 +132,115 @@ func TestScoreAllTimeout(t *testing.T) {
 	}
 }
 
+// The per-sample Timeout bounds a reward that ignores its context: the
+// sample fails at the deadline, not when the reward returns.
+func TestScoreAllTimeoutIgnoredContext(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	r := Func(func(_ context.Context, s Sample) (float64, error) {
+		if s.Completion == "slow" {
+			select {
+			case <-release:
+			case <-time.After(2 * time.Second):
+			}
+		}
+		return 1, nil
+	})
+	s := Scorer{Reward: r, Timeout: 50 * time.Millisecond, Parallelism: 2}
+	start := time.Now()
+	scores, errs, settled, err := s.ScoreAllSettled(context.Background(), samplesOf("slow", "fast"))
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("ScoreAll took %v under a 50ms Timeout", el)
+	}
+	if err != nil {
+		t.Fatalf("per-sample timeout must not fail the call: %v", err)
+	}
+	if !errors.Is(errs[0], context.DeadlineExceeded) || !math.IsNaN(scores[0]) || !strings.Contains(errs[0].Error(), "samples[0]") {
+		t.Errorf("slow sample: %v %v", scores[0], errs[0])
+	}
+	if errs[1] != nil || scores[1] != 1 {
+		t.Errorf("fast sample: %v %v", scores[1], errs[1])
+	}
+	select {
+	case <-settled:
+		t.Error("settled before the abandoned call returned")
+	default:
+	}
+	release <- struct{}{}
+	select {
+	case <-settled:
+	case <-time.After(time.Second):
+		t.Error("settled not closed after the abandoned call returned")
+	}
+	// Nothing abandoned: settled is closed on return.
+	_, _, settled, _ = s.ScoreAllSettled(context.Background(), samplesOf("fast"))
+	select {
+	case <-settled:
+	default:
+		t.Error("settled open with no call running")
+	}
+}
+
+// An abandoned call keeps its Parallelism slot until it returns: no more
+// than Parallelism Score calls ever run at once.
+func TestScoreAllTimeoutHoldsSlot(t *testing.T) {
+	var running, peak atomic.Int64
+	r := Func(func(_ context.Context, s Sample) (float64, error) {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		if s.Completion == "slow" {
+			time.Sleep(150 * time.Millisecond)
+		}
+		running.Add(-1)
+		return 1, nil
+	})
+	s := Scorer{Reward: r, Timeout: 20 * time.Millisecond, Parallelism: 1}
+	_, errs, _, err := s.ScoreAllSettled(context.Background(), samplesOf("slow", "fast", "slow", "fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(errs[0], context.DeadlineExceeded) || errs[1] != nil || !errors.Is(errs[2], context.DeadlineExceeded) || errs[3] != nil {
+		t.Errorf("errs = %v", errs)
+	}
+	if p := peak.Load(); p != 1 {
+		t.Errorf("peak concurrency %d with Parallelism 1", p)
+	}
+}
+
+type stubbornBatch struct{ release chan struct{} }
+
+func (stubbornBatch) Score(context.Context, Sample) (float64, error) { return 0, errors.New("unused") }
+
+func (b stubbornBatch) ScoreBatch(_ context.Context, samples []Sample, dst []float64, _ []error) error {
+	<-b.release
+	for i := range dst {
+		dst[i] = 1 // late writes go to buffers of the abandoned call only
+	}
+	return nil
+}
+
+func TestScoreAllBatchTimeoutIgnoredContext(t *testing.T) {
+	b := stubbornBatch{release: make(chan struct{})}
+	s := Scorer{Reward: b, Timeout: 30 * time.Millisecond}
+	scores, errs, settled, err := s.ScoreAllSettled(context.Background(), samplesOf("a", "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range scores {
+		if !math.IsNaN(scores[i]) || !errors.Is(errs[i], context.DeadlineExceeded) {
+			t.Errorf("samples[%d] = %v, %v; want the deadline error", i, scores[i], errs[i])
+		}
+	}
+	close(b.release)
+	<-settled
+	for i := range scores {
+		if !math.IsNaN(scores[i]) {
+			t.Errorf("late ScoreBatch result leaked into samples[%d]: %v", i, scores[i])
+		}
+	}
+}
+
 func TestScoreAllCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var calls atomic.Int64

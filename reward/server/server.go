@@ -73,16 +73,23 @@ type Config struct {
 	Parallelism int
 	// MaxInFlight is the number of requests scored at once; further
 	// requests wait for a slot until their timeout, then get a 503. The
-	// server's total concurrency is at most MaxInFlight × Parallelism.
+	// server's total concurrency is at most MaxInFlight × Parallelism:
+	// a request answered at a deadline while Score calls of a reward that
+	// ignores its context are still running keeps its slot until they
+	// return (reward.Scorer.ScoreAllSettled), so a stuck reward makes the
+	// server answer 503 rather than pile up goroutines.
 	// Default (0): 4 × GOMAXPROCS, which keeps CPU-bound verifiers busy
 	// (recent OpenRLHF sends one sample per request); raise it for
 	// rewards that wait on I/O.
 	MaxInFlight int
-	// SampleTimeout bounds each sample's Score call; a sample past it gets
-	// FailureScore. Default (0): none, only RequestTimeout applies.
+	// SampleTimeout bounds each sample's Score call
+	// (reward.Scorer.Timeout); a sample past it gets FailureScore at the
+	// deadline, even from a reward that ignores its context. Default (0):
+	// none, only RequestTimeout applies.
 	SampleTimeout time.Duration
 	// RequestTimeout bounds a request from its arrival to its answer,
-	// including the wait for a slot and reading the body. Default (0):
+	// including the wait for a slot and reading the body; it holds even
+	// for a reward that ignores its context. Default (0):
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// MaxBodyBytes is the largest request body; a larger one gets a 413.
@@ -255,9 +262,22 @@ func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.inFlight.Add(1)
+	// The slot is given back once the request is answered and every Score
+	// call it started has returned (settled); calls abandoned at a
+	// deadline keep it until they return.
+	var settled <-chan struct{} = closedChan
 	defer func() {
-		s.inFlight.Add(-1)
-		<-s.slots
+		select {
+		case <-settled:
+			s.inFlight.Add(-1)
+			<-s.slots
+		default:
+			go func() {
+				<-settled
+				s.inFlight.Add(-1)
+				<-s.slots
+			}()
+		}
 	}()
 	if dl, ok := ctx.Deadline(); ok {
 		// Bound the body read by the request deadline; not every
@@ -271,7 +291,7 @@ func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	samples, mismatch := buildSamples(req)
-	scores, errs, err := s.scorer.ScoreAll(ctx, samples)
+	scores, errs, settled, err := s.scorer.ScoreAllSettled(ctx, samples)
 	if err != nil {
 		w.Header().Set("Retry-After", "1")
 		s.writeError(w, http.StatusServiceUnavailable, "request not scored: %v", err)
@@ -313,6 +333,14 @@ func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
 	s.skipped.Add(nskip)
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// closedChan is a closed channel: a request that scored nothing has
+// nothing to wait for.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // decode reads and validates the request body; on failure it returns the
 // HTTP status to answer with.

@@ -315,14 +315,15 @@ func (b *blocker) Score(ctx context.Context, s reward.Sample) (float64, error) {
 
 func TestBusy(t *testing.T) {
 	started, release := make(chan struct{}, 4), make(chan struct{})
-	// A reward that ignores its context, so the first request keeps its
-	// slot until released.
+	// A reward that ignores its context: the first request is answered at
+	// its deadline, but keeps its slot until the reward returns.
 	stubborn := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
 		started <- struct{}{}
 		<-release
 		return 1, nil
 	})
 	srv, ts := newServer(t, server.Config{Reward: stubborn, MaxInFlight: 1, RequestTimeout: 100 * time.Millisecond})
+	start := time.Now()
 	done := postAsync(t, ts.URL+"/get_reward", `{"query": ["a"]}`)
 	<-started // the first request holds the only slot
 	var e server.ErrorResponse
@@ -330,12 +331,53 @@ func TestBusy(t *testing.T) {
 	if resp.StatusCode != 503 || !strings.Contains(e.Error, "server busy") || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("second request: %d %q", resp.StatusCode, e.Error)
 	}
-	close(release)
-	if code := <-done; code != 200 {
-		t.Errorf("first request: %d, want 200 (its sample was scored)", code)
+	if code := <-done; code != 503 {
+		t.Errorf("first request: %d, want 503 at its deadline", code)
 	}
-	if st := srv.Stats(); st.Failed != 1 || st.Requests != 1 || st.InFlight != 0 {
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("requests answered after %v with a 100ms RequestTimeout", el)
+	}
+	if st := srv.Stats(); st.Failed != 2 || st.InFlight != 1 {
+		t.Errorf("stats while the reward runs on: %+v, want 2 failed and the slot held", st)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	var out server.Response
+	if resp := post(t, ts.URL+"/get_reward", `{"query": ["c"]}`, &out); resp.StatusCode != 200 || len(out.Rewards) != 1 || out.Rewards[0] != 1 {
+		t.Errorf("request after the reward returned: %d %+v", resp.StatusCode, out)
+	}
+	if st := srv.Stats(); st.Failed != 2 || st.Requests != 1 || st.InFlight != 0 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// SampleTimeout holds for a reward that ignores its context: the sample
+// gets FailureScore at its deadline, not when the reward returns.
+func TestSampleTimeoutIgnoredContext(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	stubborn := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		if s.Completion == "slow" {
+			select {
+			case <-release:
+			case <-time.After(2 * time.Second):
+			}
+		}
+		return 1, nil
+	})
+	_, ts := newServer(t, server.Config{Reward: stubborn, SampleTimeout: 50 * time.Millisecond, FailureScore: -1})
+	start := time.Now()
+	var out server.Response
+	resp := post(t, ts.URL+"/get_reward", `{"query": ["slow", "fast"]}`, &out)
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("answered after %v with a 50ms SampleTimeout", el)
+	}
+	if resp.StatusCode != 200 || len(out.Rewards) != 2 || out.Rewards[0] != -1 || out.Rewards[1] != 1 ||
+		len(out.Errors) != 2 || !strings.Contains(out.Errors[0], "deadline exceeded") {
+		t.Errorf("answer %d %+v", resp.StatusCode, out)
 	}
 }
 
