@@ -71,10 +71,17 @@ func lastSubmatch(re *regexp.Regexp, reply string) (v, scale float64, ok bool) {
 //	\boxed{7}
 //	Score: 7/10, **Rating:** 8, Grade (1-10): 6, score = 7.5 out of 10
 //	7.5 out of 10, 8/10
-//	the last number in the reply
+//	a short reply holding one number      ("7", "**8**", "I'd say 6.")
+//
+// The last form is deliberately narrow: a reply of at most
+// judgeBareMaxLen (40) bytes, surrounding space excluded, with exactly
+// one number in it. A longer reply, or one with several numbers, and none
+// of the marked forms is an error, not its last number: that number is
+// as likely a count or a year from the critique as the score, and the
+// error lets a judge ask again (PointwiseJudge.Attempts).
 //
 // scale is the denominator the reply named ("/10", "out of 10"), 0 when it
-// named none. A reply without a number returns an error wrapping
+// named none. A reply without a usable score returns an error wrapping
 // ErrJudgeReply. Range checks are the caller's (PointwiseJudge does them).
 func ParseJudgeScore(reply string) (score, scale float64, err error) {
 	if v, d, ok := lastSubmatch(judgeBracketRE, reply); ok {
@@ -93,14 +100,19 @@ func ParseJudgeScore(reply string) (score, scale float64, err error) {
 			return v, d, nil
 		}
 	}
-	nums := judgeNumRE.FindAllStringIndex(reply, -1)
-	for k := len(nums) - 1; k >= 0; k-- {
-		if v, ok := judgeFloat(reply[nums[k][0]:nums[k][1]], reply, nums[k][0]); ok {
+	bare := strings.TrimSpace(reply)
+	if nums := judgeNumRE.FindAllStringIndex(bare, -1); len(nums) == 1 && len(bare) <= judgeBareMaxLen {
+		if v, ok := judgeFloat(bare[nums[0][0]:nums[0][1]], bare, nums[0][0]); ok {
 			return v, 0, nil
 		}
 	}
-	return 0, 0, fmt.Errorf("%w: no score found", ErrJudgeReply)
+	return 0, 0, fmt.Errorf("%w: no marked score (such as \"Score: 7\" or [[7]]) found", ErrJudgeReply)
 }
+
+// judgeBareMaxLen is the longest reply (in bytes, surrounding space
+// excluded) whose only number ParseJudgeScore takes as the score without
+// a marker.
+const judgeBareMaxLen = 40
 
 // numbersIn returns the numbers in s.
 func numbersIn(s string) []float64 {

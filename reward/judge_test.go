@@ -42,11 +42,13 @@ func TestParseJudgeScore(t *testing.T) {
 		{"I'd give it \\boxed{4}.", 4, 0},
 		{"Grade (1-10): 6", 6, 0},
 		{"Overall score = 7.5 out of 10.", 7.5, 10},
-		{"It has 3 bugs; I give 2", 2, 0},
 		{"Rating: **9**/10", 9, 10},
-		{"Score on 1-10: see above. 5", 5, 0},
 		{"score: -2", -2, 0},
-		{"Step 1-10", 10, 0},
+		// A short reply with a single number is that number.
+		{"7", 7, 0},
+		{"  **8**\n", 8, 0},
+		{"I'd say 6.", 6, 0},
+		{"-3", -3, 0},
 	}
 	for _, tc := range cases {
 		s, d, err := ParseJudgeScore(tc.reply)
@@ -54,7 +56,15 @@ func TestParseJudgeScore(t *testing.T) {
 			t.Errorf("ParseJudgeScore(%q) = %v, %v, %v; want %v, %v", tc.reply, s, d, err, tc.score, tc.scale)
 		}
 	}
-	for _, r := range []string{"", "no digits at all", "[[A]]"} {
+	for _, r := range []string{"", "no digits at all", "[[A]]",
+		// No marked score: the last number of a longer reply, or of one
+		// with several numbers, is not taken for the score.
+		"It has 3 bugs; I give 2",
+		"Score on 1-10: see above. 5",
+		"Step 1-10",
+		"The response correctly explains the causes of the war of 1812.",
+		"A clear answer that covers all 4 points the user raised, well done",
+	} {
 		if _, _, err := ParseJudgeScore(r); !errors.Is(err, ErrJudgeReply) {
 			t.Errorf("ParseJudgeScore(%q) err = %v", r, err)
 		}
@@ -492,5 +502,19 @@ func TestGRMConcurrentRand(t *testing.T) {
 		if errs[i] != nil || scores[i] != 0.5 {
 			t.Errorf("samples[%d] = %v, %v; want 0.5", i, scores[i], errs[i])
 		}
+	}
+}
+
+// A critique whose last number happens to lie on the scale is not taken
+// for the score: the judge asks again and gets a marked score.
+func TestPointwiseRetriesUnmarkedReply(t *testing.T) {
+	c := &script{replies: []string{
+		"The response covers 3 of the 4 cases correctly and explains them clearly.",
+		"Score: 8",
+	}}
+	j := &PointwiseJudge{Completer: c}
+	got, err := j.Rate(context.Background(), Sample{Prompt: "p", Completion: "c"})
+	if err != nil || got != 8 || len(c.prompts) != 2 {
+		t.Errorf("Rate = %v, %v after %d calls; want 8 after 2", got, err, len(c.prompts))
 	}
 }
