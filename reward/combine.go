@@ -173,6 +173,13 @@ func termName(n string) string {
 // r ∈ ℝ^K (the multi-objective reward of DPA). A component that returns
 // ErrSkip is NaN in the vector; any other error fails the whole vector.
 //
+// Turning rewards into advantages is package policy's: policy.GroupNorm
+// z-scores one reward per group (choose the standard deviation with Std,
+// the epsilon with Eps), and policy.MultiReward with NormalizeFirst is
+// GDPO's normalise-each-component-then-sum over the columns of
+// Scorer.ScoreVectors. There a NaN score (a skipped or failed sample) is
+// a missing reward: left out of the group statistics, it gets advantage 0.
+//
 // References: Wang et al., "Arithmetic Control of LLMs for Diverse User
 // Preferences: Directional Preference Alignment with Multi-Objective
 // Rewards" (DPA), 2024.
@@ -434,79 +441,4 @@ func Scale(r Reward, a, b float64) Reward {
 		}
 		return a*v + b, nil
 	})
-}
-
-// GroupZScore normalises x within groups:
-//
-//	dst_i = (x_i − mean_g) / (std_g + eps)
-//
-// where g = groups[i] and mean and std are taken over the non-NaN members of
-// g. NaN entries (missing rewards) stay NaN and are left out of the
-// statistics. A group with fewer than two non-NaN members, or with zero
-// std, gets 0 for its non-NaN members (never NaN or ±Inf). std is the
-// population std (divide by n) unless unbiased, which divides by n − 1
-// (TRL and verl use unbiased). eps must be finite and ≥ 0 (TRL 1e-4, verl
-// 1e-6). dst may be x; it must have len(x), as must groups. ±Inf in x is
-// an error naming the index.
-//
-// This is the per-component normalisation of GDPO-style multi-reward
-// advantages (ALGORITHMS.md §1): normalise each r_k per group, then sum.
-//
-// References: ALGORITHMS.md §1 (group z-score, multi-reward); Shao et al.,
-// DeepSeekMath (GRPO), 2024.
-func GroupZScore(dst, x []float64, groups []int, eps float64, unbiased bool) error {
-	if len(dst) != len(x) {
-		return fmt.Errorf("reward: GroupZScore: len(dst) = %d, len(x) = %d", len(dst), len(x))
-	}
-	if len(groups) != len(x) {
-		return fmt.Errorf("reward: GroupZScore: len(groups) = %d, len(x) = %d", len(groups), len(x))
-	}
-	if math.IsNaN(eps) || math.IsInf(eps, 0) || eps < 0 {
-		return fmt.Errorf("reward: GroupZScore: eps is %v, want finite and ≥ 0", eps)
-	}
-	type stat struct {
-		n        int
-		mean, m2 float64
-	}
-	st := map[int]*stat{}
-	for i, v := range x {
-		if math.IsInf(v, 0) {
-			return fmt.Errorf("reward: GroupZScore: x[%d] is %v", i, v)
-		}
-		g := st[groups[i]]
-		if g == nil {
-			g = &stat{}
-			st[groups[i]] = g
-		}
-		if math.IsNaN(v) {
-			continue
-		}
-		// Welford's update.
-		g.n++
-		d := v - g.mean
-		g.mean += d / float64(g.n)
-		g.m2 += d * (v - g.mean)
-	}
-	for i, v := range x {
-		if math.IsNaN(v) {
-			dst[i] = math.NaN()
-			continue
-		}
-		g := st[groups[i]]
-		if g.n < 2 {
-			dst[i] = 0
-			continue
-		}
-		den := float64(g.n)
-		if unbiased {
-			den--
-		}
-		sd := math.Sqrt(g.m2 / den)
-		if sd == 0 || sd+eps == 0 {
-			dst[i] = 0
-			continue
-		}
-		dst[i] = (v - g.mean) / (sd + eps)
-	}
-	return nil
 }

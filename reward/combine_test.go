@@ -178,45 +178,6 @@ func TestCombinatorsRejectNonFinite(t *testing.T) {
 	}
 }
 
-func TestGroupZScore(t *testing.T) {
-	x := []float64{1, 2, 3, math.NaN(), 5, 5, 7}
-	groups := []int{0, 0, 0, 0, 1, 1, 2}
-	dst := make([]float64, len(x))
-	if err := GroupZScore(dst, x, groups, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	s := math.Sqrt(2.0 / 3.0) // population std of {1,2,3}
-	want := []float64{-1 / s, 0, 1 / s, math.NaN(), 0, 0, 0}
-	for i := range want {
-		if math.IsNaN(want[i]) {
-			if !math.IsNaN(dst[i]) {
-				t.Errorf("dst[%d] = %v, want NaN", i, dst[i])
-			}
-			continue
-		}
-		if math.Abs(dst[i]-want[i]) > 1e-12 {
-			t.Errorf("dst[%d] = %v, want %v", i, dst[i], want[i])
-		}
-	}
-	// Unbiased std of {1,2,3} is 1; in place.
-	y := []float64{1, 2, 3}
-	if err := GroupZScore(y, y, []int{4, 4, 4}, 0, true); err != nil || y[0] != -1 || y[2] != 1 {
-		t.Errorf("unbiased in place: %v %v", y, err)
-	}
-	if err := GroupZScore(dst, x, groups[:2], 0, false); err == nil || !strings.Contains(err.Error(), "groups") {
-		t.Errorf("length mismatch: %v", err)
-	}
-	if err := GroupZScore(dst[:3], []float64{1, math.Inf(1), 2}, []int{0, 0, 0}, 0, false); err == nil || !strings.Contains(err.Error(), "x[1]") {
-		t.Errorf("Inf: %v", err)
-	}
-	if err := GroupZScore(dst, x, groups, -1, false); err == nil || !strings.Contains(err.Error(), "eps") {
-		t.Errorf("negative eps: %v", err)
-	}
-	if err := GroupZScore(nil, nil, nil, 0, false); err != nil {
-		t.Errorf("empty: %v", err)
-	}
-}
-
 // DPA: a user who wants helpfulness with less verbosity picks a direction
 // in the (helpfulness, verbosity) plane; the reward is vᵀr.
 func ExampleDirection() {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
 )
 
@@ -83,15 +84,30 @@ func ExampleRepetition() {
 	// Output: 0 -0.75
 }
 
-func ExampleGroupZScore() {
-	// Two prompts, three completions each; one reward is missing (NaN).
-	x := []float64{1, 2, 3, 0, math.NaN(), 4}
+// Group z-scores of rewards are package policy's: a skipped sample's NaN
+// is a missing reward, left out of its group's statistics, with advantage 0.
+func ExampleVector_groupNorm() {
+	lenOK := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		if s.Completion == "" {
+			return 0, reward.ErrSkip
+		}
+		return float64(len(s.Completion)), nil
+	})
+	// Two prompts, three completions each; one is not scored.
+	samples := []reward.Sample{{Completion: "a"}, {Completion: "ab"}, {Completion: "abc"}, {Completion: "x"}, {}, {Completion: "xyzw"}}
 	groups := []int{0, 0, 0, 1, 1, 1}
-	if err := reward.GroupZScore(x, x, groups, 0, true); err != nil {
+	scores, _, err := reward.ScoreAll(context.Background(), lenOK, samples)
+	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("%.3f\n", x)
-	// Output: [-1.000 0.000 1.000 -0.707 NaN 0.707]
+	adv := make([]float64, len(scores))
+	if err := (policy.GroupNorm{Std: policy.Unbiased}).Advantages(adv, scores, groups); err != nil {
+		panic(err)
+	}
+	fmt.Printf("%v\n%.3f\n", scores, adv)
+	// Output:
+	// [1 2 3 1 NaN 4]
+	// [-1.000 0.000 1.000 -0.707 0.000 0.707]
 }
 
 func ExampleTopFraction() {
