@@ -7,11 +7,11 @@
 #   sample  BenchmarkSample        batched greedy decoding with a KV cache, B=16, 128 new tokens from BOS
 #   single  BenchmarkDecodeSingle  one greedy stream, 256 new tokens from BOS
 #
-# It prints Go tokens/s, PyTorch tokens/s and their ratio next to the targets of PERFORMANCE.md
+# It prints Go tokens/s, PyTorch tokens/s and their ratio next to the targets of docs/PERFORMANCE.md
 # (train ≥ 4×, sample ≥ 10× PyTorch; single stream ≥ 3× llama2.c). Go runs with GOMAXPROCS=2
 # (override with GOMAXPROCS=...).
 #
-# llama2.c's single-stream figure is the 14k tokens/s quoted in PERFORMANCE.md unless -llama2c names
+# llama2.c's single-stream figure is the 14k tokens/s quoted in docs/PERFORMANCE.md unless -llama2c names
 # a copy of llama2.c's run.c: the script then builds it with gcc -Ofast -march=native and measures it
 # in the same run (greedy, 256 tokens from BOS, median of 3 of its "achieved tok/s" lines).
 #

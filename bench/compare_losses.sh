@@ -17,7 +17,7 @@
 # /usr/bin/python3: Debian's python3-torch, `apt-get install -y python3-torch`).
 #
 # The machines here are shared and noisy: compare ratios from one run, not
-# absolute numbers across runs (see PERFORMANCE.md).
+# absolute numbers across runs (see docs/PERFORMANCE.md).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -38,7 +38,7 @@ func benchLoss(b *testing.B, mk func(*Batch) Loss) {
 	}
 }
 
-// BenchmarkGRPO matches ../shared/bench/torch_losses.py's grpo: token-level
+// BenchmarkGRPO matches the grpo case of bench/torch_losses.py: token-level
 // PPO clip 0.2/0.28, k3 KL with β = 0.04, seq-mean-token-mean.
 func BenchmarkGRPO(b *testing.B) {
 	benchLoss(b, func(*Batch) Loss {

@@ -11,8 +11,9 @@ import (
 	"math/rand/v2"
 )
 
-// LossInputs are the padded B×T inputs of a loss benchmark, drawn like
-// ../shared/bench/torch_losses.py draws them: lp = log(U·0.96 + 0.02),
+// LossInputs are the padded B×T inputs of a loss benchmark, drawn from
+// the distribution of the reference PyTorch loss benchmark
+// (docs/PERFORMANCE.md): lp = log(U·0.96 + 0.02),
 // old = lp + 0.05·N, ref = lp + 0.1·N, one advantage per sequence ~ N,
 // and a mask that keeps each token with probability 0.9.
 type LossInputs struct {
