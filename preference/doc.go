@@ -11,7 +11,8 @@
 // (Pair{Chosen, Rejected}); GroupPairs builds every pair i<j of rows that
 // share a group id. With a caller buffer the objectives allocate nothing.
 // Each objective's Bind fixes its per-step arguments (pairs, rewards,
-// labels) and returns a policy.Loss.
+// labels) and returns a *Bound, a policy.Loss whose Last method keeps the
+// full preference Stats of its latest Eval.
 //
 // Notation (ALGORITHMS.md §4 of the project's design notes): per token t of
 // row i, lp = log πθ, ref = log π_ref, old = log π_old, M the mask; the
