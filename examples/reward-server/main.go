@@ -13,7 +13,7 @@
 // shuts down gracefully on SIGINT or SIGTERM, letting requests in flight
 // finish.
 //
-//	go run ./examples/reward-server [-addr 127.0.0.1:5000] [-failure-score 0] [-sample-timeout 10s]
+//	go run ./examples/reward-server [-addr 127.0.0.1:5000] [-failure-score 0] [-sample-timeout 10s] [-drain-grace 0]
 package main
 
 import (
@@ -93,6 +93,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	failure := fs.Float64("failure-score", 0, "reward sent for a sample whose reward fails or is not applicable")
 	inFlight := fs.Int("max-in-flight", 0, "requests scored at once (0: 4 × GOMAXPROCS)")
 	sampleTimeout := fs.Duration("sample-timeout", 10*time.Second, "time limit per sample (0: none)")
+	drain := fs.Duration("drain-grace", 0, "on shutdown, keep serving this long while /healthz answers 503 (0: close at once)")
 	check := fs.Bool("check", true, "print a rewardtest report of the reward before serving")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -113,6 +114,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		FailureScore:  *failure,
 		MaxInFlight:   *inFlight,
 		SampleTimeout: *sampleTimeout,
+		DrainGrace:    *drain,
 		Logger:        log,
 	})
 	if err != nil {

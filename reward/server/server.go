@@ -100,9 +100,17 @@ type Config struct {
 	// Default: 0. It must be finite.
 	FailureScore float64
 	// ShutdownTimeout is how long Serve and ListenAndServe let in-flight
-	// requests finish after their context ends, before cancelling them.
-	// Default (0): DefaultShutdownTimeout.
+	// requests finish after their context ends (and DrainGrace has
+	// passed), before cancelling them. Default (0): DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// DrainGrace is how long Serve goes on listening after its context
+	// ends, serving requests as usual while /healthz answers 503
+	// "shutting down", so that a load balancer or orchestrator polling the
+	// health check stops sending traffic before the listener closes; set
+	// it a little above the polling period. Default (0): none, the
+	// listener closes at once, and a client then sees connections refused
+	// rather than the "shutting down" answer. Negative is an error.
+	DrainGrace time.Duration
 	// Logger receives one line per request that fails as a whole and per
 	// sample error. Default (nil): no logging.
 	Logger *slog.Logger
@@ -155,6 +163,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: Config.MaxBodyBytes is negative (%d)", cfg.MaxBodyBytes)
 	case cfg.ShutdownTimeout < 0:
 		return nil, fmt.Errorf("server: Config.ShutdownTimeout is negative (%v)", cfg.ShutdownTimeout)
+	case cfg.DrainGrace < 0:
+		return nil, fmt.Errorf("server: Config.DrainGrace is negative (%v)", cfg.DrainGrace)
 	case math.IsNaN(cfg.FailureScore) || math.IsInf(cfg.FailureScore, 0):
 		return nil, fmt.Errorf("server: Config.FailureScore is not finite (%v)", cfg.FailureScore)
 	case cfg.Path != "" && cfg.Path[0] != '/':
@@ -200,7 +210,9 @@ func (s *Server) Stats() Stats {
 // ServeHTTP serves two endpoints:
 //
 // GET /healthz answers 200 {"status":"ok"}, or 503
-// {"status":"shutting down"} once Serve has begun to drain.
+// {"status":"shutting down"} once Serve's context has ended (observable
+// for Config.DrainGrace, while Serve still listens, and on connections
+// kept open during the shutdown).
 //
 // POST Config.Path (default /get_reward) scores a Request and answers 200
 // with a Response. Per sample: the reward sees Prompt = prompts[i],
@@ -452,9 +464,10 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully: it
-// stops accepting connections, reports "shutting down" on /healthz, and
-// waits up to ShutdownTimeout for in-flight requests to finish before
-// cancelling the rest. It returns nil after a clean shutdown, the
+// reports "shutting down" on /healthz at once, goes on serving for
+// DrainGrace, then stops accepting connections and waits up to
+// ShutdownTimeout for in-flight requests to finish before cancelling the
+// rest. It returns nil after a clean shutdown, the
 // listener's error if serving fails, or the shutdown error when requests
 // had to be cancelled. ln is closed on return.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -477,6 +490,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
+	if s.cfg.DrainGrace > 0 {
+		grace := time.NewTimer(s.cfg.DrainGrace)
+		select {
+		case err := <-errc:
+			grace.Stop()
+			return fmt.Errorf("server: %w", err)
+		case <-grace.C:
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)

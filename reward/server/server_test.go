@@ -446,6 +446,57 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// With DrainGrace, /healthz reports "shutting down" while the server
+// still listens and serves, and the listener closes after the grace.
+func TestDrainGrace(t *testing.T) {
+	srv, err := server.New(server.Config{Reward: &recorder{}, DrainGrace: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	health := func() (int, string, error) {
+		tr := &http.Transport{DisableKeepAlives: true}
+		defer tr.CloseIdleConnections()
+		r, err := (&http.Client{Transport: tr}).Get(url + "/healthz")
+		if err != nil {
+			return 0, "", err
+		}
+		defer r.Body.Close()
+		var got map[string]string
+		json.NewDecoder(r.Body).Decode(&got)
+		return r.StatusCode, got["status"], nil
+	}
+	if code, st, err := health(); err != nil || code != 200 || st != "ok" {
+		t.Fatalf("healthz before shutdown: %d %q %v", code, st, err)
+	}
+	start := time.Now()
+	cancel()
+	time.Sleep(20 * time.Millisecond)
+	if code, st, err := health(); err != nil || code != 503 || st != "shutting down" {
+		t.Errorf("healthz during the grace: %d %q %v; want 503 shutting down", code, st, err)
+	}
+	var got server.Response
+	if resp := post(t, url+"/get_reward", `{"query": ["x"]}`, &got); resp.StatusCode != 200 {
+		t.Errorf("reward request during the grace: %d", resp.StatusCode)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if el := time.Since(start); el < 300*time.Millisecond {
+		t.Errorf("Serve returned %v after its context ended, before the 300ms grace", el)
+	}
+	if _, _, err := health(); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
 func TestShutdownTimeoutCancelsRequests(t *testing.T) {
 	b := newBlocker() // never released: only cancellation ends Score
 	srv, err := server.New(server.Config{Reward: b, ShutdownTimeout: 50 * time.Millisecond})
@@ -499,6 +550,7 @@ func TestNewValidates(t *testing.T) {
 		{Reward: r, RequestTimeout: -1},
 		{Reward: r, MaxBodyBytes: -1},
 		{Reward: r, ShutdownTimeout: -1},
+		{Reward: r, DrainGrace: -1},
 		{Reward: r, FailureScore: nan()},
 		{Reward: r, Path: "get_reward"},
 		{Reward: r, Path: "/healthz"},
