@@ -137,10 +137,13 @@ func (s *Scorer) scoreAll(ctx context.Context, samples []Sample, t *tracker) (sc
 	return s.scoreEach(ctx, samples, scores, errs, t)
 }
 
-// scoreEach runs Score per sample, at most workers calls at a time. A
-// call holds its slot until the reward returns, even past its deadline, so
-// no more than workers Score calls of this ScoreAll ever run at once; the
-// sample's result is final at its deadline all the same.
+// scoreEach runs Score per sample on a pool of at most Parallelism
+// workers. A worker whose call was abandoned at its deadline records the
+// sample's error at once, then waits for the call to return before it
+// takes another sample (it is parked): so no more than Parallelism Score
+// calls of this ScoreAll ever run at once. scoreEach returns when every
+// worker has either finished or parked, and either no sample is left or
+// ctx has ended; a parked worker that wakes after that exits.
 func (s *Scorer) scoreEach(ctx context.Context, samples []Sample, scores []float64, errs []error, t *tracker) ([]float64, []error, error) {
 	workers := s.Parallelism
 	if workers == 0 {
@@ -149,83 +152,125 @@ func (s *Scorer) scoreEach(ctx context.Context, samples []Sample, scores []float
 	if workers > len(samples) {
 		workers = len(samples)
 	}
-	done := make([]bool, len(samples))
-	slots := make(chan struct{}, workers)
-	release := func() {
-		<-slots
-		t.end()
+	n := len(samples)
+	done := make([]bool, n)
+	var (
+		mu     sync.Mutex
+		cond   = sync.NewCond(&mu)
+		next   int       // the next sample to take
+		active = workers // workers neither finished nor parked
+		closed bool      // scoreEach has returned: write nothing more
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		cond.Broadcast()
+		mu.Unlock()
+	})
+	defer stop()
+	worker := func() {
+		for {
+			mu.Lock()
+			if closed || next >= n || ctx.Err() != nil {
+				t.end()
+				active--
+				cond.Broadcast()
+				mu.Unlock()
+				return
+			}
+			i := next
+			next++
+			mu.Unlock()
+
+			v, abandoned, e := s.scoreOne(ctx, samples[i])
+
+			mu.Lock()
+			if !closed {
+				scores[i], errs[i] = finish(i, v, e)
+				done[i] = true
+			}
+			if abandoned == nil {
+				mu.Unlock()
+				continue
+			}
+			active-- // parked until the abandoned call returns
+			cond.Broadcast()
+			mu.Unlock()
+			<-abandoned
+			mu.Lock()
+			if closed {
+				t.end()
+				mu.Unlock()
+				return
+			}
+			active++
+			mu.Unlock()
+		}
 	}
-	var wg sync.WaitGroup
-	for i := range samples {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
+	for w := 0; w < workers; w++ {
 		t.start()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v, e := s.scoreOne(ctx, samples[i], release)
-			scores[i], errs[i] = finish(i, v, e)
-			done[i] = true
-		}()
+		go worker()
 	}
-	wg.Wait()
+	mu.Lock()
+	for active > 0 || next < n && ctx.Err() == nil {
+		cond.Wait()
+	}
+	closed = true
+	mu.Unlock()
 	return scores, errs, cancelled(ctx, scores, errs, done)
 }
 
-// scoreOne calls Score with the per-sample timeout, recovers a panic, and
-// calls release once Score has returned. When the deadline (or the
-// caller's cancellation) comes first, it returns at once with an error
-// wrapping ctx's error; the Score call runs on in its own goroutine until
-// it returns, and its late result is discarded.
-func (s *Scorer) scoreOne(parent context.Context, smp Sample, release func()) (float64, error) {
+// scoreOne calls Score with the per-sample timeout and recovers a panic.
+// When the deadline (or the caller's cancellation) comes first, it returns
+// at once with an error wrapping ctx's error, and abandoned, a channel
+// closed when the Score call, which runs on in its own goroutine, returns
+// (its late result is discarded); abandoned is nil otherwise.
+func (s *Scorer) scoreOne(parent context.Context, smp Sample) (v float64, abandoned <-chan struct{}, err error) {
 	ctx := parent
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(parent, s.Timeout)
 		defer cancel() // an abandoned call's ctx is done already
 	}
-	call := func() (v float64, err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				v, err = math.NaN(), fmt.Errorf("Score panicked: %v", p)
-			}
-		}()
-		return s.Reward.Score(ctx, smp)
-	}
 	if ctx.Done() == nil {
 		// Nothing can end the call early: no goroutine needed.
-		defer release()
-		return call()
+		v, err = s.call(ctx, smp)
+		return v, nil, err
 	}
 	type result struct {
 		v   float64
 		err error
 	}
 	out := make(chan result, 1)
+	returned := make(chan struct{})
 	go func() {
-		v, err := call()
-		release() // before the send, so the call counts as returned
+		v, err := s.call(ctx, smp)
 		out <- result{v, err}
+		close(returned)
 	}()
 	select {
 	case r := <-out:
-		return r.v, r.err
+		return r.v, nil, r.err
 	case <-ctx.Done():
 		select {
 		case r := <-out: // returned right at the deadline
-			return r.v, r.err
+			return r.v, nil, r.err
 		default:
 		}
 		if parent.Err() == nil {
-			return math.NaN(), fmt.Errorf("Score did not return within the Timeout (%v): %w", s.Timeout, ctx.Err())
+			return math.NaN(), returned, fmt.Errorf("Score did not return within the Timeout (%v): %w", s.Timeout, ctx.Err())
 		}
-		return math.NaN(), fmt.Errorf("Score did not return before the context ended: %w", parent.Err())
+		return math.NaN(), returned, fmt.Errorf("Score did not return before the context ended: %w", parent.Err())
 	}
+}
+
+// call calls Score and recovers a panic.
+func (s *Scorer) call(ctx context.Context, smp Sample) (v float64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = math.NaN(), fmt.Errorf("Score panicked: %v", p)
+		}
+	}()
+	return s.Reward.Score(ctx, smp)
 }
 
 // scoreBatch makes one ScoreBatch call and validates what it wrote. The
