@@ -1,6 +1,10 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/evolve-go/evolve/internal/vec"
+)
 
 // KLEstimator selects how KL(πθ‖π_ref) is estimated per token from
 // x = ref − lp.
@@ -72,7 +76,7 @@ func klTerm(e KLEstimator, x float64) (k, g float64) {
 	} else if x < -maxLogRatio {
 		x, live = -maxLogRatio, 0
 	}
-	ex := fastExp(x)
+	ex := vec.Exp(x)
 	k = ex - x - 1
 	if k > 10 {
 		return 10, 0

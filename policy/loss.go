@@ -3,6 +3,8 @@ package policy
 import (
 	"errors"
 	"fmt"
+
+	"github.com/evolve-go/evolve/internal/vec"
 )
 
 // Loss is an objective over a Batch. Eval returns the loss and its
@@ -242,7 +244,7 @@ func (k *pgKernel) run() (Stats, error) {
 				a = adv[j]
 			}
 			rho, live := clampRho(lp[j] - old[j])
-			r := fastExp(rho)
+			r := vec.Exp(rho)
 			ratioSum += r
 			akl += r - 1 - rho
 			var l, g float64
@@ -315,7 +317,7 @@ func (k *pgKernel) seqRow(i int, w, Li float64, ratioSum, akl, klSum, nLow, nHig
 		sum += lp[j] - old[j]
 	}
 	logS, live := clampRho(sum / Li)
-	s := fastExp(logS)
+	s := vec.Exp(logS)
 	beta := k.kl.Coef
 	rowLoss, G := 0.0, 0.0
 	for t := range T {
@@ -333,7 +335,7 @@ func (k *pgKernel) seqRow(i int, w, Li float64, ratioSum, akl, klSum, nLow, nHig
 			a = adv[i]
 		}
 		rho, _ := clampRho(lp[j] - old[j])
-		r := fastExp(rho)
+		r := vec.Exp(rho)
 		*akl += r - 1 - rho
 		*ratioSum += s
 		l, g, low, high := clipTerm(s, a, k.lo, k.hi, k.dual)

@@ -235,7 +235,8 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	var loss, ratioSum, akl, nClip, tokens, chk float64
 	badMask := false
 	var rbuf [expChunk]float64 // exponentials from vec.ExpDiff, a chunk at a time
-	fast := vec.Asm()          // vec.NFTRow runs the rows on this CPU
+	logTable, logInv := vec.LogTables()
+	fast := vec.Asm() // vec.NFTRow runs the rows on this CPU
 	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
 		var maskr, gr []float64
@@ -319,7 +320,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 					chk += rho
 					rowLoss -= rho
 					rc := max(-maxLogRatio, min(maxLogRatio, rho))
-					R := rb[t-t0] // expSmall(rc)
+					R := rb[t-t0] // vec.ExpSmall(rc)
 					ratioSum += R
 					akl += R - 1 - rc
 					if gr != nil {
@@ -362,7 +363,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 				} else if rc < -maxLogRatio {
 					rc, live = -maxLogRatio, 0
 				}
-				R := rb[t-t0] // expSmall(rc)
+				R := rb[t-t0] // vec.ExpSmall(rc)
 				ratioSum += R
 				akl += R - 1 - rc
 				// Branch-free: x falls on either side of ε at random.
@@ -373,14 +374,15 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 					c = 1
 				}
 				clipped += c
-				// log xm, inlined fastLog (xm ≥ ε > 0 is finite and normal).
+				// log xm, inlined (xm ≥ ε > 0 is finite and normal): the
+				// logarithm of vec.NFTRow.
 				bits := math.Float64bits(xm)
 				e := float64(int64(bits>>52) - 1023)
-				j := (bits >> (52 - 7)) & (logN - 1)
-				v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/logN))) * logInv[j]
+				j := (bits >> (52 - 7)) & (vec.LogN - 1)
+				v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/vec.LogN))) * logInv[j]
 				v2 := v * v
 				q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
-				rowLoss -= e*ln2Hi + (logTable[j] + (q + e*ln2Lo))
+				rowLoss -= e*vec.Ln2Hi + (logTable[j] + (q + e*vec.Ln2Lo))
 				if gr != nil {
 					gr[t] = live * gNeg * R / xm
 				}

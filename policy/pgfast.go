@@ -175,11 +175,11 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 				} else if rho < -maxLogRatio {
 					rho, live = -maxLogRatio, 0
 				}
-				var r float64 // expSmall(rho), |rho| ≤ 20
+				var r float64 // vec.ExpSmall(rho), |rho| ≤ 20
 				if rb != nil {
 					r = rb[t-t0]
 				} else {
-					r = expSmall(rho)
+					r = vec.ExpSmall(rho)
 				}
 				ratioSum += r
 				akl += r - 1 - rho
@@ -211,19 +211,19 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 					kl, gk := 0.0, 0.0
 					if x > maxLogRatio || x < -maxLogRatio {
 						xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
-						ex := 0.0 // fastExp(xc)
+						ex := 0.0 // vec.Exp(xc)
 						if eb != nil {
 							ex = eb[t-t0]
 						} else {
-							ex = fastExp(xc)
+							ex = vec.Exp(xc)
 						}
 						kl = min(ex-xc-1, 10)
 					} else {
-						var ex float64 // expSmall(x)
+						var ex float64 // vec.ExpSmall(x)
 						if eb != nil {
 							ex = eb[t-t0]
 						} else {
-							ex = expSmall(x)
+							ex = vec.ExpSmall(x)
 						}
 						kl = ex - x - 1
 						gk = 1 - ex

@@ -37,7 +37,7 @@ func TestExpDiff(t *testing.T) {
 							if math.IsNaN(x) {
 								continue
 							}
-							want := expSmall(max(-lim, min(lim, x)))
+							want := ExpSmall(max(-lim, min(lim, x)))
 							if !same(got, want) {
 								t.Fatalf("asm=%v n=%d off=%d lim=%v: dst[%d] = %v, want %v (x = %v)", asm, n, off, lim, k, got, want, x)
 							}
@@ -57,8 +57,8 @@ func TestExpSmallAccuracy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 100000 {
 		x := (rng.Float64()*2 - 1) * 700
-		if e, w := expSmall(x), math.Exp(x); math.Abs(e-w) > 1e-15*w {
-			t.Fatalf("expSmall(%v) = %v, want %v", x, e, w)
+		if e, w := ExpSmall(x), math.Exp(x); math.Abs(e-w) > 1e-15*w {
+			t.Fatalf("ExpSmall(%v) = %v, want %v", x, e, w)
 		}
 	}
 }
@@ -78,5 +78,27 @@ func BenchmarkExpDiff(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "elems/s")
 		})
+	}
+}
+
+func TestExp(t *testing.T) {
+	worst := 0.0
+	for i := -2_000_000; i <= 2_000_000; i++ {
+		x := float64(i) * 3.5e-4
+		got, want := Exp(x), math.Exp(x)
+		if d := math.Abs(got-want) / want; d > worst {
+			worst = d
+		}
+	}
+	if worst > 1e-15 {
+		t.Errorf("Exp: worst relative error %g, want ≤ 1e-15", worst)
+	}
+	for _, x := range []float64{0, 1e-300, -1e-300, 699.9, -699.9, 700, -700, 710, -746, math.Inf(1), math.Inf(-1)} {
+		if got, want := Exp(x), math.Exp(x); got != want && math.Abs(got-want) > 1e-15*want {
+			t.Errorf("Exp(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if !math.IsNaN(Exp(math.NaN())) {
+		t.Error("Exp(NaN) is not NaN")
 	}
 }

@@ -3,22 +3,30 @@ package vec
 import "math"
 
 // logTable[j] = log c_j and logInv[j] = 1/c_j for the centres
-// c_j = 1 + (j + 1/2)/logN of logN sub-intervals of [1, 2): the tables of
-// package policy's logarithm.
-var logTable, logInv = func() (l, inv [logN]float64) {
+// c_j = 1 + (j + 1/2)/LogN of LogN sub-intervals of [1, 2): the tables of
+// the table-driven logarithm of NFTRow and package policy's NFT.
+var logTable, logInv = func() (l, inv [LogN]float64) {
 	for j := range l {
-		c := 1 + (float64(j)+0.5)*(1.0/logN)
+		c := 1 + (float64(j)+0.5)*(1.0/LogN)
 		l[j] = math.Log(c)
 		inv[j] = 1 / c
 	}
 	return l, inv
 }()
 
+// The logarithm's constants: log x = e·ln2 + log c_j + log1p((m − c_j)/c_j)
+// for x = 2^e·m, m in [1, 2), and j the top 7 bits of m's fraction, with
+// ln2 = Ln2Hi + Ln2Lo (fdlibm's split) and log1p from its degree-6 Taylor
+// polynomial.
 const (
-	logN  = 128
-	ln2Hi = 6.93147180369123816490e-01
-	ln2Lo = 1.90821492927058770002e-10
+	LogN  = 128
+	Ln2Hi = 6.93147180369123816490e-01
+	Ln2Lo = 1.90821492927058770002e-10
 )
+
+// LogTables returns the logarithm's tables, log c_j and 1/c_j, for
+// reading only.
+func LogTables() (tab, inv *[LogN]float64) { return &logTable, &logInv }
 
 // NFTParams are the constants of one row of NFTRow.
 type NFTParams struct {
@@ -76,15 +84,15 @@ func NFTRow(g, lp, old, m []float64, p *NFTParams, s *NFTSums) int {
 // nftConsts are the constants of the assembly body, each in four lanes:
 // lim, −lim, the eight of expConsts, Inv, A, Eps, GCorrect, GNeg, the
 // mantissa mask, 2⁵², 2⁵² + 1023, 1/128, 1/3, −1/2, −1/4, 1/5, −1/6,
-// ln2Hi, ln2Lo, and the integer 127.
+// Ln2Hi, Ln2Lo, and the integer 127.
 type nftConsts [27][4]float64
 
 func (k *nftConsts) set(p *NFTParams) {
 	bits := math.Float64frombits
 	vals := [27]float64{p.Lim, -p.Lim, expConsts[0], expConsts[1], expConsts[2], expConsts[3],
 		expConsts[4], expConsts[5], expConsts[6], expConsts[7], p.Inv, p.A, p.Eps, p.GCorrect, p.GNeg,
-		bits(1<<52 - 1), 0x1p52, 0x1p52 + 1023, 1.0 / logN, 1.0 / 3, -0.5, -0.25, 0.2, -1.0 / 6,
-		ln2Hi, ln2Lo, bits(logN - 1)}
+		bits(1<<52 - 1), 0x1p52, 0x1p52 + 1023, 1.0 / LogN, 1.0 / 3, -0.5, -0.25, 0.2, -1.0 / 6,
+		Ln2Hi, Ln2Lo, bits(LogN - 1)}
 	for i, v := range vals {
 		k[i] = [4]float64{v, v, v, v}
 	}
@@ -107,7 +115,7 @@ func nftGo(g, lp, old, m []float64, p *NFTParams, s *NFTSums) {
 		if p.Correct {
 			s.Loss[k] -= rho
 			rc := max(-lim, min(lim, rho))
-			R := expSmall(rc)
+			R := ExpSmall(rc)
 			s.Ratio[k] += R
 			s.AKL[k] += R - 1 - rc
 			if g != nil {
@@ -121,7 +129,7 @@ func nftGo(g, lp, old, m []float64, p *NFTParams, s *NFTSums) {
 		} else if rc < -lim {
 			rc, live = -lim, 0
 		}
-		R := expSmall(rc)
+		R := ExpSmall(rc)
 		s.Ratio[k] += R
 		s.AKL[k] += R - 1 - rc
 		x := inv - float64(a*R)
@@ -131,11 +139,11 @@ func nftGo(g, lp, old, m []float64, p *NFTParams, s *NFTSums) {
 		}
 		bits := math.Float64bits(xm)
 		e := float64(int64(bits>>52) - 1023)
-		j := (bits >> (52 - 7)) & (logN - 1)
-		v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + float64((float64(j)+0.5)*(1.0/logN)))) * logInv[j]
+		j := (bits >> (52 - 7)) & (LogN - 1)
+		v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + float64((float64(j)+0.5)*(1.0/LogN)))) * logInv[j]
 		v2 := v * v
 		q := v + float64(v2*((-0.5+float64(v*(1.0/3)))+float64(v2*((-0.25+float64(v*0.2))+float64(v2*(-1.0/6))))))
-		s.Loss[k] -= float64(e*ln2Hi) + (logTable[j] + (q + float64(e*ln2Lo)))
+		s.Loss[k] -= float64(e*Ln2Hi) + (logTable[j] + (q + float64(e*Ln2Lo)))
 		if g != nil {
 			g[t] = live * p.GNeg * R / xm
 		}

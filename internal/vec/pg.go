@@ -118,7 +118,7 @@ func tokenClipGo(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipS
 		} else if rho < -lim {
 			rho, live = -lim, 0
 		}
-		r := expSmall(rho)
+		r := ExpSmall(rho)
 		s.Ratio[k] += r
 		s.AKL[k] += r - 1 - rho
 		var l, gt float64
@@ -146,9 +146,9 @@ func tokenClipGo(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipS
 			kl, gk := 0.0, 0.0
 			if x > lim || x < -lim {
 				xc := math.Max(-lim, math.Min(lim, x))
-				kl = min(expSmall(xc)-xc-1, 10)
+				kl = min(ExpSmall(xc)-xc-1, 10)
 			} else {
-				ex := expSmall(x)
+				ex := ExpSmall(x)
 				kl = ex - x - 1
 				gk = 1 - ex
 				if kl > 10 {

@@ -71,4 +71,4 @@ func expDiffAVX2(dst, a, b []float64, lim float64, tab *[expN]uint64, c *[8]floa
 func tokenClipAVX2(g, lp, old, ref, m []float64, k *tokenClipConsts, tab *[expN]uint64, kl int, s *TokenClipSums)
 
 //go:noescape
-func nftAVX2(g, lp, old, m []float64, k *nftConsts, etab *[expN]uint64, ltab, linv *[logN]float64, correct int, s *NFTSums)
+func nftAVX2(g, lp, old, m []float64, k *nftConsts, etab *[expN]uint64, ltab, linv *[LogN]float64, correct int, s *NFTSums)

@@ -35,6 +35,6 @@ func tokenClipAVX2(g, lp, old, ref, m []float64, k *tokenClipConsts, tab *[expN]
 	panic("unreachable")
 }
 
-func nftAVX2(g, lp, old, m []float64, k *nftConsts, etab *[expN]uint64, ltab, linv *[logN]float64, correct int, s *NFTSums) {
+func nftAVX2(g, lp, old, m []float64, k *nftConsts, etab *[expN]uint64, ltab, linv *[LogN]float64, correct int, s *NFTSums) {
 	panic("unreachable")
 }
