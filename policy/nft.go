@@ -190,21 +190,11 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	if k.old == nil {
 		k.old = b.LogProbs
 	}
-	total := 0.0
-	if needsBatchTokens(agg) {
-		total = b.Tokens()
-	}
-	t := getTask(B, T, total)
+	t := getTask(b, agg)
 	t.nft = k
-	p := t.run()
-	putTask(t)
-	if p.badMask || !isFinite(p.chk) {
-		if err := b.Validate(); err != nil {
-			return Stats{}, err
-		}
-	}
-	if p.err != nil {
-		return Stats{}, p.err
+	p, err := t.finish(b)
+	if err != nil {
+		return Stats{}, err
 	}
 	st := p.stats()
 	if !isFinite(st.Loss) {
@@ -239,18 +229,9 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	fast := vec.Asm() // vec.NFTRow runs the rows on this CPU
 	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
-		var maskr, gr []float64
-		Li := float64(T)
-		if mask != nil {
-			maskr = mask[i*T : (i+1)*T]
-			Li = 0
-			for _, m := range maskr {
-				if m*(m-1) != 0 { // m is not 0 or 1 (one predictable branch)
-					badMask = true
-				}
-				Li += m
-			}
-		}
+		var gr []float64
+		maskr, Li, bad := maskRow(mask, i, T)
+		badMask = badMask || bad
 		tokens += Li
 		w, err := k.agg.weight(i, B, T, Li, total)
 		if err != nil {
@@ -289,25 +270,27 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		gCorrect := -w * omega
 		gNeg := w * scale * a
 		rowLoss := 0.0
-		if correct {
-			t0 := 0
-			if fast {
-				// The vector loop: the same per-token arithmetic,
-				// gradients bit for bit, the row's sums in four lanes
-				// (see package internal/vec: rounding only). The tokens
-				// past the last multiple of four go on below.
-				prm := vec.NFTParams{Correct: true, GCorrect: gCorrect, Lim: maxLogRatio}
-				var s vec.NFTSums
-				t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)
-				rowLoss = lanes(s.Loss)
-				ratioSum += lanes(s.Ratio)
-				akl += lanes(s.AKL)
-				chk += lanes(s.Chk)
-			}
-			for ; t0 < T; t0 += expChunk {
-				t1 := min(t0+expChunk, T)
-				rb := rbuf[:t1-t0]
-				vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+		clipped := 0
+		t0 := 0
+		if fast {
+			// The vector loop: the same per-token arithmetic, gradients
+			// bit for bit, the row's sums in four lanes (see package
+			// internal/vec: rounding only). The tokens past the last
+			// multiple of four go on below.
+			prm := vec.NFTParams{Correct: correct, Inv: inv, A: a, Eps: eps, GCorrect: gCorrect, GNeg: gNeg, Lim: maxLogRatio}
+			var s vec.NFTSums
+			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)
+			rowLoss = lanes(s.Loss)
+			ratioSum += lanes(s.Ratio)
+			akl += lanes(s.AKL)
+			chk += lanes(s.Chk)
+			clipped = int(s.Clipped)
+		}
+		for ; t0 < T; t0 += expChunk {
+			t1 := min(t0+expChunk, T)
+			rb := rbuf[:t1-t0]
+			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+			if correct {
 				for t := t0; t < t1; t++ {
 					if maskr != nil && maskr[t] == 0 {
 						if gr != nil {
@@ -327,26 +310,8 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 						gr[t] = gCorrect
 					}
 				}
+				continue
 			}
-			loss += w * scale * rowLoss
-			continue
-		}
-		clipped := 0
-		t0 := 0
-		if fast {
-			prm := vec.NFTParams{Inv: inv, A: a, Eps: eps, GNeg: gNeg, Lim: maxLogRatio}
-			var s vec.NFTSums
-			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)
-			rowLoss = lanes(s.Loss)
-			ratioSum += lanes(s.Ratio)
-			akl += lanes(s.AKL)
-			chk += lanes(s.Chk)
-			clipped = int(s.Clipped)
-		}
-		for ; t0 < T; t0 += expChunk {
-			t1 := min(t0+expChunk, T)
-			rb := rbuf[:t1-t0]
-			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
 			for t := t0; t < t1; t++ {
 				if maskr != nil && maskr[t] == 0 {
 					if gr != nil {

@@ -70,16 +70,34 @@ func startWorkers() {
 	}
 }
 
-func getTask(B, T int, total float64) *task {
+// getTask returns a task for b's rows with agg's batch token count.
+func getTask(b *Batch, agg Aggregation) *task {
 	t := taskPool.Get().(*task)
-	t.B, t.T, t.total = B, T, total
-	t.rowsPer = max(1, chunkTokens/T)
-	t.nChunks = (B + t.rowsPer - 1) / t.rowsPer
+	t.B, t.T, t.total = b.B, b.T, 0
+	if needsBatchTokens(agg) {
+		t.total = b.Tokens()
+	}
+	t.rowsPer = max(1, chunkTokens/t.T)
+	t.nChunks = (t.B + t.rowsPer - 1) / t.rowsPer
 	if cap(t.parts) < t.nChunks {
 		t.parts = make([]partial, t.nChunks)
 	}
 	t.parts = t.parts[:t.nChunks]
 	return t
+}
+
+// finish runs the task, returns it to the pool and then the sums, or
+// Validate's error when the kernels met a bad value in b, or else the
+// first error of a row.
+func (t *task) finish(b *Batch) (partial, error) {
+	p := t.run()
+	putTask(t)
+	if p.badMask || !isFinite(p.chk) {
+		if err := b.Validate(); err != nil {
+			return partial{}, err
+		}
+	}
+	return p, p.err
 }
 
 // putTask drops the task's references to the caller's data and returns it
@@ -88,6 +106,26 @@ func putTask(t *task) {
 	t.pg, t.nft = pgKernel{}, nftKernel{}
 	clear(t.parts)
 	taskPool.Put(t)
+}
+
+// maskRow returns row i of mask (nil without a mask) and its token count
+// L_i = Σ_t m_t (T without a mask), and whether an entry is not 0 or 1.
+// It is called once a row; kept out of line, its loop runs as fast as
+// written in the row loops, where inlined it runs slower.
+//
+//go:noinline
+func maskRow(mask []float64, i, T int) (m []float64, Li float64, bad bool) {
+	if mask == nil {
+		return nil, float64(T), false
+	}
+	m = mask[i*T : (i+1)*T]
+	for _, v := range m {
+		if v*(v-1) != 0 { // v is not 0 or 1 (one predictable branch)
+			bad = true
+		}
+		Li += v
+	}
+	return m, Li, bad
 }
 
 // work runs chunks until none is left.

@@ -40,22 +40,11 @@ func checkShape(b *Batch) error {
 // a mask entry other than 0 or 1) are caught by a running check sum and
 // then reported by Validate, so the common path reads every input once.
 func (k *pgKernel) tokenClip() (Stats, error) {
-	b := k.b
-	total := 0.0
-	if needsBatchTokens(k.agg) {
-		total = b.Tokens()
-	}
-	t := getTask(b.B, b.T, total)
+	t := getTask(k.b, k.agg)
 	t.pg = *k
-	p := t.run()
-	putTask(t)
-	if p.badMask || !isFinite(p.chk) {
-		if err := b.Validate(); err != nil {
-			return Stats{}, err
-		}
-	}
-	if p.err != nil {
-		return Stats{}, p.err
+	p, err := t.finish(k.b)
+	if err != nil {
+		return Stats{}, err
 	}
 	return p.stats(), nil
 }
@@ -83,21 +72,12 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	for i := i0; i < i1; i++ {
 		lpr := lp[i*T : (i+1)*T]
 		oldr := old[i*T : (i+1)*T]
-		var refr, maskr, advr, gr []float64
+		var refr, advr, gr []float64
 		if ref != nil {
 			refr = ref[i*T : (i+1)*T]
 		}
-		Li := float64(T)
-		if mask != nil {
-			maskr = mask[i*T : (i+1)*T]
-			Li = 0
-			for _, m := range maskr {
-				if m*(m-1) != 0 { // m is not 0 or 1 (one predictable branch)
-					badMask = true
-				}
-				Li += m
-			}
-		}
+		maskr, Li, bad := maskRow(mask, i, T)
+		badMask = badMask || bad
 		tokens += Li
 		w, err := k.agg.weight(i, B, T, Li, total)
 		if err != nil {
