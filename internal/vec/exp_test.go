@@ -14,7 +14,7 @@ func TestExpDiff(t *testing.T) {
 		for _, n := range lengths() {
 			for off := range 4 {
 				for _, scale := range []float64{0.1, 3, 40, 1e3} {
-					mk := func() []float64 { return make([]float64, n+off+3)[off : off+n] }
+					mk := func() []float64 { return padded(n, off) }
 					a, b, dst := mk(), mk(), mk()
 					for k := range a {
 						a[k] = scale * rng.NormFloat64()

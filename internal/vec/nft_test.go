@@ -11,7 +11,7 @@ func TestNFTRow(t *testing.T) {
 	for _, n := range lengths() {
 		for off := range 4 {
 			for trial := range 8 {
-				mk := func() []float64 { return make([]float64, n+off+3)[off : off+n] }
+				mk := func() []float64 { return padded(n, off) }
 				lp, old, m := mk(), mk(), mk()
 				spread := []float64{0.05, 0.5, 30, 1}[trial%4]
 				for k := range lp {
@@ -38,22 +38,12 @@ func TestNFTRow(t *testing.T) {
 					if ng != nw || ng != n&^3 {
 						t.Fatalf("n=%d: did %d and %d tokens", n, ng, nw)
 					}
-					eq := func(a, b [4]float64) bool {
-						for k := range a {
-							if !same(a[k], b[k]) {
-								return false
-							}
-						}
-						return true
-					}
-					if !eq(got.Loss, want.Loss) || !eq(got.Ratio, want.Ratio) || !eq(got.AKL, want.AKL) ||
-						!eq(got.Chk, want.Chk) || got.Clipped != want.Clipped {
+					if !sameLanes(got.Loss, want.Loss) || !sameLanes(got.Ratio, want.Ratio) || !sameLanes(got.AKL, want.AKL) ||
+						!sameLanes(got.Chk, want.Chk) || got.Clipped != want.Clipped {
 						t.Fatalf("n=%d off=%d trial=%d params %+v:\n got %+v\nwant %+v", n, off, trial, p, got, want)
 					}
-					for k := range gg {
-						if !same(gg[k], gw[k]) {
-							t.Fatalf("n=%d off=%d trial=%d: g[%d] = %v, want %v", n, off, trial, k, gg[k], gw[k])
-						}
+					if k := firstDiff(gg, gw); k >= 0 {
+						t.Fatalf("n=%d off=%d trial=%d: g[%d] = %v, want %v", n, off, trial, k, gg[k], gw[k])
 					}
 				}
 				NFTRow(nil, lp, old, m, &p, &nog)

@@ -11,7 +11,7 @@ func TestTokenClip(t *testing.T) {
 	for _, n := range lengths() {
 		for off := range 4 {
 			for trial := range 12 {
-				mk := func() []float64 { return make([]float64, n+off+3)[off : off+n] }
+				mk := func() []float64 { return padded(n, off) }
 				lp, old, ref, m := mk(), mk(), mk(), mk()
 				spread := []float64{0.05, 0.3, 30}[trial%3]
 				for k := range lp {
@@ -53,16 +53,8 @@ func TestTokenClip(t *testing.T) {
 					if ng != nw || ng != n&^3 {
 						t.Fatalf("n=%d: did %d and %d tokens", n, ng, nw)
 					}
-					eq := func(a, b [4]float64) bool {
-						for k := range a {
-							if !same(a[k], b[k]) {
-								return false
-							}
-						}
-						return true
-					}
-					if !eq(got.Loss, want.Loss) || !eq(got.Ratio, want.Ratio) || !eq(got.AKL, want.AKL) ||
-						!eq(got.KL, want.KL) || !eq(got.Chk, want.Chk) || got.Clipped != want.Clipped {
+					if !sameLanes(got.Loss, want.Loss) || !sameLanes(got.Ratio, want.Ratio) || !sameLanes(got.AKL, want.AKL) ||
+						!sameLanes(got.KL, want.KL) || !sameLanes(got.Chk, want.Chk) || got.Clipped != want.Clipped {
 						t.Fatalf("n=%d off=%d trial=%d params %+v:\n got %+v\nwant %+v", n, off, trial, p, got, want)
 					}
 					var nog TokenClipSums
@@ -70,10 +62,8 @@ func TestTokenClip(t *testing.T) {
 					if nog != got {
 						t.Fatalf("n=%d: sums without a gradient %+v, with %+v", n, nog, got)
 					}
-					for k := range gg {
-						if !same(gg[k], gw[k]) {
-							t.Fatalf("n=%d off=%d trial=%d: g[%d] = %v, want %v", n, off, trial, k, gg[k], gw[k])
-						}
+					if k := firstDiff(gg, gw); k >= 0 {
+						t.Fatalf("n=%d off=%d trial=%d: g[%d] = %v, want %v", n, off, trial, k, gg[k], gw[k])
 					}
 				}
 			}

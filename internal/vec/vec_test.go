@@ -57,6 +57,30 @@ type row struct {
 	lp, ref, old, m, g []float64
 }
 
+// padded returns a zeroed slice of length n at offset off into a longer
+// one, so that a body reading or writing past its end shows.
+func padded(n, off int) []float64 { return make([]float64, n+off+3)[off : off+n] }
+
+// sameLanes reports whether a and b hold the same values lane by lane.
+func sameLanes(a, b [4]float64) bool {
+	for k := range a {
+		if !same(a[k], b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// firstDiff returns the first index where a and b differ, or -1.
+func firstDiff(a, b []float64) int {
+	for k := range a {
+		if !same(a[k], b[k]) {
+			return k
+		}
+	}
+	return -1
+}
+
 func lengths() []int {
 	var ns []int
 	for n := range 71 {
@@ -76,7 +100,7 @@ const (
 )
 
 func makeRow(rng *rand.Rand, n, off, kind int) row {
-	mk := func() []float64 { return make([]float64, n+off+3)[off : off+n] }
+	mk := func() []float64 { return padded(n, off) }
 	r := row{lp: mk(), ref: mk(), old: mk(), m: mk(), g: mk()}
 	for t := range n {
 		r.lp[t] = math.Log(rng.Float64()*0.96 + 0.02)
