@@ -70,12 +70,7 @@ func klTerm(e KLEstimator, x float64) (k, g float64) {
 	case K2:
 		return 0.5 * x * x, -x
 	}
-	live := 1.0
-	if x > maxLogRatio {
-		x, live = maxLogRatio, 0
-	} else if x < -maxLogRatio {
-		x, live = -maxLogRatio, 0
-	}
+	x, live := clampRho(x)
 	ex := vec.Exp(x)
 	k = ex - x - 1
 	if k > 10 {

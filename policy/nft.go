@@ -322,12 +322,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 				}
 				rho := lpr[t] - oldr[t]
 				chk += rho
-				rc, live := rho, 1.0
-				if rc > maxLogRatio {
-					rc, live = maxLogRatio, 0
-				} else if rc < -maxLogRatio {
-					rc, live = -maxLogRatio, 0
-				}
+				rc, live := clampRho(rho)
 				R := rb[t-t0] // vec.ExpSmall(rc)
 				ratioSum += R
 				akl += R - 1 - rc

@@ -149,12 +149,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 				}
 				rho := lpr[t] - oldr[t]
 				chk += rho
-				live := 1.0
-				if rho > maxLogRatio {
-					rho, live = maxLogRatio, 0
-				} else if rho < -maxLogRatio {
-					rho, live = -maxLogRatio, 0
-				}
+				rho, live := clampRho(rho)
 				var r float64 // vec.ExpSmall(rho), |rho| ≤ 20
 				if rb != nil {
 					r = rb[t-t0]
