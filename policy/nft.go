@@ -222,18 +222,14 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	eps, rmin, rmax, negW := k.eps, k.rmin, k.rmax, k.negW
 	// chk sums every value read: it is finite exactly when they all are
 	// (short of an overflow of finite values, which Validate then clears).
-	var loss, ratioSum, akl, nClip, tokens, chk float64
-	badMask := false
+	var loss, ratioSum, akl, nClip, chk float64
 	var rbuf [expChunk]float64 // exponentials from vec.ExpDiff, a chunk at a time
 	logTable, logInv := vec.LogTables()
 	fast := vec.Asm() // vec.NFTRow runs the rows on this CPU
 	for i := i0; i < i1; i++ {
 		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
 		var gr []float64
-		maskr, Li, bad := maskRow(mask, i, T)
-		badMask = badMask || bad
-		tokens += Li
-		w, err := k.agg.weight(i, B, T, Li, total)
+		maskr, w, err := p.row(k.agg, mask, i, B, T, total)
 		if err != nil {
 			p.err = err
 			break
@@ -351,5 +347,5 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		nClip += float64(clipped)
 		loss += w * scale * rowLoss
 	}
-	p.loss, p.ratioSum, p.akl, p.nHigh, p.tokens, p.chk, p.badMask = loss, ratioSum, akl, nClip, tokens, chk, badMask
+	p.loss, p.ratioSum, p.akl, p.nHigh, p.chk = loss, ratioSum, akl, nClip, chk
 }

@@ -108,24 +108,25 @@ func putTask(t *task) {
 	taskPool.Put(t)
 }
 
-// maskRow returns row i of mask (nil without a mask) and its token count
-// L_i = Σ_t m_t (T without a mask), and whether an entry is not 0 or 1.
-// It is called once a row; kept out of line, its loop runs as fast as
-// written in the row loops, where inlined it runs slower.
-//
-//go:noinline
-func maskRow(mask []float64, i, T int) (m []float64, Li float64, bad bool) {
-	if mask == nil {
-		return nil, float64(T), false
-	}
-	m = mask[i*T : (i+1)*T]
-	for _, v := range m {
-		if v*(v-1) != 0 { // v is not 0 or 1 (one predictable branch)
-			bad = true
+// row starts row i of a fused row loop: it returns the row's mask (nil
+// without one) and weight w_i, and adds its token count L_i = Σ_t m_t (T
+// without a mask) to p.tokens, marking p.badMask if a mask entry is not 0
+// or 1.
+func (p *partial) row(agg Aggregation, mask []float64, i, B, T int, total float64) (m []float64, w float64, err error) {
+	Li := float64(T)
+	if mask != nil {
+		m = mask[i*T : (i+1)*T]
+		Li = 0
+		for _, v := range m {
+			if v*(v-1) != 0 { // v is not 0 or 1 (one predictable branch)
+				p.badMask = true
+			}
+			Li += v
 		}
-		Li += v
 	}
-	return m, Li, bad
+	p.tokens += Li
+	w, err = agg.weight(i, B, T, Li, total)
+	return m, w, err
 }
 
 // work runs chunks until none is left.

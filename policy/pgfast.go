@@ -61,8 +61,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 		kle = -1
 	}
 	lo, hi, dual := k.lo, k.hi, k.dual
-	var loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
-	badMask := false
+	var loss, ratioSum, akl, klSum, nLow, nHigh, chk float64
 	var rbuf, ebuf [expChunk]float64
 	// fast: vec.TokenClip runs the rows it can (one advantage per row, k3
 	// or no KL) on this CPU. Its check sum covers lp − old and,
@@ -76,10 +75,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 		if ref != nil {
 			refr = ref[i*T : (i+1)*T]
 		}
-		maskr, Li, bad := maskRow(mask, i, T)
-		badMask = badMask || bad
-		tokens += Li
-		w, err := k.agg.weight(i, B, T, Li, total)
+		maskr, w, err := p.row(k.agg, mask, i, B, T, total)
 		if err != nil {
 			p.err = err
 			break
@@ -230,8 +226,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 		}
 		loss += w * rowLoss
 	}
-	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.tokens, p.chk, p.badMask =
-		loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk, badMask
+	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.chk = loss, ratioSum, akl, klSum, nLow, nHigh, chk
 }
 
 // lanes combines four lane sums as package internal/vec does.
