@@ -60,13 +60,7 @@ type NFTSums struct {
 // is nil. It returns the tokens done; the caller does the rest.
 func NFTRow(g, lp, old, m []float64, p *NFTParams, s *NFTSums) int {
 	n4 := len(lp) &^ 3
-	if g != nil {
-		g = g[:n4]
-	}
-	lp, old = lp[:n4], old[:n4]
-	if m != nil {
-		m = m[:n4]
-	}
+	g, lp, old, m = head(g, n4), lp[:n4], old[:n4], head(m, n4)
 	if useAsm {
 		var k nftConsts
 		k.set(p)

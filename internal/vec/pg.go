@@ -38,14 +38,7 @@ type TokenClipSums struct {
 // be at least as long as lp.
 func TokenClip(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipSums) int {
 	n4 := len(lp) &^ 3
-	if g != nil {
-		g = g[:n4]
-	}
-	old = old[:n4]
-	if m != nil {
-		m = m[:n4]
-	}
-	lp = lp[:n4]
+	g, lp, old, m = head(g, n4), lp[:n4], old[:n4], head(m, n4)
 	if p.KL {
 		ref = ref[:n4]
 	}

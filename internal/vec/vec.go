@@ -28,6 +28,14 @@ func Asm() bool { return useAsm }
 
 func maskBits(m float64) uint64 { return math.Float64bits(m*m - m) }
 
+// head returns s[:n], or nil for a nil s (an optional input).
+func head(s []float64, n int) []float64 {
+	if s == nil {
+		return nil
+	}
+	return s[:n]
+}
+
 // DiffSum returns Σ_t (a_t − c_t) over len(a), in four lanes. len(c) must
 // be at least len(a).
 func DiffSum(a, c []float64) float64 {
