@@ -19,7 +19,7 @@ const (
 	invLn2N  = expN / math.Ln2
 )
 
-// expConsts are the constants of expSmall, in the order the assembly body
+// expConsts are the constants of ExpSmall, in the order the assembly body
 // reads them.
 var expConsts = [...]float64{invLn2N, expShift, ln2HiN, ln2LoN, 1.0 / 6, 1.0 / 24, 0.5, 1}
 

@@ -46,7 +46,7 @@ type NFTSums struct {
 }
 
 // NFTRow is the token loop of package policy's NFT (same per-token
-// arithmetic, its table-driven exponential and logarithm). Over the first
+// arithmetic, with ExpSmall and the logarithm of LogTables). Over the first
 // len(lp) &^ 3 tokens, with the mask m (0 skips a token, any other value
 // counts it; nil counts every token), ρ = lp − old, ρ_c = ρ clamped to
 // ±Lim and R = e^ρ_c, it sets s, lane t mod 4, to the sums of

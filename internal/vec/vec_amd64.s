@@ -424,8 +424,8 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	RET
 
 // func expDiffAVX2(dst, a, b []float64, lim float64, tab *[256]uint64, c *[8]float64)
-// dst = expSmall(clamp(a − b, −lim, lim)), block by block: the operations
-// of expSmall in the same order, the table read by a gather. The integer
+// dst = ExpSmall(clamp(a − b, −lim, lim)), block by block: the operations
+// of ExpSmall in the same order, the table read by a gather. The integer
 // part k enters the exponent through (k >> 8) << 52, whose bits a logical
 // shift gives as well as the arithmetic one.
 TEXT ·expDiffAVX2(SB), NOSPLIT, $0-96
@@ -488,8 +488,8 @@ edone:
 	VZEROUPPER
 	RET
 
-// EXPB sets O = expSmall(X) lane by lane, as expDiffAVX2 does, with the
-// constants of expSmall at 64(R8)… (tokenClipConsts 2 to 9), the table at
+// EXPB sets O = ExpSmall(X) lane by lane, as expDiffAVX2 does, with the
+// constants of ExpSmall at 64(R8)… (tokenClipConsts 2 to 9), the table at
 // AX and T1…T4 clobbered; O must differ from X and T1…T4.
 #define EXPB(X, O, T1, T2, T3, T4) \
 	VMULPD     64(R8), X, T1 \
@@ -517,7 +517,7 @@ edone:
 	VMULPD     T3, O, O
 
 // func tokenClipAVX2(g, lp, old, ref, m []float64, k *tokenClipConsts, tab *[256]uint64, kl int, s *TokenClipSums)
-// tokenClipConsts (32 bytes each): 0 lim, 32 −lim, 64…288 expSmall's,
+// tokenClipConsts (32 bytes each): 0 lim, 32 −lim, 64…288 ExpSmall's,
 // 320 hi, 352 lo, 384 −A, 416 A ≥ 0 mask, 448 A < 0 mask, 480 dual cap,
 // 512 clipped loss, 544 clipped count, 576 β, 608 W, 640 10.
 // TokenClipSums: Loss 0, Ratio 32, AKL 64, KL 96, Chk 128, Clipped 160.
@@ -649,12 +649,12 @@ tcdone:
 	RET
 
 // func nftAVX2(g, lp, old, m []float64, k *nftConsts, etab *[256]uint64, ltab, linv *[128]float64, correct int, s *NFTSums)
-// nftConsts (32 bytes each): 0 lim, 32 −lim, 64…288 expSmall's (288: 1),
+// nftConsts (32 bytes each): 0 lim, 32 −lim, 64…288 ExpSmall's (288: 1),
 // 320 Inv, 352 A, 384 Eps, 416 GCorrect, 448 GNeg, 480 mantissa mask,
 // 512 2⁵², 544 2⁵² + 1023, 576 1/128, 608 1/3, 640 −1/2, 672 −1/4,
-// 704 1/5, 736 −1/6, 768 ln2Hi, 800 ln2Lo, 832 int 127.
+// 704 1/5, 736 −1/6, 768 Ln2Hi, 800 Ln2Lo, 832 int 127.
 // NFTSums: Loss 0, Ratio 32, AKL 64, Chk 96, Clipped 128.
-// The logarithm follows policy's inlined one: e and j become floats
+// The logarithm follows nftGo's (and policy's inlined one): e and j become floats
 // exactly through 2⁵² + n − 2⁵², the two tables are read by gathers.
 TEXT ·nftAVX2(SB), NOSPLIT, $0-144
 	MOVQ   g_base+0(FP), R10
