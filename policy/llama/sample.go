@@ -237,8 +237,10 @@ func (s *Sampler) Sample(ctx context.Context, prompts [][]int, opt SampleOptions
 // worker 0 computing steps alone: the team is faster on idle cores and much
 // slower when other processes hold them (its workers then wait for each
 // other at every barrier). At the start of every window it times pickTrial
-// steps of each mode and then uses the faster one for the rest of the
-// window; the window doubles (up to maxPickWindow) each time the team
+// steps alone and then up to pickTrial team steps (fewer once the team
+// has taken longer than the alone steps), and uses the faster mode for the
+// rest of the window (going back to alone steps should a team step take
+// four times as long as an alone step did); the window doubles (up to maxPickWindow) each time the team
 // loses, so that a busy machine pays for few team trials. The state
 // carries over between calls (lastPick). Both modes compute the same
 // values: the choice changes only the speed.
@@ -246,6 +248,7 @@ type modePicker struct {
 	step, window  int // steps into the window; window length (0: not started)
 	teamT, aloneT time.Duration
 	useTeam       bool
+	stalled       bool // a team step of this window stalled
 }
 
 // lastPick is the mode picker's state at the end of the last team run.
@@ -264,9 +267,9 @@ const (
 func (p *modePicker) team() bool {
 	switch {
 	case p.step < pickTrial:
-		return true
-	case p.step < 2*pickTrial:
 		return false
+	case p.step < 2*pickTrial:
+		return true
 	}
 	return p.useTeam
 }
@@ -278,23 +281,35 @@ func (p *modePicker) done(d time.Duration) {
 	}
 	switch {
 	case p.step == 0:
-		p.teamT, p.aloneT = d, 0
+		p.aloneT, p.teamT = d, 0
 	case p.step < pickTrial:
-		p.teamT += d
-	case p.step < 2*pickTrial:
 		p.aloneT += d
+	case p.step < 2*pickTrial:
+		p.teamT += d
+		if p.teamT > p.aloneT {
+			// Lost already: end the trial (on a busy machine a team
+			// step can take as long as many alone).
+			p.step = 2*pickTrial - 1
+		}
+	case p.useTeam && d > 4*p.aloneT/pickTrial:
+		// A team step took four times as long as an alone step did: the
+		// cores may no longer be free; take the rest of the window alone
+		// (the team won its trial, so the next window is not longer:
+		// such stalls come every few milliseconds on a virtual machine).
+		p.useTeam, p.stalled = false, true
 	}
 	p.step++
 	if p.step == 2*pickTrial {
 		p.useTeam = p.teamT < p.aloneT
 	}
-	if p.step == p.window {
+	if p.step >= p.window {
 		p.step = 0
-		if p.useTeam {
+		if p.useTeam || p.stalled {
 			p.window = minPickWindow
 		} else {
 			p.window = min(2*p.window, maxPickWindow)
 		}
+		p.stalled = false
 	}
 }
 
@@ -428,6 +443,7 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 		active[i] = i
 	}
 	var toks, pos, need []int
+	ready := false // the helpers spin at the barrier
 	for len(active) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -443,7 +459,20 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 			}
 		}
 		ld := e.ldV
-		if t != nil && pick.team() {
+		onTeam := t != nil && pick.team()
+		waking := false
+		if onTeam && !ready {
+			// The helpers have just started or may have slept through
+			// the steps worker 0 took alone: wake them, and take steps
+			// alone (untimed) until they spin at the barrier, so that
+			// their waking up, which can take longer than many steps, is
+			// no part of the team's steps.
+			if ready = t.bar.spinning(); !ready {
+				t.bar.nudge()
+				onTeam, waking = false, true
+			}
+		}
+		if onTeam {
 			t0 := time.Now()
 			t.toks, t.pos, t.active, t.need = toks, pos, active, need
 			t.bar.wait()
@@ -456,7 +485,8 @@ func (s *Sampler) run(ctx context.Context, e *inference, prompts [][]int, out []
 			if len(need) > 0 {
 				e.logits(sh, buf, need)
 			}
-			if t != nil {
+			if t != nil && !waking {
+				ready = false
 				pick.done(time.Since(t0))
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // inference is the sampler's view of a model: its weights transposed to
@@ -193,47 +194,90 @@ func (sh *share) reset(e *inference, w, W, rows, capacity int, bar *spinBarrier)
 	return true
 }
 
-// spinBarrier is a reusable barrier for n goroutines. A waiter spins for a
-// few microseconds — the phases of a cooperative step are that short, too
-// short to park and wake goroutines — and then sleeps on a condition
-// variable, so that a machine with fewer free cores than workers does not
-// spin away the time slices the other workers need.
+// spinBarrier is a reusable barrier for n goroutines. A waiter spins — the
+// phases of a cooperative step last microseconds, far less than parking
+// and waking a goroutine costs (on a virtual machine, waking an idle CPU
+// can take longer than a whole step) — for up to barrierSpinTime, and then
+// sleeps on a condition variable, so that a machine with fewer free cores
+// than workers does not spin away the time slices the other workers need
+// (the mode picker then leaves the steps to worker 0 alone, and its
+// helpers sleep).
 type spinBarrier struct {
-	n       int32
-	arrived atomic.Int32
-	gen     atomic.Uint32
-	mu      sync.Mutex
-	cond    sync.Cond
+	n        int32
+	arrived  atomic.Int32
+	gen      atomic.Uint32
+	sleepers atomic.Int32 // waiters on cond
+	nudges   uint32       // guarded by mu
+	mu       sync.Mutex
+	cond     sync.Cond
 }
 
-// barrierSpins bounds the spinning of spinBarrier.wait (a few µs).
-const barrierSpins = 4000
+const (
+	// barrierSpinTime bounds the spinning of spinBarrier.wait. It is long
+	// next to a phase so that a waiter whose partner was briefly
+	// descheduled (a garbage collector's worker, another process) does
+	// not fall asleep: every later wake-up would then cost far more than
+	// the spin.
+	barrierSpinTime = 200 * time.Microsecond
+	// barrierSpinCheck is the number of spins between two readings of
+	// the clock.
+	barrierSpinCheck = 1024
+)
 
 func (b *spinBarrier) wait() {
 	g := b.gen.Load()
 	if b.arrived.Add(1) == b.n {
 		b.arrived.Store(0)
-		b.mu.Lock()
 		b.gen.Add(1)
-		if b.cond.L != nil {
+		if b.sleepers.Load() > 0 {
+			b.mu.Lock()
 			b.cond.Broadcast()
+			b.mu.Unlock()
 		}
-		b.mu.Unlock()
 		return
 	}
-	for i := 0; i < barrierSpins; i++ {
-		if b.gen.Load() != g {
-			return
+	for {
+		var t0 time.Time
+		for i := 1; ; i++ {
+			if b.gen.Load() != g {
+				return
+			}
+			if i%barrierSpinCheck == 0 {
+				if i == barrierSpinCheck {
+					t0 = time.Now()
+				} else if time.Since(t0) > barrierSpinTime {
+					break
+				}
+			}
 		}
+		b.mu.Lock()
+		if b.cond.L == nil {
+			b.cond.L = &b.mu
+		}
+		b.sleepers.Add(1)
+		n := b.nudges
+		for b.gen.Load() == g && b.nudges == n {
+			b.cond.Wait()
+		}
+		b.sleepers.Add(-1)
+		b.mu.Unlock()
 	}
-	b.mu.Lock()
-	if b.cond.L == nil {
-		b.cond.L = &b.mu
+}
+
+// spinning reports whether all but one of the goroutines wait at the
+// barrier, spinning.
+func (b *spinBarrier) spinning() bool {
+	return b.arrived.Load() == b.n-1 && b.sleepers.Load() == 0
+}
+
+// nudge makes the goroutines asleep at the barrier spin again.
+func (b *spinBarrier) nudge() {
+	if b.sleepers.Load() > 0 {
+		b.mu.Lock()
+		b.nudges++
+		b.cond.Broadcast()
+		b.mu.Unlock()
 	}
-	for b.gen.Load() == g {
-		b.cond.Wait()
-	}
-	b.mu.Unlock()
 }
 
 func (sh *share) sync() {
@@ -251,10 +295,12 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 	m := len(tokens)
 	dim, kv, hs := e.dim, e.kv, e.hs
 	x := b.x[:m*dim]
+	// Each worker copies its columns of the embeddings into x (the only
+	// ones it adds to before the next barrier); the first layer's RMSNorm
+	// reads whole rows from the embeddings.
 	for r, tok := range tokens {
 		copy(x[r*dim+sh.dim0:r*dim+sh.dim1], e.emb[tok*dim+sh.dim0:tok*dim+sh.dim1])
 	}
-	sh.sync()
 	group := e.c.Heads / e.c.KVHeads
 	half := hs / 2
 	scale := float32(1 / math.Sqrt(float64(hs)))
@@ -265,8 +311,12 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 	k0, k1 := e.kOff+sh.kv0*hs, e.kOff+sh.kv1*hs
 	v0, v1 := e.vOff+sh.kv0*hs, e.vOff+sh.kv1*hs
 	for l := range e.wqkv {
-		for r := 0; r < m; r++ {
-			rmsNorm(xb[r*dim:(r+1)*dim], x[r*dim:(r+1)*dim], e.rmsAtt[l])
+		for r, tok := range tokens {
+			src := x[r*dim : (r+1)*dim]
+			if l == 0 {
+				src = e.emb[tok*dim : (tok+1)*dim]
+			}
+			rmsNorm(xb[r*dim:(r+1)*dim], src, e.rmsAtt[l])
 		}
 		qkv := b.qkv[:m*e.ldQKV]
 		for r := 0; r < m; r++ {
@@ -366,12 +416,19 @@ func (e *inference) step(sh *share, b *stepBuffers, cache *kvCache, tokens, pos,
 			g := h13[r*e.ldH+sh.hid0 : r*e.ldH+sh.hid1]
 			u := h13[r*e.ldH+e.uOff+sh.hid0 : r*e.ldH+e.uOff+sh.hid1]
 			h := b.h[r*e.hid+sh.hid0 : r*e.hid+sh.hid1]
-			for i, gv := range g {
-				h[i] = -gv
+			// silu(g)·u = g/(1+e^−g)·u, the products of the training
+			// forward's swiglu (8 lanes at a time where available).
+			copy(h, g)
+			expShift(h, -1, 0)
+			i0 := 0
+			if useAsm {
+				i0 = len(h) &^ 7
+				if i0 > 0 {
+					swigluAVX2(h[:i0], g, u, h)
+				}
 			}
-			expShift(h, 1, 0)
-			for i, gv := range g {
-				h[i] = gv / (1 + h[i]) * u[i]
+			for i := i0; i < len(h); i++ {
+				h[i] = g[i] / (1 + h[i]) * u[i]
 			}
 		}
 		sh.sync() // every hidden unit is in b.h
