@@ -2,9 +2,11 @@
 
 package vec
 
+import "github.com/evolve-go/evolve/internal/cpu"
+
 // bodies lists the settings of useAsm to test: both where AVX2 runs.
 func bodies() []bool {
-	if hasAVX2() {
+	if cpu.AVX2 {
 		return []bool{false, true}
 	}
 	return []bool{false}

@@ -2,6 +2,8 @@
 
 package vec
 
+import "github.com/evolve-go/evolve/internal/cpu"
+
 // Assembly bodies (vec_amd64.s), used when the CPU and the operating system
 // support AVX2. Each processes the elements up to the last multiple of four
 // of its first slice; the Go wrappers in vec.go do the rest. Build with
@@ -37,32 +39,9 @@ func clipGradAVX2(g, lp, ref, old []float64, eps, c, both float64)
 //go:noescape
 func maskedClipGradAVX2(g, lp, ref, old, m []float64, eps, c, both float64)
 
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-func xgetbv() (eax, edx uint32)
-
-// hasAVX2 reports whether AVX2 instructions can run: the CPU has them and
-// the operating system saves the YMM registers.
-func hasAVX2() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const osxsave, avx = 1 << 27, 1 << 28
-	if ecx1&(osxsave|avx) != osxsave|avx {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}
-
 // useAsm reports whether the assembly bodies are in use; tests switch it
 // off to compare them with the portable ones.
-var useAsm = hasAVX2()
+var useAsm = cpu.AVX2
 
 //go:noescape
 func expDiffAVX2(dst, a, b []float64, lim float64, tab *[expN]uint64, c *[8]float64)

@@ -2,6 +2,8 @@
 
 package llama
 
+import "github.com/evolve-go/evolve/internal/cpu"
+
 // Assembly kernels (kernels_amd64.s for training, sample_amd64.s for the
 // sampler), used when the CPU and the operating system support AVX2 and
 // FMA. Build with -tags purego to use the portable Go kernels instead.
@@ -15,31 +17,8 @@ func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []flo
 //go:noescape
 func kern4x4AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)
 
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-func xgetbv() (eax, edx uint32)
-
-// hasAVX2FMA reports whether AVX2 and FMA instructions can run: the CPU has
-// them and the operating system saves the YMM registers.
-func hasAVX2FMA() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}
-
 // useAsm reports whether the assembly kernels are in use.
-var useAsm = hasAVX2FMA()
+var useAsm = cpu.AVX2 && cpu.FMA
 
 func init() {
 	if useAsm {
