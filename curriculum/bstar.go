@@ -19,7 +19,7 @@ import (
 // nothing selected scores 0.
 //
 // References: Zeng et al., "B-STaR: Monitoring and Balancing Exploration
-// and Exploitation in Self-Taught Reasoners" (ICLR 2025); ALGORITHMS.md §5.
+// and Exploitation in Self-Taught Reasoners" (ICLR 2025); docs/ALGORITHMS.md §5.
 func BalanceScore(correct, selected, nStar int) (float64, error) {
 	if nStar < 0 {
 		return 0, fmt.Errorf("curriculum: BalanceScore: nStar = %d, want ≥ 0", nStar)

@@ -21,5 +21,5 @@
 //
 // Bandits and curricula are not safe for concurrent use.
 //
-// References: ALGORITHMS.md §6 (curricula) and §5 (B-STaR balance score).
+// References: docs/ALGORITHMS.md §6 (curricula) and §5 (B-STaR balance score).
 package curriculum

@@ -33,7 +33,7 @@ type FillStats struct {
 // group with no reward, or a ±Inf reward, is an error.
 //
 // References: Yu et al., "DAPO: An Open-Source LLM Reinforcement Learning
-// System at Scale" (2025); ALGORITHMS.md §6.
+// System at Scale" (2025); docs/ALGORITHMS.md §6.
 func FillBatch[G any](n, maxDraws int, draw func() (group G, rewards []float64, err error)) ([]G, FillStats, error) {
 	var st FillStats
 	if n <= 0 {

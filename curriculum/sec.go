@@ -44,7 +44,7 @@ type SECConfig struct {
 // toward the categories the policy solves about half the time.
 //
 // References: Chen et al., "Self-Evolving Curriculum for LLM Reasoning"
-// (2025); ALGORITHMS.md §6.
+// (2025); docs/ALGORITHMS.md §6.
 type SEC struct {
 	alpha, tau float64
 	decay      bool

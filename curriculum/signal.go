@@ -88,7 +88,7 @@ func MeanAbsAdvantage(adv []float64) (float64, error) {
 // scores 0. NaN rewards are missing and left out (see Signal).
 //
 // References: Chen et al., "Self-Evolving Curriculum for LLM Reasoning"
-// (2025); Shao et al., "DeepSeekMath" (2024) (GRPO); ALGORITHMS.md §1, §6.
+// (2025); Shao et al., "DeepSeekMath" (2024) (GRPO); docs/ALGORITHMS.md §1, §6.
 func AbsAdvantage(arm int, rewards []float64) (float64, error) {
 	if err := checkRewards("AbsAdvantage", rewards); err != nil {
 		return 0, err

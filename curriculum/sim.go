@@ -109,7 +109,7 @@ type SimResult struct {
 // vanishes at p = 0 and p = 1) and spills over to neighbouring
 // difficulties. The run ends when p on the last category reaches Goal.
 //
-// References: ALGORITHMS.md §6; the scenario mirrors the SEC paper's claim
+// References: docs/ALGORITHMS.md §6; the scenario mirrors the SEC paper's claim
 // that an adaptive curriculum beats random ordering on the hardest split.
 func Simulate(cfg SimConfig, t Teacher, rng *rand.Rand) (SimResult, error) {
 	cfg, err := cfg.resolve()

@@ -9,6 +9,6 @@
 // batch (B×T, row-major); that flat buffer is the seam between the math and
 // any model that can take it (the built-in llama model, a remote trainer).
 //
-// The formulas are those of ALGORITHMS.md §1–3 of the project's design notes;
+// The formulas are those of docs/ALGORITHMS.md §1–3;
 // each type's doc comment repeats the one it implements.
 package policy

@@ -58,7 +58,7 @@ type Stats struct {
 // seq-mean-token-mean aggregation. See the presets GRPO, DAPO, DrGRPO and
 // GSPO.
 //
-// References: ALGORITHMS.md §2 of the project's design notes; Shao et al.,
+// References: docs/ALGORITHMS.md §2; Shao et al.,
 // DeepSeekMath (2024); Yu et al., DAPO (2025); Liu et al., Dr. GRPO (2025);
 // Zheng et al., GSPO (2025).
 type PG struct {

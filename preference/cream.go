@@ -78,7 +78,7 @@ func KendallTau(x, y []float64) (float64, error) {
 // than they agree.
 //
 // References: Wang et al. 2024, "CREAM: Consistency Regularized
-// Self-Rewarding Language Models"; ALGORITHMS.md §4.
+// Self-Rewarding Language Models"; docs/ALGORITHMS.md §4.
 func CREAMSmoothing(prev, cur []float64) (float64, error) {
 	tau, err := KendallTau(prev, cur)
 	if err != nil {

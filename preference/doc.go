@@ -14,7 +14,7 @@
 // labels) and returns a *Bound, a policy.Loss whose Last method keeps the
 // full preference Stats of its latest Eval.
 //
-// Notation (ALGORITHMS.md §4 of the project's design notes): per token t of
+// Notation (docs/ALGORITHMS.md §4): per token t of
 // row i, lp = log πθ, ref = log π_ref, old = log π_old, M the mask; the
 // implicit reward of a completion is u = Σ_t M (lp − ref); for a pair
 // Δ = u_w − u_l (chosen minus rejected). Losses are means over pairs.

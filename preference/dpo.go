@@ -77,7 +77,7 @@ const (
 //
 // References: Rafailov et al. 2023, "Direct Preference Optimization: Your
 // Language Model is Secretly a Reward Model"; TRL DPOTrainer.dpo_loss;
-// ALGORITHMS.md §4.
+// docs/ALGORITHMS.md §4.
 type DPO struct {
 	// Variant is the loss; zero is Sigmoid (DPO).
 	Variant Variant

@@ -44,7 +44,7 @@ var ErrNoSamples = errors.New("preference: no labelled sample")
 // Reads LogProbs, RefLogProbs and Mask.
 //
 // References: Ethayarajh et al. 2024, "KTO: Model Alignment as Prospect
-// Theoretic Optimization"; TRL KTOTrainer.kto_loss; ALGORITHMS.md §4.
+// Theoretic Optimization"; TRL KTOTrainer.kto_loss; docs/ALGORITHMS.md §4.
 type KTO struct {
 	// Beta is β > 0. Zero means DefaultBeta, 0.1 (TRL KTOConfig.beta);
 	// negative or non-finite is an error.

@@ -34,10 +34,10 @@ const (
 //
 // References: Deng et al. 2024, "PRDP: Proximal Reward Difference
 // Prediction for Large-Scale Reward Finetuning of Diffusion Models";
-// ALGORITHMS.md §4.
+// docs/ALGORITHMS.md §4.
 type RDP struct {
 	// Beta is the KL strength β > 0 that scales rewards to log-ratios.
-	// Zero means DefaultBeta, 0.1 (ALGORITHMS.md: for text start from
+	// Zero means DefaultBeta, 0.1 (docs/ALGORITHMS.md: for text start from
 	// 0.1–1; the paper's diffusion runs use 3e-6…3e-5); negative or
 	// non-finite is an error.
 	Beta float64
@@ -64,7 +64,7 @@ type RDP struct {
 //
 // References: Flet-Berliac et al. 2024, "Contrastive Policy Gradient:
 // Aligning LLMs on sequence-level scores in a supervised-friendly fashion";
-// ALGORITHMS.md §4.
+// docs/ALGORITHMS.md §4.
 type CoPG struct {
 	// Beta is the KL strength β > 0. Zero means DefaultBeta, 0.1;
 	// negative or non-finite is an error.

@@ -169,7 +169,7 @@ func TestCoPGFiniteDifferences(t *testing.T) {
 	})
 }
 
-// ALGORITHMS.md §4: the CoPG gradient is exactly β/2 times the RDP
+// docs/ALGORITHMS.md §4: the CoPG gradient is exactly β/2 times the RDP
 // gradient (summed log-ratios) when RDP's clip is inactive — both with the
 // clip off and with a clip range wide enough never to bind.
 func TestCoPGIsHalfBetaRDP(t *testing.T) {

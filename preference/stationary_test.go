@@ -111,7 +111,7 @@ func thetaGrads(t *testing.T, theta []float64) map[string][]float64 {
 	return out
 }
 
-// ALGORITHMS.md §4: RDP, CoPG and the expected sigmoid-DPO loss are
+// docs/ALGORITHMS.md §4: RDP, CoPG and the expected sigmoid-DPO loss are
 // stationary at π ∝ π_ref·exp(R/β) and not elsewhere.
 func TestStationaryAtTiltedReference(t *testing.T) {
 	star := make([]float64, len(catRefLogits))

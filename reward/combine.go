@@ -26,7 +26,7 @@ type Term struct {
 //
 // A component that returns ErrSkip ("not applicable") is left out of the sum
 // without renormalising the other weights — the convention of
-// ALGORITHMS.md §1 (multi-reward) and of TRL, where a None reward function
+// docs/ALGORITHMS.md §1 (multi-reward) and of TRL, where a None reward function
 // output is ignored. When every component with a non-zero weight skips,
 // Weighted itself returns ErrSkip. Any other component error fails the
 // sample with an error that names the component.
@@ -34,7 +34,7 @@ type Term struct {
 // The components are evaluated one after another in Terms order; wrap the
 // whole Weighted reward in a Scorer for concurrency across samples.
 //
-// References: ALGORITHMS.md §1 "multi-reward"; TRL GRPOTrainer
+// References: docs/ALGORITHMS.md §1 "multi-reward"; TRL GRPOTrainer
 // reward_weights (nansum over reward functions).
 type Weighted []Term
 
@@ -222,7 +222,7 @@ func (v Vector) ScoreVector(ctx context.Context, s Sample, dst []float64) ([]flo
 // return ErrSkip are left out of the sum, as in Weighted; if every component
 // with v_k ≠ 0 skips, the result is ErrSkip.
 //
-// References: DPA (Wang et al., 2024); ALGORITHMS.md §5.
+// References: DPA (Wang et al., 2024); docs/ALGORITHMS.md §5.
 type Direction struct {
 	// Rewards are the K objectives (for example helpfulness and
 	// verbosity). Required, len(Rewards) == len(V).

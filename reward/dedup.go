@@ -21,7 +21,7 @@ import (
 // overlap).
 //
 // References: Agent0 (Xia et al., 2025), repetition penalty;
-// ALGORITHMS.md §5.
+// docs/ALGORITHMS.md §5.
 type DuplicateShare struct {
 	// Embedder embeds the texts. Default HashEmbedder{}.
 	Embedder Embedder

@@ -163,7 +163,7 @@ func checkEmbeddings(name string, vecs [][]float64) error {
 // 0.003) belongs to the policy loss, not to this reward.
 //
 // References: "Evolving Language Models without Labels: Majority Drives
-// Selection, Novelty Promotes Variation" (EVOL-RL), 2025; ALGORITHMS.md §5.
+// Selection, Novelty Promotes Variation" (EVOL-RL), 2025; docs/ALGORITHMS.md §5.
 type EvolRL struct {
 	// Extract pulls the answer out of a completion. Default
 	// CanonicalAnswer.

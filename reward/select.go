@@ -15,7 +15,7 @@ import (
 // ±Inf scores are an error naming the index.
 //
 // References: Dong et al., "RAFT: Reward rAnked FineTuning for Generative
-// Foundation Model Alignment", 2023; ALGORITHMS.md §5.
+// Foundation Model Alignment", 2023; docs/ALGORITHMS.md §5.
 func TopFraction(scores []float64, alpha float64) ([]int, error) {
 	if math.IsNaN(alpha) || alpha < 0 || alpha > 1 {
 		return nil, fmt.Errorf("reward: TopFraction: alpha is %v, want in [0, 1]", alpha)
@@ -46,7 +46,7 @@ func TopFraction(scores []float64, alpha float64) ([]int, error) {
 // NaN. Ties go to the earlier index. k must be positive and divide
 // len(scores); ±Inf scores are an error.
 //
-// References: RAFT's per-prompt best-of-K variant; ALGORITHMS.md §5.
+// References: RAFT's per-prompt best-of-K variant; docs/ALGORITHMS.md §5.
 func BestOfK(scores []float64, k int) ([]int, error) {
 	if k <= 0 {
 		return nil, fmt.Errorf("reward: BestOfK: k is %d, want > 0", k)
@@ -81,7 +81,7 @@ func BestOfK(scores []float64, k int) ([]int, error) {
 // error.
 //
 // References: DPA (Wang et al., 2024), rejection-sampling finetuning with
-// directions; ALGORITHMS.md §5.
+// directions; docs/ALGORITHMS.md §5.
 func SelectDirection(vectors [][]float64, v []float64) (int, float64, error) {
 	n, err := directionNorm(v)
 	if err != nil {

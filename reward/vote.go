@@ -112,7 +112,7 @@ func (v Vote) Agreement() float64 {
 // agree or none does (an empty or unparseable group gives 0).
 //
 // References: Xia et al., "Agent0: Unleashing Self-Evolving Agents from
-// Zero Data via Tool-Integrated Reasoning", 2025; ALGORITHMS.md §5.
+// Zero Data via Tool-Integrated Reasoning", 2025; docs/ALGORITHMS.md §5.
 func (v Vote) Uncertainty() float64 {
 	return 1 - 2*math.Abs(v.Agreement()-0.5)
 }
@@ -164,7 +164,7 @@ func MajorityRewards(dst []float64, answers []string) (Vote, error) {
 // MajorityVote for ties) and a sample scores 1 when its answer matches it,
 // else 0. Labels in the samples are ignored.
 //
-// References: TTRL (Zuo et al., 2025); ALGORITHMS.md §5.
+// References: TTRL (Zuo et al., 2025); docs/ALGORITHMS.md §5.
 type Majority struct {
 	// Extract pulls the answer out of a completion. Default
 	// CanonicalAnswer.
@@ -200,7 +200,7 @@ type Collective struct {
 // model 1's, and so on. With equal SC_n this is a pooled majority vote.
 //
 // References: "Wisdom of the Crowd: Reinforcement Learning from
-// Coevolutionary Collective Feedback" (RLCCF), 2025; ALGORITHMS.md §5.
+// Coevolutionary Collective Feedback" (RLCCF), 2025; docs/ALGORITHMS.md §5.
 func CollectiveVote(answers [][]string) Collective {
 	c := Collective{SC: make([]float64, len(answers))}
 	sc := make([]*big.Rat, len(answers))
