@@ -124,6 +124,18 @@ func sumClip(lp, ref, old, m []float64, eps float64) (s, sc, n, clipped, chk flo
 	return r.S, r.SC, r.N, r.Clipped, r.Chk, ok
 }
 
+// checkRewardPairs checks the batch, the pairs and the rewards that RDP
+// and CoPG read: RefLogProbs always, OldLogProbs when needOld.
+func checkRewardPairs(grad []float64, b *policy.Batch, rewards []float64, pairs []Pair, needOld bool) error {
+	if err := checkShape(grad, b, true, needOld); err != nil {
+		return err
+	}
+	if err := checkPairs(pairs, b.B); err != nil {
+		return err
+	}
+	return checkRewards(rewards, b.B, pairs)
+}
+
 // checkRewards checks the length of rewards and the finiteness of those
 // of the rows in pairs.
 func checkRewards(rewards []float64, B int, pairs []Pair) error {
@@ -163,13 +175,7 @@ func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pa
 	if r.Reduce != Sum && r.Reduce != Mean {
 		return st, fmt.Errorf("preference: RDP.Reduce = %d is not a known reduction", int(r.Reduce))
 	}
-	if err := checkShape(grad, b, true, eps > 0); err != nil {
-		return st, err
-	}
-	if err := checkPairs(pairs, b.B); err != nil {
-		return st, err
-	}
-	if err := checkRewards(rewards, b.B, pairs); err != nil {
+	if err := checkRewardPairs(grad, b, rewards, pairs, eps > 0); err != nil {
 		return st, err
 	}
 	B, T := b.B, b.T
@@ -297,13 +303,7 @@ func (o CoPG) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []P
 	if err != nil {
 		return st, err
 	}
-	if err := checkShape(grad, b, true, false); err != nil {
-		return st, err
-	}
-	if err := checkPairs(pairs, b.B); err != nil {
-		return st, err
-	}
-	if err := checkRewards(rewards, b.B, pairs); err != nil {
+	if err := checkRewardPairs(grad, b, rewards, pairs, false); err != nil {
 		return st, err
 	}
 	B, T := b.B, b.T
