@@ -18,9 +18,10 @@
 // prints, per step, the mean reward, the KL to the starting model, the
 // loss and the tokens per second of sampling and of training.
 //
-// The base model mentions "fish" in about 2% of its 64-token continuations
-// of "Once upon a time" (measured over 4096 samples; the figures for other
-// words are in the documentation of package stories260k). The defaults
+// The base model mentions "fish" in about 2.5% of its 64-token continuations
+// of "Once upon a time"; -survey N prints such base rates for a few words
+// over N samples instead of training (figures in the documentation of
+// package stories260k). The defaults
 // finish in well under a minute on two cores and raise the held-out rate
 // from about 3% to over 90%.
 //
@@ -374,6 +375,54 @@ func evaluate(ctx context.Context, s *llama.Sampler, tok *llama.Tokenizer, score
 	return nanMean(scores), nil
 }
 
+// surveyWords are the words whose base rates Survey reports by default.
+var surveyWords = []string{"dog", "car", "tree", "cat", "ball", "fish", "boat", "cake"}
+
+// Survey samples n continuations (temperature 1, at most tokens new tokens,
+// seeded) of "Once upon a time" from the untrained model and prints, for
+// each word, the share that mentions it as the training reward counts it:
+// how often a group of samples earns any reward at all before training.
+func Survey(ctx context.Context, w io.Writer, n, tokens int, seed uint64, words []string) error {
+	if n <= 0 || tokens <= 0 {
+		return fmt.Errorf("grpo-stories: Survey: n = %d and tokens = %d, want both > 0", n, tokens)
+	}
+	m, err := llama.LoadBytes(stories260k.Checkpoint)
+	if err != nil {
+		return err
+	}
+	tok, err := llama.LoadTokenizerBytes(stories260k.Tokenizer)
+	if err != nil {
+		return err
+	}
+	const prompt = "Once upon a time"
+	ids, err := tok.Encode(prompt, true, false)
+	if err != nil {
+		return err
+	}
+	prompts := make([][]int, n)
+	for i := range prompts {
+		prompts[i] = ids
+	}
+	gens, err := llama.NewSampler(m, tok).Sample(ctx, prompts, llama.SampleOptions{MaxTokens: tokens, Temperature: 1, Seed: seed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d continuations of %q (temperature 1, ≤ %d tokens, seed %d):\n", n, prompt, tokens, seed)
+	for _, word := range words {
+		r := mentions(word)
+		hits := 0.0
+		for _, g := range gens {
+			v, err := r(ctx, reward.Sample{Prompt: prompt, Completion: g.Text})
+			if err != nil {
+				return err
+			}
+			hits += v
+		}
+		fmt.Fprintf(w, "%-6s %5.1f%%\n", word, 100*hits/float64(n))
+	}
+	return nil
+}
+
 // mentions returns the reward: 1 when the completion contains word at the
 // start of a word (case-insensitive: not preceded by a letter), else 0.
 func mentions(word string) reward.Func {
@@ -420,7 +469,15 @@ func main() {
 	flag.Float64Var(&cfg.KLCoef, "kl", 0.04, "k3 KL coefficient β to the starting model (0: no KL penalty)")
 	flag.IntVar(&cfg.EvalSamples, "eval", 64, "completions per held-out prompt for the success rate")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
+	surveyN := flag.Int("survey", 0, "instead of training, print how often N continuations of \"Once upon a time\" by the base model mention each of a few words")
 	flag.Parse()
+	if *surveyN > 0 {
+		if err := Survey(context.Background(), os.Stdout, *surveyN, cfg.Tokens, cfg.Seed, surveyWords); err != nil {
+			fmt.Fprintln(os.Stderr, "grpo-stories:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if _, err := Run(context.Background(), cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "grpo-stories:", err)
 		os.Exit(1)

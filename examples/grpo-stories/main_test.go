@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/evolve-go/evolve/reward"
@@ -84,5 +86,30 @@ func TestNanMean(t *testing.T) {
 	}
 	if got := nanMean([]float64{math.NaN()}); !math.IsNaN(got) {
 		t.Errorf("nanMean of NaN only = %v, want NaN", got)
+	}
+}
+
+func TestSurvey(t *testing.T) {
+	var out strings.Builder
+	if err := Survey(context.Background(), &out, 64, 16, 1, []string{"the", "zzzz"}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines, want a header and two words:\n%s", len(lines), out.String())
+	}
+	var the, zzzz float64
+	if _, err := fmt.Sscanf(lines[1], "the %f%%", &the); err != nil {
+		t.Fatalf("%q: %v", lines[1], err)
+	}
+	if _, err := fmt.Sscanf(lines[2], "zzzz %f%%", &zzzz); err != nil {
+		t.Fatalf("%q: %v", lines[2], err)
+	}
+	// Nearly every 16-token story says "the"; none says "zzzz".
+	if the < 50 || zzzz != 0 {
+		t.Errorf("shares: the %.1f%%, zzzz %.1f%%; want ≥ 50%% and 0%%", the, zzzz)
+	}
+	if err := Survey(context.Background(), &out, 0, 16, 1, nil); err == nil {
+		t.Error("Survey with n = 0: no error")
 	}
 }

@@ -12,9 +12,10 @@
 // Lily. She loved to play outside in the park." At temperature 1, of 4096
 // continuations of "Once upon a time" (at most 64 new tokens, stopping at
 // EOS), these shares mention a word — case-insensitive, at the start of a
-// word, as examples/grpo-stories counts it: dog 8.4%, car 7.1%, tree 6.4%,
-// cat 6.2%, ball 4.5%, fish 2.1%, boat 1.0%, cake 0.7% (a second draw of
-// 4096 gave 8.5%, 7.0%, 6.2%, 6.0%, 4.6%, 2.3%, 1.1% and 0.8%). Such rates
+// word, as examples/grpo-stories counts it — with seeds 1 and 2 of
+// `go run ./examples/grpo-stories -survey 4096 -seed S`: dog 8.1% / 8.8%,
+// car 7.3 / 7.5, tree 6.3 / 6.4, cat 5.8 / 5.6, ball 5.0 / 4.2, fish 2.4 /
+// 2.5, boat 0.8 / 1.1, cake 0.8 / 0.6. Such rates
 // tell how often a group of sampled completions earns any reward at all.
 //
 // Only programs that import this package pay for the ~1 MB of data.
