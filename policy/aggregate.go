@@ -7,16 +7,19 @@ import (
 
 // Aggregation turns the per-token losses ℓ_t of a batch into one number,
 // L = Σ_i w_i Σ_t M_t ℓ_t, by choosing the weight w_i that every counted
-// token of sequence i gets. The implementations are TokenMean,
+// token of sequence i gets. The package's aggregations are TokenMean,
 // SeqMeanTokenMean, SeqMeanTokenSum and SeqMeanTokenSumNorm; nil in a
-// loss's Agg field means that loss's documented default. The set is closed
-// (the methods are unexported): every aggregation is a per-sequence weight,
-// which the fused loops apply once per row.
+// loss's Agg field means that loss's documented default. A user's
+// aggregation is any type with these two methods; the fused loops call
+// Weight once per row.
 type Aggregation interface {
-	// weight returns w_i for sequence i of a batch of B sequences padded
-	// to T, where seqTokens = L_i = Σ_t M_t and batchTokens = Σ_i L_i.
-	weight(i, B, T int, seqTokens, batchTokens float64) (float64, error)
-	check() error
+	// Weight returns w_i for sequence i of a batch of B sequences padded
+	// to T, where seqTokens = L_i = Σ_t M_t and batchTokens = Σ_i L_i, or
+	// an error when the weight does not exist (a sequence with no counted
+	// token under a per-sequence mean).
+	Weight(i, B, T int, seqTokens, batchTokens float64) (float64, error)
+	// Check reports the first invalid field of the aggregation.
+	Check() error
 }
 
 // TokenMean divides by the number of counted tokens of the whole batch:
@@ -68,14 +71,22 @@ type SeqMeanTokenSumNorm struct {
 	N float64
 }
 
-func (a TokenMean) check() error      { return checkNonNeg("TokenMean", "GlobalTokens", a.GlobalTokens) }
-func (SeqMeanTokenMean) check() error { return nil }
-func (SeqMeanTokenSum) check() error  { return nil }
-func (a SeqMeanTokenSumNorm) check() error {
+// Check implements Aggregation.
+func (a TokenMean) Check() error { return checkNonNeg("TokenMean", "GlobalTokens", a.GlobalTokens) }
+
+// Check implements Aggregation.
+func (SeqMeanTokenMean) Check() error { return nil }
+
+// Check implements Aggregation.
+func (SeqMeanTokenSum) Check() error { return nil }
+
+// Check implements Aggregation.
+func (a SeqMeanTokenSumNorm) Check() error {
 	return checkNonNeg("SeqMeanTokenSumNorm", "N", a.N)
 }
 
-func (a TokenMean) weight(_, _, _ int, _, batchTokens float64) (float64, error) {
+// Weight implements Aggregation.
+func (a TokenMean) Weight(_, _, _ int, _, batchTokens float64) (float64, error) {
 	if a.GlobalTokens > 0 {
 		return 1 / a.GlobalTokens, nil
 	}
@@ -85,18 +96,21 @@ func (a TokenMean) weight(_, _, _ int, _, batchTokens float64) (float64, error) 
 	return 1 / batchTokens, nil
 }
 
-func (SeqMeanTokenMean) weight(i, B, _ int, seqTokens, _ float64) (float64, error) {
+// Weight implements Aggregation.
+func (SeqMeanTokenMean) Weight(i, B, _ int, seqTokens, _ float64) (float64, error) {
 	if seqTokens == 0 {
 		return 0, fmt.Errorf("policy: SeqMeanTokenMean: sequence %d has no counted token (Batch.Mask[%d*T+...] all 0)", i, i)
 	}
 	return 1 / (float64(B) * seqTokens), nil
 }
 
-func (SeqMeanTokenSum) weight(_, B, _ int, _, _ float64) (float64, error) {
+// Weight implements Aggregation.
+func (SeqMeanTokenSum) Weight(_, B, _ int, _, _ float64) (float64, error) {
 	return 1 / float64(B), nil
 }
 
-func (a SeqMeanTokenSumNorm) weight(_, B, T int, _, _ float64) (float64, error) {
+// Weight implements Aggregation.
+func (a SeqMeanTokenSumNorm) Weight(_, B, T int, _, _ float64) (float64, error) {
 	n := a.N
 	if n == 0 {
 		n = float64(T)
@@ -104,10 +118,16 @@ func (a SeqMeanTokenSumNorm) weight(_, B, T int, _, _ float64) (float64, error) 
 	return 1 / (float64(B) * n), nil
 }
 
-// needsBatchTokens reports whether agg reads the batch's token count.
+// needsBatchTokens reports whether agg may read the batch's token count:
+// TokenMean without GlobalTokens, and any aggregation of a user's.
 func needsBatchTokens(agg Aggregation) bool {
-	a, ok := agg.(TokenMean)
-	return ok && a.GlobalTokens == 0
+	switch a := agg.(type) {
+	case TokenMean:
+		return a.GlobalTokens == 0
+	case SeqMeanTokenMean, SeqMeanTokenSum, SeqMeanTokenSumNorm:
+		return false
+	}
+	return true
 }
 
 // seqTokens returns L_i, the counted tokens of row i.

@@ -15,6 +15,14 @@ import (
 // nil means every token counts; otherwise 1 marks a token that counts and 0
 // one that does not (padding, prompt). Advantages holds either one value per
 // sequence (length B, broadcast to its tokens) or one per token (length B*T).
+//
+// Rewards, Groups and Pairs are per-sequence signals for the objectives
+// that read them, nil when unused: Rewards holds one scalar reward per
+// sequence (NaN: missing), Groups one group id per sequence (the samples
+// of one prompt share an id), Pairs (chosen, rejected) pairs of rows for
+// the pairwise objectives of package preference. NewRollouts sets Groups;
+// the caller sets Rewards; the pair builders of package preference make
+// Pairs from Rewards and Groups.
 type Batch struct {
 	B, T        int
 	LogProbs    []float64
@@ -22,6 +30,17 @@ type Batch struct {
 	RefLogProbs []float64
 	Mask        []float64
 	Advantages  []float64
+
+	Rewards []float64
+	Groups  []int
+	Pairs   []Pair
+}
+
+// Pair names two rows of a batch: Chosen, the preferred completion (y_w),
+// and Rejected, the dispreferred one (y_l). For the symmetric objectives
+// (RDP, CoPG) the order carries no preference.
+type Pair struct {
+	Chosen, Rejected int
 }
 
 // ErrEmptyBatch is returned for a batch with no sequence or no token.
@@ -169,13 +188,41 @@ func (b *Batch) Validate() error {
 		}
 	}
 	if b.Advantages != nil {
+		var err error
 		switch len(b.Advantages) {
 		case b.B:
-			return checkSlice("Advantages", b.Advantages, b.B, 0, false)
+			err = checkSlice("Advantages", b.Advantages, b.B, 0, false)
 		case n:
-			return checkSlice("Advantages", b.Advantages, n, b.T, true)
+			err = checkSlice("Advantages", b.Advantages, n, b.T, true)
 		default:
-			return fmt.Errorf("policy: len(Batch.Advantages) = %d, want B = %d or B*T = %d", len(b.Advantages), b.B, n)
+			err = fmt.Errorf("policy: len(Batch.Advantages) = %d, want B = %d or B*T = %d", len(b.Advantages), b.B, n)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return b.validateSignals()
+}
+
+// validateSignals checks Rewards, Groups and Pairs: lengths B, no ±Inf
+// reward (NaN is a missing one), and pairs of two different rows in [0, B).
+func (b *Batch) validateSignals() error {
+	if b.Rewards != nil {
+		if len(b.Rewards) != b.B {
+			return fmt.Errorf("policy: len(Batch.Rewards) = %d, want B = %d", len(b.Rewards), b.B)
+		}
+		for i, r := range b.Rewards {
+			if math.IsInf(r, 0) {
+				return fmt.Errorf("policy: Batch.Rewards[%d] is Inf", i)
+			}
+		}
+	}
+	if b.Groups != nil && len(b.Groups) != b.B {
+		return fmt.Errorf("policy: len(Batch.Groups) = %d, want B = %d", len(b.Groups), b.B)
+	}
+	for k, p := range b.Pairs {
+		if p.Chosen < 0 || p.Chosen >= b.B || p.Rejected < 0 || p.Rejected >= b.B || p.Chosen == p.Rejected {
+			return fmt.Errorf("policy: Batch.Pairs[%d] = {%d, %d}, want two different rows in [0, B=%d)", k, p.Chosen, p.Rejected, b.B)
 		}
 	}
 	return nil
@@ -226,4 +273,13 @@ func (b *Batch) Tokens() float64 {
 		s += m
 	}
 	return s
+}
+
+// grow returns a slice of length n, reusing buf's storage when it is large
+// enough. The contents are not cleared.
+func grow[T any](buf []T, n int) []T {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]T, n)
 }

@@ -51,7 +51,8 @@ type KL struct {
 	Coef float64
 }
 
-func (k KL) check() error {
+// Check reports the first invalid field of the penalty.
+func (k KL) Check() error {
 	if err := checkNonNeg("KL", "Coef", k.Coef); err != nil {
 		return err
 	}
@@ -61,20 +62,14 @@ func (k KL) check() error {
 	return nil
 }
 
-// klTerm returns the estimator's value at x = ref − lp and its derivative
+// term returns the estimator's value at x = ref − lp and its derivative
 // with respect to lp.
-func klTerm(e KLEstimator, x float64) (k, g float64) {
+func (e KLEstimator) term(x float64) (k, g float64) {
 	switch e {
 	case K1:
 		return -x, 1
 	case K2:
 		return 0.5 * x * x, -x
 	}
-	x, live := clampRho(x)
-	ex := vec.Exp(x)
-	k = ex - x - 1
-	if k > 10 {
-		return 10, 0
-	}
-	return k, live * (1 - ex)
+	return vec.K3(x, vec.ExpSmall(max(-maxLogRatio, min(maxLogRatio, x))), maxLogRatio)
 }

@@ -15,28 +15,6 @@ type Loss interface {
 	Eval(grad []float64, b *Batch) (Stats, error)
 }
 
-// Stats are the diagnostics of one Eval. Means are over the counted tokens.
-type Stats struct {
-	// Loss is the value of the objective.
-	Loss float64
-	// ClipFracLow is the fraction of tokens whose ratio is below the lower
-	// clip with A < 0 (their gradient is 0).
-	ClipFracLow float64
-	// ClipFracHigh is the fraction of tokens whose ratio is above the
-	// upper clip with A > 0 (PPOClip), or above the cap (CISPO).
-	ClipFracHigh float64
-	// MeanRatio is the mean of r = exp(lp − old) (GSPO: of s_i).
-	MeanRatio float64
-	// ApproxKL is the mean of r − 1 − log r, an estimate of
-	// KL(π_old‖πθ) (CleanRL's approx_kl).
-	ApproxKL float64
-	// KLTerm is the mean of the KL estimator k(ref − lp), before the
-	// coefficient; 0 when the KL penalty is off.
-	KLTerm float64
-	// Tokens is the number of counted tokens.
-	Tokens float64
-}
-
 // PG is the GRPO-family policy-gradient loss, built from three independent
 // choices: the per-token surrogate ℓ_t, an optional KL penalty and the
 // aggregation of the per-token losses:
@@ -100,25 +78,43 @@ func GSPO() PG {
 // overflows.
 var errNotFinite = errors.New("policy: the loss is not finite")
 
-// checkBatch validates b for an objective that needs the named fields.
-// With shapeOnly, only the shape and the lengths are checked (the kernel
-// then checks the values it reads).
-func checkBatch(b *Batch, needOld, needRef, needAdv bool, who string, shapeOnly bool) error {
+// needs names the optional fields of a Batch that an objective reads.
+type needs struct {
+	who                  string // the objective, for errors
+	old, ref, adv        bool   // OldLogProbs, RefLogProbs, Advantages
+	refWhy               string // why RefLogProbs is needed, for its error
+	shapeOnly            bool   // check shapes and lengths only: the kernel checks the values it reads
+	perSequenceAdvantage bool   // Advantages must hold one value per sequence
+}
+
+// checkBatch validates b for an objective with the given needs.
+func checkBatch(b *Batch, n needs) error {
 	check := b.Validate
-	if shapeOnly {
+	if n.shapeOnly {
 		check = func() error { return checkShape(b) }
 	}
 	if err := check(); err != nil {
 		return err
 	}
-	if needOld && b.OldLogProbs == nil {
-		return fmt.Errorf("policy: %s needs Batch.OldLogProbs", who)
+	if n.old && b.OldLogProbs == nil {
+		return fmt.Errorf("policy: %s needs Batch.OldLogProbs", n.who)
 	}
-	if needRef && b.RefLogProbs == nil {
-		return fmt.Errorf("policy: %s with KL.Coef > 0 needs Batch.RefLogProbs", who)
+	if n.ref && b.RefLogProbs == nil {
+		return fmt.Errorf("policy: %s%s needs Batch.RefLogProbs", n.who, n.refWhy)
 	}
-	if needAdv && b.Advantages == nil {
-		return fmt.Errorf("policy: %s needs Batch.Advantages", who)
+	if n.adv && b.Advantages == nil {
+		return fmt.Errorf("policy: %s needs Batch.Advantages", n.who)
+	}
+	if n.perSequenceAdvantage && len(b.Advantages) != b.B {
+		return fmt.Errorf("policy: %s needs one Batch.Advantages per sequence, have %d for B = %d", n.who, len(b.Advantages), b.B)
+	}
+	return nil
+}
+
+// checkGrad checks the length of a gradient buffer (nil: not wanted).
+func checkGrad(who string, grad []float64, b *Batch) error {
+	if grad != nil && len(grad) != b.B*b.T {
+		return fmt.Errorf("policy: %s: len(grad) = %d, want B*T = %d", who, len(grad), b.B*b.T)
 	}
 	return nil
 }
@@ -133,42 +129,31 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 	if agg == nil {
 		agg = SeqMeanTokenMean{}
 	}
-	if err := sur.check(); err != nil {
+	if err := sur.Check(); err != nil {
 		return Stats{}, err
 	}
-	if err := p.KL.check(); err != nil {
+	if err := p.KL.Check(); err != nil {
 		return Stats{}, err
 	}
-	if err := agg.check(); err != nil {
+	if err := agg.Check(); err != nil {
 		return Stats{}, err
 	}
-	fast := false
-	if s, ok := sur.(PPOClip); ok && s.Level == TokenLevel {
-		fast = true
-	}
-	if err := checkBatch(b, false, p.KL.Coef > 0, true, "PG", fast); err != nil {
+	clip, fast := sur.(PPOClip)
+	fast = fast && clip.Level == TokenLevel
+	if err := checkBatch(b, needs{who: "PG", ref: p.KL.Coef > 0, refWhy: " with KL.Coef > 0", adv: true, shapeOnly: fast}); err != nil {
 		return Stats{}, err
 	}
-	if grad != nil && len(grad) != b.B*b.T {
-		return Stats{}, fmt.Errorf("policy: PG: len(grad) = %d, want B*T = %d", len(grad), b.B*b.T)
+	if err := checkGrad("PG", grad, b); err != nil {
+		return Stats{}, err
 	}
-	k := pgKernel{b: b, grad: grad, agg: agg, kl: p.KL}
+	k := pgKernel{b: b, grad: grad, agg: agg, kl: p.KL, sur: sur}
 	if k.old = b.OldLogProbs; k.old == nil {
 		k.old = b.LogProbs
 	}
-	switch s := sur.(type) {
-	case PPOClip:
-		k.lo, k.hi = s.bounds()
-		k.dual = s.DualClip
-		if s.Level == SequenceLevel {
-			k.kind = surSeqClip
-		}
-	case CISPO:
-		k.kind, k.hi = surCISPO, s.max()
-	case Reinforce:
-		k.kind = surReinforce
-	default:
-		return Stats{}, fmt.Errorf("policy: PG: unknown Surrogate %T", sur)
+	if _, ok := sur.(PPOClip); ok {
+		k.lo, k.hi = clip.bounds()
+		k.dual = clip.DualClip
+		k.seq = clip.Level == SequenceLevel
 	}
 	run := k.run
 	if fast {
@@ -184,189 +169,159 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 	return st, nil
 }
 
-type surKind int
-
-const (
-	surClip surKind = iota
-	surSeqClip
-	surCISPO
-	surReinforce
-)
-
-// pgKernel evaluates a PG loss. run is the generic per-token loop (every
-// surrogate); tokenClip is the fused loop for the token-level PPO clip that
-// Eval uses instead, and tests check that the two agree.
+// pgKernel evaluates a PG loss. run is the generic loop (every surrogate,
+// token by token or, with seq, sequence by sequence); tokenClip is the
+// fused loop for the token-level PPO clip that Eval uses instead, and
+// tests check that the two agree.
 type pgKernel struct {
 	b            *Batch
 	grad, old    []float64
 	agg          Aggregation
 	kl           KL
-	kind         surKind
-	lo, hi, dual float64
+	sur          Surrogate
+	seq          bool    // GSPO's sequence-level ratio
+	lo, hi, dual float64 // the PPO clip's bounds, for tokenClip
+}
+
+// pgSums are the running sums of the generic loop.
+type pgSums struct {
+	loss, ratio, akl, kl, nLow, nHigh float64
+}
+
+// count adds a token's clip side to the sums.
+func (s *pgSums) count(clip int) {
+	if clip < 0 {
+		s.nLow++
+	} else if clip > 0 {
+		s.nHigh++
+	}
 }
 
 func (k *pgKernel) run() (Stats, error) {
 	b := k.b
-	B, T := b.B, b.T
-	lp, old, ref, mask, adv, grad := b.LogProbs, k.old, b.RefLogProbs, b.Mask, b.Advantages, k.grad
-	perToken := len(adv) != B
-	beta := k.kl.Coef
-	kle := k.kl.Estimator
 	total := b.Tokens()
-	var st Stats
-	var loss, ratioSum, akl, klSum, nLow, nHigh float64
-	for i := range B {
-		row := i * T
-		Li := seqTokens(mask, i, T)
-		w, err := k.agg.weight(i, B, T, Li, total)
+	var s pgSums
+	for i := range b.B {
+		Li := seqTokens(b.Mask, i, b.T)
+		w, err := k.agg.Weight(i, b.B, b.T, Li, total)
 		if err != nil {
-			return st, err
+			return Stats{}, err
 		}
-		a := 0.0
-		if !perToken {
-			a = adv[i]
+		if k.seq {
+			s.loss += k.seqRow(i, w, Li, &s)
+		} else {
+			s.loss += k.tokenRow(i, w, &s)
 		}
-		rowLoss := 0.0
-		if k.kind == surSeqClip {
-			rowLoss = k.seqRow(i, w, Li, &ratioSum, &akl, &klSum, &nLow, &nHigh)
-			loss += rowLoss
-			continue
-		}
-		for t := range T {
-			j := row + t
-			if mask != nil && mask[j] == 0 {
-				if grad != nil {
-					grad[j] = 0
-				}
-				continue
-			}
-			if perToken {
-				a = adv[j]
-			}
-			rho, live := clampRho(lp[j] - old[j])
-			r := vec.Exp(rho)
-			ratioSum += r
-			akl += r - 1 - rho
-			var l, g float64
-			switch k.kind {
-			case surClip:
-				var low, high bool
-				l, g, low, high = clipTerm(r, a, k.lo, k.hi, k.dual)
-				g *= live
-				if low {
-					nLow++
-				}
-				if high {
-					nHigh++
-				}
-			case surCISPO:
-				c := r
-				if r > k.hi {
-					c = k.hi
-					nHigh++
-				}
-				l, g = -c*a*lp[j], -c*a
-			case surReinforce:
-				l, g = -a*lp[j], -a
-			}
-			if beta > 0 {
-				kv, kg := klTerm(kle, ref[j]-lp[j])
-				klSum += kv
-				l += beta * kv
-				g += beta * kg
-			}
-			rowLoss += l
-			if grad != nil {
-				grad[j] = w * g
-			}
-		}
-		loss += w * rowLoss
 	}
-	st.Loss = loss
-	st.Tokens = total
+	st := Stats{Loss: s.loss, Tokens: total}
 	if total > 0 {
-		st.MeanRatio = ratioSum / total
-		st.ApproxKL = akl / total
-		st.KLTerm = klSum / total
-		st.ClipFracLow = nLow / total
-		st.ClipFracHigh = nHigh / total
+		st.MeanRatio = s.ratio / total
+		st.ApproxKL = s.akl / total
+		st.KLTerm = s.kl / total
+		st.ClipFracLow = s.nLow / total
+		st.ClipFracHigh = s.nHigh / total
+		st.ClipFrac = st.ClipFracLow + st.ClipFracHigh
 	}
 	return st, nil
 }
 
-// seqRow evaluates one sequence with GSPO's sequence-level ratio and
-// returns its weighted loss.
-func (k *pgKernel) seqRow(i int, w, Li float64, ratioSum, akl, klSum, nLow, nHigh *float64) float64 {
+// advantage returns the advantage of token j of sequence i.
+func (k *pgKernel) advantage(i, j int) float64 {
+	if adv := k.b.Advantages; len(adv) != k.b.B {
+		return adv[j]
+	}
+	return k.b.Advantages[i]
+}
+
+// klToken returns β·k and β·∂k/∂lp of token j, adding k to s.kl.
+func (k *pgKernel) klToken(j int, s *pgSums) (l, g float64) {
+	if k.kl.Coef == 0 {
+		return 0, 0
+	}
 	b := k.b
-	T := b.T
-	row := i * T
-	lp, old, ref, mask, adv, grad := b.LogProbs, k.old, b.RefLogProbs, b.Mask, b.Advantages, k.grad
-	perToken := len(adv) != b.B
-	if Li == 0 {
-		if grad != nil {
-			clear(grad[row : row+T])
-		}
-		return 0
-	}
-	sum := 0.0
-	for t := range T {
-		j := row + t
-		if mask != nil && mask[j] == 0 {
-			continue
-		}
-		sum += lp[j] - old[j]
-	}
-	logS, live := clampRho(sum / Li)
-	s := vec.Exp(logS)
-	beta := k.kl.Coef
-	rowLoss, G := 0.0, 0.0
-	for t := range T {
-		j := row + t
+	kv, kg := k.kl.Estimator.term(b.RefLogProbs[j] - b.LogProbs[j])
+	s.kl += kv
+	return k.kl.Coef * kv, k.kl.Coef * kg
+}
+
+// tokenRow evaluates sequence i token by token and returns its weighted
+// loss.
+func (k *pgKernel) tokenRow(i int, w float64, s *pgSums) float64 {
+	b := k.b
+	lp, old, mask, grad := b.LogProbs, k.old, b.Mask, k.grad
+	rowLoss := 0.0
+	for j := i * b.T; j < (i+1)*b.T; j++ {
 		if mask != nil && mask[j] == 0 {
 			if grad != nil {
 				grad[j] = 0
 			}
 			continue
 		}
-		var a float64
-		if perToken {
-			a = adv[j]
-		} else {
-			a = adv[i]
+		rho, live := clampRho(lp[j] - old[j])
+		r := vec.Exp(rho)
+		s.ratio += r
+		s.akl += r - 1 - rho
+		l, dr, dlp, clip := k.sur.Term(r, k.advantage(i, j), lp[j])
+		s.count(clip)
+		lk, gk := k.klToken(j, s)
+		rowLoss += l + lk
+		if grad != nil {
+			grad[j] = w * (live*dr + dlp + gk)
+		}
+	}
+	return w * rowLoss
+}
+
+// seqRow evaluates sequence i with GSPO's sequence-level ratio
+//
+//	s_i = exp((1/L_i) Σ_t M_t (lp_t − old_t))
+//
+// in place of every token's own ratio, and returns its weighted loss.
+func (k *pgKernel) seqRow(i int, w, Li float64, s *pgSums) float64 {
+	b := k.b
+	lp, old, mask, grad := b.LogProbs, k.old, b.Mask, k.grad
+	row := b.T * i
+	if Li == 0 {
+		if grad != nil {
+			clear(grad[row : row+b.T])
+		}
+		return 0
+	}
+	sum := 0.0
+	for j := row; j < row+b.T; j++ {
+		if mask == nil || mask[j] != 0 {
+			sum += lp[j] - old[j]
+		}
+	}
+	logS, live := clampRho(sum / Li)
+	si := vec.Exp(logS)
+	rowLoss, G := 0.0, 0.0
+	for j := row; j < row+b.T; j++ {
+		if mask != nil && mask[j] == 0 {
+			if grad != nil {
+				grad[j] = 0
+			}
+			continue
 		}
 		rho, _ := clampRho(lp[j] - old[j])
-		r := vec.Exp(rho)
-		*akl += r - 1 - rho
-		*ratioSum += s
-		l, g, low, high := clipTerm(s, a, k.lo, k.hi, k.dual)
-		if low {
-			*nLow++
-		}
-		if high {
-			*nHigh++
-		}
-		G += g
-		gk := 0.0
-		if beta > 0 {
-			kv, kg := klTerm(k.kl.Estimator, ref[j]-lp[j])
-			*klSum += kv
-			l += beta * kv
-			gk = beta * kg
-		}
-		rowLoss += l
+		s.akl += vec.Exp(rho) - 1 - rho
+		s.ratio += si
+		l, dr, dlp, clip := k.sur.Term(si, k.advantage(i, j), lp[j])
+		s.count(clip)
+		G += dr
+		lk, gk := k.klToken(j, s)
+		rowLoss += l + lk
 		if grad != nil {
-			grad[j] = w * gk
+			grad[j] = w * (dlp + gk)
 		}
 	}
 	if grad != nil {
-		// ∂/∂lp_t of Σ_u ℓ(s, A_u) = (Σ_u ∂ℓ/∂log s)·M_t/L_i.
+		// ∂/∂lp_t of Σ_u ℓ(s, A_u) through s = (Σ_u ∂ℓ/∂log s)·M_t/L_i.
 		gs := w * live * G / Li
-		for t := range T {
-			j := row + t
-			if mask != nil && mask[j] == 0 {
-				continue
+		for j := row; j < row+b.T; j++ {
+			if mask == nil || mask[j] != 0 {
+				grad[j] += gs
 			}
-			grad[j] += gs
 		}
 	}
 	return w * rowLoss

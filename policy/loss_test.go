@@ -286,7 +286,7 @@ func TestPGFastMatchesGeneric(t *testing.T) {
 				b := randBatch(rng, 6, 11, 0.5)
 				b.LogProbs[3] = b.RefLogProbs[3] + 25 // k3 clamp
 				b.OldLogProbs[4] = b.LogProbs[4] + 30 // ratio clamp
-				k := pgKernel{b: b, agg: agg, kl: kl, old: b.OldLogProbs, dual: s.DualClip}
+				k := pgKernel{b: b, agg: agg, kl: kl, old: b.OldLogProbs, sur: s, dual: s.DualClip}
 				k.lo, k.hi = s.bounds()
 				g1, g2 := make([]float64, b.B*b.T), make([]float64, b.B*b.T)
 				k.grad = g1
@@ -501,7 +501,7 @@ func TestParallelDeterministic(t *testing.T) {
 			}
 		}
 		if p, ok := l.(PG); ok {
-			k := pgKernel{b: b, agg: p.Agg, kl: p.KL, old: b.OldLogProbs}
+			k := pgKernel{b: b, agg: p.Agg, kl: p.KL, old: b.OldLogProbs, sur: p.Surrogate}
 			if k.agg == nil {
 				k.agg = SeqMeanTokenMean{}
 			}

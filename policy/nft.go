@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/evolve-go/evolve/internal/vec"
 )
@@ -72,19 +73,23 @@ type NFT struct {
 	// Agg is the aggregation. nil means SeqMeanTokenSumNorm{} (the sum over
 	// tokens divided by B·T; NVlabs/NFT divides by a constant, 1000).
 	Agg Aggregation
-	// Correct holds c_i, 1 for a correct and 0 for an incorrect sequence,
-	// one per sequence. nil means c_i = 1 where Batch.Advantages[i] > 0
-	// (Advantages must then hold one value per sequence).
+	// Correct overrides the correctness c_i of each sequence: 1 for a
+	// correct and 0 for an incorrect one, NaN for one to leave out (no
+	// loss, no gradient). nil (the default) takes c_i from the batch:
+	// Batch.Rewards when set (each 0, 1 or NaN), otherwise 1 where
+	// Batch.Advantages[i] > 0 and 0 elsewhere.
 	Correct []float64
-	// Rate holds the correctness rate of each sequence's group (the
-	// fraction of correct answers among the samples of its prompt), one
-	// per sequence, each in [0, 1]. Required.
+	// Rate overrides the correctness rate r̂ of each sequence's group, one
+	// value in [0, 1] per sequence. nil (the default) computes it from the
+	// correctness and Batch.Groups (GroupRates), which must then be set.
 	Rate []float64
 }
 
 // GroupRates writes into dst the correctness rate of each sample's group:
 // the mean of correct over the samples sharing its group id (ids are
-// arbitrary integers). correct holds 0 or 1 per sample.
+// arbitrary integers). correct holds 0 or 1 per sample, or NaN for a
+// sample left out of the means; a group whose samples are all left out has
+// rate 0.
 func GroupRates(dst, correct []float64, groups []int) error {
 	if len(dst) != len(correct) || len(groups) != len(correct) {
 		return fmt.Errorf("policy: GroupRates: len(dst) = %d, len(correct) = %d, len(groups) = %d, want equal", len(dst), len(correct), len(groups))
@@ -92,8 +97,11 @@ func GroupRates(dst, correct []float64, groups []int) error {
 	type acc struct{ n, s float64 }
 	m := make(map[int]acc)
 	for i, c := range correct {
+		if math.IsNaN(c) {
+			continue
+		}
 		if c != 0 && c != 1 {
-			return fmt.Errorf("policy: GroupRates: correct[%d] = %v, want 0 or 1", i, c)
+			return fmt.Errorf("policy: GroupRates: correct[%d] = %v, want 0, 1 or NaN", i, c)
 		}
 		a := m[groups[i]]
 		a.n++
@@ -101,8 +109,10 @@ func GroupRates(dst, correct []float64, groups []int) error {
 		m[groups[i]] = a
 	}
 	for i := range dst {
-		a := m[groups[i]]
-		dst[i] = a.s / a.n
+		dst[i] = 0
+		if a := m[groups[i]]; a.n > 0 {
+			dst[i] = a.s / a.n
+		}
 	}
 	return nil
 }
@@ -142,9 +152,9 @@ func (n NFT) config() (eps, rmin, rmax, negW float64, err error) {
 	return
 }
 
-// Eval implements Loss. Stats.ClipFracHigh is the fraction of tokens of
-// incorrect answers whose negative ratio (1 − r̂R)/(1 − r̂) is clipped at ε;
-// ClipFracLow is 0; KLTerm is 0.
+// Eval implements Loss. Stats.ClipFrac is the fraction of tokens of
+// incorrect answers whose negative ratio (1 − r̂R)/(1 − r̂) is clipped at
+// ε; KLTerm and the PG clip fractions are 0.
 func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	eps, rmin, rmax, negW, err := n.config()
 	if err != nil {
@@ -154,39 +164,23 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 	if agg == nil {
 		agg = SeqMeanTokenSumNorm{}
 	}
-	if err := agg.check(); err != nil {
+	if err := agg.Check(); err != nil {
 		return Stats{}, err
 	}
-	if err := checkBatch(b, false, false, n.Correct == nil, "NFT with nil Correct", true); err != nil {
+	if err := checkBatch(b, needs{who: "NFT", shapeOnly: true}); err != nil {
 		return Stats{}, err
 	}
-	B, T := b.B, b.T
-	if grad != nil && len(grad) != B*T {
-		return Stats{}, fmt.Errorf("policy: NFT: len(grad) = %d, want B*T = %d", len(grad), B*T)
+	if err := checkGrad("NFT", grad, b); err != nil {
+		return Stats{}, err
 	}
-	if n.Correct == nil && len(b.Advantages) != B {
-		return Stats{}, fmt.Errorf("policy: NFT with nil Correct needs one Batch.Advantages per sequence, have %d for B = %d", len(b.Advantages), B)
-	}
-	if n.Correct != nil {
-		if len(n.Correct) != B {
-			return Stats{}, fmt.Errorf("policy: len(NFT.Correct) = %d, want B = %d", len(n.Correct), B)
-		}
-		for i, c := range n.Correct {
-			if c != 0 && c != 1 {
-				return Stats{}, fmt.Errorf("policy: NFT.Correct[%d] = %v, want 0 or 1", i, c)
-			}
-		}
-	}
-	if len(n.Rate) != B {
-		return Stats{}, fmt.Errorf("policy: len(NFT.Rate) = %d, want B = %d", len(n.Rate), B)
-	}
-	for i, r := range n.Rate {
-		if !(r >= 0 && r <= 1) {
-			return Stats{}, fmt.Errorf("policy: NFT.Rate[%d] = %v, want a value in [0, 1]", i, r)
-		}
+	sig := scratchPool.Get().(*[]float64)
+	defer scratchPool.Put(sig)
+	correct, rate, err := n.signals(b, sig)
+	if err != nil {
+		return Stats{}, err
 	}
 	k := nftKernel{b: b, grad: grad, old: b.OldLogProbs, agg: agg, eps: eps, rmin: rmin, rmax: rmax, negW: negW,
-		omega: n.Omega, correct: n.Correct, rate: n.Rate}
+		omega: n.Omega, correct: correct, rate: rate}
 	if k.old == nil {
 		k.old = b.LogProbs
 	}
@@ -197,10 +191,66 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 		return Stats{}, err
 	}
 	st := p.stats()
+	st.ClipFrac, st.ClipFracHigh = st.ClipFracHigh, 0
 	if !isFinite(st.Loss) {
 		return Stats{}, fmt.Errorf("%w (ratio overflow)", errNotFinite)
 	}
 	return st, nil
+}
+
+// scratchPool holds per-sequence buffers for the objectives that derive
+// per-sequence signals from a batch.
+var scratchPool = sync.Pool{New: func() any { return new([]float64) }}
+
+// signals returns each sequence's correctness (1, 0 or NaN for left out)
+// and group rate, from NFT.Correct and NFT.Rate or from the batch (see
+// their doc), checked. What it derives it writes into buf.
+func (n NFT) signals(b *Batch, buf *[]float64) (correct, rate []float64, err error) {
+	B := b.B
+	*buf = grow(*buf, 2*B)
+	correct, name := n.Correct, "NFT.Correct"
+	if correct == nil && b.Rewards != nil {
+		correct, name = b.Rewards, "Batch.Rewards"
+	}
+	if correct == nil {
+		if len(b.Advantages) != B {
+			return nil, nil, fmt.Errorf("policy: NFT needs NFT.Correct, Batch.Rewards or one Batch.Advantages per sequence (have %d for B = %d)", len(b.Advantages), B)
+		}
+		correct = (*buf)[:B]
+		for i, a := range b.Advantages {
+			if !isFinite(a) {
+				return nil, nil, fmt.Errorf("policy: Batch.Advantages[%d] is %v", i, a)
+			}
+			correct[i] = 0
+			if a > 0 {
+				correct[i] = 1
+			}
+		}
+	}
+	if len(correct) != B {
+		return nil, nil, fmt.Errorf("policy: len(%s) = %d, want B = %d", name, len(correct), B)
+	}
+	for i, c := range correct {
+		if c != 0 && c != 1 && !math.IsNaN(c) {
+			return nil, nil, fmt.Errorf("policy: %s[%d] = %v, want 0 or 1 (NaN: left out) for NFT", name, i, c)
+		}
+	}
+	if rate = n.Rate; rate == nil {
+		if len(b.Groups) != B {
+			return nil, nil, fmt.Errorf("policy: NFT needs NFT.Rate or one Batch.Groups per sequence (have %d for B = %d)", len(b.Groups), B)
+		}
+		rate = (*buf)[B : 2*B]
+		return correct, rate, GroupRates(rate, correct, b.Groups)
+	}
+	if len(rate) != B {
+		return nil, nil, fmt.Errorf("policy: len(NFT.Rate) = %d, want B = %d", len(rate), B)
+	}
+	for i, r := range rate {
+		if !(r >= 0 && r <= 1) {
+			return nil, nil, fmt.Errorf("policy: NFT.Rate[%d] = %v, want a value in [0, 1]", i, r)
+		}
+	}
+	return correct, rate, nil
 }
 
 // nftKernel is NFT's validated configuration for one Eval.
@@ -213,139 +263,145 @@ type nftKernel struct {
 	correct, rate         []float64
 }
 
+// nftRow holds the constants of one row of NFT's loop.
+type nftRow struct {
+	correct bool
+	// scale is ω (correct) or ω·NegWeight (incorrect); the row's loss is
+	// w·scale times the sum of its per-token terms.
+	scale float64
+	// Incorrect: x = (1 − r̂R)/(1 − r̂) = inv − a·R.
+	inv, a float64
+	// Gradients: gCorrect at a correct token, gNeg·R/max(x, ε) at an
+	// incorrect one.
+	gCorrect, gNeg float64
+}
+
+// rowParams returns the constants of row i with weight w. Correct: ℓ =
+// −ω·ρ, ∂ℓ/∂lp = −ω. Incorrect: ℓ = −ω·NegWeight·log max(x, ε) and
+// ∂ℓ/∂lp = ω·NegWeight·a·R/max(x, ε). A row left out (NaN correctness)
+// runs as a correct one with ω = 0: no loss, gradient 0.
+func (k *nftKernel) rowParams(i int, w float64) nftRow {
+	rh := min(max(k.rate[i], k.rmin), k.rmax)
+	var omega float64
+	switch c := k.correct[i]; {
+	case math.IsNaN(c):
+	case k.omega == OmegaOneMinusRate:
+		omega = 1 - rh
+	case k.omega == OmegaSqrt:
+		omega = math.Sqrt((1 - rh) / rh)
+	case k.omega == OmegaOne:
+		omega = 1
+	}
+	r := nftRow{correct: k.correct[i] != 0, scale: omega, inv: 1 / (1 - rh)}
+	if !r.correct {
+		r.scale = omega * k.negW
+	}
+	r.a = rh * r.inv
+	r.gCorrect = -w * omega
+	r.gNeg = w * r.scale * r.a
+	return r
+}
+
+// nftSums are the running sums of NFT's loop; chk sums every value read:
+// it is finite exactly when they all are (short of an overflow of finite
+// values, which Validate then clears).
+type nftSums struct {
+	loss, ratio, akl, chk, clipped float64
+}
+
 // rows runs NFT's loop over rows [i0, i1) into p: per token one inlined
 // exponential and, for incorrect answers, one inlined logarithm.
 func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	b := k.b
-	B, T := b.B, b.T
-	lp, old, mask, grad := b.LogProbs, k.old, b.Mask, k.grad
-	eps, rmin, rmax, negW := k.eps, k.rmin, k.rmax, k.negW
-	// chk sums every value read: it is finite exactly when they all are
-	// (short of an overflow of finite values, which Validate then clears).
-	var loss, ratioSum, akl, nClip, chk float64
-	var rbuf [expChunk]float64 // exponentials from vec.ExpDiff, a chunk at a time
-	logTable, logInv := vec.LogTables()
-	fast := vec.Asm() // vec.NFTRow runs the rows on this CPU
+	T := b.T
+	var s nftSums
 	for i := i0; i < i1; i++ {
-		lpr, oldr := lp[i*T:(i+1)*T], old[i*T:(i+1)*T]
+		lpr, oldr := b.LogProbs[i*T:(i+1)*T], k.old[i*T:(i+1)*T]
 		var gr []float64
-		maskr, w, err := p.row(k.agg, mask, i, B, T, total)
+		maskr, w, err := p.row(k.agg, b.Mask, i, b.B, T, total)
 		if err != nil {
 			p.err = err
 			break
 		}
-		if grad != nil {
-			gr = grad[i*T : (i+1)*T]
+		if k.grad != nil {
+			gr = k.grad[i*T : (i+1)*T]
 		}
-		var correct bool
-		if k.correct != nil {
-			correct = k.correct[i] == 1
-		} else {
-			chk += b.Advantages[i]
-			correct = b.Advantages[i] > 0
-		}
-		rh := min(max(k.rate[i], rmin), rmax)
-		var omega float64
-		switch k.omega {
-		case OmegaOneMinusRate:
-			omega = 1 - rh
-		case OmegaSqrt:
-			omega = math.Sqrt((1 - rh) / rh)
-		case OmegaOne:
-			omega = 1
-		}
-		// Correct: ℓ = −ω·ρ, ∂ℓ/∂lp = −ω. Incorrect: x = (1 − r̂R)/(1 − r̂)
-		// = inv − a·R, ℓ = −ω·NegWeight·log max(x, ε) and ∂ℓ/∂lp =
-		// ω·NegWeight·a·R/max(x, ε).
-		scale := omega
-		if !correct {
-			scale = omega * negW
-		}
-		inv := 1 / (1 - rh)
-		a := rh * inv
-		gCorrect := -w * omega
-		gNeg := w * scale * a
-		rowLoss := 0.0
-		clipped := 0
-		t0 := 0
-		if fast {
+		r := k.rowParams(i, w)
+		rowLoss, t0 := 0.0, 0
+		if vec.Asm() {
 			// The vector loop: the same per-token arithmetic, gradients
 			// bit for bit, the row's sums in four lanes (see package
 			// internal/vec: rounding only). The tokens past the last
 			// multiple of four go on below.
-			prm := vec.NFTParams{Correct: correct, Inv: inv, A: a, Eps: eps, GCorrect: gCorrect, GNeg: gNeg, Lim: maxLogRatio}
-			var s vec.NFTSums
-			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &s)
-			rowLoss = lanes(s.Loss)
-			ratioSum += lanes(s.Ratio)
-			akl += lanes(s.AKL)
-			chk += lanes(s.Chk)
-			clipped = int(s.Clipped)
+			prm := vec.NFTParams{Correct: r.correct, Inv: r.inv, A: r.a, Eps: k.eps, GCorrect: r.gCorrect, GNeg: r.gNeg, Lim: maxLogRatio}
+			var v vec.NFTSums
+			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &v)
+			rowLoss = lanes(v.Loss)
+			s.ratio += lanes(v.Ratio)
+			s.akl += lanes(v.AKL)
+			s.chk += lanes(v.Chk)
+			s.clipped += v.Clipped
 		}
-		for ; t0 < T; t0 += expChunk {
-			t1 := min(t0+expChunk, T)
-			rb := rbuf[:t1-t0]
-			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
-			if correct {
-				for t := t0; t < t1; t++ {
-					if maskr != nil && maskr[t] == 0 {
-						if gr != nil {
-							gr[t] = 0
-						}
-						chk += lpr[t] + oldr[t]
-						continue
-					}
-					rho := lpr[t] - oldr[t]
-					chk += rho
-					rowLoss -= rho
-					rc := max(-maxLogRatio, min(maxLogRatio, rho))
-					R := rb[t-t0] // vec.ExpSmall(rc)
-					ratioSum += R
-					akl += R - 1 - rc
-					if gr != nil {
-						gr[t] = gCorrect
-					}
+		rowLoss += k.tail(&r, gr, lpr, oldr, maskr, t0, &s)
+		s.loss += w * r.scale * rowLoss
+	}
+	p.loss, p.ratioSum, p.akl, p.nHigh, p.chk = s.loss, s.ratio, s.akl, s.clipped, s.chk
+}
+
+// tail runs tokens [t0, T) of a row with constants r, token by token with
+// exponentials from vec.ExpDiff a chunk at a time, adding to s, and
+// returns the sum of their per-token terms.
+func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *nftSums) float64 {
+	var rbuf [expChunk]float64
+	logTable, logInv := vec.LogTables()
+	rowLoss, clipped := 0.0, 0
+	for ; t0 < len(lpr); t0 += expChunk {
+		t1 := min(t0+expChunk, len(lpr))
+		rb := rbuf[:t1-t0]
+		vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+		for t := t0; t < t1; t++ {
+			if maskr != nil && maskr[t] == 0 {
+				if gr != nil {
+					gr[t] = 0
+				}
+				s.chk += lpr[t] + oldr[t]
+				continue
+			}
+			rho := lpr[t] - oldr[t]
+			s.chk += rho
+			rc, live := clampRho(rho)
+			R := rb[t-t0] // vec.ExpSmall(rc)
+			s.ratio += R
+			s.akl += R - 1 - rc
+			if r.correct {
+				rowLoss -= rho
+				if gr != nil {
+					gr[t] = r.gCorrect
 				}
 				continue
 			}
-			for t := t0; t < t1; t++ {
-				if maskr != nil && maskr[t] == 0 {
-					if gr != nil {
-						gr[t] = 0
-					}
-					chk += lpr[t] + oldr[t]
-					continue
-				}
-				rho := lpr[t] - oldr[t]
-				chk += rho
-				rc, live := clampRho(rho)
-				R := rb[t-t0] // vec.ExpSmall(rc)
-				ratioSum += R
-				akl += R - 1 - rc
-				// Branch-free: x falls on either side of ε at random.
-				x := inv - a*R
-				xm := max(x, eps)
-				c := 0
-				if x <= eps {
-					c = 1
-				}
-				clipped += c
-				// log xm, inlined (xm ≥ ε > 0 is finite and normal): the
-				// logarithm of vec.NFTRow.
-				bits := math.Float64bits(xm)
-				e := float64(int64(bits>>52) - 1023)
-				j := (bits >> (52 - 7)) & (vec.LogN - 1)
-				v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/vec.LogN))) * logInv[j]
-				v2 := v * v
-				q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
-				rowLoss -= e*vec.Ln2Hi + (logTable[j] + (q + e*vec.Ln2Lo))
-				if gr != nil {
-					gr[t] = live * gNeg * R / xm
-				}
+			// Branch-free: x falls on either side of ε at random.
+			x := r.inv - r.a*R
+			xm := max(x, k.eps)
+			c := 0
+			if x <= k.eps {
+				c = 1
+			}
+			clipped += c
+			// log xm, inlined (xm ≥ ε > 0 is finite and normal): the
+			// logarithm of vec.NFTRow.
+			bits := math.Float64bits(xm)
+			e := float64(int64(bits>>52) - 1023)
+			j := (bits >> (52 - 7)) & (vec.LogN - 1)
+			v := (math.Float64frombits(bits&(1<<52-1)|1023<<52) - (1 + (float64(j)+0.5)*(1.0/vec.LogN))) * logInv[j]
+			v2 := v * v
+			q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
+			rowLoss -= e*vec.Ln2Hi + (logTable[j] + (q + e*vec.Ln2Lo))
+			if gr != nil {
+				gr[t] = live * r.gNeg * R / xm
 			}
 		}
-		nClip += float64(clipped)
-		loss += w * scale * rowLoss
 	}
-	p.loss, p.ratioSum, p.akl, p.nHigh, p.chk = loss, ratioSum, akl, nClip, chk
+	s.clipped += float64(clipped)
+	return rowLoss
 }

@@ -92,10 +92,10 @@ func TestNFTGradientFiniteDifferences(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if st.ClipFracHigh > 0 {
+				if st.ClipFrac > 0 {
 					clipped++
 				}
-				if st.ClipFracHigh < 1 {
+				if st.ClipFrac < 1 {
 					unclipped++
 				}
 			}
@@ -124,7 +124,7 @@ func TestNFTHandComputed(t *testing.T) {
 			t.Errorf("grad[%d] = %v, want %v", i, grad[i], want)
 		}
 	}
-	if st.ClipFracHigh != 0.5 || st.MeanRatio != 1 {
+	if st.ClipFrac != 0.5 || st.MeanRatio != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -232,13 +232,13 @@ func TestNFTErrors(t *testing.T) {
 		edit func(b *Batch)
 		want string
 	}{
-		{"no rate", NFT{Correct: c}, nil, "len(NFT.Rate) = 0, want B = 3"},
+		{"no rate", NFT{Correct: c}, nil, "NFT needs NFT.Rate or one Batch.Groups"},
 		{"rate > 1", NFT{Correct: c, Rate: []float64{0.5, 1.5, 0}}, nil, "NFT.Rate[1] = 1.5"},
 		{"NaN rate", NFT{Correct: c, Rate: []float64{0.5, math.NaN(), 0}}, nil, "NFT.Rate[1] = NaN"},
 		{"correct 2", NFT{Correct: []float64{1, 2, 0}, Rate: r}, nil, "NFT.Correct[1] = 2"},
 		{"correct length", NFT{Correct: []float64{1}, Rate: r}, nil, "len(NFT.Correct) = 1"},
 		{"per-token adv without Correct", NFT{Rate: r}, func(b *Batch) { b.Advantages = make([]float64, 12) }, "one Batch.Advantages per sequence"},
-		{"no adv without Correct", NFT{Rate: r}, func(b *Batch) { b.Advantages = nil }, "needs Batch.Advantages"},
+		{"no adv without Correct", NFT{Rate: r}, func(b *Batch) { b.Advantages = nil }, "NFT needs NFT.Correct, Batch.Rewards or one Batch.Advantages"},
 		{"negative eps", NFT{Eps: -1, Correct: c, Rate: r}, nil, "NFT.Eps = -1 is negative"},
 		{"Inf neg weight", NFT{NegWeight: math.Inf(1), Correct: c, Rate: r}, nil, "NFT.NegWeight = +Inf is not finite"},
 		{"rate bounds", NFT{RateMin: 0.5, RateMax: 0.4, Correct: c, Rate: r}, nil, "RateMin ≤ RateMax"},

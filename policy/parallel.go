@@ -33,6 +33,7 @@ func (p *partial) stats() Stats {
 		st.KLTerm = p.klSum / p.tokens
 		st.ClipFracLow = p.nLow / p.tokens
 		st.ClipFracHigh = p.nHigh / p.tokens
+		st.ClipFrac = st.ClipFracLow + st.ClipFracHigh
 	}
 	return st
 }
@@ -125,7 +126,7 @@ func (p *partial) row(agg Aggregation, mask []float64, i, B, T int, total float6
 		}
 	}
 	p.tokens += Li
-	w, err = agg.weight(i, B, T, Li, total)
+	w, err = agg.Weight(i, B, T, Li, total)
 	return m, w, err
 }
 

@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"math"
-
 	"github.com/evolve-go/evolve/internal/vec"
 )
 
@@ -154,69 +152,31 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 				}
 				ratioSum += r
 				akl += r - 1 - rho
-				var l, g float64
-				if a >= 0 {
-					if r > hi {
-						l = -a * hi
-						if a > 0 {
-							nHigh++
-						}
-					} else {
-						l = -a * r
-						g = l * live
-					}
-				} else if r < lo {
-					l = -a * lo
+				l, g, side := vec.ClipTerm(r, a, lo, hi, dual)
+				g *= live
+				if side > 0 {
+					nHigh++
+				} else if side < 0 {
 					nLow++
-				} else {
-					l = -a * r
-					g = l * live
-					if dual > 0 && l > -dual*a {
-						l, g = -dual*a, 0
-					}
 				}
-				switch kle {
-				case K3:
+				if kle >= 0 {
 					x := refr[t] - lpr[t]
 					chk += x
-					kl, gk := 0.0, 0.0
-					if x > maxLogRatio || x < -maxLogRatio {
-						xc := math.Max(-maxLogRatio, math.Min(maxLogRatio, x))
-						ex := 0.0 // vec.Exp(xc)
+					var kl, gk float64
+					if kle == K3 {
+						var ex float64 // vec.ExpSmall(x clamped to ±maxLogRatio)
 						if eb != nil {
 							ex = eb[t-t0]
 						} else {
-							ex = vec.Exp(xc)
+							ex = vec.ExpSmall(max(-maxLogRatio, min(maxLogRatio, x)))
 						}
-						kl = min(ex-xc-1, 10)
+						kl, gk = vec.K3(x, ex, maxLogRatio)
 					} else {
-						var ex float64 // vec.ExpSmall(x)
-						if eb != nil {
-							ex = eb[t-t0]
-						} else {
-							ex = vec.ExpSmall(x)
-						}
-						kl = ex - x - 1
-						gk = 1 - ex
-						if kl > 10 {
-							kl, gk = 10, 0
-						}
+						kl, gk = kle.term(x)
 					}
 					klSum += kl
 					l += beta * kl
 					g += beta * gk
-				case K1:
-					x := refr[t] - lpr[t]
-					chk += x
-					klSum -= x
-					l -= beta * x
-					g += beta
-				case K2:
-					x := refr[t] - lpr[t]
-					chk += x
-					klSum += 0.5 * x * x
-					l += beta * 0.5 * x * x
-					g -= beta * x
 				}
 				rowLoss += l
 				if gr != nil {

@@ -1,14 +1,31 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
 
-// Surrogate is the per-token policy-gradient term ℓ_t of a PG loss, a
-// function of the ratio r = exp(lp − old) and the advantage A. The
-// implementations are PPOClip (also GSPO's sequence-level ratio), CISPO and
-// Reinforce; nil in PG.Surrogate means PPOClip{}. The set is closed (the
-// method is unexported) so that PG can run a loop specialised for each.
+	"github.com/evolve-go/evolve/internal/vec"
+)
+
+// Surrogate is the per-token policy-gradient term ℓ of a PG loss, a
+// function of the importance ratio r = exp(lp − old), the advantage A and
+// the log-prob lp. The package's surrogates are PPOClip (also GSPO's
+// sequence-level ratio), CISPO and Reinforce; nil in PG.Surrogate means
+// PPOClip{}. A user's surrogate is any type with these two methods: PG
+// runs it token by token (or, with a sequence-level ratio, sequence by
+// sequence), while its own surrogates also have fused loops.
 type Surrogate interface {
-	check() error
+	// Term returns the loss ℓ of one token at ratio r, advantage a and
+	// log-prob lp, and its derivative with respect to lp in two parts:
+	// dr = r·∂ℓ/∂r, the part that flows through the ratio (PG zeroes it
+	// where lp − old was clamped, and at the sequence level spreads it
+	// over the sequence's tokens through ∂log s/∂lp_t = M_t/L_i), and dlp,
+	// the part that flows through lp directly (0 for PPOClip; the whole
+	// derivative for CISPO and Reinforce, whose ratio is a constant
+	// weight). clip is −1 when a lower clip holds, +1 an upper one, and 0
+	// for none; PG reports the shares in Stats.
+	Term(r, a, lp float64) (l, dr, dlp float64, clip int)
+	// Check reports the first invalid field of the surrogate.
+	Check() error
 }
 
 // RatioLevel selects the importance ratio of PPOClip.
@@ -86,7 +103,8 @@ type CISPO struct {
 // for Connectionist Reinforcement Learning (1992).
 type Reinforce struct{}
 
-func (s PPOClip) check() error {
+// Check implements Surrogate.
+func (s PPOClip) Check() error {
 	for _, f := range []struct {
 		name string
 		v    float64
@@ -118,7 +136,8 @@ func (s PPOClip) bounds() (lo, hi float64) {
 	return 1 - el, 1 + eh
 }
 
-func (s CISPO) check() error {
+// Check implements Surrogate.
+func (s CISPO) Check() error {
 	if err := checkNonNeg("CISPO", "Max", s.Max); err != nil {
 		return err
 	}
@@ -132,25 +151,30 @@ func (s CISPO) max() float64 {
 	return s.Max
 }
 
-func (Reinforce) check() error { return nil }
+// Check implements Surrogate.
+func (Reinforce) Check() error { return nil }
 
-// clipTerm returns the PPO-clip loss ℓ(r, A) and its derivative with
-// respect to log r (r·∂ℓ/∂r), and whether the low or high clip is active.
-func clipTerm(r, a, lo, hi, dual float64) (l, g float64, low, high bool) {
-	if a >= 0 {
-		if r > hi {
-			return -a * hi, 0, false, a > 0
-		}
-		return -a * r, -a * r, false, false
+// Term implements Surrogate: ℓ = −min(r·A, clip(r, 1−EpsLow, 1+EpsHigh)·A)
+// with the dual clip, all of whose derivative flows through r.
+func (s PPOClip) Term(r, a, _ float64) (l, dr, dlp float64, clip int) {
+	lo, hi := s.bounds()
+	l, dr, clip = vec.ClipTerm(r, a, lo, hi, s.DualClip)
+	return l, dr, 0, clip
+}
+
+// Term implements Surrogate: ℓ = −min(r, Max)·A·lp with the weight's
+// gradient stopped.
+func (s CISPO) Term(r, a, lp float64) (l, dr, dlp float64, clip int) {
+	c := r
+	if r > s.max() {
+		c, clip = s.max(), 1
 	}
-	if r < lo {
-		return -a * lo, 0, true, false
-	}
-	l = -a * r
-	if dual > 0 && l > -dual*a {
-		return -dual * a, 0, false, false
-	}
-	return l, l, false, false
+	return -c * a * lp, 0, -c * a, clip
+}
+
+// Term implements Surrogate: ℓ = −A·lp.
+func (Reinforce) Term(_, a, lp float64) (l, dr, dlp float64, clip int) {
+	return -a * lp, 0, -a, 0
 }
 
 // clampRho bounds a log-ratio to ±maxLogRatio and returns 0 as the second

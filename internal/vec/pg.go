@@ -80,7 +80,7 @@ func (k *tokenClipConsts) set(p *TokenClipParams) {
 	}
 	vals := [21]float64{p.Lim, -p.Lim, expConsts[0], expConsts[1], expConsts[2], expConsts[3],
 		expConsts[4], expConsts[5], expConsts[6], expConsts[7], p.Hi, p.Lo, -p.A, selHi, selLo,
-		capv, lclip, cnt, p.Beta, p.W, 10}
+		capv, lclip, cnt, p.Beta, p.W, K3Max}
 	for i, v := range vals {
 		k[i] = [4]float64{v, v, v, v}
 	}
@@ -114,40 +114,13 @@ func tokenClipGo(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipS
 		r := ExpSmall(rho)
 		s.Ratio[k] += r
 		s.AKL[k] += r - 1 - rho
-		var l, gt float64
-		if a >= 0 {
-			if r > hi {
-				l = -a * hi
-				if a > 0 {
-					s.Clipped++
-				}
-			} else {
-				l = -a * r
-				gt = l * live
-			}
-		} else if r < lo {
-			l = -a * lo
+		l, gt, side := ClipTerm(r, a, lo, hi, dual)
+		gt *= live
+		if side != 0 {
 			s.Clipped++
-		} else {
-			l = -a * r
-			gt = l * live
-			if dual > 0 && l > -dual*a {
-				l, gt = -dual*a, 0
-			}
 		}
 		if p.KL {
-			kl, gk := 0.0, 0.0
-			if x > lim || x < -lim {
-				xc := math.Max(-lim, math.Min(lim, x))
-				kl = min(ExpSmall(xc)-xc-1, 10)
-			} else {
-				ex := ExpSmall(x)
-				kl = ex - x - 1
-				gk = 1 - ex
-				if kl > 10 {
-					kl, gk = 10, 0
-				}
-			}
+			kl, gk := K3(x, ExpSmall(max(-lim, min(lim, x))), lim)
 			s.KL[k] += kl
 			l += float64(beta * kl)
 			gt += float64(beta * gk)
