@@ -36,14 +36,14 @@ func BenchmarkRDP(b *testing.B) {
 			for i := range groups {
 				groups[i] = i / 2
 			}
-			pairs := preference.GroupPairs(nil, groups)
+			pairs := allPairs(groups)
 			grad := make([]float64, B*T)
 			obj := preference.RDP{Beta: 0.5, Epsilon: 0.1, Reduce: preference.Sum}
 			b.ReportAllocs()
-			var st preference.Stats
+			var st policy.Stats
 			for b.Loop() {
 				var err error
-				if st, err = obj.Eval(grad, batch, rewards, pairs); err != nil {
+				if st, err = obj.Eval(grad, withPairs(batch, rewards, pairs)); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -66,10 +66,10 @@ func BenchmarkDPO(b *testing.B) {
 			grad := make([]float64, B*T)
 			obj := preference.DPO{Variant: preference.Sigmoid, Beta: 0.1}
 			b.ReportAllocs()
-			var st preference.Stats
+			var st policy.Stats
 			for b.Loop() {
 				var err error
-				if st, err = obj.Eval(grad, batch, pairs); err != nil {
+				if st, err = obj.Eval(grad, withPairs(batch, nil, pairs)); err != nil {
 					b.Fatal(err)
 				}
 			}

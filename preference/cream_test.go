@@ -76,12 +76,12 @@ func TestCREAMSmoothing(t *testing.T) {
 // LabelSmoothing (the mean over pairs of the single-pair losses).
 func TestEvalSmoothed(t *testing.T) {
 	b := randBatch(rand.New(rand.NewPCG(61, 62)), 6, 5)
-	pairs := []preference.Pair{{0, 1}, {2, 3}, {4, 5}, {1, 2}}
+	pairs := []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 2, Rejected: 3}, {Chosen: 4, Rejected: 5}, {Chosen: 1, Rejected: 2}}
 	eps := []float64{0, 0.25, 0.9, 0.5}
 	for _, v := range []preference.Variant{preference.Sigmoid, preference.SimPO} {
 		obj := preference.DPO{Variant: v, Beta: 0.7}
 		got := make([]float64, 30)
-		st, err := obj.EvalSmoothed(got, b, pairs, eps)
+		st, err := obj.EvalSmoothed(got, withPairs(b, nil, pairs), eps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestEvalSmoothed(t *testing.T) {
 		for k, p := range pairs {
 			o := obj
 			o.LabelSmoothing = eps[k]
-			s, err := o.Eval(one, b, []preference.Pair{p})
+			s, err := o.Eval(one, withPairs(b, nil, []preference.Pair{p}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,11 +115,11 @@ func TestEvalSmoothed(t *testing.T) {
 		want string
 	}{
 		{preference.DPO{Variant: preference.IPO}, []float64{0, 0, 0, 0}, "ipo takes no per-pair"},
-		{preference.DPO{}, []float64{0, 0}, "len(smoothing) = 2, want len(pairs) = 4"},
+		{preference.DPO{}, []float64{0, 0}, "len(smoothing) = 2, want len(Batch.Pairs) = 4"},
 		{preference.DPO{}, []float64{0, 0, 1.5, 0}, "smoothing[2] = 1.5"},
 		{preference.DPO{}, []float64{0, math.NaN(), 0, 0}, "smoothing[1] = NaN"},
 	} {
-		if _, err := bad.obj.EvalSmoothed(nil, b, pairs, bad.eps); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, err := bad.obj.EvalSmoothed(nil, withPairs(b, nil, pairs), bad.eps); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("EvalSmoothed(%v): error %v, want %q", bad.eps, err, bad.want)
 		}
 	}

@@ -71,9 +71,10 @@ const (
 // with ℓ the Variant's loss (see the Variant constants). Its zero value is
 // sigmoid DPO with β = 0.1.
 //
-// Rows of the batch are completions; each Pair names a chosen and a
-// rejected row (a row may appear in several pairs). Every variant but
-// SimPO needs Batch.RefLogProbs; OldLogProbs and Advantages are not read.
+// Rows of the batch are completions; each of Batch.Pairs names a chosen
+// and a rejected row (a row may appear in several pairs; BestWorstPairs
+// and MarginPairs build them from rewards). Every variant but SimPO needs
+// Batch.RefLogProbs; OldLogProbs and Advantages are not read.
 //
 // References: Rafailov et al. 2023, "Direct Preference Optimization: Your
 // Language Model is Secretly a Reward Model"; TRL DPOTrainer.dpo_loss;
@@ -232,40 +233,41 @@ func (p *dpoParams) pair(xw, xl float64) (loss, dw, dl float64) {
 	return math.NaN(), 0, 0
 }
 
-// Eval returns the mean over pairs of the loss and its diagnostics, and
-// writes ∂loss/∂LogProbs into grad (length B*T, laid out like the batch;
-// nil skips it). Rows in no pair get gradient 0, as do masked tokens.
+// Eval implements policy.Loss: it returns the mean over Batch.Pairs of the
+// loss and its diagnostics, and writes ∂loss/∂LogProbs into grad (length
+// B*T, laid out like the batch; nil skips it). Rows in no pair get
+// gradient 0, as do masked tokens.
 //
 // It returns an error for an empty batch, a slice of the wrong length, a
 // NaN or Inf in LogProbs or RefLogProbs (SimPO: LogProbs), a mask value
-// other than 0 or 1, no pair, a pair index out of range or a pair of a row
-// with itself, a length-normalised row (IPO, SimPO) with no counted token,
-// and an invalid parameter.
-func (d DPO) Eval(grad []float64, b *policy.Batch, pairs []Pair) (Stats, error) {
-	return d.eval(grad, b, pairs, nil)
+// other than 0 or 1, no pair (ErrNoPairs), a pair index out of range or a
+// pair of a row with itself, a length-normalised row (IPO, SimPO) with no
+// counted token, and an invalid parameter.
+func (d DPO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
+	return d.eval(grad, b, nil)
 }
 
 // EvalSmoothed is Eval with one label smoothing per pair: smoothing[k]
-// replaces LabelSmoothing for pairs[k]. It serves CREAM per prompt, where
+// replaces LabelSmoothing for Batch.Pairs[k]. It serves CREAM per prompt, where
 // each prompt's pairs get ε = CREAMSmoothing of that prompt's rankings.
 // Only Sigmoid and SimPO take it; each value must lie in [0, 1].
-func (d DPO) EvalSmoothed(grad []float64, b *policy.Batch, pairs []Pair, smoothing []float64) (Stats, error) {
+func (d DPO) EvalSmoothed(grad []float64, b *policy.Batch, smoothing []float64) (policy.Stats, error) {
 	if d.Variant != Sigmoid && d.Variant != SimPO {
-		return Stats{}, fmt.Errorf("preference: EvalSmoothed: %v takes no per-pair label smoothing", d.Variant)
+		return policy.Stats{}, fmt.Errorf("preference: EvalSmoothed: %v takes no per-pair label smoothing", d.Variant)
 	}
-	if len(smoothing) != len(pairs) {
-		return Stats{}, fmt.Errorf("preference: len(smoothing) = %d, want len(pairs) = %d", len(smoothing), len(pairs))
+	if b != nil && len(smoothing) != len(b.Pairs) {
+		return policy.Stats{}, fmt.Errorf("preference: len(smoothing) = %d, want len(Batch.Pairs) = %d", len(smoothing), len(b.Pairs))
 	}
 	for k, e := range smoothing {
 		if !(e >= 0 && e <= 1) {
-			return Stats{}, fmt.Errorf("preference: smoothing[%d] = %v, want in [0, 1]", k, e)
+			return policy.Stats{}, fmt.Errorf("preference: smoothing[%d] = %v, want in [0, 1]", k, e)
 		}
 	}
-	return d.eval(grad, b, pairs, smoothing)
+	return d.eval(grad, b, smoothing)
 }
 
-func (d DPO) eval(grad []float64, b *policy.Batch, pairs []Pair, smoothing []float64) (Stats, error) {
-	var st Stats
+func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.Stats, error) {
+	var st policy.Stats
 	p, err := d.params()
 	if err != nil {
 		return st, err
@@ -273,6 +275,7 @@ func (d DPO) eval(grad []float64, b *policy.Batch, pairs []Pair, smoothing []flo
 	if err := checkShape(grad, b, p.ref, false); err != nil {
 		return st, err
 	}
+	pairs := b.Pairs
 	if err := checkPairs(pairs, b.B); err != nil {
 		return st, err
 	}

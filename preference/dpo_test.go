@@ -36,7 +36,7 @@ var dpoCases = []struct {
 
 // Rows 1 and 2 each appear in two pairs (once chosen, once rejected), so
 // gradients from several pairs must add up; row 6 is in no pair.
-var dpoPairs = []preference.Pair{{0, 1}, {2, 3}, {4, 5}, {1, 2}}
+var dpoPairs = []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 2, Rejected: 3}, {Chosen: 4, Rejected: 5}, {Chosen: 1, Rejected: 2}}
 
 func TestDPOFiniteDifferences(t *testing.T) {
 	for _, tc := range dpoCases {
@@ -52,7 +52,7 @@ func TestDPOFiniteDifferences(t *testing.T) {
 					b.Mask = nil // every token counts
 				}
 				grad := make([]float64, b.B*b.T)
-				st, err := tc.obj.Eval(grad, b, dpoPairs)
+				st, err := tc.obj.Eval(grad, withPairs(b, nil, dpoPairs))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,7 +65,7 @@ func TestDPOFiniteDifferences(t *testing.T) {
 					}
 				}
 				fdCheck(t, b, grad, func() float64 {
-					st, err := tc.obj.Eval(nil, b, dpoPairs)
+					st, err := tc.obj.Eval(nil, withPairs(b, nil, dpoPairs))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -92,7 +92,7 @@ func TestDPOOverwritesGrad(t *testing.T) {
 			want := make([]float64, b.B*b.T)
 			one := make([]float64, b.B*b.T)
 			for _, p := range pairs {
-				if _, err := obj.Eval(one, b, []preference.Pair{p}); err != nil {
+				if _, err := obj.Eval(one, withPairs(b, nil, []preference.Pair{p})); err != nil {
 					t.Fatal(err)
 				}
 				for k := range want {
@@ -103,7 +103,7 @@ func TestDPOOverwritesGrad(t *testing.T) {
 			for k := range got {
 				got[k] = 123
 			}
-			if _, err := obj.Eval(got, b, pairs); err != nil {
+			if _, err := obj.Eval(got, withPairs(b, nil, pairs)); err != nil {
 				t.Fatal(err)
 			}
 			for k := range got {
@@ -127,7 +127,7 @@ func TestDPOSigmoidByHand(t *testing.T) {
 		Mask:        []float64{1, 1, 0, 1, 1, 0},
 	}
 	grad := make([]float64, 6)
-	st, err := preference.DPO{}.Eval(grad, b, []preference.Pair{{Chosen: 0, Rejected: 1}})
+	st, err := preference.DPO{}.Eval(grad, withPairs(b, nil, []preference.Pair{{Chosen: 0, Rejected: 1}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestDPOAtReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	b := randBatch(rng, 6, 4)
 	copy(b.RefLogProbs, b.LogProbs)
-	st, err := preference.DPO{Beta: 0.7}.Eval(nil, b, dpoPairs[:3])
+	st, err := preference.DPO{Beta: 0.7}.Eval(nil, withPairs(b, nil, dpoPairs[:3]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,10 +168,10 @@ func TestDPOAtReference(t *testing.T) {
 func TestDPOLabelSmoothingMixes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	b := randBatch(rng, 2, 6)
-	fwd, rev := []preference.Pair{{0, 1}}, []preference.Pair{{1, 0}}
-	a, _ := preference.DPO{Beta: 0.4}.Eval(nil, b, fwd)
-	r, _ := preference.DPO{Beta: 0.4}.Eval(nil, b, rev)
-	s, err := preference.DPO{Beta: 0.4, LabelSmoothing: 0.3}.Eval(nil, b, fwd)
+	fwd, rev := []preference.Pair{{Chosen: 0, Rejected: 1}}, []preference.Pair{{Chosen: 1, Rejected: 0}}
+	a, _ := preference.DPO{Beta: 0.4}.Eval(nil, withPairs(b, nil, fwd))
+	r, _ := preference.DPO{Beta: 0.4}.Eval(nil, withPairs(b, nil, rev))
+	s, err := preference.DPO{Beta: 0.4, LabelSmoothing: 0.3}.Eval(nil, withPairs(b, nil, fwd))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestDPOErrors(t *testing.T) {
 	good := func() *policy.Batch {
 		return randBatch(rand.New(rand.NewPCG(9, 9)), 4, 3)
 	}
-	pairs := []preference.Pair{{0, 1}, {2, 3}}
+	pairs := []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 2, Rejected: 3}}
 	cases := []struct {
 		name   string
 		obj    preference.DPO
@@ -209,14 +209,14 @@ func TestDPOErrors(t *testing.T) {
 			return b
 		}, want: "Batch.RefLogProbs[3*T+2] is Inf"},
 		{name: "mask value", edit: func(b *policy.Batch) *policy.Batch { b.Mask[1*3+2] = 0.5; return b }, want: "Batch.Mask[1*T+2] = 0.5"},
-		{name: "NaN in a row in no pair", pairs: []preference.Pair{{0, 1}}, edit: func(b *policy.Batch) *policy.Batch {
+		{name: "NaN in a row in no pair", pairs: []preference.Pair{{Chosen: 0, Rejected: 1}}, edit: func(b *policy.Batch) *policy.Batch {
 			b.LogProbs[3*3] = math.NaN()
 			return b
 		}, want: "Batch.LogProbs[3*T+0] is NaN"},
 		{name: "no pairs", pairs: []preference.Pair{}, target: preference.ErrNoPairs},
-		{name: "pair out of range", pairs: []preference.Pair{{0, 1}, {2, 4}}, want: "pairs[1].Rejected = 4"},
-		{name: "negative pair index", pairs: []preference.Pair{{-1, 1}}, want: "pairs[0].Chosen = -1"},
-		{name: "self pair", pairs: []preference.Pair{{2, 2}}, want: "pairs[0] joins row 2 with itself"},
+		{name: "pair out of range", pairs: []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 2, Rejected: 4}}, want: "Batch.Pairs[1].Rejected = 4"},
+		{name: "negative pair index", pairs: []preference.Pair{{Chosen: -1, Rejected: 1}}, want: "Batch.Pairs[0].Chosen = -1"},
+		{name: "self pair", pairs: []preference.Pair{{Chosen: 2, Rejected: 2}}, want: "Batch.Pairs[0] joins row 2 with itself"},
 		{name: "negative beta", obj: preference.DPO{Beta: -1}, want: "DPO.Beta = -1"},
 		{name: "NaN beta", obj: preference.DPO{Beta: math.NaN()}, want: "DPO.Beta = NaN"},
 		{name: "Inf beta", obj: preference.DPO{Beta: math.Inf(1)}, want: "DPO.Beta = +Inf"},
@@ -248,7 +248,7 @@ func TestDPOErrors(t *testing.T) {
 			if grad == nil && b != nil && b.B > 0 {
 				grad = make([]float64, b.B*b.T)
 			}
-			_, err := tc.obj.Eval(grad, b, p)
+			_, err := tc.obj.Eval(grad, withPairs(b, nil, p))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -283,16 +283,19 @@ func TestBadMaskValues(t *testing.T) {
 				b.Mask[k] = 1
 			}
 			b.Mask[1*5+tok] = m
-			p := []preference.Pair{{0, 1}}
+			p := []preference.Pair{{Chosen: 0, Rejected: 1}}
 			r := []float64{0, 1}
 			for name, eval := range map[string]func() error{
-				"dpo":      func() error { _, err := preference.DPO{}.Eval(nil, b, p); return err },
-				"simpo":    func() error { _, err := preference.DPO{Variant: preference.SimPO}.Eval(nil, b, p); return err },
-				"rdp":      func() error { _, err := preference.RDP{}.Eval(nil, b, r, p); return err },
-				"rdp_clip": func() error { _, err := preference.RDP{Epsilon: 0.1}.Eval(nil, b, r, p); return err },
-				"copg":     func() error { _, err := preference.CoPG{}.Eval(nil, b, r, p); return err },
+				"dpo": func() error { _, err := preference.DPO{}.Eval(nil, withPairs(b, nil, p)); return err },
+				"simpo": func() error {
+					_, err := preference.DPO{Variant: preference.SimPO}.Eval(nil, withPairs(b, nil, p))
+					return err
+				},
+				"rdp":      func() error { _, err := preference.RDP{}.Eval(nil, withPairs(b, r, p)); return err },
+				"rdp_clip": func() error { _, err := preference.RDP{Epsilon: 0.1}.Eval(nil, withPairs(b, r, p)); return err },
+				"copg":     func() error { _, err := preference.CoPG{}.Eval(nil, withPairs(b, r, p)); return err },
 				"kto": func() error {
-					_, err := preference.KTO{}.Eval(nil, b, []preference.Label{preference.Desirable, preference.Undesirable})
+					_, err := ktoEval(preference.KTO{}, nil, b, []preference.Label{preference.Desirable, preference.Undesirable})
 					return err
 				},
 			} {

@@ -18,9 +18,9 @@ func ExampleDPO() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	pairs := []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 2, Rejected: 3}}
+	b.Pairs = []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 2, Rejected: 3}}
 	grad := make([]float64, b.B*b.T)
-	st, err := preference.DPO{Beta: 0.1}.Eval(grad, b, pairs)
+	st, err := preference.DPO{Beta: 0.1}.Eval(grad, b)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,14 +41,14 @@ func ExampleDPO_variants() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	pairs := []preference.Pair{{Chosen: 0, Rejected: 1}}
+	b.Pairs = []preference.Pair{{Chosen: 0, Rejected: 1}}
 	for _, obj := range []preference.DPO{
 		{LabelSmoothing: 0.1},
 		{Variant: preference.IPO, Beta: 0.5},
 		{Variant: preference.IPO, Beta: 0.5, IPOSummed: true},
 		{Variant: preference.SimPO, Beta: 2, Gamma: 0.5},
 	} {
-		st, err := obj.Eval(nil, b, pairs)
+		st, err := obj.Eval(nil, b)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -62,9 +62,9 @@ func ExampleDPO_variants() {
 }
 
 // PRDP on text: each prompt's sampled completions share a group id, and
-// every pair within a group predicts its reward difference. Rewards are
-// per completion; the proximal clip keeps each token's log-ratio within ε
-// of the sampling policy's.
+// every pair within a group whose rewards differ predicts its reward
+// difference. Rewards are per completion; the proximal clip keeps each
+// token's log-ratio within ε of the sampling policy's.
 func ExampleRDP() {
 	b, err := policy.NewBatch(
 		[][]float64{{-0.5, -0.7}, {-1.2, -0.9}, {-0.3, -0.2}, {-0.8, -0.6}, {-2.0, -0.1}},
@@ -73,18 +73,20 @@ func ExampleRDP() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	groups := []int{7, 7, 7, 3, 3} // prompt 7: rows 0–2; prompt 3: rows 3–4
-	rewards := []float64{1, 0, 0.5, 0, 1}
-	pairs := preference.GroupPairs(nil, groups)
+	b.Groups = []int{7, 7, 7, 3, 3} // prompt 7: rows 0–2; prompt 3: rows 3–4
+	b.Rewards = []float64{1, 0, 0.5, 0, 1}
+	if b.Pairs, err = preference.MarginPairs(nil, b.Rewards, b.Groups, 0); err != nil {
+		log.Fatal(err)
+	}
 	grad := make([]float64, b.B*b.T)
-	st, err := preference.RDP{Beta: 1, Epsilon: 0.1}.Eval(grad, b, rewards, pairs)
+	st, err := preference.RDP{Beta: 1, Epsilon: 0.1}.Eval(grad, b)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("pairs:", pairs)
-	fmt.Printf("loss %.4f clipped tokens %.2f clipped pairs %.2f\n", st.Loss, st.ClipFraction, st.ClippedPairs)
+	fmt.Println("pairs:", b.Pairs)
+	fmt.Printf("loss %.4f clipped tokens %.2f clipped pairs %.2f\n", st.Loss, st.ClipFrac, st.ClippedPairs)
 	// Output:
-	// pairs: [{0 1} {0 2} {1 2} {3 4}]
+	// pairs: [{0 1} {0 2} {2 1} {4 3}]
 	// loss 0.4075 clipped tokens 0.10 clipped pairs 0.25
 }
 
@@ -97,8 +99,11 @@ func ExampleCoPG() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	pairs := preference.GroupPairs(nil, []int{0, 0, 0})
-	st, err := preference.CoPG{Beta: 0.1}.Eval(nil, b, []float64{1, 0, 0.5}, pairs)
+	b.Rewards = []float64{1, 0, 0.5}
+	if b.Pairs, err = preference.MarginPairs(nil, b.Rewards, []int{0, 0, 0}, 0); err != nil {
+		log.Fatal(err)
+	}
+	st, err := preference.CoPG{Beta: 0.1}.Eval(nil, b)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -119,7 +124,7 @@ func ExampleKTO() {
 	}
 	labels := []preference.Label{preference.Desirable, preference.Undesirable, preference.Desirable,
 		preference.Mismatched, preference.Mismatched}
-	st, err := preference.KTO{Beta: 0.1}.Eval(nil, b, labels)
+	st, err := preference.KTO{Beta: 0.1, Labels: labels}.Eval(nil, b)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -144,4 +149,25 @@ func ExampleCREAMSmoothing() {
 	// Output:
 	// ε = 0.1667
 	// sigmoid true
+}
+
+// Pairs from the model's own samples: rewards of two prompts' groups of
+// four. Best against worst gives one pair per group that has a winner;
+// pairs above a margin give every clear preference; ties never pair.
+func ExampleBestWorstPairs() {
+	rewards := []float64{0, 1, 0.5, 1, 0.2, 0.2, 0.2, 0.2}
+	groups := []int{0, 0, 0, 0, 1, 1, 1, 1}
+	best, err := preference.BestWorstPairs(nil, rewards, groups)
+	if err != nil {
+		log.Fatal(err)
+	}
+	clear, err := preference.MarginPairs(nil, rewards, groups, 0.25)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("best vs worst:", best)
+	fmt.Println("margin 0.25:  ", clear)
+	// Output:
+	// best vs worst: [{1 0}]
+	// margin 0.25:   [{1 0} {2 0} {3 0} {1 2} {3 2}]
 }

@@ -67,7 +67,7 @@ func fuzzBatch(data []byte) (b *policy.Batch, pairs []preference.Pair, rewards [
 
 // checkResult checks the invariants of a successful evaluation: a finite
 // loss, finite gradients, exactly 0 on masked tokens and rows in no pair.
-func checkResult(t *testing.T, b *policy.Batch, pairs []preference.Pair, grad []float64, st preference.Stats) {
+func checkResult(t *testing.T, b *policy.Batch, pairs []preference.Pair, grad []float64, st policy.Stats) {
 	t.Helper()
 	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
 		t.Fatalf("loss = %v with no error", st.Loss)
@@ -93,7 +93,7 @@ func FuzzDPO(f *testing.F) {
 		b, pairs, _, nonFinite, _ := fuzzBatch(data)
 		obj := preference.DPO{Variant: preference.Variant(variant % 12), Beta: beta, LabelSmoothing: ls}
 		grad := make([]float64, b.B*b.T)
-		st, err := obj.Eval(grad, b, pairs)
+		st, err := obj.Eval(grad, withPairs(b, nil, pairs))
 		if err != nil {
 			return
 		}
@@ -114,7 +114,7 @@ func FuzzRDP(f *testing.F) {
 			obj.Reduce = preference.Mean
 		}
 		grad := make([]float64, b.B*b.T)
-		st, err := obj.Eval(grad, b, rewards, pairs)
+		st, err := obj.Eval(grad, withPairs(b, rewards, pairs))
 		if err != nil {
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/evolve-go/evolve/policy"
+	"github.com/evolve-go/evolve/preference"
 )
 
 // randBatch draws a B×T batch of log-probs with old = lp + 0.1·N,
@@ -56,4 +57,46 @@ func fdCheck(t *testing.T, b *policy.Batch, grad []float64, f func() float64) {
 			t.Errorf("grad[%d*T+%d] = %.10g, finite difference %.10g", k/b.T, k%b.T, grad[k], num)
 		}
 	}
+}
+
+// withPairs returns a shallow copy of b (sharing its slices) with
+// Batch.Pairs and, when not nil, Batch.Rewards set.
+func withPairs(b *policy.Batch, rewards []float64, pairs []preference.Pair) *policy.Batch {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	c.Pairs = pairs
+	if rewards != nil {
+		c.Rewards = rewards
+	}
+	return &c
+}
+
+// allPairs returns every pair (i, j), i < j, of rows sharing a group id,
+// groups in the order of their first row: the unoriented pooling of RDP
+// and CoPG in PRDP's and CoPG's papers, ties included.
+func allPairs(groups []int) []preference.Pair {
+	var pairs []preference.Pair
+	seen := map[int]bool{}
+	for i, g := range groups {
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		for a := i; a < len(groups); a++ {
+			for c := a + 1; c < len(groups); c++ {
+				if groups[a] == g && groups[c] == g {
+					pairs = append(pairs, preference.Pair{Chosen: a, Rejected: c})
+				}
+			}
+		}
+	}
+	return pairs
+}
+
+// ktoEval evaluates k with the given labels.
+func ktoEval(k preference.KTO, grad []float64, b *policy.Batch, labels []preference.Label) (policy.Stats, error) {
+	k.Labels = labels
+	return k.Eval(grad, b)
 }

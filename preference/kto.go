@@ -41,7 +41,7 @@ var ErrNoSamples = errors.New("preference: no labelled sample")
 //     the Desirable and Undesirable rows): the batch mean of the implicit
 //     reward, a cheaper estimate biased by the rows' own labels.
 //
-// Reads LogProbs, RefLogProbs and Mask.
+// Reads LogProbs, RefLogProbs, Mask and, without KTO.Labels, Advantages.
 //
 // References: Ethayarajh et al. 2024, "KTO: Model Alignment as Prospect
 // Theoretic Optimization"; TRL KTOTrainer.kto_loss; docs/ALGORITHMS.md §4.
@@ -60,128 +60,168 @@ type KTO struct {
 	// batch. RefPoint must be finite.
 	FixedRefPoint bool
 	RefPoint      float64
+
+	// Labels overrides the label of each row of the batch, one per row.
+	// nil (the default) labels from Batch.Advantages, one per sequence:
+	// Desirable where the advantage is positive, Undesirable where it is
+	// negative and Unused where it is 0 (a group whose rewards all tie).
+	Labels []Label
 }
 
-// Eval returns the KTO loss and its diagnostics (ChosenReward and
-// RejectedReward are the mean β·u of the desirable and undesirable rows,
-// RefPoint is z₀), and writes ∂loss/∂LogProbs into grad (length B*T; nil
-// skips it). labels has one Label per row.
+// Eval implements policy.Loss: it returns the KTO loss and its
+// diagnostics (ChosenReward and RejectedReward are the mean β·u of the
+// desirable and undesirable rows, RefPoint is z₀), and writes
+// ∂loss/∂LogProbs into grad (length B*T; nil skips it).
 //
 // It returns an error for an empty batch, a slice of the wrong length, a
-// NaN or Inf in LogProbs or RefLogProbs, a mask value other than 0 or 1,
-// an unknown label, no labelled row (ErrNoSamples), and an invalid
-// parameter.
-func (k KTO) Eval(grad []float64, b *policy.Batch, labels []Label) (Stats, error) {
-	var st Stats
-	beta, err := resolveBeta("KTO", k.Beta)
+// NaN or Inf in LogProbs, RefLogProbs or the advantages read, a mask value
+// other than 0 or 1, an unknown label, no labelled row (ErrNoSamples),
+// and an invalid parameter.
+func (k KTO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
+	var st policy.Stats
+	beta, wD, wU, err := k.check()
 	if err != nil {
 		return st, err
-	}
-	wD, err := resolveWeight("DesirableWeight", k.DesirableWeight)
-	if err != nil {
-		return st, err
-	}
-	wU, err := resolveWeight("UndesirableWeight", k.UndesirableWeight)
-	if err != nil {
-		return st, err
-	}
-	if k.FixedRefPoint && !finite(k.RefPoint) {
-		return st, fmt.Errorf("preference: KTO.RefPoint = %v is not finite", k.RefPoint)
 	}
 	if err := checkShape(grad, b, true, false); err != nil {
 		return st, err
 	}
-	if len(labels) != b.B {
-		return st, fmt.Errorf("preference: len(labels) = %d, want B = %d", len(labels), b.B)
+	labels, err := k.labels(b)
+	if err != nil {
+		return st, err
 	}
-	var nD, nU, nM int
-	for i, l := range labels {
-		switch l {
-		case Desirable:
-			nD++
-		case Undesirable:
-			nU++
-		case Mismatched:
-			nM++
-		case Unused:
-		default:
-			return st, fmt.Errorf("preference: labels[%d] = %d is not a known label", i, int(l))
-		}
-	}
-	if nD+nU == 0 {
-		return st, ErrNoSamples
-	}
-	B, T := b.B, b.T
-	buf := getScratch(2 * B)
+	buf := getScratch(2 * b.B)
 	defer scratch.Put(buf)
-	u, coef := (*buf)[:B], (*buf)[B:2*B]
-	var mask []float64
-	for i := range B {
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
-		s, n, ok := sumDiff(b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], mask)
+	u, coef := (*buf)[:b.B], (*buf)[b.B:2*b.B]
+	for i := range b.B {
+		s, n, ok := sumDiff(b.LogProbs[i*b.T:(i+1)*b.T], b.RefLogProbs[i*b.T:(i+1)*b.T], rowMask(b, i))
 		if !ok || !finite(s) {
 			return st, rowError(b, i, "LogProbs", "RefLogProbs")
 		}
 		u[i] = s
 		st.Tokens += n
 	}
-
-	z0 := k.RefPoint
-	if !k.FixedRefPoint {
-		want := Mismatched
-		if nM == 0 {
-			want = Desirable // and Undesirable, below
-		}
-		sum, cnt := 0.0, 0
-		for i, l := range labels {
-			if l == want || (want == Desirable && l == Undesirable) {
-				sum += u[i]
-				cnt++
-			}
-		}
-		z0 = max(0, sum/float64(cnt))
-	}
-	st.RefPoint = z0
-
-	inv := 1 / float64(nD+nU)
+	st.RefPoint = k.refPoint(labels, u)
+	inv := 1 / float64(labels.nD+labels.nU)
 	var loss, rD, rU float64
-	for i, l := range labels {
+	for i, l := range labels.of {
 		switch l {
 		case Desirable:
-			x := beta * (u[i] - z0)
-			s := sigmoid(x)
+			s := sigmoid(beta * (u[i] - st.RefPoint))
 			loss += wD * (1 - s)
 			coef[i] = -wD * beta * s * (1 - s) * inv
 			rD += beta * u[i]
 		case Undesirable:
-			y := beta * (z0 - u[i])
-			s := sigmoid(y)
+			s := sigmoid(beta * (st.RefPoint - u[i]))
 			loss += wU * (1 - s)
 			coef[i] = wU * beta * s * (1 - s) * inv
 			rU += beta * u[i]
 		}
 	}
 	st.Loss = loss * inv
-	st.Pairs = nD + nU
-	if nD > 0 {
-		st.ChosenReward = rD / float64(nD)
+	st.Pairs = labels.nD + labels.nU
+	if labels.nD > 0 {
+		st.ChosenReward = rD / float64(labels.nD)
 	}
-	if nU > 0 {
-		st.RejectedReward = rU / float64(nU)
+	if labels.nU > 0 {
+		st.RejectedReward = rU / float64(labels.nU)
 	}
 	st.Margin = st.ChosenReward - st.RejectedReward
-	if grad == nil {
-		return st, nil
-	}
-	for i := range B {
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
+	if grad != nil {
+		for i := range b.B {
+			scaleMask(grad[i*b.T:(i+1)*b.T], coef[i], rowMask(b, i))
 		}
-		scaleMask(grad[i*T:i*T+T], coef[i], mask)
 	}
 	return st, nil
+}
+
+// rowMask returns row i of b's mask, nil without one.
+func rowMask(b *policy.Batch, i int) []float64 {
+	if b.Mask == nil {
+		return nil
+	}
+	return b.Mask[i*b.T : (i+1)*b.T]
+}
+
+// check validates k and returns β, λ_D and λ_U resolved.
+func (k KTO) check() (beta, wD, wU float64, err error) {
+	if beta, err = resolveBeta("KTO", k.Beta); err != nil {
+		return
+	}
+	if wD, err = resolveWeight("DesirableWeight", k.DesirableWeight); err != nil {
+		return
+	}
+	if wU, err = resolveWeight("UndesirableWeight", k.UndesirableWeight); err != nil {
+		return
+	}
+	if k.FixedRefPoint && !finite(k.RefPoint) {
+		err = fmt.Errorf("preference: KTO.RefPoint = %v is not finite", k.RefPoint)
+	}
+	return
+}
+
+// ktoLabels are the labels of a batch's rows and their counts.
+type ktoLabels struct {
+	of         []Label
+	nD, nU, nM int
+}
+
+// labels returns the rows' labels, KTO.Labels or those derived from the
+// advantages, and checks them.
+func (k KTO) labels(b *policy.Batch) (ktoLabels, error) {
+	l := ktoLabels{of: k.Labels}
+	if l.of == nil {
+		if len(b.Advantages) != b.B {
+			return l, fmt.Errorf("preference: KTO needs KTO.Labels or one Batch.Advantages per sequence (have %d for B = %d)", len(b.Advantages), b.B)
+		}
+		l.of = make([]Label, b.B)
+		for i, a := range b.Advantages {
+			if err := checkFinite("Batch.Advantages", i, a); err != nil {
+				return l, err
+			}
+			switch {
+			case a > 0:
+				l.of[i] = Desirable
+			case a < 0:
+				l.of[i] = Undesirable
+			}
+		}
+	}
+	if len(l.of) != b.B {
+		return l, fmt.Errorf("preference: len(KTO.Labels) = %d, want B = %d", len(l.of), b.B)
+	}
+	for i, x := range l.of {
+		switch x {
+		case Desirable:
+			l.nD++
+		case Undesirable:
+			l.nU++
+		case Mismatched:
+			l.nM++
+		case Unused:
+		default:
+			return l, fmt.Errorf("preference: KTO.Labels[%d] = %d is not a known label", i, int(x))
+		}
+	}
+	if l.nD+l.nU == 0 {
+		return l, ErrNoSamples
+	}
+	return l, nil
+}
+
+// refPoint returns z₀ (see KTO) from the rows' summed log-ratios u.
+func (k KTO) refPoint(l ktoLabels, u []float64) float64 {
+	if k.FixedRefPoint {
+		return k.RefPoint
+	}
+	sum, cnt := 0.0, 0
+	for i, x := range l.of {
+		if x == Mismatched || l.nM == 0 && (x == Desirable || x == Undesirable) {
+			sum += u[i]
+			cnt++
+		}
+	}
+	return max(0, sum/float64(cnt))
 }
 
 // resolveWeight returns a KTO weight, 1 for zero.

@@ -20,11 +20,11 @@ func TestKTOFiniteDifferences(t *testing.T) {
 	// z₀ carries no gradient, so differentiate with it held fixed.
 	obj := preference.KTO{Beta: 0.5, DesirableWeight: 1.5, FixedRefPoint: true, RefPoint: 0.3}
 	grad := make([]float64, b.B*b.T)
-	if _, err := obj.Eval(grad, b, ktoLabels); err != nil {
+	if _, err := ktoEval(obj, grad, b, ktoLabels); err != nil {
 		t.Fatal(err)
 	}
 	fdCheck(t, b, grad, func() float64 {
-		st, err := obj.Eval(nil, b, ktoLabels)
+		st, err := ktoEval(obj, nil, b, ktoLabels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestKTORefPoint(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := tc.obj.Eval(nil, rowsWithU(tc.u...), tc.labels)
+			st, err := ktoEval(tc.obj, nil, rowsWithU(tc.u...), tc.labels)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +83,7 @@ func TestKTOByHand(t *testing.T) {
 	b := rowsWithU(1, -2)
 	obj := preference.KTO{Beta: 0.5, UndesirableWeight: 2, FixedRefPoint: true, RefPoint: 0.5}
 	grad := make([]float64, 4)
-	st, err := obj.Eval(grad, b, []preference.Label{preference.Desirable, preference.Undesirable})
+	st, err := ktoEval(obj, grad, b, []preference.Label{preference.Desirable, preference.Undesirable})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestKTORefPointHasNoGradient(t *testing.T) {
 	for _, labels := range [][]preference.Label{ktoLabels,
 		{preference.Desirable, preference.Undesirable, preference.Desirable, preference.Desirable, preference.Undesirable, preference.Unused, preference.Desirable}} {
 		g1 := make([]float64, b.B*b.T)
-		st, err := preference.KTO{Beta: 2}.Eval(g1, b, labels)
+		st, err := ktoEval(preference.KTO{Beta: 2}, g1, b, labels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func TestKTORefPointHasNoGradient(t *testing.T) {
 			t.Fatalf("z₀ = %v; pick data with a positive estimate", st.RefPoint)
 		}
 		g2 := make([]float64, b.B*b.T)
-		if _, err := (preference.KTO{Beta: 2, FixedRefPoint: true, RefPoint: st.RefPoint}).Eval(g2, b, labels); err != nil {
+		if _, err := ktoEval((preference.KTO{Beta: 2, FixedRefPoint: true, RefPoint: st.RefPoint}), g2, b, labels); err != nil {
 			t.Fatal(err)
 		}
 		for k := range g1 {
@@ -143,8 +143,8 @@ func TestKTOErrors(t *testing.T) {
 		want   string
 		target error
 	}{
-		{name: "labels length", labels: []preference.Label{D}, want: "len(labels) = 1, want B = 2"},
-		{name: "unknown label", labels: []preference.Label{D, 9}, want: "labels[1] = 9"},
+		{name: "labels length", labels: []preference.Label{D}, want: "len(KTO.Labels) = 1, want B = 2"},
+		{name: "unknown label", labels: []preference.Label{D, 9}, want: "KTO.Labels[1] = 9"},
 		{name: "no samples", labels: []preference.Label{preference.Mismatched, preference.Unused}, target: preference.ErrNoSamples},
 		{name: "beta", obj: preference.KTO{Beta: -2}, labels: []preference.Label{D, U}, want: "KTO.Beta = -2"},
 		{name: "weight", obj: preference.KTO{UndesirableWeight: -1}, labels: []preference.Label{D, U}, want: "KTO.UndesirableWeight = -1"},
@@ -152,7 +152,7 @@ func TestKTOErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := tc.obj.Eval(nil, rowsWithU(1, 2), tc.labels)
+			_, err := ktoEval(tc.obj, nil, rowsWithU(1, 2), tc.labels)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -166,7 +166,7 @@ func TestKTOErrors(t *testing.T) {
 	}
 	b := rowsWithU(1, 2)
 	b.LogProbs[3] = math.NaN()
-	if _, err := (preference.KTO{}).Eval(nil, b, []preference.Label{D, U}); err == nil || !strings.Contains(err.Error(), "Batch.LogProbs[1*T+1] is NaN") {
+	if _, err := ktoEval((preference.KTO{}), nil, b, []preference.Label{D, U}); err == nil || !strings.Contains(err.Error(), "Batch.LogProbs[1*T+1] is NaN") {
 		t.Errorf("NaN log-prob: error %v", err)
 	}
 }

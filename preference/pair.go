@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sync"
 
 	"github.com/evolve-go/evolve/internal/vec"
@@ -12,116 +11,131 @@ import (
 )
 
 // Pair names two rows of a batch: Chosen, the preferred completion (y_w),
-// and Rejected, the dispreferred one (y_l). For RDP and CoPG, whose losses
-// are symmetric in the two rows, the order carries no preference.
-type Pair struct {
-	Chosen, Rejected int
-}
+// and Rejected, the dispreferred one (y_l); it is policy.Pair, the type of
+// policy.Batch.Pairs. For RDP and CoPG, whose losses are symmetric in the
+// two rows, the order carries no preference.
+type Pair = policy.Pair
 
 // ErrNoPairs is returned by a pairwise objective given no pair at all (for
-// example a batch whose group ids are all different).
+// example a batch whose groups all tie).
 var ErrNoPairs = errors.New("preference: no pair")
 
-// Stats are the diagnostics of one evaluation of an objective. Rewards are
-// the implicit rewards β·u (β times the mean log-prob for SimPO), as TRL
-// reports them.
-type Stats struct {
-	Loss float64 // the objective's value (mean over pairs or samples)
-
-	Pairs  int     // pairs (samples for KTO) the loss averages over
-	Tokens float64 // tokens that count (mask sum) over all rows of the batch
-
-	ChosenReward   float64 // mean implicit reward of the chosen (KTO: desirable) rows
-	RejectedReward float64 // mean implicit reward of the rejected (KTO: undesirable) rows
-	// RewardAccuracy is the fraction of pairs whose chosen reward exceeds
-	// the rejected one; for RDP and CoPG it is the fraction of pairs with
-	// R_a ≠ R_b whose log-ratio difference h_a − h_b has the sign of R_a − R_b.
-	RewardAccuracy float64
-	Margin         float64 // mean chosen minus rejected implicit reward
-
-	// ClipFraction (RDP with a proximal clip) is the fraction of counted
-	// tokens, over all rows, whose log-ratio lies outside the clip range.
-	ClipFraction float64
-	// ClippedPairs (RDP with a proximal clip) is the fraction of pairs whose
-	// clipped loss l^clip exceeded the unclipped one and so was used.
-	ClippedPairs float64
-
-	RefPoint float64 // KTO: the reference point z₀ used
+// BestWorstPairs appends to dst one pair per group of rows sharing a group
+// id: the row with the highest reward chosen over the row with the lowest
+// (the first such row at a tie), when their rewards differ; a group whose
+// rewards all tie gives none. It returns the extended slice, groups in the
+// order of their first row. A NaN reward (missing) leaves its row out.
+// It returns an error when the lengths differ or a reward is ±Inf.
+//
+// This is the pairing of self-rewarding loops (Yuan et al. 2024, best vs
+// worst of the samples of a prompt by the model's own judgement).
+func BestWorstPairs(dst []Pair, rewards []float64, groups []int) ([]Pair, error) {
+	runs, err := groupRows("BestWorstPairs", rewards, groups)
+	if err != nil {
+		return dst, err
+	}
+	for _, rows := range runs {
+		hi, lo := rows[0], rows[0]
+		for _, r := range rows[1:] {
+			if rewards[r] > rewards[hi] {
+				hi = r
+			}
+			if rewards[r] < rewards[lo] {
+				lo = r
+			}
+		}
+		if rewards[hi] > rewards[lo] {
+			dst = append(dst, Pair{Chosen: hi, Rejected: lo})
+		}
+	}
+	return dst, nil
 }
 
-// GroupPairs appends to dst every pair (i, j), i < j, of rows whose group
-// ids are equal, as Pair{Chosen: i, Rejected: j}, and returns the extended
-// slice. Ids are arbitrary integers, need not be sorted or contiguous; a
-// group of one row forms no pair. Pairs come ordered by the first row of
-// their group, then by i, then by j. It takes O(n + pairs) time after an
-// O(n log n) sort; for fewer than 64 rows it scans instead and, given a
-// dst large enough, allocates nothing.
+// MarginPairs appends to dst every pair of rows sharing a group id whose
+// rewards differ by more than margin, the row with the higher reward
+// chosen, and returns the extended slice: groups in the order of their
+// first row, then pairs (i, j), i < j, in row order, each oriented by
+// reward. Margin 0 takes every pair whose rewards differ; two rewards that
+// tie never make a pair. A NaN reward (missing) leaves its row out. It
+// returns an error when the lengths differ, a reward is ±Inf, or margin is
+// negative or not finite.
 //
-// A group of n rows gives n(n−1)/2 pairs, so the pairwise objectives that
-// take these pairs (RDP, CoPG) average over all pairs pooled across groups.
-func GroupPairs(dst []Pair, groups []int) []Pair {
-	n := len(groups)
-	if n < 64 {
-		// Quadratic scan: no allocation, fast for small batches.
-		for i := 0; i < n; i++ {
-			first := true
-			for k := 0; k < i; k++ {
-				if groups[k] == groups[i] {
-					first = false
-					break
-				}
-			}
-			if !first {
-				continue
-			}
-			// i is the first row of its group: emit the group's pairs.
-			for a := i; a < n; a++ {
-				if groups[a] != groups[i] {
-					continue
-				}
-				for c := a + 1; c < n; c++ {
-					if groups[c] == groups[i] {
-						dst = append(dst, Pair{a, c})
-					}
+// A group of n rows with distinct rewards gives n(n−1)/2 pairs, so the
+// objectives average over all pairs pooled across groups (RDP, CoPG).
+func MarginPairs(dst []Pair, rewards []float64, groups []int, margin float64) ([]Pair, error) {
+	if !finite(margin) || margin < 0 {
+		return dst, fmt.Errorf("preference: MarginPairs: margin = %v, want finite ≥ 0", margin)
+	}
+	runs, err := groupRows("MarginPairs", rewards, groups)
+	if err != nil {
+		return dst, err
+	}
+	for _, rows := range runs {
+		for x, i := range rows {
+			for _, j := range rows[x+1:] {
+				switch d := rewards[i] - rewards[j]; {
+				case d > margin:
+					dst = append(dst, Pair{Chosen: i, Rejected: j})
+				case -d > margin:
+					dst = append(dst, Pair{Chosen: j, Rejected: i})
 				}
 			}
 		}
-		return dst
 	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	// Stable sort by id keeps rows ascending within a group.
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case groups[a] < groups[b]:
-			return -1
-		case groups[a] > groups[b]:
-			return 1
-		}
-		return 0
-	})
-	// Runs of equal ids, ordered by their first row.
-	type run struct{ lo, hi int }
-	runs := make([]run, 0)
-	for lo := 0; lo < n; {
-		hi := lo + 1
-		for hi < n && groups[idx[hi]] == groups[idx[lo]] {
-			hi++
-		}
-		runs = append(runs, run{lo, hi})
-		lo = hi
-	}
-	slices.SortFunc(runs, func(a, b run) int { return idx[a.lo] - idx[b.lo] })
-	for _, r := range runs {
-		for a := r.lo; a < r.hi; a++ {
-			for c := a + 1; c < r.hi; c++ {
-				dst = append(dst, Pair{idx[a], idx[c]})
+	return dst, nil
+}
+
+// OrientPairs orients pairs by reward in place: each pair's chosen row
+// becomes the one with the higher reward, and a pair whose rewards tie or
+// are missing (NaN) is dropped. It returns the kept pairs (a prefix of
+// pairs' storage), or an error naming a pair with a row outside rewards or
+// a reward that is ±Inf.
+func OrientPairs(pairs []Pair, rewards []float64) ([]Pair, error) {
+	kept := pairs[:0]
+	for k, p := range pairs {
+		for _, r := range [2]int{p.Chosen, p.Rejected} {
+			if r < 0 || r >= len(rewards) {
+				return nil, fmt.Errorf("preference: OrientPairs: pairs[%d] names row %d, want in [0, %d)", k, r, len(rewards))
+			}
+			if math.IsInf(rewards[r], 0) {
+				return nil, fmt.Errorf("preference: OrientPairs: rewards[%d] is Inf", r)
 			}
 		}
+		switch rc, rr := rewards[p.Chosen], rewards[p.Rejected]; {
+		case rc > rr:
+			kept = append(kept, p)
+		case rr > rc:
+			kept = append(kept, Pair{Chosen: p.Rejected, Rejected: p.Chosen})
+		}
 	}
-	return dst
+	return kept, nil
+}
+
+// groupRows returns the rows of each group id in row order, groups in the
+// order of their first row, leaving out rows with a NaN reward; who names
+// the caller in errors.
+func groupRows(who string, rewards []float64, groups []int) ([][]int, error) {
+	if len(rewards) != len(groups) {
+		return nil, fmt.Errorf("preference: %s: len(rewards) = %d, len(groups) = %d, want equal", who, len(rewards), len(groups))
+	}
+	index := make(map[int]int)
+	var runs [][]int
+	for i, r := range rewards {
+		if math.IsNaN(r) {
+			continue
+		}
+		if math.IsInf(r, 0) {
+			return nil, fmt.Errorf("preference: %s: rewards[%d] is Inf", who, i)
+		}
+		k, ok := index[groups[i]]
+		if !ok {
+			k = len(runs)
+			index[groups[i]] = k
+			runs = append(runs, nil)
+		}
+		runs[k] = append(runs[k], i)
+	}
+	return runs, nil
 }
 
 // scratch holds per-row working values; the pool makes repeated
@@ -185,13 +199,13 @@ func checkPairs(pairs []Pair, B int) error {
 	}
 	for k, p := range pairs {
 		if p.Chosen < 0 || p.Chosen >= B {
-			return fmt.Errorf("preference: pairs[%d].Chosen = %d, want in [0, B=%d)", k, p.Chosen, B)
+			return fmt.Errorf("preference: Batch.Pairs[%d].Chosen = %d, want in [0, B=%d)", k, p.Chosen, B)
 		}
 		if p.Rejected < 0 || p.Rejected >= B {
-			return fmt.Errorf("preference: pairs[%d].Rejected = %d, want in [0, B=%d)", k, p.Rejected, B)
+			return fmt.Errorf("preference: Batch.Pairs[%d].Rejected = %d, want in [0, B=%d)", k, p.Rejected, B)
 		}
 		if p.Chosen == p.Rejected {
-			return fmt.Errorf("preference: pairs[%d] joins row %d with itself", k, p.Chosen)
+			return fmt.Errorf("preference: Batch.Pairs[%d] joins row %d with itself", k, p.Chosen)
 		}
 	}
 	return nil

@@ -26,11 +26,13 @@ const (
 // With Epsilon > 0 every token's lp − ref is also clipped into
 // [old − ref − ε, old − ref + ε] to give h^clip and l^clip, and the pair's
 // loss is max(l, l^clip) (at a tie each side gets half the gradient, as
-// PyTorch's maximum does). The loss is the mean over the given pairs —
-// with GroupPairs, all pairs i<j sharing a group id, pooled across groups.
+// PyTorch's maximum does). The loss is the mean over Batch.Pairs — with
+// MarginPairs, every pair of a group whose rewards differ, pooled across
+// groups.
 // Every l is 0 exactly when π ∝ π_ref·exp(R/β).
 //
-// Reads LogProbs, RefLogProbs, Mask and, with the clip, OldLogProbs.
+// Reads LogProbs, RefLogProbs, Mask, Rewards, Pairs and, with the clip,
+// OldLogProbs.
 //
 // References: Deng et al. 2024, "PRDP: Proximal Reward Difference
 // Prediction for Large-Scale Reward Finetuning of Diffusion Models";
@@ -55,12 +57,12 @@ type RDP struct {
 // CoPG is the Contrastive Policy Gradient objective. For a pair (a, b)
 // with rewards R_a, R_b and summed log-ratios h = Σ_t M(lp − ref), it
 // maximises (R_a − R_b)(h_a − h_b) − (β/2)(h_a − h_b)²; the loss is the
-// negated mean over the given pairs (GroupPairs: all pairs i<j sharing a
-// group id, pooled across groups). Its gradient is exactly β/2 times RDP's
+// negated mean over Batch.Pairs (MarginPairs: every pair of a group whose
+// rewards differ, pooled across groups). Its gradient is exactly β/2 times RDP's
 // (unclipped, summed), and its optimum is π ∝ π_ref·exp(R/β) for any
 // sampling distribution.
 //
-// Reads LogProbs, RefLogProbs and Mask.
+// Reads LogProbs, RefLogProbs, Mask, Rewards and Pairs.
 //
 // References: Flet-Berliac et al. 2024, "Contrastive Policy Gradient:
 // Aligning LLMs on sequence-level scores in a supervised-friendly fashion";
@@ -124,61 +126,90 @@ func sumClip(lp, ref, old, m []float64, eps float64) (s, sc, n, clipped, chk flo
 	return r.S, r.SC, r.N, r.Clipped, r.Chk, ok
 }
 
-// checkRewardPairs checks the batch, the pairs and the rewards that RDP
-// and CoPG read: RefLogProbs always, OldLogProbs when needOld.
-func checkRewardPairs(grad []float64, b *policy.Batch, rewards []float64, pairs []Pair, needOld bool) error {
+// checkRewardPairs checks the batch, Batch.Pairs and Batch.Rewards that
+// RDP and CoPG read: RefLogProbs always, OldLogProbs when needOld.
+func checkRewardPairs(grad []float64, b *policy.Batch, needOld bool) error {
 	if err := checkShape(grad, b, true, needOld); err != nil {
 		return err
 	}
-	if err := checkPairs(pairs, b.B); err != nil {
+	if err := checkPairs(b.Pairs, b.B); err != nil {
 		return err
 	}
-	return checkRewards(rewards, b.B, pairs)
+	return checkRewards(b.Rewards, b.B, b.Pairs)
 }
 
 // checkRewards checks the length of rewards and the finiteness of those
 // of the rows in pairs.
 func checkRewards(rewards []float64, B int, pairs []Pair) error {
 	if len(rewards) != B {
-		return fmt.Errorf("preference: len(rewards) = %d, want B = %d", len(rewards), B)
+		return fmt.Errorf("preference: len(Batch.Rewards) = %d, want B = %d", len(rewards), B)
 	}
 	for _, p := range pairs {
-		if err := checkFinite("rewards", p.Chosen, rewards[p.Chosen]); err != nil {
+		if err := checkFinite("Batch.Rewards", p.Chosen, rewards[p.Chosen]); err != nil {
 			return err
 		}
-		if err := checkFinite("rewards", p.Rejected, rewards[p.Rejected]); err != nil {
+		if err := checkFinite("Batch.Rewards", p.Rejected, rewards[p.Rejected]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Eval returns the mean RDP loss over pairs and its diagnostics, and
-// writes ∂loss/∂LogProbs into grad (length B*T; nil skips it). rewards has
-// one value per row; only those of rows in pairs are read.
+// pairStats accumulates the implicit-reward diagnostics of RDP and CoPG
+// over pairs (a, c): the chosen row is the one with the higher reward.
+type pairStats struct {
+	beta                float64
+	chosen, rejected    float64 // sums of β·h
+	correct, comparable float64 // pairs with R_a ≠ R_b, and those ranked as the rewards rank them
+}
+
+func (p *pairStats) add(rewards, h []float64, a, c int) {
+	dR, dh := rewards[a]-rewards[c], h[a]-h[c]
+	if dR < 0 {
+		a, c = c, a
+	}
+	p.chosen += p.beta * h[a]
+	p.rejected += p.beta * h[c]
+	if dR != 0 {
+		p.comparable++
+		if (dh > 0) == (dR > 0) && dh != 0 {
+			p.correct++
+		}
+	}
+}
+
+// fill writes the diagnostics of n pairs into st.
+func (p *pairStats) fill(st *policy.Stats, n int) {
+	inv := 1 / float64(n)
+	st.Pairs = n
+	st.ChosenReward, st.RejectedReward = p.chosen*inv, p.rejected*inv
+	st.Margin = st.ChosenReward - st.RejectedReward
+	if p.comparable > 0 {
+		st.RewardAccuracy = p.correct / p.comparable
+	}
+}
+
+// Eval implements policy.Loss: it returns the mean RDP loss over
+// Batch.Pairs and its diagnostics, and writes ∂loss/∂LogProbs into grad
+// (length B*T; nil skips it). Batch.Rewards has one value per row; only
+// those of rows in pairs are read.
 //
 // It returns an error for an empty batch, a slice of the wrong length
-// (RefLogProbs is required, and OldLogProbs when Epsilon > 0), a NaN or Inf
-// among the inputs read, a mask value other than 0 or 1, no pair, a pair
-// index out of range, a row with no counted token under Mean, and an
-// invalid parameter.
-func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pair) (Stats, error) {
-	var st Stats
-	beta, err := resolveBeta("RDP", r.Beta)
+// (RefLogProbs and Rewards are required, and OldLogProbs when Epsilon > 0),
+// a NaN or Inf among the inputs read, a mask value other than 0 or 1, no
+// pair (ErrNoPairs), a pair index out of range, a row with no counted
+// token under Mean, and an invalid parameter.
+func (r RDP) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
+	var st policy.Stats
+	beta, err := r.check()
 	if err != nil {
 		return st, err
 	}
 	eps := r.Epsilon
-	if !finite(eps) || eps < 0 {
-		return st, fmt.Errorf("preference: RDP.Epsilon = %v, want ≥ 0", eps)
-	}
-	if r.Reduce != Sum && r.Reduce != Mean {
-		return st, fmt.Errorf("preference: RDP.Reduce = %d is not a known reduction", int(r.Reduce))
-	}
-	if err := checkRewardPairs(grad, b, rewards, pairs, eps > 0); err != nil {
+	if err := checkRewardPairs(grad, b, eps > 0); err != nil {
 		return st, err
 	}
-	B, T := b.B, b.T
+	B := b.B
 	buf := getScratch(5 * B)
 	defer scratch.Put(buf)
 	s := *buf
@@ -188,83 +219,100 @@ func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pa
 		return st, err
 	}
 	if r.Reduce == Mean {
-		for _, p := range pairs {
-			for _, i := range [2]int{p.Chosen, p.Rejected} {
-				if cnt[i] == 0 {
-					return st, fmt.Errorf("preference: row %d has no counted token (RDP with Mean divides by it)", i)
-				}
-			}
-		}
-		for i := range B {
-			if cnt[i] > 0 {
-				h[i] /= cnt[i]
-				hc[i] /= cnt[i]
-			}
+		if err := meanRows(b.Pairs, h, hc, cnt); err != nil {
+			return st, err
 		}
 	}
-
-	inv := 1 / float64(len(pairs))
-	var loss, acc, nacc, usedClip float64
-	for _, p := range pairs {
-		a, c := p.Chosen, p.Rejected
-		dR := rewards[a] - rewards[c]
-		tgt := dR / beta
-		z := h[a] - h[c] - tgt
-		l := z * z
-		if dR != 0 {
-			nacc++
-			if (h[a]-h[c] > 0) == (dR > 0) && h[a] != h[c] {
-				acc++
-			}
-		}
-		if eps == 0 {
-			loss += l
-			g := 2 * z * inv
-			coef[a] += g
-			coef[c] -= g
-			continue
-		}
-		zc := hc[a] - hc[c] - tgt
-		lc := zc * zc
-		switch {
-		case l > lc:
-			loss += l
-			g := 2 * z * inv
-			coef[a] += g
-			coef[c] -= g
-		case lc > l:
-			loss += lc
-			usedClip++
-			g := 2 * zc * inv
-			coefc[a] += g
-			coefc[c] -= g
-		default:
-			loss += l
-			g, gc := z*inv, zc*inv
-			coef[a] += g
-			coef[c] -= g
-			coefc[a] += gc
-			coefc[c] -= gc
-		}
-	}
-	st.Loss = loss * inv
-	st.Pairs = len(pairs)
+	st = r.pairs(b, beta, h, hc, coef, coefc)
 	st.Tokens = tokens
-	if nacc > 0 {
-		st.RewardAccuracy = acc / nacc
-	}
 	if tokens > 0 {
-		st.ClipFraction = clipped / tokens
+		st.ClipFrac = clipped / tokens
 	}
-	st.ClippedPairs = usedClip * inv
 	if !finite(st.Loss) {
 		return st, fmt.Errorf("preference: RDP loss is not finite (%v)", st.Loss)
 	}
-	if grad == nil {
-		return st, nil
+	if grad != nil {
+		r.grad(grad, b, cnt, coef, coefc)
 	}
+	return st, nil
+}
+
+// check validates r and returns β resolved.
+func (r RDP) check() (float64, error) {
+	beta, err := resolveBeta("RDP", r.Beta)
+	if err != nil {
+		return 0, err
+	}
+	if !finite(r.Epsilon) || r.Epsilon < 0 {
+		return 0, fmt.Errorf("preference: RDP.Epsilon = %v, want ≥ 0", r.Epsilon)
+	}
+	if r.Reduce != Sum && r.Reduce != Mean {
+		return 0, fmt.Errorf("preference: RDP.Reduce = %d is not a known reduction", int(r.Reduce))
+	}
+	return beta, nil
+}
+
+// meanRows divides each row's log-ratios by its counted tokens, which the
+// rows in pairs must have.
+func meanRows(pairs []Pair, h, hc, cnt []float64) error {
+	for _, p := range pairs {
+		for _, i := range [2]int{p.Chosen, p.Rejected} {
+			if cnt[i] == 0 {
+				return fmt.Errorf("preference: row %d has no counted token (RDP with Mean divides by it)", i)
+			}
+		}
+	}
+	for i := range h {
+		if cnt[i] > 0 {
+			h[i] /= cnt[i]
+			hc[i] /= cnt[i]
+		}
+	}
+	return nil
+}
+
+// pairs returns the mean RDP loss over b.Pairs from the rows' log-ratios
+// h (and, with the clip, hc), with the pair diagnostics, and accumulates
+// ∂loss/∂h into coef and ∂loss/∂hc into coefc.
+func (r RDP) pairs(b *policy.Batch, beta float64, h, hc, coef, coefc []float64) policy.Stats {
+	rewards := b.Rewards
+	inv := 1 / float64(len(b.Pairs))
+	ps := pairStats{beta: beta}
+	var loss, usedClip float64
+	for _, p := range b.Pairs {
+		a, c := p.Chosen, p.Rejected
+		ps.add(rewards, h, a, c)
+		tgt := (rewards[a] - rewards[c]) / beta
+		z := h[a] - h[c] - tgt
+		l, g, gc := z*z, 2*z*inv, 0.0
+		if r.Epsilon > 0 {
+			// max(l, l^clip): the larger side takes the gradient, a tie
+			// splits it.
+			zc := hc[a] - hc[c] - tgt
+			switch lc := zc * zc; {
+			case lc > l:
+				l, g, gc = lc, 0, 2*zc*inv
+				usedClip++
+			case lc == l:
+				g, gc = z*inv, zc*inv
+			}
+		}
+		loss += l
+		coef[a] += g
+		coef[c] -= g
+		coefc[a] += gc
+		coefc[c] -= gc
+	}
+	st := policy.Stats{Loss: loss * inv, ClippedPairs: usedClip * inv}
+	ps.fill(&st, len(b.Pairs))
+	return st
+}
+
+// grad writes ∂loss/∂LogProbs from the per-row coefficients.
+func (r RDP) grad(grad []float64, b *policy.Batch, cnt, coef, coefc []float64) {
+	T := b.T
 	var mask []float64
-	for i := range B {
+	for i := range b.B {
 		c, cc := coef[i], coefc[i]
 		if r.Reduce == Mean && cnt[i] > 0 {
 			c /= cnt[i]
@@ -278,9 +326,8 @@ func (r RDP) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pa
 			scaleMask(g, c, mask)
 			continue
 		}
-		clipGrad(g, b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], b.OldLogProbs[i*T:i*T+T], mask, eps, c, cc)
+		clipGrad(g, b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], b.OldLogProbs[i*T:i*T+T], mask, r.Epsilon, c, cc)
 	}
-	return st, nil
 }
 
 // clipGrad writes g_t = M_t·(c + cc·[token t inside the clip range]).
@@ -288,22 +335,22 @@ func clipGrad(g, lp, ref, old, m []float64, eps, c, cc float64) {
 	vec.ClipGrad(g, lp, ref, old, m, eps, c, cc)
 }
 
-// Eval returns the CoPG loss (the negated mean objective over pairs) and
-// its diagnostics, and writes ∂loss/∂LogProbs into grad (length B*T; nil
-// skips it). rewards has one value per row; only those of rows in pairs
-// are read.
+// Eval implements policy.Loss: it returns the CoPG loss (the negated mean
+// objective over Batch.Pairs) and its diagnostics, and writes
+// ∂loss/∂LogProbs into grad (length B*T; nil skips it). Batch.Rewards has
+// one value per row; only those of rows in pairs are read.
 //
 // It returns an error for an empty batch, a slice of the wrong length
-// (RefLogProbs is required), a NaN or Inf among the inputs read, a mask
-// value other than 0 or 1, no pair, a pair index out of range, and an
-// invalid parameter.
-func (o CoPG) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []Pair) (Stats, error) {
-	var st Stats
+// (RefLogProbs and Rewards are required), a NaN or Inf among the inputs
+// read, a mask value other than 0 or 1, no pair (ErrNoPairs), a pair index
+// out of range, and an invalid parameter.
+func (o CoPG) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
+	var st policy.Stats
 	beta, err := resolveBeta("CoPG", o.Beta)
 	if err != nil {
 		return st, err
 	}
-	if err := checkRewardPairs(grad, b, rewards, pairs, false); err != nil {
+	if err := checkRewardPairs(grad, b, false); err != nil {
 		return st, err
 	}
 	B, T := b.B, b.T
@@ -315,29 +362,22 @@ func (o CoPG) Eval(grad []float64, b *policy.Batch, rewards []float64, pairs []P
 	if err != nil {
 		return st, err
 	}
-	inv := 1 / float64(len(pairs))
-	var loss, acc, nacc float64
-	for _, p := range pairs {
+	rewards := b.Rewards
+	inv := 1 / float64(len(b.Pairs))
+	ps := pairStats{beta: beta}
+	var loss float64
+	for _, p := range b.Pairs {
 		a, c := p.Chosen, p.Rejected
-		dR := rewards[a] - rewards[c]
-		dh := h[a] - h[c]
+		dR, dh := rewards[a]-rewards[c], h[a]-h[c]
 		loss -= dR*dh - 0.5*beta*dh*dh
 		g := (beta*dh - dR) * inv
 		coef[a] += g
 		coef[c] -= g
-		if dR != 0 {
-			nacc++
-			if (dh > 0) == (dR > 0) && dh != 0 {
-				acc++
-			}
-		}
+		ps.add(rewards, h, a, c)
 	}
 	st.Loss = loss * inv
-	st.Pairs = len(pairs)
 	st.Tokens = tokens
-	if nacc > 0 {
-		st.RewardAccuracy = acc / nacc
-	}
+	ps.fill(&st, len(b.Pairs))
 	if !finite(st.Loss) {
 		return st, fmt.Errorf("preference: CoPG loss is not finite (%v)", st.Loss)
 	}

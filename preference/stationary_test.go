@@ -68,28 +68,28 @@ func thetaGrads(t *testing.T, theta []float64) map[string][]float64 {
 	t.Helper()
 	b := catBatch(theta)
 	K := b.B
-	all := preference.GroupPairs(nil, []int{4, 4, 4, 4})
+	all := allPairs([]int{4, 4, 4, 4})
 	out := map[string][]float64{}
 	g := make([]float64, K)
-	must := func(_ preference.Stats, err error) {
+	must := func(_ policy.Stats, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	must(preference.RDP{Beta: catBeta}.Eval(g, b, catRewards, all))
+	must(preference.RDP{Beta: catBeta}.Eval(g, withPairs(b, catRewards, all)))
 	out["rdp"] = chain(b, g)
 	// On-policy (old = lp) with the proximal clip: the clip is inactive.
-	must(preference.RDP{Beta: catBeta, Epsilon: 0.1}.Eval(g, b, catRewards, all))
+	must(preference.RDP{Beta: catBeta, Epsilon: 0.1}.Eval(g, withPairs(b, catRewards, all)))
 	out["rdp_clip"] = chain(b, g)
-	must(preference.RDP{Beta: catBeta, Reduce: preference.Mean}.Eval(g, b, catRewards, all))
+	must(preference.RDP{Beta: catBeta, Reduce: preference.Mean}.Eval(g, withPairs(b, catRewards, all)))
 	out["rdp_mean"] = chain(b, g)
-	must(preference.CoPG{Beta: catBeta}.Eval(g, b, catRewards, all))
+	must(preference.CoPG{Beta: catBeta}.Eval(g, withPairs(b, catRewards, all)))
 	out["copg"] = chain(b, g)
 	// CoPG under another sampling distribution of pairs (repeats, gaps).
-	skewed := []preference.Pair{{0, 1}, {0, 1}, {0, 1}, {3, 2}, {1, 3}}
-	must(preference.CoPG{Beta: catBeta}.Eval(g, b, catRewards, skewed))
+	skewed := []preference.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 0, Rejected: 1}, {Chosen: 0, Rejected: 1}, {Chosen: 3, Rejected: 2}, {Chosen: 1, Rejected: 3}}
+	must(preference.CoPG{Beta: catBeta}.Eval(g, withPairs(b, catRewards, skewed)))
 	out["copg_skewed"] = chain(b, g)
 
 	// Expected sigmoid-DPO loss under Bradley–Terry labels: each ordered
@@ -100,7 +100,7 @@ func thetaGrads(t *testing.T, theta []float64) map[string][]float64 {
 			if a == c {
 				continue
 			}
-			must(preference.DPO{Beta: catBeta}.Eval(g, b, []preference.Pair{{Chosen: a, Rejected: c}}))
+			must(preference.DPO{Beta: catBeta}.Eval(g, withPairs(b, nil, []preference.Pair{{Chosen: a, Rejected: c}})))
 			w := 1 / (1 + math.Exp(-(catRewards[a] - catRewards[c])))
 			for k := range exp {
 				exp[k] += w * g[k]
@@ -133,7 +133,7 @@ func TestStationaryAtTiltedReference(t *testing.T) {
 		}
 	}
 	// Every RDP pair loss is 0 at the optimum.
-	st, err := preference.RDP{Beta: catBeta}.Eval(nil, catBatch(star), catRewards, preference.GroupPairs(nil, []int{0, 0, 0, 0}))
+	st, err := preference.RDP{Beta: catBeta}.Eval(nil, withPairs(catBatch(star), catRewards, allPairs([]int{0, 0, 0, 0})))
 	if err != nil {
 		t.Fatal(err)
 	}

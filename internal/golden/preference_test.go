@@ -108,16 +108,16 @@ func checkDPO(t *testing.T, c *Case) {
 	// One batch: chosen rows 0..n-1, rejected rows n..2n-1.
 	b := raggedBatch(t, append(append([][]float64{}, cl...), rl...), nil,
 		append(append([][]float64{}, cr...), rr...), append(append([][]float64{}, cm...), rm...))
-	pairs := make([]preference.Pair, n)
-	for i := range pairs {
-		pairs[i] = preference.Pair{Chosen: i, Rejected: n + i}
+	b.Pairs = make([]preference.Pair, n)
+	for i := range b.Pairs {
+		b.Pairs[i] = preference.Pair{Chosen: i, Rejected: n + i}
 	}
 	obj := preference.DPO{Variant: v, Beta: beta, LabelSmoothing: ls, Gamma: gamma}
 	if v == preference.IPO {
 		obj.IPOSummed = !lengthNormalize
 	}
 	grad := make([]float64, b.B*b.T)
-	st, err := obj.Eval(grad, b, pairs)
+	st, err := obj.Eval(grad, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,10 +131,10 @@ func checkDPO(t *testing.T, c *Case) {
 	checkGrad(t, "grad_rejected", grad, b.T, n, gradR, rm)
 }
 
-// checkGroupLoss runs an RDP or CoPG case: one batch of every row, the
-// pairs of rows sharing a group id, one reward per row.
-func checkGroupLoss(t *testing.T, c *Case, withOld bool,
-	eval func(grad []float64, b *policy.Batch, rewards []float64, pairs []preference.Pair) (preference.Stats, error)) {
+// checkGroupLoss runs an RDP or CoPG case: one batch of every row, every
+// pair (i, j), i < j, of rows sharing a group id (ties included, as the
+// reference implementations pool them), one reward per row.
+func checkGroupLoss(t *testing.T, c *Case, withOld bool, obj policy.Loss) {
 	var (
 		logp, old, ref, mask, want [][]float64
 		rewards                    []float64
@@ -152,9 +152,16 @@ func checkGroupLoss(t *testing.T, c *Case, withOld bool,
 	dec(t, c.Expect, "loss", &loss, false)
 	dec(t, c.Expect, "grad_logp", &want, false)
 	b := raggedBatch(t, logp, old, ref, mask)
-	pairs := preference.GroupPairs(nil, groups)
+	b.Rewards = rewards
+	for i := range groups {
+		for j := i + 1; j < len(groups); j++ {
+			if groups[i] == groups[j] {
+				b.Pairs = append(b.Pairs, preference.Pair{Chosen: i, Rejected: j})
+			}
+		}
+	}
 	grad := make([]float64, b.B*b.T)
-	st, err := eval(grad, b, rewards, pairs)
+	st, err := obj.Eval(grad, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,11 +188,11 @@ func checkRDP(t *testing.T, c *Case) {
 	default:
 		t.Fatalf("unknown reduce %q", reduce)
 	}
-	checkGroupLoss(t, c, true, obj.Eval)
+	checkGroupLoss(t, c, true, obj)
 }
 
 func checkCoPG(t *testing.T, c *Case) {
 	var beta float64
 	dec(t, c.Params, "beta", &beta, false)
-	checkGroupLoss(t, c, false, preference.CoPG{Beta: beta}.Eval)
+	checkGroupLoss(t, c, false, preference.CoPG{Beta: beta})
 }
