@@ -5,25 +5,37 @@ import "context"
 // GenerateRequest asks a Generator for N completions of each prompt.
 //
 // Zero values: N 0 means 1; MaxTokens 0 means the generator's own default;
-// Temperature 0 means greedy decoding (argmax), as in OpenAI-compatible
-// servers; TopP 0 means 1 (off); TopK 0 means off; Seed 0 is a valid seed
-// (generators that cannot be seeded ignore it); Stop nil means no stop
-// strings beyond the model's own end of sequence.
+// Temperature 0 means the default 1 (sampling from the model's own
+// distribution, as OpenAI's API does when the field is left out) — a group
+// of samples must differ for its rewards to teach anything, so greedy
+// decoding (argmax) is asked for with Greedy, never by a zero; TopP 0
+// means 1 (off); TopK 0 means off; Seed 0 is a valid seed (generators that
+// cannot be seeded ignore it); Stop nil means no stop strings beyond the
+// model's own end of sequence.
 type GenerateRequest struct {
 	Prompts     []string
 	N           int
 	MaxTokens   int
 	Temperature float64
-	TopP        float64
-	TopK        int
-	Seed        uint64
-	Stop        []string
+	// Greedy decodes by argmax instead of sampling; Temperature, TopP and
+	// TopK are then ignored.
+	Greedy bool
+	TopP   float64
+	TopK   int
+	Seed   uint64
+	Stop   []string
 }
 
 // Completion is one sampled continuation of a prompt.
 type Completion struct {
 	// Prompt is the index of the prompt in GenerateRequest.Prompts.
 	Prompt int
+	// PromptTokens holds the prompt's token ids as the generator fed them
+	// to the model (BOS first for llama models); nil when the generator
+	// does not expose them (some servers). Training on a completion needs
+	// them: NewRollouts takes the sequence to score from PromptTokens and
+	// Tokens.
+	PromptTokens []int
 	// Text is the decoded continuation, without the prompt.
 	Text string
 	// Tokens holds the generated token ids; nil when the generator does

@@ -55,7 +55,7 @@ func checkLlamaGreedy(t *testing.T, c *Case, m *llama.Model) {
 	// Greedy decoding does not stop at BOS/EOS here: the reference is
 	// plain argmax, 20 times.
 	s := llama.NewSampler(m, nil)
-	gens, err := s.Sample(context.Background(), prompts, llama.SampleOptions{MaxTokens: 20, NoStopAtEOS: true})
+	gens, err := s.Sample(context.Background(), prompts, llama.SampleOptions{MaxTokens: 20, Greedy: true, NoStopAtEOS: true})
 	if err != nil {
 		t.Fatal(err)
 	}

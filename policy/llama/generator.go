@@ -14,13 +14,16 @@ import (
 // them grouped by prompt.
 //
 // Request fields map to SampleOptions: N 0 means 1; MaxTokens 0 means
-// Sampler.DefaultMaxTokens or DefaultMaxTokens (256); Temperature 0 is
-// greedy; TopP 0 means 1; TopK 0 is off; Stop strings cut the text. The
+// Sampler.DefaultMaxTokens or DefaultMaxTokens (256); Temperature 0 means
+// 1 and Greedy asks for argmax decoding; TopP 0 means 1; TopK 0 is off;
+// Stop strings cut the text. The
 // random stream of completion j of prompt i is rand.NewPCG(Seed, i*N+j),
 // so results are reproducible from the seed. Completion.LogProbs are the
 // policy's log-probabilities at temperature 1 before truncation (see
 // Generation.LogProbs); Completion.Tokens include a final BOS/EOS when the
-// model ended the sequence.
+// model ended the sequence; Completion.PromptTokens is the encoded prompt
+// (shared by the completions of a prompt), so that policy.NewRollouts can
+// lay them out for training.
 func (s *Sampler) Generate(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
 	if s.Tokenizer == nil {
 		return nil, errors.New("llama: Generate needs Sampler.Tokenizer")
@@ -45,6 +48,7 @@ func (s *Sampler) Generate(ctx context.Context, req policy.GenerateRequest) ([][
 	gens, err := s.Sample(ctx, prompts, SampleOptions{
 		MaxTokens:   req.MaxTokens,
 		Temperature: req.Temperature,
+		Greedy:      req.Greedy,
 		TopP:        req.TopP,
 		TopK:        req.TopK,
 		Seed:        req.Seed,
@@ -60,6 +64,7 @@ func (s *Sampler) Generate(ctx context.Context, req policy.GenerateRequest) ([][
 			g := &gens[i*n+j]
 			out[i][j] = policy.Completion{
 				Prompt:       i,
+				PromptTokens: prompts[i*n],
 				Text:         g.Text,
 				Tokens:       g.Tokens,
 				LogProbs:     g.LogProbs,

@@ -25,7 +25,8 @@ func ExampleSampler_Generate() {
 	var g policy.Generator = llama.NewSampler(m, tok)
 	out, err := g.Generate(context.Background(), policy.GenerateRequest{
 		Prompts:   []string{"Once upon a time"},
-		MaxTokens: 12, // Temperature 0: greedy
+		MaxTokens: 12,
+		Greedy:    true,
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -19,7 +19,7 @@ func TestGenerateGreedy(t *testing.T) {
 	m, tok := loadStories(t)
 	s := NewSampler(m, tok)
 	out, err := s.Generate(context.Background(), policy.GenerateRequest{
-		Prompts: []string{"Once upon a time"}, N: 2, MaxTokens: 40,
+		Prompts: []string{"Once upon a time"}, N: 2, MaxTokens: 40, Greedy: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestGenerateStop(t *testing.T) {
 	m, tok := loadStories(t)
 	s := NewSampler(m, tok)
 	out, err := s.Generate(context.Background(), policy.GenerateRequest{
-		Prompts: []string{"Once upon a time", ""}, MaxTokens: 100, Stop: []string{"", "Lily."},
+		Prompts: []string{"Once upon a time", ""}, MaxTokens: 100, Greedy: true, Stop: []string{"", "Lily."},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestSampleLogProbsTeacherForced(t *testing.T) {
 	p1, _ := tok.Encode("Once upon a time", true, false)
 	p2, _ := tok.Encode("Tom had a big red", true, false)
 	for _, opt := range []SampleOptions{
-		{MaxTokens: 60},
+		{MaxTokens: 60, Greedy: true},
 		{MaxTokens: 60, Temperature: 1, Seed: 1},
 		{MaxTokens: 60, Temperature: 0.7, TopP: 0.8, TopK: 20, Seed: 2},
 		{MaxTokens: 60, Temperature: 1.5, Seed: 3},
@@ -202,7 +202,7 @@ func TestSampleTopK1IsGreedy(t *testing.T) {
 	m, tok := loadStories(t)
 	s := NewSampler(m, tok)
 	p, _ := tok.Encode("Once upon a time", true, false)
-	greedy, _ := s.Sample(context.Background(), [][]int{p}, SampleOptions{MaxTokens: 30})
+	greedy, _ := s.Sample(context.Background(), [][]int{p}, SampleOptions{MaxTokens: 30, Greedy: true})
 	top1, err := s.Sample(context.Background(), [][]int{p}, SampleOptions{MaxTokens: 30, Temperature: 2, TopK: 1, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +383,7 @@ func TestSampleConcurrent(t *testing.T) {
 	opts := []SampleOptions{
 		{MaxTokens: 30, Temperature: 1, Seed: 1},
 		{MaxTokens: 40, Temperature: 0.8, TopP: 0.9, Seed: 2},
-		{MaxTokens: 20},
+		{MaxTokens: 20, Greedy: true},
 	}
 	batches := [][][]int{{p}, {p, p, p, p, p}, {p, {BOS}}}
 	want := make([][]Generation, len(opts))
@@ -457,4 +457,40 @@ func FuzzGenerate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The zero Temperature is the default 1, not greedy decoding: a group
+// sampled with zero options differs from sample to sample and equals the
+// group sampled at temperature 1; Greedy gives one continuation G times.
+func TestZeroTemperatureSamples(t *testing.T) {
+	m, tok := loadStories(t)
+	s := NewSampler(m, tok)
+	p, _ := tok.Encode("Once upon a time", true, false)
+	prompts := [][]int{p, p, p, p}
+	ctx := context.Background()
+	zero, err := s.Sample(ctx, prompts, SampleOptions{MaxTokens: 20, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := s.Sample(ctx, prompts, SampleOptions{MaxTokens: 20, Seed: 5, Temperature: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	greedy, err := s.Sample(ctx, prompts, SampleOptions{MaxTokens: 20, Seed: 5, Temperature: 1, Greedy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for i := range prompts {
+		distinct[zero[i].Text] = true
+		if zero[i].Text != one[i].Text {
+			t.Errorf("sample %d: %q at temperature 0 (default), %q at 1", i, zero[i].Text, one[i].Text)
+		}
+		if greedy[i].Text != greedy[0].Text {
+			t.Errorf("greedy sample %d differs: %q vs %q", i, greedy[i].Text, greedy[0].Text)
+		}
+	}
+	if len(distinct) < 2 {
+		t.Errorf("4 samples with zero options are all %q: greedy by default", zero[0].Text)
+	}
 }

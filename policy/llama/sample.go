@@ -18,15 +18,20 @@ import (
 const DefaultMaxTokens = 256
 
 // SampleOptions configure Sample. The zero value samples up to
-// DefaultMaxTokens tokens greedily.
+// DefaultMaxTokens tokens from the model's distribution (temperature 1);
+// greedy decoding is asked for with Greedy.
 type SampleOptions struct {
 	// MaxTokens is the largest number of new tokens per sequence; 0 means
 	// DefaultMaxTokens. A sequence also stops when it fills the model's
 	// SeqLen (FinishReason "length").
 	MaxTokens int
-	// Temperature divides the logits before sampling; 0 means greedy
-	// decoding (argmax, the first maximum on ties, as run.c). Default 0.
+	// Temperature divides the logits before sampling; 0 means the default
+	// 1. It is never a way to ask for greedy decoding: a zero left in a
+	// config would make every sample of a group the same.
 	Temperature float64
+	// Greedy decodes by argmax (the first maximum on ties, as run.c)
+	// instead of sampling; Temperature, TopP and TopK are then ignored.
+	Greedy bool
 	// TopP keeps the smallest set of most probable tokens whose
 	// probabilities (at Temperature) sum to at least TopP, and samples from
 	// it renormalised (nucleus sampling, Holtzman et al. 2020). 0 means 1
@@ -113,7 +118,8 @@ func NewSampler(m *Model, tok *Tokenizer) *Sampler { return &Sampler{Model: m, T
 // least one (BOS) to predict the next.
 var ErrEmptyPrompt = errors.New("llama: empty prompt (give at least BOS)")
 
-// validate checks the options and returns MaxTokens resolved.
+// validate checks the options, resolves Temperature (0 after it means
+// greedy decoding) and returns MaxTokens resolved.
 func (s *Sampler) validate(prompts [][]int, opt *SampleOptions) (int, error) {
 	if s.Model == nil {
 		return 0, errors.New("llama: Sampler.Model is nil")
@@ -132,7 +138,13 @@ func (s *Sampler) validate(prompts [][]int, opt *SampleOptions) (int, error) {
 		maxNew = DefaultMaxTokens
 	}
 	if t := opt.Temperature; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
-		return 0, fmt.Errorf("llama: SampleOptions.Temperature = %v, want finite ≥ 0", t)
+		return 0, fmt.Errorf("llama: SampleOptions.Temperature = %v, want finite ≥ 0 (0: the default 1)", t)
+	}
+	// From here on, Temperature 0 means greedy.
+	if opt.Greedy {
+		opt.Temperature = 0
+	} else if opt.Temperature == 0 {
+		opt.Temperature = 1
 	}
 	if p := opt.TopP; !(p >= 0 && p <= 1) {
 		return 0, fmt.Errorf("llama: SampleOptions.TopP = %v, want in [0, 1]", p)
@@ -591,7 +603,7 @@ var workerPool sync.Pool
 // log-probability at temperature 1 before truncation (see
 // Generation.LogProbs).
 //
-// Greedy (Temperature 0) takes the first maximum. Otherwise the
+// Greedy (Temperature 0 once validate resolved it) takes the first maximum. Otherwise the
 // probabilities are softmax(logits/Temperature); TopK keeps the TopK
 // largest, then TopP the smallest prefix (in decreasing probability, ties
 // by lower id) whose mass reaches TopP of the kept mass; the token is the

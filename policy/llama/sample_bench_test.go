@@ -21,7 +21,7 @@ func benchSample(b *testing.B, batch, newTokens int) {
 	m, tok := loadStories(b)
 	s := NewSampler(m, tok)
 	prompts := benchPrompts(batch)
-	opt := SampleOptions{MaxTokens: newTokens, NoStopAtEOS: true}
+	opt := SampleOptions{MaxTokens: newTokens, Greedy: true, NoStopAtEOS: true}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

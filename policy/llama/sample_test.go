@@ -38,7 +38,7 @@ func TestSampleGreedyGolden(t *testing.T) {
 	}
 	for _, workers := range []int{1, 2, 3} {
 		s := &Sampler{Model: m, Tokenizer: tok, Workers: workers}
-		gens, err := s.Sample(context.Background(), prompts, SampleOptions{MaxTokens: 20, NoStopAtEOS: true})
+		gens, err := s.Sample(context.Background(), prompts, SampleOptions{MaxTokens: 20, Greedy: true, NoStopAtEOS: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestSampleGreedyOnce(t *testing.T) {
 	m, tok := loadStories(t)
 	s := NewSampler(m, tok)
 	p, _ := tok.Encode("Once upon a time", true, false)
-	gens, err := s.Sample(context.Background(), [][]int{p}, SampleOptions{MaxTokens: 200})
+	gens, err := s.Sample(context.Background(), [][]int{p}, SampleOptions{MaxTokens: 200, Greedy: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,11 +114,18 @@ func TestGenerateVLLM(t *testing.T) {
 		t.Errorf("tokens without ids = %v", c0.Tokens)
 	}
 	b := s.bodies[0]
-	if b["n"] != 2.0 || b["logprobs"] != 1.0 || b["temperature"] != 0.0 || b["max_tokens"] != 8.0 || b["seed"] != 41.0 || b["model"] != "m" || b["prompt"] != "hello" {
+	if b["n"] != 2.0 || b["logprobs"] != 1.0 || b["temperature"] != 1.0 || b["max_tokens"] != 8.0 || b["seed"] != 41.0 || b["model"] != "m" || b["prompt"] != "hello" {
 		t.Errorf("request body %v", b)
 	}
 	if _, ok := b["top_p"]; ok {
 		t.Errorf("top_p sent though 0: %v", b)
+	}
+	// Greedy, and only Greedy, sends temperature 0.
+	if _, err := c.Generate(context.Background(), policy.GenerateRequest{Prompts: []string{"hello"}, N: 2, Greedy: true, Temperature: 0.7}); err != nil {
+		t.Fatal(err)
+	}
+	if b := s.bodies[1]; b["temperature"] != 0.0 {
+		t.Errorf("greedy request body %v, want temperature 0", b)
 	}
 	if s.paths[0] != "/v1/completions" || s.auth[0] != "Bearer k" {
 		t.Errorf("path %q auth %q", s.paths[0], s.auth[0])

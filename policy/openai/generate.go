@@ -18,7 +18,8 @@ var _ policy.Generator = (*Client)(nil)
 //
 // It sends one POST /completions per prompt (the llama.cpp server and
 // Ollama take one prompt per request), with n = N, logprobs = 1, the
-// request's max_tokens, temperature (sent even when 0: greedy), top_p and
+// request's max_tokens, temperature (1 when the request leaves it 0; 0,
+// the servers' greedy decoding, only when it sets Greedy), top_p and
 // top_k when positive, stop strings, and seed = Seed+i for prompt i
 // (masked to 63 bits), so that repeated prompts draw different samples.
 // With WithSplitN, for servers that ignore n, it sends N requests with
@@ -93,11 +94,18 @@ func validateGenerate(req policy.GenerateRequest) error {
 }
 
 func (c *Client) generateOne(ctx context.Context, req policy.GenerateRequest, i, n int, seed uint64) ([]policy.Completion, error) {
+	temp := req.Temperature
+	switch {
+	case req.Greedy:
+		temp = 0
+	case temp == 0:
+		temp = 1
+	}
 	cr := CompletionRequest{
 		Prompt:                 req.Prompts[i],
 		N:                      n,
 		MaxTokens:              req.MaxTokens,
-		Temperature:            Float(req.Temperature),
+		Temperature:            Float(temp),
 		Stop:                   req.Stop,
 		Seed:                   Int64(int64(seed & math.MaxInt64)),
 		LogProbs:               Int(1),
