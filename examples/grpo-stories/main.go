@@ -278,7 +278,7 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 			return nil, err
 		}
 		refLogp := make([]float64, B*T)
-		if _, err := ref.LogProbs(refLogp, seqs, T); err != nil {
+		if err := ref.LogProbs(refLogp, seqs, T); err != nil {
 			return nil, err
 		}
 

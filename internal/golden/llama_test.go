@@ -75,7 +75,7 @@ func checkLlama(t *testing.T, c *Case) {
 		}
 		T := len(cs.Tokens) - 1
 		logp := make([]float64, T)
-		tape, err := m.LogProbs(logp, []llama.Sequence{{Prompt: cs.Tokens[:1], Completion: cs.Tokens[1:]}}, T)
+		tape, err := m.Forward(logp, []llama.Sequence{{Prompt: cs.Tokens[:1], Completion: cs.Tokens[1:]}}, T)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,6 +49,9 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 	if tp.done {
 		return errors.New("llama: Backward called twice on one forward pass")
 	}
+	if !tp.keep {
+		return errors.New("llama: Backward after a forward pass that kept no activations (Model.LogProbs; use Forward)")
+	}
 	m := tp.m
 	c := m.Config
 	if g == nil || g.Config != c || len(g.flat) != len(m.flat) {

@@ -106,7 +106,7 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 			m = tinyModel(t, shared, 7)
 		}
 		lp := make([]float64, len(w))
-		tape, err := m.LogProbs(lp, seqs, T)
+		tape, err := m.Forward(lp, seqs, T)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestEmptyCompletions(t *testing.T) {
 	m := tinyModel(t, true, 4)
 	seqs := []Sequence{{Prompt: []int{1}}, {Prompt: []int{1, 2, 3}}}
 	lp := []float64{7, 7, 7, 7}
-	tape, err := m.LogProbs(lp, seqs, 2)
+	tape, err := m.Forward(lp, seqs, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,13 +243,13 @@ func TestLogProbsBatchIndependent(t *testing.T) {
 	m := tinyModel(t, false, 2)
 	seqs, T, _ := tinyBatch(rand.New(rand.NewPCG(1, 1)))
 	all := make([]float64, len(seqs)*T)
-	if _, err := m.LogProbs(all, seqs, T); err != nil {
+	if _, err := m.Forward(all, seqs, T); err != nil {
 		t.Fatal(err)
 	}
 	mask := Mask(seqs, T)
 	for i, s := range seqs {
 		one := make([]float64, T)
-		if _, err := m.LogProbs(one, []Sequence{s}, T); err != nil {
+		if _, err := m.Forward(one, []Sequence{s}, T); err != nil {
 			t.Fatal(err)
 		}
 		for j := 0; j < T; j++ {
@@ -288,12 +288,12 @@ func TestLogProbsErrors(t *testing.T) {
 		{"negative token", make([]float64, 2), []Sequence{{Prompt: []int{-1}, Completion: []int{1}}}, 2},
 		{"longer than SeqLen", make([]float64, 20), []Sequence{{Prompt: []int{1, 1}, Completion: make([]int, 16)}}, 20},
 	} {
-		if _, err := m.LogProbs(tc.dst, tc.seqs, tc.T); err == nil {
+		if _, err := m.Forward(tc.dst, tc.seqs, tc.T); err == nil {
 			t.Errorf("%s: no error", tc.name)
 		}
 	}
 	lp := make([]float64, 2)
-	tape, err := m.LogProbs(lp, ok, 2)
+	tape, err := m.Forward(lp, ok, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestMaskLongCompletion(t *testing.T) {
 			t.Fatalf("Mask = %v, want %v", got, want)
 		}
 	}
-	if _, err := tinyModel(t, true, 1).LogProbs(make([]float64, 4), seqs, 2); err == nil {
+	if _, err := tinyModel(t, true, 1).Forward(make([]float64, 4), seqs, 2); err == nil {
 		t.Error("LogProbs with a completion longer than T: no error")
 	}
 	if m := Mask(seqs, 0); m != nil {

@@ -1,11 +1,14 @@
 // Package llama is a Llama-architecture language model in llama2.c's
 // checkpoint format, written for post-training: it loads and saves
 // checkpoints (Load, LoadBytes, Model.Save), computes teacher-forced
-// per-token log-probabilities of a batch of sequences (Model.LogProbs) and
-// back-propagates ∂loss/∂logp into gradients for every weight
-// (Tape.Backward), which an AdamW optimizer (Optimizer) applies. Its
-// tokenizer (Tokenizer) and batched sampler with a KV cache (Sampler) turn
-// prompts into completions to train on.
+// per-token log-probabilities of a batch of sequences — without keeping
+// activations (Model.LogProbs, a frozen reference's path) or keeping them
+// on a Tape (Model.Forward, Tape.Forward) — and back-propagates
+// ∂loss/∂logp into gradients for every weight (Tape.Backward), which an
+// AdamW optimizer (Optimizer) applies. Trainable bundles a model with its
+// optimizer as a policy.Trainable, which policy.Trainer steps with any
+// objective. Its tokenizer (Tokenizer) and batched sampler with a KV cache
+// (Sampler, a policy.Generator) turn prompts into completions to train on.
 //
 // The architecture is that of llama2.c's run.c: RMSNorm (ε = 1e-5), rotary
 // position embeddings rotating adjacent pairs (i, i+1) of each head by
@@ -18,9 +21,9 @@
 // of LogProbs' output and of Backward's input is sequence i, padded to T
 // (Mask gives the matching policy.Batch.Mask).
 //
-// A training step, in outline:
+// A training step, in outline (policy.Trainer does this for a Trainable):
 //
-//	tape, err := m.LogProbs(logp, seqs, T)   // teacher-forced log-probs, activations kept
+//	tape, err := m.Forward(logp, seqs, T)    // teacher-forced log-probs, activations kept
 //	loss := objective(grad, logp)            // ∂loss/∂logp into grad (B×T), e.g. package policy
 //	g.Zero(); err = tape.Backward(grad, g)   // gradients of every weight
 //	_, err = opt.Step(g)                     // AdamW (NewOptimizer)

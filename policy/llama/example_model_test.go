@@ -22,7 +22,7 @@ func ExampleModel_LogProbs() {
 	}
 	const T = 3
 	logp := make([]float64, len(seqs)*T)
-	tape, err := m.LogProbs(logp, seqs, T)
+	tape, err := m.Forward(logp, seqs, T)
 	if err != nil {
 		panic(err)
 	}

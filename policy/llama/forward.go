@@ -4,19 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
+
+	"github.com/evolve-go/evolve/policy"
 )
 
 // rmsEps is the ε of RMSNorm, as in llama2.c's run.c.
 const rmsEps = 1e-5
 
-// Sequence is one teacher-forced sequence: a prompt (at least one token,
-// usually starting with BOS = 1) followed by the completion whose tokens are
-// scored. LogProbs gives log p(Completion[j] | Prompt, Completion[:j]) for
-// every j.
-type Sequence struct {
-	Prompt     []int
-	Completion []int
-}
+// Sequence is one teacher-forced sequence, policy.Sequence: a prompt (at
+// least one token, usually starting with BOS = 1) followed by the
+// completion whose tokens are scored. LogProbs gives
+// log p(Completion[j] | Prompt, Completion[:j]) for every j.
+type Sequence = policy.Sequence
 
 // Mask returns the B×T mask of seqs in the layout of LogProbs' dst and of
 // policy.Batch.Mask: 1 for each completion token, 0 for the padding after
@@ -82,12 +82,14 @@ type Tape struct {
 	psum   []float64 // [Nh] 1 / Σ_v exp(z_v − max z)
 	clsT   []float32 // [Dim][Vocab] classifier, transposed
 	xOut   []float32 // [N][Dim] residual after the last layer
+	xIn    []float32 // [N][Dim] the other residual buffer of a forward pass without keep
 
 	// scratch shared by forward and backward
 	xb, dx, dxb, datt, dqkv, dh, dh13 []float32
 	work                              []scratch // per goroutine
 
 	done bool // Backward has consumed the tape
+	keep bool // the forward pass kept its activations (Forward, not LogProbs)
 }
 
 // layerTape holds one layer's saved activations and transposed weights.
@@ -119,7 +121,11 @@ func grow[T any](buf []T, n int) []T {
 // LogProbs runs the teacher-forced forward pass over seqs and writes
 // log p(Completion[j] | Prompt, Completion[:j]) of sequence i into dst[i*T+j]
 // (dst has length len(seqs)*T, row-major as in policy.Batch; positions
-// j ≥ len(Completion) are set to 0). It returns the Tape for Backward.
+// j ≥ len(Completion) are set to 0). It keeps no activations — the layers
+// share one set of buffers and the classifier runs a few hundred rows at
+// a time, from a pool of tapes — so it is the path for a frozen reference
+// model (it implements policy.LogProber); Forward keeps what Backward
+// needs.
 //
 // Every sequence needs a non-empty prompt, a completion of at most T tokens,
 // tokens in [0, Vocab) and len(Prompt)+len(Completion)−1 ≤ SeqLen. The
@@ -128,8 +134,20 @@ func grow[T any](buf []T, n int) []T {
 //	log p(v | x) = z_v − (max z + log Σ_u exp(z_u − max z)),  z = Wcls·RMSNorm(h_L).
 //
 // All sequences' positions go through each weight matrix as one matrix
-// product, split over GOMAXPROCS goroutines.
-func (m *Model) LogProbs(dst []float64, seqs []Sequence, T int) (*Tape, error) {
+// product, split over GOMAXPROCS goroutines. The results are those of
+// Forward, bit for bit.
+func (m *Model) LogProbs(dst []float64, seqs []Sequence, T int) error {
+	tp := scoringTapes.Get().(*Tape)
+	defer scoringTapes.Put(tp)
+	return tp.forward(m, dst, seqs, T, false)
+}
+
+// scoringTapes are the tapes of LogProbs.
+var scoringTapes = sync.Pool{New: func() any { return new(Tape) }}
+
+// Forward is LogProbs keeping the activations on a new Tape for Backward
+// (Tape.Forward reuses a Tape's buffers instead).
+func (m *Model) Forward(dst []float64, seqs []Sequence, T int) (*Tape, error) {
 	tp := new(Tape)
 	if err := tp.Forward(m, dst, seqs, T); err != nil {
 		return nil, err
@@ -144,7 +162,7 @@ func (m *Model) SequenceLogProbs(tokens []int) ([]float64, error) {
 		return nil, fmt.Errorf("llama: SequenceLogProbs: %d tokens, want at least 2", len(tokens))
 	}
 	dst := make([]float64, len(tokens)-1)
-	_, err := m.LogProbs(dst, []Sequence{{Prompt: tokens[:1], Completion: tokens[1:]}}, len(dst))
+	err := m.LogProbs(dst, []Sequence{{Prompt: tokens[:1], Completion: tokens[1:]}}, len(dst))
 	return dst, err
 }
 
@@ -193,18 +211,62 @@ func (m *Model) validate(dst []float64, seqs []Sequence, T int) error {
 	return nil
 }
 
-// Forward runs LogProbs' forward pass on tp, reusing its buffers.
+// Forward runs the teacher-forced forward pass of LogProbs on tp, reusing
+// its buffers, and keeps the activations for Backward.
 func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
+	return tp.forward(m, dst, seqs, T, true)
+}
+
+// headChunk is how many classifier rows a forward pass without a backward
+// pass computes at a time: its logits buffer is headChunk×Vocab instead of
+// one row per scored token.
+const headChunk = 256
+
+// forward is Forward; without keep, the layers share one set of buffers
+// and the classifier runs headChunk rows at a time, so that nothing but
+// the output outlives its use, and the tape cannot go backward.
+func (tp *Tape) forward(m *Model, dst []float64, seqs []Sequence, T int, keep bool) error {
 	if err := m.validate(dst, seqs, T); err != nil {
 		return err
 	}
-	c := m.Config
-	dim, kv, hid, H, V := c.Dim, c.KVDim(), c.Hidden, c.Heads, c.Vocab
-	hs := c.HeadSize()
-	tp.m, tp.B, tp.T, tp.done = m, len(seqs), T, false
+	tp.m, tp.B, tp.T, tp.done, tp.keep = m, len(seqs), T, false, keep
+	maxPos := tp.layout(seqs, T)
+	clear(dst)
+	tp.ropeTable(maxPos, m.Config.HeadSize())
+	if len(tp.layers) != m.Config.Layers {
+		tp.layers = make([]layerTape, m.Config.Layers)
+	}
+	// Where each layer's input lives: with keep, in its layerTape (the
+	// last layer's output in xOut); without, alternately in xIn and xOut.
+	L, n := m.Config.Layers, tp.N*m.Config.Dim
+	slot := func(l int) *[]float32 {
+		switch {
+		case keep && l < L:
+			return &tp.layers[l].x
+		case keep || l%2 == 1:
+			return &tp.xOut
+		}
+		return &tp.xIn
+	}
+	x := tp.embed(slot(0))
+	for l := range L {
+		lt := &tp.layers[0]
+		if keep {
+			lt = &tp.layers[l]
+		}
+		next := slot(l + 1)
+		*next = grow(*next, n)
+		tp.layer(lt, m.Layer(l), x, *next)
+		x = *next
+	}
+	tp.classify(x, dst)
+	return nil
+}
 
-	// Lay the positions out as rows.
-	N, Nh, maxPos := 0, 0, 0
+// layout lays the positions of seqs out as rows (tokens, positions and the
+// classifier rows) and returns the longest sequence's positions.
+func (tp *Tape) layout(seqs []Sequence, T int) (maxPos int) {
+	N, Nh := 0, 0
 	tp.seqs = grow(tp.seqs, len(seqs))
 	for i, s := range seqs {
 		n := len(s.Prompt) + len(s.Completion) - 1
@@ -234,99 +296,111 @@ func (tp *Tape) Forward(m *Model, dst []float64, seqs []Sequence, T int) error {
 			h++
 		}
 	}
-	for i := range dst {
-		dst[i] = 0
-	}
-	tp.ropeTable(maxPos, hs)
+	return maxPos
+}
 
-	// Embedding.
-	if len(tp.layers) != c.Layers {
-		tp.layers = make([]layerTape, c.Layers)
-	}
-	x := grow(tp.layers[0].x, N*dim)
-	for r := 0; r < N; r++ {
+// embed writes each row's token embedding into *dst, grown to fit, and
+// returns it.
+func (tp *Tape) embed(dst *[]float32) []float32 {
+	m, dim := tp.m, tp.m.Config.Dim
+	x := grow(*dst, tp.N*dim)
+	*dst = x
+	for r := range tp.N {
 		t := int(tp.tok[r])
 		copy(x[r*dim:(r+1)*dim], m.TokenEmbedding[t*dim:(t+1)*dim])
 	}
-	tp.xb = grow(tp.xb, N*dim)
+	return x
+}
+
+// layer runs one transformer layer with weights w on the rows x into
+// next (which must not alias x), saving its activations in lt:
+//
+//	x2 = x + WO·attention(RoPE(WQKV·RMSNorm(x)))
+//	next = x2 + W2·(silu(W1·RMSNorm(x2)) ⊙ W3·RMSNorm(x2))
+func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
+	c := tp.m.Config
+	dim, kv, hid, N := c.Dim, c.KVDim(), c.Hidden, tp.N
 	qkvW := dim + 2*kv
-	for l := 0; l < c.Layers; l++ {
-		lt := &tp.layers[l]
-		w := m.Layer(l)
-		lt.x = x
-		lt.qkvT = grow(lt.qkvT, dim*qkvW)
-		transpose(lt.qkvT, qkvW, 0, w.WQ, dim, dim)
-		transpose(lt.qkvT, qkvW, dim, w.WK, kv, dim)
-		transpose(lt.qkvT, qkvW, dim+kv, w.WV, kv, dim)
-		lt.woT = grow(lt.woT, dim*dim)
-		transpose(lt.woT, dim, 0, w.WO, dim, dim)
-		lt.w13T = grow(lt.w13T, dim*2*hid)
-		transpose(lt.w13T, 2*hid, 0, w.W1, hid, dim)
-		transpose(lt.w13T, 2*hid, hid, w.W3, hid, dim)
-		lt.w2T = grow(lt.w2T, hid*dim)
-		transpose(lt.w2T, dim, 0, w.W2, dim, hid)
+	lt.x = x
+	lt.qkvT = grow(lt.qkvT, dim*qkvW)
+	transpose(lt.qkvT, qkvW, 0, w.WQ, dim, dim)
+	transpose(lt.qkvT, qkvW, dim, w.WK, kv, dim)
+	transpose(lt.qkvT, qkvW, dim+kv, w.WV, kv, dim)
+	lt.woT = grow(lt.woT, dim*dim)
+	transpose(lt.woT, dim, 0, w.WO, dim, dim)
+	lt.w13T = grow(lt.w13T, dim*2*hid)
+	transpose(lt.w13T, 2*hid, 0, w.W1, hid, dim)
+	transpose(lt.w13T, 2*hid, hid, w.W3, hid, dim)
+	lt.w2T = grow(lt.w2T, hid*dim)
+	transpose(lt.w2T, dim, 0, w.W2, dim, hid)
 
-		// Attention block.
-		lt.r1 = grow(lt.r1, N)
-		rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
-		lt.qkv = grow(lt.qkv, N*qkvW)
-		gemmSet(N, qkvW, dim, tp.xb, dim, 1, lt.qkvT, qkvW, lt.qkv, qkvW)
-		tp.rope(lt.qkv, qkvW, dim, kv, hs, false)
-		lt.lse = grow(lt.lse, N*H)
-		lt.att = grow(lt.att, N*dim)
-		tp.attention(lt)
-		lt.x2 = grow(lt.x2, N*dim)
-		copy(lt.x2, x)
-		gemm(N, dim, dim, lt.att, dim, 1, lt.woT, dim, lt.x2, dim)
+	// Attention block.
+	tp.xb = grow(tp.xb, N*dim)
+	lt.r1 = grow(lt.r1, N)
+	rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
+	lt.qkv = grow(lt.qkv, N*qkvW)
+	gemmSet(N, qkvW, dim, tp.xb, dim, 1, lt.qkvT, qkvW, lt.qkv, qkvW)
+	tp.rope(lt.qkv, qkvW, dim, kv, c.HeadSize(), false)
+	lt.lse = grow(lt.lse, N*c.Heads)
+	lt.att = grow(lt.att, N*dim)
+	tp.attention(lt)
+	lt.x2 = grow(lt.x2, N*dim)
+	copy(lt.x2, x)
+	gemm(N, dim, dim, lt.att, dim, 1, lt.woT, dim, lt.x2, dim)
 
-		// Feed-forward block.
-		lt.r2 = grow(lt.r2, N)
-		rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
-		lt.h13 = grow(lt.h13, N*2*hid)
-		gemmSet(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
-		lt.h = grow(lt.h, N*hid)
-		swiglu(tp.scratchFor(), lt.h, lt.h13, N, hid)
-		var next []float32
-		if l+1 < c.Layers {
-			next = grow(tp.layers[l+1].x, N*dim)
-		} else {
-			next = grow(tp.xOut, N*dim)
-			tp.xOut = next
-		}
-		copy(next, lt.x2)
-		gemm(N, dim, hid, lt.h, hid, 1, lt.w2T, dim, next, dim)
-		x = next
+	// Feed-forward block.
+	lt.r2 = grow(lt.r2, N)
+	rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
+	lt.h13 = grow(lt.h13, N*2*hid)
+	gemmSet(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
+	lt.h = grow(lt.h, N*hid)
+	swiglu(tp.scratchFor(), lt.h, lt.h13, N, hid)
+	copy(next, lt.x2)
+	gemm(N, dim, hid, lt.h, hid, 1, lt.w2T, dim, next, dim)
+}
+
+// classify runs the final norm, the classifier and the log-softmax on the
+// classifier rows of x and writes each scored token's log-prob into dst:
+//
+//	log p(v | x) = z_v − (max z + log Σ_u exp(z_u − max z)),  z = Wcls·RMSNorm(h_L),
+//
+// accumulated in float64. With keep it saves every row's normalised input
+// and exponentials for Backward; without, it reuses buffers of headChunk
+// rows.
+func (tp *Tape) classify(x []float32, dst []float64) {
+	m := tp.m
+	dim, V, Nh := m.Config.Dim, m.Config.Vocab, len(tp.head)
+	chunk := Nh
+	if !tp.keep {
+		chunk = min(Nh, headChunk)
 	}
-
-	// Final norm and classifier, on the classifier rows only.
-	tp.xh = grow(tp.xh, Nh*dim)
-	for k, r := range tp.head {
-		copy(tp.xh[k*dim:(k+1)*dim], x[int(r)*dim:(int(r)+1)*dim])
-	}
-	tp.rFin = grow(tp.rFin, Nh)
-	tp.xf = grow(tp.xf, Nh*dim)
-	rmsNormRows(tp.xf, tp.xh, m.RMSFinal, tp.rFin, Nh, dim)
-	cls := m.Classifier()
+	tp.xh, tp.xf = grow(tp.xh, chunk*dim), grow(tp.xf, chunk*dim)
+	tp.rFin, tp.psum = grow(tp.rFin, chunk), grow(tp.psum, chunk)
+	tp.exps = grow(tp.exps, chunk*V)
 	tp.clsT = grow(tp.clsT, dim*V)
-	transpose(tp.clsT, V, 0, cls, V, dim)
-	tp.exps = grow(tp.exps, Nh*V)
-	gemmSet(Nh, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.exps, V)
-	tp.psum = grow(tp.psum, Nh)
-	parallelFor(Nh, 1, func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			z := tp.exps[k*V : (k+1)*V]
-			zt := z[tp.target[k]]
-			mx := maxf(z)
-			expShift(z, 1, mx)
-			s := 0.0
-			for _, e := range z {
-				s += float64(e)
-			}
-			tp.psum[k] = 1 / s
-			dst[tp.out[k]] = float64(zt) - (float64(mx) + math.Log(s))
+	transpose(tp.clsT, V, 0, m.Classifier(), V, dim)
+	for k0 := 0; k0 < Nh; k0 += chunk {
+		n := min(chunk, Nh-k0)
+		for k, r := range tp.head[k0 : k0+n] {
+			copy(tp.xh[k*dim:(k+1)*dim], x[int(r)*dim:(int(r)+1)*dim])
 		}
-	})
-	return nil
+		rmsNormRows(tp.xf, tp.xh, m.RMSFinal, tp.rFin, n, dim)
+		gemmSet(n, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.exps, V)
+		parallelFor(n, 1, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				z := tp.exps[k*V : (k+1)*V]
+				zt := z[tp.target[k0+k]]
+				mx := maxf(z)
+				expShift(z, 1, mx)
+				s := 0.0
+				for _, e := range z {
+					s += float64(e)
+				}
+				tp.psum[k] = 1 / s
+				dst[tp.out[k0+k]] = float64(zt) - (float64(mx) + math.Log(s))
+			}
+		})
+	}
 }
 
 // rmsNormRows writes y = g ⊙ x / rms(x) for each of n rows of x (width d)

@@ -148,7 +148,7 @@ func TestSampleLogProbsTeacherForced(t *testing.T) {
 			T = max(T, len(g.Tokens))
 		}
 		dst := make([]float64, len(seqs)*T)
-		if _, err := m.LogProbs(dst, seqs, T); err != nil {
+		if _, err := m.Forward(dst, seqs, T); err != nil {
 			t.Fatal(err)
 		}
 		worst := 0.0
@@ -361,7 +361,7 @@ func TestSampleOtherShapes(t *testing.T) {
 			}
 		}
 		dst := make([]float64, len(seqs)*T)
-		if _, err := m.LogProbs(dst, seqs, T); err != nil {
+		if _, err := m.Forward(dst, seqs, T); err != nil {
 			t.Fatal(err)
 		}
 		for i, g := range ref {

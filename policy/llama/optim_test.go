@@ -30,7 +30,7 @@ func TestAdamWRaisesLogProb(t *testing.T) {
 		sum := func() float64 { return lp[0] + lp[1] + lp[2] + lp[3] }
 		var first float64
 		for step := 0; step < 10; step++ {
-			tape, err := m.LogProbs(lp, seqs, T)
+			tape, err := m.Forward(lp, seqs, T)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +49,7 @@ func TestAdamWRaisesLogProb(t *testing.T) {
 				t.Fatalf("step stats %+v", st)
 			}
 		}
-		if _, err := m.LogProbs(lp, seqs, T); err != nil {
+		if _, err := m.Forward(lp, seqs, T); err != nil {
 			t.Fatal(err)
 		}
 		if last := sum(); !(last > first+0.5) {
@@ -164,7 +164,7 @@ func Example() {
 		panic(err)
 	}
 	for step := 0; step < 5; step++ {
-		tape, err := m.LogProbs(logp, seqs, T)
+		tape, err := m.Forward(logp, seqs, T)
 		if err != nil {
 			panic(err)
 		}
@@ -177,10 +177,10 @@ func Example() {
 		}
 	}
 	refLogp := make([]float64, T)
-	if _, err := ref.LogProbs(refLogp, seqs, T); err != nil {
+	if _, err := ref.Forward(refLogp, seqs, T); err != nil {
 		panic(err)
 	}
-	if _, err := m.LogProbs(logp, seqs, T); err != nil {
+	if _, err := m.Forward(logp, seqs, T); err != nil {
 		panic(err)
 	}
 	sum := func(v []float64) float64 { return v[0] + v[1] + v[2] }
