@@ -200,7 +200,10 @@ func TestErrors(t *testing.T) {
 			_, err := p.Generate(ctx, policy.GenerateRequest{Prompts: []string{"nope"}})
 			return err
 		}(), `Prompts[0] = "nope" is not one of`},
-		{func() error { _, err := p.Generate(ctx, policy.GenerateRequest{Prompts: []string{"q0"}, TopK: 2}); return err }(), "not supported"},
+		{func() error {
+			_, err := p.Generate(ctx, policy.GenerateRequest{Prompts: []string{"q0"}, TopK: 2})
+			return err
+		}(), "not supported"},
 		{func() error {
 			_, err := p.Generate(ctx, policy.GenerateRequest{Prompts: []string{"q0"}, Temperature: math.NaN()})
 			return err
