@@ -1,0 +1,210 @@
+package evolve_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"strings"
+	"unicode"
+
+	"github.com/evolve-go/evolve/policy"
+	"github.com/evolve-go/evolve/policy/llama"
+	"github.com/evolve-go/evolve/policy/llama/stories260k"
+	"github.com/evolve-go/evolve/policy/tabular"
+	"github.com/evolve-go/evolve/preference"
+	"github.com/evolve-go/evolve/reward"
+)
+
+// trainGRPO is a complete GRPO loop over any generator and trainable
+// model: sample groups, score them, step.
+func trainGRPO(ctx context.Context, gen policy.Generator, model policy.Trainable, ref policy.LogProber,
+	prompts []string, r reward.Reward, steps int) error {
+	trainer := policy.Trainer{Model: model, Ref: ref, Loss: policy.GRPO(), Advantage: policy.GroupNorm{}}
+	scorer := reward.Scorer{Reward: r}
+	for step := range steps {
+		req := policy.GenerateRequest{Prompts: prompts, N: 8, MaxTokens: 48, Seed: uint64(step)}
+		groups, err := gen.Generate(ctx, req)
+		if err != nil {
+			return err
+		}
+		batch, err := policy.NewRollouts(groups, 0)
+		if err != nil {
+			return err
+		}
+		if batch.Rewards, _, err = scorer.ScoreCompletions(ctx, prompts, nil, groups); err != nil {
+			return err
+		}
+		if _, err := trainer.Step(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trainDPO is a complete online DPO loop: pairs are the best and the worst
+// of each group of the model's own samples, by the reward.
+func trainDPO(ctx context.Context, gen policy.Generator, model policy.Trainable, ref policy.LogProber,
+	prompts []string, r reward.Reward, steps int) error {
+	trainer := policy.Trainer{Model: model, Ref: ref, Loss: preference.DPO{Beta: 0.1}}
+	scorer := reward.Scorer{Reward: r}
+	for step := range steps {
+		req := policy.GenerateRequest{Prompts: prompts, N: 8, MaxTokens: 48, Seed: uint64(step)}
+		groups, err := gen.Generate(ctx, req)
+		if err != nil {
+			return err
+		}
+		batch, err := policy.NewRollouts(groups, 0)
+		if err != nil {
+			return err
+		}
+		if batch.Rewards, _, err = scorer.ScoreCompletions(ctx, prompts, nil, groups); err != nil {
+			return err
+		}
+		if batch.Pairs, err = preference.BestWorstPairs(nil, batch.Rewards, batch.Groups); err != nil {
+			return err
+		}
+		if len(batch.Pairs) == 0 {
+			continue // no group has a winner yet
+		}
+		if _, err := trainer.Step(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// successRate is the mean reward of 64 samples of each prompt.
+func successRate(ctx context.Context, gen policy.Generator, prompts []string, r reward.Reward) (float64, error) {
+	groups, err := gen.Generate(ctx, policy.GenerateRequest{Prompts: prompts, N: 64, MaxTokens: 48, Seed: 1 << 40})
+	if err != nil {
+		return 0, err
+	}
+	scores, _, err := (&reward.Scorer{Reward: r}).ScoreCompletions(ctx, prompts, nil, groups)
+	if err != nil {
+		return 0, err
+	}
+	sum := 0.0
+	for _, s := range scores {
+		sum += s
+	}
+	return sum / float64(len(scores)), nil
+}
+
+// mentions rewards a story that has word at the start of a word.
+func mentions(word string) reward.Func {
+	return func(_ context.Context, s reward.Sample) (float64, error) {
+		text := strings.ToLower(s.Completion)
+		for i := 0; ; {
+			j := strings.Index(text[i:], word)
+			if j < 0 {
+				return 0, nil
+			}
+			if i+j == 0 || !unicode.IsLetter(rune(text[i+j-1])) {
+				return 1, nil
+			}
+			i += j + 1
+		}
+	}
+}
+
+// band says where a success rate lies, coarsely enough that the last bits
+// of floating-point arithmetic (which differ between CPUs) do not move it.
+func band(rate float64) string {
+	switch {
+	case rate < 0.1:
+		return "under 10%"
+	case rate > 0.9:
+		return "over 90%"
+	}
+	return "between 10% and 90%"
+}
+
+var storyPrompts = []string{"Once upon a time", "One day,", "Tom and Sue", "The cat", "Lily went to the", "Mom said"}
+
+// stories returns the built-in model as a generator, a trainable model
+// and a frozen reference.
+func stories() (*llama.Sampler, *llama.Trainable, *llama.Model) {
+	m, err := llama.LoadBytes(stories260k.Checkpoint)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := llama.LoadTokenizerBytes(stories260k.Tokenizer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	model, err := llama.NewTrainable(m, llama.AdamW{LR: 4e-4, ClipNorm: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return llama.NewSampler(m, tok), model, m.Clone()
+}
+
+// GRPO on the built-in stories260K model: the reward is 1 for a story
+// that mentions "fish", which the base model rarely does.
+func Example_grpo() {
+	ctx := context.Background()
+	gen, model, ref := stories()
+	fish := mentions("fish")
+	before, err := successRate(ctx, gen, storyPrompts, fish)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := trainGRPO(ctx, gen, model, ref, storyPrompts, fish, 30); err != nil {
+		log.Fatal(err)
+	}
+	after, err := successRate(ctx, gen, storyPrompts, fish)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("stories that mention fish: %s before, %s after\n", band(before), band(after))
+	// Output: stories that mention fish: under 10% before, over 90% after
+}
+
+// Online DPO on the built-in model, pairs from its own samples.
+func Example_dpo() {
+	ctx := context.Background()
+	gen, model, ref := stories()
+	fish := mentions("fish")
+	before, err := successRate(ctx, gen, storyPrompts, fish)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := trainDPO(ctx, gen, model, ref, storyPrompts, fish, 30); err != nil {
+		log.Fatal(err)
+	}
+	after, err := successRate(ctx, gen, storyPrompts, fish)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("stories that mention fish: %s before, %s after\n", band(before), band(after))
+	// Output: stories that mention fish: under 10% before, over 90% after
+}
+
+// The same loops train a tabular policy: one categorical distribution
+// over four short stories per prompt.
+func Example_tabular() {
+	ctx := context.Background()
+	answers := []string{"a dog ran home", "a fish swam away", "the cat slept", "birds sang"}
+	fish := mentions("fish")
+	for _, train := range []func(context.Context, policy.Generator, policy.Trainable, policy.LogProber, []string, reward.Reward, int) error{trainGRPO, trainDPO} {
+		p, err := tabular.New(storyPrompts, answers)
+		if err != nil {
+			log.Fatal(err)
+		}
+		before, err := successRate(ctx, p, storyPrompts, fish)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := train(ctx, p, p, p.Clone(), storyPrompts, fish, 30); err != nil {
+			log.Fatal(err)
+		}
+		after, err := successRate(ctx, p, storyPrompts, fish)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("answers that mention fish: %.0f%% before, %s after\n", 100*before, band(after))
+	}
+	// Output:
+	// answers that mention fish: 26% before, over 90% after
+	// answers that mention fish: 26% before, over 90% after
+}
