@@ -4,19 +4,18 @@
 //
 //	go run ./examples/grpo-stories [-word fish] [-steps 40] [-group 8] [-prompts 6] [-kl 0.04] [-seed 1]
 //
-// Its loop is the library's training loop in full. Each step samples -group
+// Its loop is the library's training loop: each step samples -group
 // completions (temperature 1, -tokens new tokens) of -prompts training
-// prompts with llama.Sampler; scores them with a reward.Scorer running the
-// reward (1 when the completion mentions the word, else 0); turns the
-// rewards into group z-score advantages (policy.GroupNorm); computes the
-// teacher-forced log-probs of the samples under the policy (the llama
-// forward pass, keeping its activations on a llama.Tape) and under the
-// frozen starting model; evaluates the GRPO loss and its gradient
-// ∂loss/∂logp (policy.GRPO: PPO clip 0.2, k3 KL penalty to the starting
-// model, seq-mean-token-mean); back-propagates that gradient through the
-// model (Tape.Backward) and takes an AdamW step (llama.Optimizer). It
-// prints, per step, the mean reward, the KL to the starting model, the
-// loss and the tokens per second of sampling and of training.
+// prompts with the model's policy.Generator (llama.Sampler), lays them out
+// as policy.Rollouts, scores them with a reward.Scorer running the reward
+// (1 when the completion mentions the word, else 0), and takes one
+// policy.Trainer step: reference log-probs from the frozen starting model
+// (forward only), group z-score advantages (policy.GroupNorm), the GRPO
+// loss and its gradient ∂loss/∂logp (policy.GRPO: PPO clip 0.2, k3 KL
+// penalty to the starting model, seq-mean-token-mean), back-propagation
+// through the model and an AdamW step (llama.Trainable). It prints, per
+// step, the mean reward, the KL to the starting model, the loss and the
+// tokens per second of sampling and of training.
 //
 // The base model mentions "fish" in about 2.5% of its 64-token continuations
 // of "Once upon a time"; -survey N prints such base rates for a few words
@@ -153,7 +152,7 @@ type StepLog struct {
 	Step     int
 	Reward   float64 // mean reward of the step's scored samples
 	Unscored int     // samples whose reward failed or did not apply (left out of the advantages)
-	KL       float64 // mean k3 estimate of KL(π‖π_ref) over sampled tokens
+	KL       float64 // mean k3 estimate of KL(π‖π_ref) over sampled tokens, before the step
 	Loss     float64
 	// SampleTPS is the number of new tokens sampled per second.
 	SampleTPS float64
@@ -168,12 +167,18 @@ type Result struct {
 	Steps         []StepLog
 }
 
-// Run trains a fresh copy of stories260K under cfg, writing progress to w.
-func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
+// run is one training run's state: the policy and its trainer, the
+// sampler, the scorer and the prompt stream.
+type run struct {
+	cfg     Config
+	sampler *llama.Sampler
+	scorer  *reward.Scorer
+	trainer policy.Trainer
+	rng     *rand.Rand
+}
+
+// newRun loads a fresh copy of stories260K and sets up cfg's training.
+func newRun(cfg Config) (*run, error) {
 	m, err := llama.LoadBytes(stories260k.Checkpoint)
 	if err != nil {
 		return nil, err
@@ -182,193 +187,138 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ref := m.Clone() // frozen reference policy for the KL penalty
-	opt, err := llama.NewOptimizer(m, llama.AdamW{LR: cfg.LR, ClipNorm: 1})
+	model, err := llama.NewTrainable(m, llama.AdamW{LR: cfg.LR, ClipNorm: 1})
 	if err != nil {
 		return nil, err
 	}
-	sampler := llama.NewSampler(m, tok)
-	scorer := &reward.Scorer{Reward: mentions(cfg.Word)}
-	loss := cfg.objective()
-	res := &Result{}
+	return &run{
+		cfg:     cfg,
+		sampler: llama.NewSampler(m, tok),
+		scorer:  &reward.Scorer{Reward: mentions(cfg.Word)},
+		// The frozen starting model is the reference of the KL penalty.
+		trainer: policy.Trainer{Model: model, Ref: m.Clone(), Loss: cfg.objective(), Advantage: policy.GroupNorm{}},
+		rng:     rand.New(rand.NewPCG(cfg.Seed, 1)),
+	}, nil
+}
 
-	res.Before, err = evaluate(ctx, sampler, tok, scorer, cfg, cfg.Seed^0x5eed)
+// Run trains a fresh copy of stories260K under cfg, writing progress to w.
+func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	r, err := newRun(cfg)
 	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if res.Before, err = r.evaluate(ctx); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(w, "reward: mentions %q; held-out success before training: %.1f%%\n", cfg.Word, 100*res.Before)
-
-	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
-	grads := m.NewGrads()
-	tape := new(llama.Tape)
-	for step := 0; step < cfg.Steps; step++ {
-		// 1. Sample Group completions of each of the step's prompts.
-		var prompts [][]int
-		var texts []string
-		var groups []int
-		for p := 0; p < cfg.Prompts; p++ {
-			text := trainPrompts[rng.IntN(len(trainPrompts))]
-			ids, err := tok.Encode(text, true, false)
-			if err != nil {
-				return nil, err
-			}
-			for range cfg.Group {
-				prompts = append(prompts, ids)
-				texts = append(texts, text)
-				groups = append(groups, p)
-			}
-		}
-		t0 := time.Now()
-		gens, err := sampler.Sample(ctx, prompts, llama.SampleOptions{
-			MaxTokens: cfg.Tokens, Temperature: 1, Seed: cfg.Seed<<32 | uint64(step),
-		})
+	for step := range cfg.Steps {
+		sl, err := r.step(ctx, step, w)
 		if err != nil {
 			return nil, err
-		}
-		sampleTime := time.Since(t0)
-
-		// 2. Score them. A sample whose reward failed or did not apply
-		// scores NaN, which the advantage estimator leaves out.
-		B := len(gens)
-		samples := make([]reward.Sample, B)
-		T, newTokens := 0, 0
-		for i, g := range gens {
-			samples[i] = reward.Sample{Prompt: texts[i], Completion: g.Text}
-			T = max(T, len(g.Tokens))
-			newTokens += len(g.Tokens)
-		}
-		rewards, errs, err := scorer.ScoreAll(ctx, samples)
-		if err != nil {
-			return nil, err // cancelled, or the Scorer is misconfigured
-		}
-		unscored := 0
-		var failure error // the first error other than "not applicable"
-		for _, e := range errs {
-			if e != nil {
-				unscored++
-				if failure == nil && !errors.Is(e, reward.ErrSkip) {
-					failure = e
-				}
-			}
-		}
-		if failure != nil && !cfg.Quiet {
-			fmt.Fprintf(w, "step %d: %v\n", step+1, failure)
-		}
-
-		// 3. Advantages: the z-score of each reward within its group.
-		adv := make([]float64, B)
-		if err := (policy.GroupNorm{}).Advantages(adv, rewards, groups); err != nil {
-			return nil, err
-		}
-
-		// 4. Teacher-forced log-probs of the samples under the policy
-		// (Tape.Forward is Model.LogProbs on a reused Tape, which keeps
-		// the activations for Backward) and under the frozen reference.
-		// The sampler's log-probs are the "old" ones.
-		t1 := time.Now()
-		seqs := make([]llama.Sequence, B)
-		old := make([]float64, B*T)
-		for i, g := range gens {
-			seqs[i] = llama.Sequence{Prompt: prompts[i], Completion: g.Tokens}
-			copy(old[i*T:], g.LogProbs)
-		}
-		mask := llama.Mask(seqs, T)
-		logp := make([]float64, B*T)
-		if err := tape.Forward(m, logp, seqs, T); err != nil {
-			return nil, err
-		}
-		refLogp := make([]float64, B*T)
-		if err := ref.LogProbs(refLogp, seqs, T); err != nil {
-			return nil, err
-		}
-
-		// 5. The GRPO loss writes ∂loss/∂logp into grad; 6. Backward turns
-		// it into gradients of every weight; 7. AdamW steps.
-		batch := &policy.Batch{B: B, T: T, LogProbs: logp, OldLogProbs: old, RefLogProbs: refLogp, Mask: mask, Advantages: adv}
-		grad := make([]float64, B*T)
-		stats, err := loss.Eval(grad, batch)
-		if err != nil {
-			return nil, err
-		}
-		if err := tape.Backward(grad, grads); err != nil {
-			return nil, err
-		}
-		if _, err := opt.Step(grads); err != nil {
-			return nil, err
-		}
-		grads.Zero()
-		trainTime := time.Since(t1)
-
-		// The KL to the reference, measured whether or not it is penalised.
-		var kl float64
-		for k, mk := range mask {
-			if mk != 0 {
-				x := refLogp[k] - logp[k]
-				kl += math.Exp(x) - x - 1
-			}
-		}
-		sl := StepLog{
-			Step: step + 1, Reward: nanMean(rewards), Unscored: unscored, KL: kl / float64(newTokens), Loss: stats.Loss,
-			SampleTPS: float64(newTokens) / sampleTime.Seconds(),
-			TrainTPS:  float64(newTokens) / trainTime.Seconds(),
 		}
 		res.Steps = append(res.Steps, sl)
-		if !cfg.Quiet {
-			fmt.Fprintf(w, "step %3d  reward %.3f  kl %.4f  loss %+.4f  sample %6.0f tok/s  train %6.0f tok/s",
-				sl.Step, sl.Reward, sl.KL, sl.Loss, sl.SampleTPS, sl.TrainTPS)
-			if unscored > 0 {
-				fmt.Fprintf(w, "  (%d of %d unscored)", unscored, B)
-			}
-			fmt.Fprintln(w)
-		}
 	}
-
-	res.After, err = evaluate(ctx, sampler, tok, scorer, cfg, cfg.Seed^0x5eed)
-	if err != nil {
+	if res.After, err = r.evaluate(ctx); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(w, "held-out success: before %.1f%%, after %.1f%% (%d samples)\n",
 		100*res.Before, 100*res.After, len(heldOut)*cfg.EvalSamples)
 	if !cfg.Quiet {
-		ids, err := tok.Encode(heldOut[0], true, false)
+		groups, err := r.sampler.Generate(ctx, policy.GenerateRequest{Prompts: heldOut[:1], MaxTokens: cfg.Tokens, Seed: cfg.Seed})
 		if err != nil {
 			return nil, err
 		}
-		g, err := sampler.Sample(ctx, [][]int{ids}, llama.SampleOptions{MaxTokens: cfg.Tokens, Temperature: 1, Seed: cfg.Seed})
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(w, "a story after training: %s%s\n", heldOut[0], g[0].Text)
+		fmt.Fprintf(w, "a story after training: %s%s\n", heldOut[0], groups[0][0].Text)
 	}
 	return res, nil
+}
+
+// step takes one GRPO step: Group completions (temperature 1) of each of
+// Prompts training prompts, scored, laid out as rollouts and trained on.
+func (r *run) step(ctx context.Context, step int, w io.Writer) (StepLog, error) {
+	cfg := r.cfg
+	prompts := make([]string, cfg.Prompts)
+	for p := range prompts {
+		prompts[p] = trainPrompts[r.rng.IntN(len(trainPrompts))]
+	}
+	t0 := time.Now()
+	groups, err := r.sampler.Generate(ctx, policy.GenerateRequest{
+		Prompts: prompts, N: cfg.Group, MaxTokens: cfg.Tokens, Seed: cfg.Seed<<32 | uint64(step),
+	})
+	if err != nil {
+		return StepLog{}, err
+	}
+	sampleTime := time.Since(t0)
+	batch, err := policy.NewRollouts(groups, 0)
+	if err != nil {
+		return StepLog{}, err
+	}
+	// A sample whose reward failed or did not apply scores NaN, which the
+	// advantage estimator leaves out.
+	var errs []error
+	if batch.Rewards, errs, err = r.scorer.ScoreCompletions(ctx, prompts, nil, groups); err != nil {
+		return StepLog{}, err // cancelled, or the Scorer is misconfigured
+	}
+	t1 := time.Now()
+	st, err := r.trainer.Step(batch)
+	if err != nil {
+		return StepLog{}, err
+	}
+	trainTime := time.Since(t1)
+	tokens := batch.Tokens()
+	sl := StepLog{Step: step + 1, Reward: nanMean(batch.Rewards), KL: st.KL, Loss: st.Loss,
+		SampleTPS: tokens / sampleTime.Seconds(), TrainTPS: tokens / trainTime.Seconds()}
+	sl.Unscored, err = unscored(errs)
+	if !cfg.Quiet {
+		r.log(w, sl, err, batch.B)
+	}
+	return sl, nil
+}
+
+// unscored counts the samples that could not be scored and returns the
+// first error other than "not applicable".
+func unscored(errs []error) (n int, first error) {
+	for _, e := range errs {
+		if e != nil {
+			n++
+			if first == nil && !errors.Is(e, reward.ErrSkip) {
+				first = e
+			}
+		}
+	}
+	return n, first
+}
+
+// log prints a step's line and the first scoring failure, if any.
+func (r *run) log(w io.Writer, sl StepLog, failure error, B int) {
+	if failure != nil {
+		fmt.Fprintf(w, "step %d: %v\n", sl.Step, failure)
+	}
+	fmt.Fprintf(w, "step %3d  reward %.3f  kl %.4f  loss %+.4f  sample %6.0f tok/s  train %6.0f tok/s",
+		sl.Step, sl.Reward, sl.KL, sl.Loss, sl.SampleTPS, sl.TrainTPS)
+	if sl.Unscored > 0 {
+		fmt.Fprintf(w, "  (%d of %d unscored)", sl.Unscored, B)
+	}
+	fmt.Fprintln(w)
 }
 
 // evaluate returns the mean reward, that is the success rate, of
 // EvalSamples completions (temperature 1) of each held-out prompt; samples
 // that could not be scored are left out. The same seed before and after
 // training makes the comparison paired.
-func evaluate(ctx context.Context, s *llama.Sampler, tok *llama.Tokenizer, scorer *reward.Scorer, cfg Config, seed uint64) (float64, error) {
-	var prompts [][]int
-	var texts []string
-	for _, p := range heldOut {
-		ids, err := tok.Encode(p, true, false)
-		if err != nil {
-			return 0, err
-		}
-		for range cfg.EvalSamples {
-			prompts = append(prompts, ids)
-			texts = append(texts, p)
-		}
-	}
-	gens, err := s.Sample(ctx, prompts, llama.SampleOptions{MaxTokens: cfg.Tokens, Temperature: 1, Seed: seed})
+func (r *run) evaluate(ctx context.Context) (float64, error) {
+	groups, err := r.sampler.Generate(ctx, policy.GenerateRequest{
+		Prompts: heldOut, N: r.cfg.EvalSamples, MaxTokens: r.cfg.Tokens, Seed: r.cfg.Seed ^ 0x5eed,
+	})
 	if err != nil {
 		return 0, err
 	}
-	samples := make([]reward.Sample, len(gens))
-	for i, g := range gens {
-		samples[i] = reward.Sample{Prompt: texts[i], Completion: g.Text}
-	}
-	scores, _, err := scorer.ScoreAll(ctx, samples)
+	scores, _, err := r.scorer.ScoreCompletions(ctx, heldOut, nil, groups)
 	if err != nil {
 		return 0, err
 	}
