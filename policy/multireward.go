@@ -55,6 +55,38 @@ type MultiReward struct {
 // the scores of reward function k, one per sample (len(dst) each); groups
 // holds one group id per sample.
 func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int) error {
+	if err := m.check(len(dst), rewards, groups); err != nil {
+		return err
+	}
+	if m.NormalizeFirst {
+		return m.gdpo(dst, rewards, groups)
+	}
+	// sum[i] is NaN for a sample whose rewards are all missing.
+	sum := nanSlice(len(dst))
+	for k, r := range rewards {
+		w := m.weight(k)
+		for i, x := range r {
+			if math.IsNaN(x) {
+				continue
+			}
+			sum[i] = zeroNaN(sum[i]) + w*x
+			if math.IsInf(sum[i], 0) {
+				return fmt.Errorf("policy: MultiReward: the weighted sum of sample %d overflows float64 (Weights[%d] = %v, rewards[%d][%d] = %v)", i, k, w, k, i, x)
+			}
+		}
+	}
+	est := m.Estimator
+	if est == nil {
+		est = GroupNorm{}
+	}
+	if err := est.Advantages(dst, sum, groups); err != nil {
+		return fmt.Errorf("policy: MultiReward: on the weighted sums (rewards[i] is the sum of sample i): %w", err)
+	}
+	return nil
+}
+
+// check validates m and the shapes and values of its inputs for n samples.
+func (m MultiReward) check(n int, rewards [][]float64, groups []int) error {
 	K := len(rewards)
 	if K == 0 {
 		return fmt.Errorf("policy: MultiReward: no reward function")
@@ -76,7 +108,6 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 	if err := checkNonNeg("MultiReward", "Eps", m.Eps); err != nil {
 		return err
 	}
-	n := len(dst)
 	for k, r := range rewards {
 		if len(r) != n {
 			return fmt.Errorf("policy: MultiReward: len(rewards[%d]) = %d, want len(dst) = %d", k, len(r), n)
@@ -90,45 +121,40 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 	if len(groups) != n {
 		return fmt.Errorf("policy: MultiReward: len(groups) = %d, want len(dst) = %d", len(groups), n)
 	}
-	weight := func(k int) float64 {
-		if m.Weights == nil {
-			return 1
-		}
-		return m.Weights[k]
+	return nil
+}
+
+// weight returns the weight of reward k (1 without Weights).
+func (m MultiReward) weight(k int) float64 {
+	if m.Weights == nil {
+		return 1
 	}
-	// sum[i] is NaN for a sample whose rewards are all missing.
-	sum := make([]float64, n)
-	for i := range sum {
-		sum[i] = math.NaN()
+	return m.Weights[k]
+}
+
+// nanSlice returns n NaNs.
+func nanSlice(n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = math.NaN()
 	}
-	if !m.NormalizeFirst {
-		for k, r := range rewards {
-			w := weight(k)
-			for i, x := range r {
-				if math.IsNaN(x) {
-					continue
-				}
-				if math.IsNaN(sum[i]) {
-					sum[i] = 0
-				}
-				sum[i] += w * x
-				if math.IsInf(sum[i], 0) {
-					return fmt.Errorf("policy: MultiReward: the weighted sum of sample %d overflows float64 (Weights[%d] = %v, rewards[%d][%d] = %v)", i, k, w, k, i, x)
-				}
-			}
-		}
-		est := m.Estimator
-		if est == nil {
-			est = GroupNorm{}
-		}
-		if err := est.Advantages(dst, sum, groups); err != nil {
-			return fmt.Errorf("policy: MultiReward: on the weighted sums (rewards[i] is the sum of sample i): %w", err)
-		}
-		return nil
+	return v
+}
+
+// zeroNaN returns x, or 0 for NaN.
+func zeroNaN(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
 	}
-	// GDPO. The weights are scaled by a power of two that brings the
-	// largest into [0.5, 1): the whitened result does not change (Eps is
-	// scaled along) and the weighted sums cannot overflow.
+	return x
+}
+
+// gdpo is GDPO's path: z-score each reward within its group, sum with the
+// weights, whiten the sums over the batch.
+func (m MultiReward) gdpo(dst []float64, rewards [][]float64, groups []int) error {
+	// The weights are scaled by a power of two that brings the largest
+	// into [0.5, 1): the whitened result does not change (Eps is scaled
+	// along) and the weighted sums cannot overflow.
 	wmax := 1.0
 	if m.Weights != nil {
 		wmax = 0
@@ -140,20 +166,16 @@ func (m MultiReward) Advantages(dst []float64, rewards [][]float64, groups []int
 	if wmax > 0 {
 		_, wexp = math.Frexp(wmax)
 	}
-	z := make([]float64, n)
+	sum, z := nanSlice(len(dst)), make([]float64, len(dst))
 	for k, r := range rewards {
 		if err := (GroupNorm{Std: m.Std, Eps: m.Eps}).Advantages(z, r, groups); err != nil {
 			return fmt.Errorf("policy: MultiReward: reward %d: %w", k, err)
 		}
-		w := math.Ldexp(weight(k), -wexp)
+		w := math.Ldexp(m.weight(k), -wexp)
 		for i, x := range r {
-			if math.IsNaN(x) {
-				continue
+			if !math.IsNaN(x) {
+				sum[i] = zeroNaN(sum[i]) + w*z[i]
 			}
-			if math.IsNaN(sum[i]) {
-				sum[i] = 0
-			}
-			sum[i] += w * z[i]
 		}
 	}
 	// Whiten the present sums over the batch: (S − mean S)/(std S + Eps),

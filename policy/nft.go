@@ -315,6 +315,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	b := k.b
 	T := b.T
 	var s nftSums
+	var rbuf [expChunk]float64 // the tails' exponentials, a chunk at a time
 	for i := i0; i < i1; i++ {
 		lpr, oldr := b.LogProbs[i*T:(i+1)*T], k.old[i*T:(i+1)*T]
 		var gr []float64
@@ -342,17 +343,16 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 			s.chk += lanes(v.Chk)
 			s.clipped += v.Clipped
 		}
-		rowLoss += k.tail(&r, gr, lpr, oldr, maskr, t0, &s)
+		rowLoss += k.tail(&r, gr, lpr, oldr, maskr, t0, &s, &rbuf)
 		s.loss += w * r.scale * rowLoss
 	}
 	p.loss, p.ratioSum, p.akl, p.nHigh, p.chk = s.loss, s.ratio, s.akl, s.clipped, s.chk
 }
 
 // tail runs tokens [t0, T) of a row with constants r, token by token with
-// exponentials from vec.ExpDiff a chunk at a time, adding to s, and
-// returns the sum of their per-token terms.
-func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *nftSums) float64 {
-	var rbuf [expChunk]float64
+// exponentials from vec.ExpDiff a chunk at a time into rbuf, adding to s,
+// and returns the sum of their per-token terms.
+func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *nftSums, rbuf *[expChunk]float64) float64 {
 	logTable, logInv := vec.LogTables()
 	rowLoss, clipped := 0.0, 0
 	for ; t0 < len(lpr); t0 += expChunk {

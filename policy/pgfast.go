@@ -47,146 +47,170 @@ func (k *pgKernel) tokenClip() (Stats, error) {
 	return p.stats(), nil
 }
 
+// clipRow is one row of tokenClip's loop: its slices (refr, advr and gr
+// nil when unused), its advantage (one per row) and weight.
+type clipRow struct {
+	lpr, oldr, refr, advr, maskr, gr []float64
+	a, w                             float64
+}
+
+// clipSums are the running sums of tokenClip's loop; chk sums every value
+// read, finite exactly when they all are (short of an overflow of finite
+// values, which Validate then clears).
+type clipSums struct {
+	loss, ratio, akl, kl, nLow, nHigh, chk float64
+}
+
 // clipRows runs tokenClip's loop over rows [i0, i1) into p.
 func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	b := k.b
-	B, T := b.B, b.T
-	lp, old, ref, mask, adv, grad := b.LogProbs, k.old, b.RefLogProbs, b.Mask, b.Advantages, k.grad
-	perToken := len(adv) != B
-	beta := k.kl.Coef
+	T := b.T
 	kle := k.kl.Estimator
-	if beta == 0 {
+	if k.kl.Coef == 0 {
 		kle = -1
 	}
-	lo, hi, dual := k.lo, k.hi, k.dual
-	var loss, ratioSum, akl, klSum, nLow, nHigh, chk float64
-	var rbuf, ebuf [expChunk]float64
 	// fast: vec.TokenClip runs the rows it can (one advantage per row, k3
 	// or no KL) on this CPU. Its check sum covers lp − old and,
 	// with k3, ref − lp at every token, so it must not run without KL when
 	// RefLogProbs is set: the loop below checks those at masked tokens.
-	fast := vec.Asm() && (kle == K3 || kle < 0 && ref == nil)
+	fast := vec.Asm() && (kle == K3 || kle < 0 && b.RefLogProbs == nil)
+	var s clipSums
+	var exps [2][expChunk]float64 // the tails' exponentials, a chunk at a time
 	for i := i0; i < i1; i++ {
-		lpr := lp[i*T : (i+1)*T]
-		oldr := old[i*T : (i+1)*T]
-		var refr, advr, gr []float64
-		if ref != nil {
-			refr = ref[i*T : (i+1)*T]
-		}
-		maskr, w, err := p.row(k.agg, mask, i, B, T, total)
-		if err != nil {
+		var r clipRow
+		var err error
+		if r.maskr, r.w, err = p.row(k.agg, b.Mask, i, b.B, T, total); err != nil {
 			p.err = err
 			break
 		}
-		a := 0.0
-		if perToken {
-			advr = adv[i*T : (i+1)*T]
+		r.lpr, r.oldr = b.LogProbs[i*T:(i+1)*T], k.old[i*T:(i+1)*T]
+		if b.RefLogProbs != nil {
+			r.refr = b.RefLogProbs[i*T : (i+1)*T]
+		}
+		if len(b.Advantages) != b.B {
+			r.advr = b.Advantages[i*T : (i+1)*T]
 		} else {
-			a = adv[i]
-			chk += a
+			r.a = b.Advantages[i]
+			s.chk += r.a
 		}
-		if grad != nil {
-			gr = grad[i*T : (i+1)*T]
+		if k.grad != nil {
+			r.gr = k.grad[i*T : (i+1)*T]
 		}
-		rowLoss := 0.0
-		t0 := 0
-		if fast && advr == nil {
-			// The vector loop: the same per-token arithmetic, gradients
-			// bit for bit, but the row's sums in four lanes (see package
-			// internal/vec), which changes them by rounding only. The
-			// tokens past the last multiple of four go on below.
-			prm := vec.TokenClipParams{A: a, Lo: lo, Hi: hi, Dual: dual, KL: kle == K3, Beta: beta, W: w, Lim: maxLogRatio}
-			var s vec.TokenClipSums
-			t0 = vec.TokenClip(gr, lpr, oldr, refr, maskr, &prm, &s)
-			rowLoss = lanes(s.Loss)
-			ratioSum += lanes(s.Ratio)
-			akl += lanes(s.AKL)
-			klSum += lanes(s.KL)
-			chk += lanes(s.Chk)
-			if a > 0 {
-				nHigh += s.Clipped
-			} else if a < 0 {
-				nLow += s.Clipped
-			}
+		rowLoss, t0 := 0.0, 0
+		if fast && r.advr == nil {
+			rowLoss, t0 = k.clipVector(&r, kle, &s)
 		}
-		// With the assembly kernels, the exponentials come a chunk at a
-		// time from vec.ExpDiff (the same function, four at a time), then
-		// the token loop reads them; the portable build keeps them inline.
-		for ; t0 < T; t0 += expChunk {
-			t1 := min(t0+expChunk, T)
-			var rb, eb []float64
-			if vec.Asm() {
-				rb = rbuf[:t1-t0]
-				vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
-				if kle == K3 {
-					eb = ebuf[:t1-t0]
-					vec.ExpDiff(eb, refr[t0:t1], lpr[t0:t1], maxLogRatio)
-				}
-			}
-			for t := t0; t < t1; t++ {
-				if maskr != nil && maskr[t] == 0 {
-					if gr != nil {
-						gr[t] = 0
-					}
-					chk += lpr[t] + oldr[t]
-					if refr != nil {
-						chk += refr[t]
-					}
-					if advr != nil {
-						chk += advr[t]
-					}
-					continue
-				}
-				if advr != nil {
-					a = advr[t]
-					chk += a
-				}
-				rho := lpr[t] - oldr[t]
-				chk += rho
-				rho, live := clampRho(rho)
-				var r float64 // vec.ExpSmall(rho), |rho| ≤ 20
-				if rb != nil {
-					r = rb[t-t0]
-				} else {
-					r = vec.ExpSmall(rho)
-				}
-				ratioSum += r
-				akl += r - 1 - rho
-				l, g, side := vec.ClipTerm(r, a, lo, hi, dual)
-				g *= live
-				if side > 0 {
-					nHigh++
-				} else if side < 0 {
-					nLow++
-				}
-				if kle >= 0 {
-					x := refr[t] - lpr[t]
-					chk += x
-					var kl, gk float64
-					if kle == K3 {
-						var ex float64 // vec.ExpSmall(x clamped to ±maxLogRatio)
-						if eb != nil {
-							ex = eb[t-t0]
-						} else {
-							ex = vec.ExpSmall(max(-maxLogRatio, min(maxLogRatio, x)))
-						}
-						kl, gk = vec.K3(x, ex, maxLogRatio)
-					} else {
-						kl, gk = kle.term(x)
-					}
-					klSum += kl
-					l += beta * kl
-					g += beta * gk
-				}
-				rowLoss += l
-				if gr != nil {
-					gr[t] = w * g
-				}
-			}
-		}
-		loss += w * rowLoss
+		rowLoss += k.clipTail(&r, kle, t0, &s, &exps)
+		s.loss += r.w * rowLoss
 	}
-	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.chk = loss, ratioSum, akl, klSum, nLow, nHigh, chk
+	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.chk = s.loss, s.ratio, s.akl, s.kl, s.nLow, s.nHigh, s.chk
+}
+
+// clipVector runs the vector loop of row r: the same per-token arithmetic,
+// gradients bit for bit, but the row's sums in four lanes (see package
+// internal/vec), which changes them by rounding only. It returns the sum
+// of the per-token losses and the tokens done; those past the last
+// multiple of four are left to clipTail.
+func (k *pgKernel) clipVector(r *clipRow, kle KLEstimator, s *clipSums) (rowLoss float64, done int) {
+	prm := vec.TokenClipParams{A: r.a, Lo: k.lo, Hi: k.hi, Dual: k.dual, KL: kle == K3, Beta: k.kl.Coef, W: r.w, Lim: maxLogRatio}
+	var v vec.TokenClipSums
+	done = vec.TokenClip(r.gr, r.lpr, r.oldr, r.refr, r.maskr, &prm, &v)
+	s.ratio += lanes(v.Ratio)
+	s.akl += lanes(v.AKL)
+	s.kl += lanes(v.KL)
+	s.chk += lanes(v.Chk)
+	if r.a > 0 {
+		s.nHigh += v.Clipped
+	} else if r.a < 0 {
+		s.nLow += v.Clipped
+	}
+	return lanes(v.Loss), done
+}
+
+// clipTail runs tokens [t0, T) of row r token by token, adding to s, and
+// returns the sum of their per-token losses. With the assembly kernels,
+// the exponentials come a chunk at a time from vec.ExpDiff (the same
+// function, four at a time) into exps; the portable build computes them
+// inline.
+func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *clipSums, exps *[2][expChunk]float64) float64 {
+	rbuf, ebuf := &exps[0], &exps[1]
+	beta := k.kl.Coef
+	a, T := r.a, len(r.lpr)
+	lpr, oldr, refr, maskr, gr := r.lpr, r.oldr, r.refr, r.maskr, r.gr
+	rowLoss := 0.0
+	for ; t0 < T; t0 += expChunk {
+		t1 := min(t0+expChunk, T)
+		var rb, eb []float64
+		if vec.Asm() {
+			rb = rbuf[:t1-t0]
+			vec.ExpDiff(rb, lpr[t0:t1], oldr[t0:t1], maxLogRatio)
+			if kle == K3 {
+				eb = ebuf[:t1-t0]
+				vec.ExpDiff(eb, refr[t0:t1], lpr[t0:t1], maxLogRatio)
+			}
+		}
+		for t := t0; t < t1; t++ {
+			if maskr != nil && maskr[t] == 0 {
+				if gr != nil {
+					gr[t] = 0
+				}
+				s.chk += lpr[t] + oldr[t]
+				if refr != nil {
+					s.chk += refr[t]
+				}
+				if r.advr != nil {
+					s.chk += r.advr[t]
+				}
+				continue
+			}
+			if r.advr != nil {
+				a = r.advr[t]
+				s.chk += a
+			}
+			rho := lpr[t] - oldr[t]
+			s.chk += rho
+			rho, live := clampRho(rho)
+			var ratio float64 // vec.ExpSmall(rho), |rho| ≤ 20
+			if rb != nil {
+				ratio = rb[t-t0]
+			} else {
+				ratio = vec.ExpSmall(rho)
+			}
+			s.ratio += ratio
+			s.akl += ratio - 1 - rho
+			l, g, side := vec.ClipTerm(ratio, a, k.lo, k.hi, k.dual)
+			g *= live
+			if side > 0 {
+				s.nHigh++
+			} else if side < 0 {
+				s.nLow++
+			}
+			if kle >= 0 {
+				x := refr[t] - lpr[t]
+				s.chk += x
+				var kl, gk float64
+				if kle == K3 {
+					var ex float64 // vec.ExpSmall(x clamped to ±maxLogRatio)
+					if eb != nil {
+						ex = eb[t-t0]
+					} else {
+						ex = vec.ExpSmall(max(-maxLogRatio, min(maxLogRatio, x)))
+					}
+					kl, gk = vec.K3(x, ex, maxLogRatio)
+				} else {
+					kl, gk = kle.term(x)
+				}
+				s.kl += kl
+				l += beta * kl
+				g += beta * gk
+			}
+			rowLoss += l
+			if gr != nil {
+				gr[t] = r.w * g
+			}
+		}
+	}
+	return rowLoss
 }
 
 // lanes combines four lane sums as package internal/vec does.
