@@ -275,51 +275,71 @@ func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.
 	if err := checkShape(grad, b, p.ref, false); err != nil {
 		return st, err
 	}
-	pairs := b.Pairs
-	if err := checkPairs(pairs, b.B); err != nil {
+	if err := checkPairs(b.Pairs, b.B); err != nil {
 		return st, err
 	}
-	B, T := b.B, b.T
-	buf := getScratch(3 * B)
+	buf := getScratch(3 * b.B)
 	defer scratch.Put(buf)
-	x, cnt, coef := (*buf)[:B], (*buf)[B:2*B], (*buf)[2*B:3*B]
-
-	// Pass 1: per-row sums.
-	var mask []float64
-	for i := range B {
-		lp := b.LogProbs[i*T : i*T+T]
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
+	x, cnt, coef := (*buf)[:b.B], (*buf)[b.B:2*b.B], (*buf)[2*b.B:3*b.B]
+	if st.Tokens, err = p.rows(b, x, cnt); err != nil {
+		return st, err
+	}
+	if err := p.pairs(&st, b.Pairs, x, cnt, coef, smoothing); err != nil {
+		return st, err
+	}
+	if grad == nil {
+		return st, nil
+	}
+	for i := range b.B {
+		c := coef[i]
+		if p.normalize && cnt[i] > 0 {
+			c /= cnt[i]
 		}
+		scaleMask(grad[i*b.T:(i+1)*b.T], c, rowMask(b, i))
+	}
+	return st, nil
+}
+
+// rows writes each row's quantity x (u, u/|y| or the mean log-prob) and
+// its counted tokens cnt, and returns the batch's counted tokens.
+func (p *dpoParams) rows(b *policy.Batch, x, cnt []float64) (tokens float64, err error) {
+	T := b.T
+	for i := range b.B {
+		lp, mask := b.LogProbs[i*T:(i+1)*T], rowMask(b, i)
 		var s, n float64
 		var ok bool
 		if p.ref {
-			s, n, ok = sumDiff(lp, b.RefLogProbs[i*T:i*T+T], mask)
+			s, n, ok = sumDiff(lp, b.RefLogProbs[i*T:(i+1)*T], mask)
 		} else {
 			s, n, ok = sumMasked(lp, mask)
 		}
 		if !ok || !finite(s) {
 			if p.ref {
-				return st, rowError(b, i, "LogProbs", "RefLogProbs")
+				return 0, rowError(b, i, "LogProbs", "RefLogProbs")
 			}
-			return st, rowError(b, i, "LogProbs")
+			return 0, rowError(b, i, "LogProbs")
 		}
-		st.Tokens += n
+		tokens += n
 		cnt[i] = n
 		if p.normalize && n > 0 {
 			s /= n
 		}
 		x[i] = s
 	}
+	return tokens, nil
+}
 
-	// Pass 2: per-pair losses; coef[i] accumulates ∂loss/∂x_i.
+// pairs fills st with the mean loss over pairs and its diagnostics, and
+// accumulates ∂loss/∂x_i into coef; smoothing, when set, holds each
+// pair's label smoothing.
+func (p *dpoParams) pairs(st *policy.Stats, pairs []Pair, x, cnt, coef, smoothing []float64) error {
 	inv := 1 / float64(len(pairs))
-	var loss, cw, cl, acc, margin float64
+	var loss, cw, cl, acc float64
 	for k, pr := range pairs {
 		if p.normalize {
 			for _, r := range [2]int{pr.Chosen, pr.Rejected} {
 				if cnt[r] == 0 {
-					return st, fmt.Errorf("preference: pairs[%d]: row %d has no counted token (%v divides by it)", k, r, p.v)
+					return fmt.Errorf("preference: Batch.Pairs[%d]: row %d has no counted token (%v divides by it)", k, r, p.v)
 				}
 			}
 		}
@@ -334,7 +354,6 @@ func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.
 		rw, rl := p.beta*xw, p.beta*xl
 		cw += rw
 		cl += rl
-		margin += rw - rl
 		if rw > rl {
 			acc++
 		}
@@ -342,24 +361,9 @@ func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.
 	st.Loss = loss * inv
 	st.Pairs = len(pairs)
 	st.ChosenReward, st.RejectedReward = cw*inv, cl*inv
-	st.Margin, st.RewardAccuracy = margin*inv, acc*inv
+	st.Margin, st.RewardAccuracy = st.ChosenReward-st.RejectedReward, acc*inv
 	if !finite(st.Loss) {
-		return st, fmt.Errorf("preference: %v loss is not finite (%v)", p.v, st.Loss)
+		return fmt.Errorf("preference: %v loss is not finite (%v)", p.v, st.Loss)
 	}
-
-	// Pass 3: gradient.
-	if grad == nil {
-		return st, nil
-	}
-	for i := range B {
-		c := coef[i]
-		if p.normalize && cnt[i] > 0 {
-			c /= cnt[i]
-		}
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
-		scaleMask(grad[i*T:i*T+T], c, mask)
-	}
-	return st, nil
+	return nil
 }
