@@ -36,14 +36,14 @@ func BenchmarkRDP(b *testing.B) {
 			for i := range groups {
 				groups[i] = i / 2
 			}
-			pairs := allPairs(groups)
+			batch.Rewards, batch.Pairs = rewards, allPairs(groups)
 			grad := make([]float64, B*T)
 			obj := preference.RDP{Beta: 0.5, Epsilon: 0.1, Reduce: preference.Sum}
 			b.ReportAllocs()
 			var st policy.Stats
 			for b.Loop() {
 				var err error
-				if st, err = obj.Eval(grad, withPairs(batch, rewards, pairs)); err != nil {
+				if st, err = obj.Eval(grad, batch); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -59,9 +59,9 @@ func BenchmarkDPO(b *testing.B) {
 		B, T := s[0], s[1]
 		b.Run(fmt.Sprintf("%dx%d", B, T), func(b *testing.B) {
 			batch, _ := benchBatch(B, T)
-			pairs := make([]preference.Pair, B/2)
-			for i := range pairs {
-				pairs[i] = preference.Pair{Chosen: 2 * i, Rejected: 2*i + 1}
+			batch.Pairs = make([]preference.Pair, B/2)
+			for i := range batch.Pairs {
+				batch.Pairs[i] = preference.Pair{Chosen: 2 * i, Rejected: 2*i + 1}
 			}
 			grad := make([]float64, B*T)
 			obj := preference.DPO{Variant: preference.Sigmoid, Beta: 0.1}
@@ -69,7 +69,7 @@ func BenchmarkDPO(b *testing.B) {
 			var st policy.Stats
 			for b.Loop() {
 				var err error
-				if st, err = obj.Eval(grad, withPairs(batch, nil, pairs)); err != nil {
+				if st, err = obj.Eval(grad, batch); err != nil {
 					b.Fatal(err)
 				}
 			}
