@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/evolve-go/evolve/internal/vec"
 )
@@ -71,5 +72,8 @@ func (e KLEstimator) term(x float64) (k, g float64) {
 	case K2:
 		return 0.5 * x * x, -x
 	}
-	return vec.K3(x, vec.ExpSmall(max(-maxLogRatio, min(maxLogRatio, x))), maxLogRatio)
+	if x > maxLogRatio || x < -maxLogRatio {
+		return vec.K3Clamped(x, vec.Exp(math.Max(-maxLogRatio, math.Min(maxLogRatio, x))), maxLogRatio)
+	}
+	return vec.K3(x, vec.ExpSmall(x))
 }

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"math"
+
 	"github.com/evolve-go/evolve/internal/vec"
 )
 
@@ -134,9 +136,10 @@ func (k *pgKernel) clipVector(r *clipRow, kle KLEstimator, s *clipSums) (rowLoss
 // inline.
 func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *clipSums, exps *[2][expChunk]float64) float64 {
 	rbuf, ebuf := &exps[0], &exps[1]
-	beta := k.kl.Coef
-	a, T := r.a, len(r.lpr)
-	lpr, oldr, refr, maskr, gr := r.lpr, r.oldr, r.refr, r.maskr, r.gr
+	beta, lo, hi, dual := k.kl.Coef, k.lo, k.hi, k.dual
+	a, w, T := r.a, r.w, len(r.lpr)
+	lpr, oldr, refr, advr, maskr, gr := r.lpr, r.oldr, r.refr, r.advr, r.maskr, r.gr
+	var ratioSum, akl, klSum, nLow, nHigh, chk float64
 	rowLoss := 0.0
 	for ; t0 < T; t0 += expChunk {
 		t1 := min(t0+expChunk, T)
@@ -154,21 +157,21 @@ func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *clipSums, ex
 				if gr != nil {
 					gr[t] = 0
 				}
-				s.chk += lpr[t] + oldr[t]
+				chk += lpr[t] + oldr[t]
 				if refr != nil {
-					s.chk += refr[t]
+					chk += refr[t]
 				}
-				if r.advr != nil {
-					s.chk += r.advr[t]
+				if advr != nil {
+					chk += advr[t]
 				}
 				continue
 			}
-			if r.advr != nil {
-				a = r.advr[t]
-				s.chk += a
+			if advr != nil {
+				a = advr[t]
+				chk += a
 			}
 			rho := lpr[t] - oldr[t]
-			s.chk += rho
+			chk += rho
 			rho, live := clampRho(rho)
 			var ratio float64 // vec.ExpSmall(rho), |rho| ≤ 20
 			if rb != nil {
@@ -176,40 +179,44 @@ func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *clipSums, ex
 			} else {
 				ratio = vec.ExpSmall(rho)
 			}
-			s.ratio += ratio
-			s.akl += ratio - 1 - rho
-			l, g, side := vec.ClipTerm(ratio, a, k.lo, k.hi, k.dual)
-			g *= live
+			ratioSum += ratio
+			akl += ratio - 1 - rho
+			l, g, side := vec.ClipTerm(ratio, a, lo, hi, dual, live)
 			if side > 0 {
-				s.nHigh++
+				nHigh++
 			} else if side < 0 {
-				s.nLow++
+				nLow++
 			}
 			if kle >= 0 {
 				x := refr[t] - lpr[t]
-				s.chk += x
+				chk += x
 				var kl, gk float64
-				if kle == K3 {
-					var ex float64 // vec.ExpSmall(x clamped to ±maxLogRatio)
-					if eb != nil {
-						ex = eb[t-t0]
-					} else {
-						ex = vec.ExpSmall(max(-maxLogRatio, min(maxLogRatio, x)))
-					}
-					kl, gk = vec.K3(x, ex, maxLogRatio)
-				} else {
+				switch {
+				case kle != K3:
 					kl, gk = kle.term(x)
+				case x > maxLogRatio || x < -maxLogRatio:
+					kl, gk = vec.K3Clamped(x, vec.Exp(math.Max(-maxLogRatio, math.Min(maxLogRatio, x))), maxLogRatio)
+				case eb != nil:
+					kl, gk = vec.K3(x, eb[t-t0])
+				default:
+					kl, gk = vec.K3(x, vec.ExpSmall(x))
 				}
-				s.kl += kl
+				klSum += kl
 				l += beta * kl
 				g += beta * gk
 			}
 			rowLoss += l
 			if gr != nil {
-				gr[t] = r.w * g
+				gr[t] = w * g
 			}
 		}
 	}
+	s.ratio += ratioSum
+	s.akl += akl
+	s.kl += klSum
+	s.nLow += nLow
+	s.nHigh += nHigh
+	s.chk += chk
 	return rowLoss
 }
 

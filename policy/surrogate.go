@@ -158,7 +158,7 @@ func (Reinforce) Check() error { return nil }
 // with the dual clip, all of whose derivative flows through r.
 func (s PPOClip) Term(r, a, _ float64) (l, dr, dlp float64, clip int) {
 	lo, hi := s.bounds()
-	l, dr, clip = vec.ClipTerm(r, a, lo, hi, s.DualClip)
+	l, dr, clip = vec.ClipTerm(r, a, lo, hi, s.DualClip, 1)
 	return l, dr, 0, clip
 }
 

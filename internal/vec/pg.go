@@ -114,13 +114,17 @@ func tokenClipGo(g, lp, old, ref, m []float64, p *TokenClipParams, s *TokenClipS
 		r := ExpSmall(rho)
 		s.Ratio[k] += r
 		s.AKL[k] += r - 1 - rho
-		l, gt, side := ClipTerm(r, a, lo, hi, dual)
-		gt *= live
+		l, gt, side := ClipTerm(r, a, lo, hi, dual, live)
 		if side != 0 {
 			s.Clipped++
 		}
 		if p.KL {
-			kl, gk := K3(x, ExpSmall(max(-lim, min(lim, x))), lim)
+			var kl, gk float64
+			if x > lim || x < -lim {
+				kl, gk = K3Clamped(x, ExpSmall(max(-lim, min(lim, x))), lim)
+			} else {
+				kl, gk = K3(x, ExpSmall(x))
+			}
 			s.KL[k] += kl
 			l += float64(beta * kl)
 			gt += float64(beta * gk)

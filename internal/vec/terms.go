@@ -17,11 +17,12 @@ const K3Max = 10
 //	ℓ = −min(r·a, clip(r, lo, hi)·a),
 //
 // capped at −dual·a for a < 0 when dual > 0 (dual-clip PPO), its
-// derivative with respect to log r (r·∂ℓ/∂r: −r·a where the ratio is
-// live, 0 where a clip or the cap holds), and the clip that holds: −1 for
-// the lower one (a < 0, r < lo), +1 for the upper one (a > 0, r > hi), 0
-// for none (the dual cap does not count as a clip).
-func ClipTerm(r, a, lo, hi, dual float64) (l, g float64, side int) {
+// derivative with respect to log r times live (r·∂ℓ/∂r·live: −r·a·live
+// where the ratio is live, 0 where a clip or the cap holds; live is 0
+// where the caller clamped log r, 1 elsewhere), and the clip that holds:
+// −1 for the lower one (a < 0, r < lo), +1 for the upper one (a > 0,
+// r > hi), 0 for none (the dual cap does not count as a clip).
+func ClipTerm(r, a, lo, hi, dual, live float64) (l, g float64, side int) {
 	if a >= 0 {
 		if r > hi {
 			if a > 0 {
@@ -30,7 +31,7 @@ func ClipTerm(r, a, lo, hi, dual float64) (l, g float64, side int) {
 			return -a * hi, 0, side
 		}
 		l = -a * r
-		return l, l, 0
+		return l, l * live, 0
 	}
 	if r < lo {
 		return -a * lo, 0, -1
@@ -39,22 +40,26 @@ func ClipTerm(r, a, lo, hi, dual float64) (l, g float64, side int) {
 	if dual > 0 && l > -dual*a {
 		return -dual * a, 0, 0
 	}
-	return l, l, 0
+	return l, l * live, 0
 }
 
 // K3 returns Schulman's k3 estimate of KL(π‖π_ref) at x = ref − lp,
 // k = e^x − x − 1, and its derivative with respect to lp, 1 − e^x, given
-// ex = e^x for x clamped into [−lim, lim]. As verl does, x outside that
-// range is clamped and k is capped at K3Max; the gradient through either
-// is 0.
-func K3(x, ex, lim float64) (k, g float64) {
-	if x > lim || x < -lim {
-		xc := max(-lim, min(lim, x))
-		return min(ex-xc-1, K3Max), 0
-	}
+// ex = e^x, for x in [−lim, lim]. As verl does, k is capped at K3Max, and
+// the gradient through the cap is 0; K3Clamped is the term outside the
+// range.
+func K3(x, ex float64) (k, g float64) {
 	k = ex - x - 1
 	if k > K3Max {
 		return K3Max, 0
 	}
 	return k, 1 - ex
+}
+
+// K3Clamped is K3 for x outside [−lim, lim], which verl clamps into the
+// range: k is K3 at the clamped x (ex = e^{clamped x}) and the gradient
+// through the clamp is 0.
+func K3Clamped(x, ex, lim float64) (k, g float64) {
+	k, _ = K3(max(-lim, min(lim, x)), ex)
+	return k, 0
 }
