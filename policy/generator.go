@@ -60,3 +60,13 @@ type Completion struct {
 type Generator interface {
 	Generate(ctx context.Context, req GenerateRequest) ([][]Completion, error)
 }
+
+// GeneratorFunc adapts an ordinary function to the Generator interface,
+// like http.HandlerFunc: a scripted player in a test, a wrapper that logs
+// or caches.
+type GeneratorFunc func(ctx context.Context, req GenerateRequest) ([][]Completion, error)
+
+// Generate calls f(ctx, req).
+func (f GeneratorFunc) Generate(ctx context.Context, req GenerateRequest) ([][]Completion, error) {
+	return f(ctx, req)
+}
