@@ -73,8 +73,8 @@ func KendallTau(x, y []float64) (float64, error) {
 // becomes C·L(y_w ≻ y_l) + (1 − C)·L(y_l ≻ y_w), trusting a self-rewarded
 // pair as much as the two iterations agree. For the dataset-level variant,
 // average ε (equivalently C) over prompts and set DPO.LabelSmoothing; for
-// the per-prompt variant give each pair its prompt's ε with
-// DPO.EvalSmoothed. ε ∈ [0, 1]; above 0.5 when the rankings disagree more
+// the per-prompt variant give each pair its prompt's ε in
+// DPO.PairSmoothing. ε ∈ [0, 1]; above 0.5 when the rankings disagree more
 // than they agree.
 //
 // References: Wang et al. 2024, "CREAM: Consistency Regularized

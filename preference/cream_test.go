@@ -115,9 +115,9 @@ func TestEvalSmoothed(t *testing.T) {
 		want string
 	}{
 		{preference.DPO{Variant: preference.IPO}, []float64{0, 0, 0, 0}, "ipo takes no per-pair"},
-		{preference.DPO{}, []float64{0, 0}, "len(smoothing) = 2, want len(Batch.Pairs) = 4"},
-		{preference.DPO{}, []float64{0, 0, 1.5, 0}, "smoothing[2] = 1.5"},
-		{preference.DPO{}, []float64{0, math.NaN(), 0, 0}, "smoothing[1] = NaN"},
+		{preference.DPO{}, []float64{0, 0}, "len(DPO.PairSmoothing) = 2, want len(Batch.Pairs) = 4"},
+		{preference.DPO{}, []float64{0, 0, 1.5, 0}, "PairSmoothing[2] = 1.5"},
+		{preference.DPO{}, []float64{0, math.NaN(), 0, 0}, "PairSmoothing[1] = NaN"},
 	} {
 		if _, err := bad.obj.EvalSmoothed(nil, withPairs(b, nil, pairs), bad.eps); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("EvalSmoothed(%v): error %v, want %q", bad.eps, err, bad.want)

@@ -105,6 +105,13 @@ type DPO struct {
 	// OpenRLHF does. false (the default, TRL's) divides each side by its
 	// counted tokens. Only IPO reads it.
 	IPOSummed bool
+
+	// PairSmoothing, when set, gives each of Batch.Pairs its own label
+	// smoothing in [0, 1] (PairSmoothing[k] for Batch.Pairs[k]),
+	// replacing LabelSmoothing: CREAM's per-prompt consistency (see
+	// CREAMSmoothing). Sigmoid and SimPO only. nil (the default): every
+	// pair gets LabelSmoothing.
+	PairSmoothing []float64
 }
 
 // dpoParams are a DPO's resolved parameters.
@@ -242,28 +249,36 @@ func (p *dpoParams) pair(xw, xl float64) (loss, dw, dl float64) {
 // NaN or Inf in LogProbs or RefLogProbs (SimPO: LogProbs), a mask value
 // other than 0 or 1, no pair (ErrNoPairs), a pair index out of range or a
 // pair of a row with itself, a length-normalised row (IPO, SimPO) with no
-// counted token, and an invalid parameter.
+// counted token, and an invalid parameter (PairSmoothing included).
 func (d DPO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
-	return d.eval(grad, b, nil)
-}
-
-// EvalSmoothed is Eval with one label smoothing per pair: smoothing[k]
-// replaces LabelSmoothing for Batch.Pairs[k]. It serves CREAM per prompt, where
-// each prompt's pairs get ε = CREAMSmoothing of that prompt's rankings.
-// Only Sigmoid and SimPO take it; each value must lie in [0, 1].
-func (d DPO) EvalSmoothed(grad []float64, b *policy.Batch, smoothing []float64) (policy.Stats, error) {
+	if d.PairSmoothing == nil {
+		return d.eval(grad, b, nil)
+	}
 	if d.Variant != Sigmoid && d.Variant != SimPO {
-		return policy.Stats{}, fmt.Errorf("preference: EvalSmoothed: %v takes no per-pair label smoothing", d.Variant)
+		return policy.Stats{}, fmt.Errorf("preference: DPO.PairSmoothing is set, but %v takes no per-pair label smoothing", d.Variant)
 	}
-	if b != nil && len(smoothing) != len(b.Pairs) {
-		return policy.Stats{}, fmt.Errorf("preference: len(smoothing) = %d, want len(Batch.Pairs) = %d", len(smoothing), len(b.Pairs))
+	if b != nil && len(d.PairSmoothing) != len(b.Pairs) {
+		return policy.Stats{}, fmt.Errorf("preference: len(DPO.PairSmoothing) = %d, want len(Batch.Pairs) = %d", len(d.PairSmoothing), len(b.Pairs))
 	}
-	for k, e := range smoothing {
+	for k, e := range d.PairSmoothing {
 		if !(e >= 0 && e <= 1) {
-			return policy.Stats{}, fmt.Errorf("preference: smoothing[%d] = %v, want in [0, 1]", k, e)
+			return policy.Stats{}, fmt.Errorf("preference: DPO.PairSmoothing[%d] = %v, want in [0, 1]", k, e)
 		}
 	}
-	return d.eval(grad, b, smoothing)
+	return d.eval(grad, b, d.PairSmoothing)
+}
+
+// EvalSmoothed is Eval with DPO.PairSmoothing = smoothing: one label
+// smoothing per pair, smoothing[k] for Batch.Pairs[k]. It serves CREAM per
+// prompt, where each prompt's pairs get ε = CREAMSmoothing of that
+// prompt's rankings. Only Sigmoid and SimPO take it; each value must lie
+// in [0, 1].
+func (d DPO) EvalSmoothed(grad []float64, b *policy.Batch, smoothing []float64) (policy.Stats, error) {
+	if smoothing == nil {
+		smoothing = []float64{}
+	}
+	d.PairSmoothing = smoothing
+	return d.Eval(grad, b)
 }
 
 func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.Stats, error) {
