@@ -80,7 +80,7 @@ type Math struct {
 	Precision int
 	// Tolerance is the relative tolerance of values computed in floating
 	// point: |a − b| ≤ Tolerance·max(1, |a|, |b|). Default (0): 1e-9.
-	// Negative, non-finite or ≥ 1 is an error.
+	// Negative or non-finite is an error.
 	Tolerance float64
 	// KeepUnits compares the units of the answers: "5 cm" then differs
 	// from "5 m" and from "5". Default (false): a trailing unit is removed
@@ -167,8 +167,8 @@ func (m Math) comparer() (*mathCmp, [][]MathSource, error) {
 	switch {
 	case m.Precision < 0:
 		return nil, nil, fmt.Errorf("reward: Math.Precision is %d, want ≥ 0", m.Precision)
-	case math.IsNaN(m.Tolerance) || m.Tolerance < 0 || m.Tolerance >= 1:
-		return nil, nil, fmt.Errorf("reward: Math.Tolerance is %v, want in [0, 1)", m.Tolerance)
+	case math.IsNaN(m.Tolerance) || math.IsInf(m.Tolerance, 0) || m.Tolerance < 0:
+		return nil, nil, fmt.Errorf("reward: Math.Tolerance is %v, want finite and ≥ 0", m.Tolerance)
 	case m.Budget < 0:
 		return nil, nil, fmt.Errorf("reward: Math.Budget is %d, want ≥ 0", m.Budget)
 	}
