@@ -146,7 +146,11 @@ func (m Math) Verify(ctx context.Context, gold, completion string) (bool, error)
 			p = m.answerOf(ctx, a, order, cmp.work)
 		}
 	} else {
-		p = m.extract(ctx, newMathText(afterReasoning(completion)), order, cmp.work)
+		text, ok := textAfterReasoning(completion)
+		if !ok {
+			text = completion // unfinished reasoning is read whole, as Math-Verify reads it
+		}
+		p = m.extract(ctx, newMathText(text), order, cmp.work)
 	}
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("reward: Math: %w", err)

@@ -213,12 +213,3 @@ func (t *mathText) minerva() []mathCand {
 	}
 	return out
 }
-
-// afterReasoning returns the text after the last </think>, or the whole
-// text when there is none.
-func afterReasoning(text string) string {
-	if i := strings.LastIndex(text, "</think>"); i >= 0 {
-		return text[i+len("</think>"):]
-	}
-	return text
-}
