@@ -200,26 +200,49 @@ func (j *GRMJudge) Judge(ctx context.Context, prompt string, responses []string)
 	if err != nil {
 		return nil, err
 	}
-	n := len(responses)
-	type parsed struct {
-		reply  string
-		scores []float64
+	res, err := j.sample(ctx, cfg, in, text)
+	if err != nil {
+		return nil, err
 	}
-	parse := func(reply string) (parsed, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reward: grm judge: %w", err)
+	}
+	if err := j.vote(cfg, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// grmReply is one parsed judgement.
+type grmReply struct {
+	reply  string
+	scores []float64
+}
+
+// parseGRMReply returns the parser of a judgement of n responses: a list
+// of n scores, each inside [lo, hi].
+func parseGRMReply(n int, lo, hi float64) func(reply string) (grmReply, error) {
+	return func(reply string) (grmReply, error) {
 		s, err := ParseJudgeScores(reply, n)
 		if err != nil {
-			return parsed{}, err
+			return grmReply{}, err
 		}
 		for i, v := range s {
-			if v < cfg.lo || v > cfg.hi {
-				return parsed{}, fmt.Errorf("%w: score %v of response %d is outside [%v, %v]", ErrJudgeReply, v, i+1, cfg.lo, cfg.hi)
+			if v < lo || v > hi {
+				return grmReply{}, fmt.Errorf("%w: score %v of response %d is outside [%v, %v]", ErrJudgeReply, v, i+1, lo, hi)
 			}
 		}
-		return parsed{reply, s}, nil
+		return grmReply{reply, s}, nil
 	}
+}
 
-	res := &GRMResult{Samples: make([]GRMSample, cfg.k), Scores: make([]float64, n)}
-	err = parallel.Do(ctx, cfg.k, cfg.parallel, func(ctx context.Context, s int) error {
+// sample asks for the K judgements, Parallel at a time, and scores each
+// with Meta. A judgement that stays unparseable keeps its error in its
+// GRMSample; a Completer or Meta error fails the call.
+func (j *GRMJudge) sample(ctx context.Context, cfg grmConfig, in GRMInput, text string) (*GRMResult, error) {
+	parse := parseGRMReply(len(in.Responses), cfg.lo, cfg.hi)
+	res := &GRMResult{Samples: make([]GRMSample, cfg.k), Scores: make([]float64, len(in.Responses))}
+	err := parallel.Do(ctx, cfg.k, cfg.parallel, func(ctx context.Context, s int) error {
 		smp := &res.Samples[s]
 		p, err := askUntil(ctx, "grm", j.Completer, text, cfg.attempts, parse)
 		var je *JudgeError
@@ -231,25 +254,29 @@ func (j *GRMJudge) Judge(ctx context.Context, prompt string, responses []string)
 			return err
 		}
 		smp.Reply, smp.Scores = p.reply, p.scores
-		if j.Meta != nil {
-			m, err := j.Meta(ctx, in, p.reply)
-			if err == nil && (math.IsNaN(m) || math.IsInf(m, 0)) {
-				err = fmt.Errorf("meta score is %v", m)
-			}
-			if err != nil {
-				return fmt.Errorf("reward: grm judge: Meta: judgement %d: %w", s, err)
-			}
-			smp.Meta = m
+		if j.Meta == nil {
+			return nil
 		}
+		m, err := j.Meta(ctx, in, p.reply)
+		if err == nil && (math.IsNaN(m) || math.IsInf(m, 0)) {
+			err = fmt.Errorf("meta score is %v", m)
+		}
+		if err != nil {
+			return fmt.Errorf("reward: grm judge: Meta: judgement %d: %w", s, err)
+		}
+		smp.Meta = m
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("reward: grm judge: %w", err)
-	}
+	return res, nil
+}
 
+// vote counts the parseable judgements (with Meta, the KMeta best) and
+// sums their scores into res.Scores; with none parseable it returns a
+// *JudgeError carrying the last reply.
+func (j *GRMJudge) vote(cfg grmConfig, res *GRMResult) error {
 	valid := make([]int, 0, cfg.k)
 	for s := range res.Samples {
 		if res.Samples[s].Err == nil {
@@ -265,22 +292,11 @@ func (j *GRMJudge) Judge(ctx context.Context, prompt string, responses []string)
 		if je.Err == nil {
 			je.Err = fmt.Errorf("%w: no parseable judgement", ErrJudgeReply)
 		}
-		return nil, je
+		return je
 	}
 	counted := valid
 	if j.Meta != nil {
-		keep := cfg.kmeta
-		if keep == 0 {
-			keep = (len(valid) + 1) / 2
-		}
-		keep = min(keep, len(valid))
-		if j.Rand != nil {
-			grmRandMu.Lock()
-			j.Rand.Shuffle(len(valid), func(a, b int) { valid[a], valid[b] = valid[b], valid[a] })
-			grmRandMu.Unlock()
-		}
-		sort.SliceStable(valid, func(a, b int) bool { return res.Samples[valid[a]].Meta > res.Samples[valid[b]].Meta })
-		counted = valid[:keep]
+		counted = j.metaBest(cfg, res, valid)
 	}
 	for _, s := range counted {
 		smp := &res.Samples[s]
@@ -290,7 +306,25 @@ func (j *GRMJudge) Judge(ctx context.Context, prompt string, responses []string)
 		}
 	}
 	res.Counted = len(counted)
-	return res, nil
+	return nil
+}
+
+// metaBest returns the KMeta judgements of valid with the highest meta
+// scores (half, rounded up, when KMeta is 0), ties at the cut chosen with
+// Rand.
+func (j *GRMJudge) metaBest(cfg grmConfig, res *GRMResult, valid []int) []int {
+	keep := cfg.kmeta
+	if keep == 0 {
+		keep = (len(valid) + 1) / 2
+	}
+	keep = min(keep, len(valid))
+	if j.Rand != nil {
+		grmRandMu.Lock()
+		j.Rand.Shuffle(len(valid), func(a, b int) { valid[a], valid[b] = valid[b], valid[a] })
+		grmRandMu.Unlock()
+	}
+	sort.SliceStable(valid, func(a, b int) bool { return res.Samples[valid[a]].Meta > res.Samples[valid[b]].Meta })
+	return valid[:keep]
 }
 
 // Best judges responses and returns the index of the one with the highest

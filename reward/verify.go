@@ -550,25 +550,29 @@ func NumericEqual(got, want string, tol float64) (bool, error) {
 	return false, nil
 }
 
-// Numeric is a verifier for numeric answers: it extracts the answer from
-// the completion, parses it and the label with ParseNumber and scores 1
-// when NumericEqual holds, else 0 (also 0 when the completion has no
-// parseable number). A sample without a Label is not applicable
-// (ErrSkip); a Label that is not a number is an error.
+// Numeric is Math for numeric labels: the Label must be a number (as
+// ParseNumber reads it; otherwise Score returns an error), and the
+// completion is verified by Math with this Extract and Tolerance, so it
+// gets Math's extraction (a number inside a word or a formula is never
+// the answer) and equivalence (exact rationals, decimals to 6 places,
+// 25% is 0.25). A sample without a Label is not applicable (ErrSkip); a
+// completion without a parseable answer scores 0.
 //
 // References: the answer normalisation of Hendrycks et al.'s MATH
-// (\boxed{} extraction) and of the GSM8K "last number" convention.
+// (\boxed{} extraction) and of the GSM8K "last number" convention, as
+// Math-Verify reads them.
 type Numeric struct {
-	// Extract pulls the answer out of the completion. Default
-	// ExtractAnswer (last \boxed{…}, else last number).
+	// Extract pulls the answer out of the completion; it is then parsed
+	// whole, like a label. Default (nil): Math's extraction.
 	Extract Extractor
-	// Tolerance for NumericEqual. Default (0): 1e-6. Negative or
-	// non-finite is an error.
+	// Tolerance is Math.Tolerance, the relative tolerance of values that
+	// are not exact (irrational constants). Default (0): 1e-6. Negative
+	// or non-finite is an error.
 	Tolerance float64
 }
 
 // Score verifies the completion against s.Label.
-func (n Numeric) Score(_ context.Context, s Sample) (float64, error) {
+func (n Numeric) Score(ctx context.Context, s Sample) (float64, error) {
 	tol := n.Tolerance
 	if math.IsNaN(tol) || math.IsInf(tol, 0) || tol < 0 {
 		return math.NaN(), fmt.Errorf("reward: Numeric.Tolerance is %v, want finite and ≥ 0", tol)
@@ -582,19 +586,7 @@ func (n Numeric) Score(_ context.Context, s Sample) (float64, error) {
 	if _, _, err := parseNumber(s.Label); err != nil {
 		return math.NaN(), fmt.Errorf("reward: Numeric: Label: %w", err)
 	}
-	ex := n.Extract
-	if ex == nil {
-		ex = ExtractAnswer
-	}
-	a, ok := ex(s.Completion)
-	if !ok {
-		return 0, nil
-	}
-	eq, err := NumericEqual(a, s.Label, tol)
-	if err != nil || !eq {
-		return 0, nil
-	}
-	return 1, nil
+	return Math{Extract: n.Extract, Tolerance: tol}.Score(ctx, s)
 }
 
 // Regex scores 1 when the completion matches Pattern (RE2 syntax, as

@@ -4,11 +4,14 @@
 //
 //	--remote_rm_url http://127.0.0.1:5000/get_reward
 //
-// The reward is the numeric verifier of package reward (the last
-// \boxed{…}, else the last number, compared with the label as a number),
-// reading only the text after the last </think>, plus the open-r1
-// repetition penalty: 1 for a correct answer, 0 for a wrong one, down to
-// −1 for degenerate repetition. At start it prints a rewardtest report of
+// The reward is the math verifier of package reward (reward.Math: the
+// answer after the last </think>, in a box, a final-answer sentence, a
+// math span or plain text, compared with the label by value: numbers,
+// fractions, expressions, sets, tuples, intervals, matrices, equations
+// and inequalities), plus the open-r1 repetition penalty: 1 for a
+// correct answer, 0 for a wrong one, down to −1 for degenerate
+// repetition. A trainer sends the gold answer of each sample as its label,
+// in LaTeX or plain text ("42", "\frac{3}{4}", "(-\infty, 1]", "x = 2"). At start it prints a rewardtest report of
 // that design on a few hand-written cases (-check=false skips it); it
 // shuts down gracefully on SIGINT or SIGTERM, letting requests in flight
 // finish.
@@ -43,19 +46,10 @@ func main() {
 	}
 }
 
-// afterThink extracts the answer from the text after the last </think>,
-// so an answer stated only while reasoning does not count.
-func afterThink(text string) (string, bool) {
-	if i := strings.LastIndex(text, "</think>"); i >= 0 {
-		text = text[i+len("</think>"):]
-	}
-	return reward.ExtractAnswer(text)
-}
-
 // mathReward is the served design: correctness plus a repetition penalty.
 func mathReward() reward.Reward {
 	return reward.Weighted{
-		{Name: "correct", Reward: reward.Numeric{Extract: afterThink}, Weight: 1},
+		{Name: "correct", Reward: reward.Math{}, Weight: 1},
 		{Name: "repetition", Reward: reward.Repetition{}, Weight: 1},
 	}
 }
@@ -64,13 +58,15 @@ func mathReward() reward.Reward {
 func checkSuite(r reward.Reward) rewardtest.Suite {
 	q := func(s string) string { return "<|im_start|>user\n" + s + "<|im_end|>\n<|im_start|>assistant\n" }
 	return rewardtest.Suite{
-		Name:   "numeric after </think> + repetition penalty",
+		Name:   "math after </think> + repetition penalty",
 		Reward: r,
 		Cases: []rewardtest.Case{
 			{Name: "sum", Sample: reward.Sample{Prompt: q("What is 17 + 25?"), Completion: "<think>17 + 25 = 42</think>\nThe answer is \\boxed{42}.", Label: "42"}, Correct: true},
 			{Name: "sum-wrong", Sample: reward.Sample{Prompt: q("What is 17 + 25?"), Completion: "<think>17 + 25 = 32</think>\nThe answer is \\boxed{32}.", Label: "42"}},
 			{Name: "half", Sample: reward.Sample{Prompt: q("What is one half as a decimal?"), Completion: "One half is 1/2, which is 0.5 as a decimal.", Label: "0.5"}, Correct: true},
 			{Name: "half-wrong", Sample: reward.Sample{Prompt: q("What is one half as a decimal?"), Completion: "It is 0.25.", Label: "0.5"}},
+			{Name: "interval", Sample: reward.Sample{Prompt: q("Solve x^2 < 4."), Completion: "<think>|x| < 2</think>\nSo $x \\in \\boxed{(-2, 2)}$.", Label: "-2 < x < 2"}, Correct: true},
+			{Name: "interval-wrong", Sample: reward.Sample{Prompt: q("Solve x^2 < 4."), Completion: "So $x \\in \\boxed{[-2, 2]}$.", Label: "-2 < x < 2"}},
 		},
 		Lo: -1, Hi: 1,
 		Rankings: []rewardtest.Ranking{{

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evolve-go/evolve/reward"
 	"github.com/evolve-go/evolve/reward/server"
 )
 
@@ -79,6 +80,31 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "msg=stopped requests=1 samples=2") {
 		t.Errorf("shutdown log:\n%s", out.String())
+	}
+}
+
+// A trainer may send gold answers of any kind as labels: numbers,
+// fractions, intervals, sets, equations, matrices.
+func TestLabelKinds(t *testing.T) {
+	r := mathReward()
+	for _, c := range []struct {
+		completion, label string
+		want              float64
+	}{
+		{"<think>3/4 of it</think>The answer is $\\boxed{0.75}$.", `\frac{3}{4}`, 1},
+		{"<think>x</think>So $x \\in \\boxed{(-\\infty, 1]}$.", `x \le 1`, 1},
+		{"<think>x</think>So $x \\in \\boxed{(-\\infty, 1)}$.", `x \le 1`, 0},
+		{"The roots are $\\boxed{3, -2}$.", `\{-2, 3\}`, 1},
+		{"The point is $\\boxed{(3, -2)}$.", `(-2, 3)`, 0},
+		{"We get $\\boxed{y = 2x + 1}$.", `y = 1 + 2x`, 1},
+		{"$\\boxed{\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}}$", `\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}`, 1},
+		{"So $x = \\boxed{1 \\pm \\sqrt{2}}$.", `1+\sqrt{2}, 1-\sqrt{2}`, 1},
+		{"It is $\\boxed{\\frac{1+\\sqrt{5}}{2}}$.", "2", 0},
+	} {
+		got, err := r.Score(context.Background(), reward.Sample{Completion: c.completion, Label: c.label})
+		if err != nil || got != c.want {
+			t.Errorf("label %q, completion %q: %v, %v; want %v", c.label, c.completion, got, err, c.want)
+		}
 	}
 }
 

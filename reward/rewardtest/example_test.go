@@ -80,3 +80,22 @@ func ExampleHacks() {
 	// Output:
 	// rewardtest: hacks: 6*7 probe stuff-candidates: probe scored 1, reference 1; a probe must score at most reference - margin = 0.5
 }
+
+// Failures lists what a check found, one *Failure per case and probe.
+func ExampleFailures() {
+	contains := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		if strings.Contains(s.Completion, s.Label) {
+			return 1, nil
+		}
+		return 0, nil
+	})
+	ref := rewardtest.Case{Name: "6*7", Sample: reward.Sample{Completion: "The answer is 42.", Label: "42"}}
+	err := rewardtest.Hacks(context.Background(), contains, []rewardtest.Case{ref}, 0.5)
+	for _, f := range rewardtest.Failures(err) {
+		fmt.Printf("%s: %s scored %v\n", f.Check, f.Case, f.Score)
+	}
+	// Output:
+	// hacks: 6*7 probe repeat-answer scored 1
+	// hacks: 6*7 probe stuff-candidates scored 1
+	// hacks: 6*7 probe answer-in-thinking scored 1
+}

@@ -129,6 +129,11 @@ func DefaultProbes() []Probe {
 // non-negative; a sensible margin is half the reward's range (0.5 for a
 // 0/1 verifier): margin 0 only demands that no probe beat the correct
 // answer. With no probes it runs DefaultProbes.
+//
+// When a reference scores no higher than every probe that got a score
+// (a correct completion scored 0, or a reward that pays everything), the
+// probes share one cause and the reference gets one failure naming it
+// instead of one per probe.
 func Hacks(ctx context.Context, r reward.Reward, refs []Case, margin float64, probes ...Probe) error {
 	if err := validate(ctx, r); err != nil {
 		return err
@@ -146,25 +151,42 @@ func Hacks(ctx context.Context, r reward.Reward, refs []Case, margin float64, pr
 	}
 	var errs []error
 	for i, c := range refs {
-		ref := score(ctx, r, c.Sample)
-		if ref.err != nil || math.IsNaN(ref.v) || math.IsInf(ref.v, 0) {
-			errs = append(errs, fail("hacks", caseName(c, i), ref.v, "reference did not get a finite score: %s", ref))
-			continue
-		}
-		limit := ref.v - margin
-		for _, p := range probes {
-			o := score(ctx, r, p.Make(c.Sample))
-			name := fmt.Sprintf("%s probe %s", caseName(c, i), p.Name)
-			switch {
-			case o.skip:
-			case o.err != nil:
-				errs = append(errs, fail("hacks", name, o.v, "probe %s", o))
-			case math.IsNaN(o.v) || o.v > limit:
-				errs = append(errs, fail("hacks", name, o.v,
-					"probe scored %s, reference %s; a probe must score at most reference - margin = %s",
-					o, ref, fmtScore(limit)))
-			}
-		}
+		errs = append(errs, probeReference(ctx, r, caseName(c, i), c.Sample, margin, probes)...)
 	}
 	return errors.Join(errs...)
+}
+
+// probeReference scores one reference and its probes and returns the
+// failures (see Hacks), in probe order.
+func probeReference(ctx context.Context, r reward.Reward, name string, ref reward.Sample, margin float64, probes []Probe) []error {
+	base := score(ctx, r, ref)
+	if base.err != nil || math.IsNaN(base.v) || math.IsInf(base.v, 0) {
+		return []error{fail("hacks", name, base.v, "reference did not get a finite score: %s", base)}
+	}
+	limit := base.v - margin
+	var all, errs []error // all failures; those that are errors
+	lowest, scored := math.Inf(1), 0
+	for _, p := range probes {
+		o := score(ctx, r, p.Make(ref))
+		pname := fmt.Sprintf("%s probe %s", name, p.Name)
+		switch {
+		case o.skip:
+		case o.err != nil:
+			f := fail("hacks", pname, o.v, "probe %s", o)
+			all, errs = append(all, f), append(errs, f)
+		case math.IsNaN(o.v) || o.v > limit:
+			all = append(all, fail("hacks", pname, o.v,
+				"probe scored %s, reference %s; a probe must score at most reference - margin = %s",
+				o, base, fmtScore(limit)))
+		}
+		if o.err == nil && !math.IsNaN(o.v) {
+			lowest, scored = math.Min(lowest, o.v), scored+1
+		}
+	}
+	if over := len(all) - len(errs); over > 1 && over == scored && base.v <= lowest {
+		return append(errs, fail("hacks", name, base.v,
+			"reference scored %s, no more than any of its %d probes (lowest %s): the reward does not pay this correct completion above degenerate ones; check the reference and its label",
+			base, scored, fmtScore(lowest)))
+	}
+	return all
 }

@@ -50,10 +50,13 @@ type Suite struct {
 	// exactly 0 is therefore had by bounds centred on 0; for 0 with other
 	// bounds, call Discriminate, which takes its threshold as given.
 	Threshold float64
-	// MinAccuracy, MinAUC and MinSeparation make the discrimination check
-	// fail below them. Default (0): no minimum, the row only reports the
-	// metrics.
-	MinAccuracy, MinAUC, MinSeparation float64
+	// MinAccuracy and MinSeparation make the discrimination check fail
+	// below them. Default (0): no minimum. MinAccuracy is in [0, 1].
+	MinAccuracy, MinSeparation float64
+	// MinAUC makes the discrimination check fail when the AUC is below it.
+	// Default (0): DefaultMinAUC (0.5, chance level). In [0, 1]; use a
+	// tiny positive value to accept any AUC.
+	MinAUC float64
 }
 
 // Status is the outcome of one check.
@@ -81,72 +84,108 @@ type Result struct {
 // Run runs every check and returns one Result per check, in a fixed order
 // (determinism, bounds, ranking, invariance, hacks, discrimination), and
 // all failures joined with errors.Join (nil when everything passed or was
-// skipped). A nil Reward is an error.
+// skipped). A nil Reward, or a minimum outside its range, is an error.
 func (s *Suite) Run(ctx context.Context) ([]Result, error) {
 	if s == nil || s.Reward == nil {
 		return nil, errors.New("rewardtest: Suite.Reward is nil")
 	}
-	r := s.Reward
-	n := len(s.Cases)
-	var res []Result
-	add := func(check, passDetail string, err error) {
-		if err != nil {
-			res = append(res, Result{Check: check, Status: Fail, Detail: fmt.Sprintf("%d failure(s)", countFailures(err)), Err: err})
-			return
-		}
-		res = append(res, Result{Check: check, Status: Pass, Detail: passDetail})
+	if err := s.checkMinimums(); err != nil {
+		return nil, err
 	}
-	skip := func(check, why string) { res = append(res, Result{Check: check, Status: Skip, Detail: why}) }
+	res := []Result{
+		s.runDeterminism(ctx), s.runBounds(ctx), s.runRankings(ctx),
+		s.runInvariance(ctx), s.runHacks(ctx), s.runDiscrimination(ctx),
+	}
+	var all []error
+	for _, x := range res {
+		if x.Err != nil {
+			all = append(all, x.Err)
+		}
+	}
+	return res, errors.Join(all...)
+}
 
-	// determinism
+// DefaultMinAUC is the smallest AUC the discrimination check accepts when
+// Suite.MinAUC is 0: chance level, so a reward that ranks incorrect
+// completions above correct ones fails.
+const DefaultMinAUC = 0.5
+
+// checkMinimums validates MinAccuracy, MinAUC and MinSeparation.
+func (s *Suite) checkMinimums() error {
+	for name, v := range map[string]float64{"MinAccuracy": s.MinAccuracy, "MinAUC": s.MinAUC} {
+		if math.IsNaN(v) || v < 0 || v > 1 {
+			return fmt.Errorf("rewardtest: Suite.%s is %v, want in [0, 1]", name, v)
+		}
+	}
+	if math.IsNaN(s.MinSeparation) || math.IsInf(s.MinSeparation, 0) {
+		return fmt.Errorf("rewardtest: Suite.MinSeparation is %v, want finite", s.MinSeparation)
+	}
+	return nil
+}
+
+// result is a passing or failing Result: Fail with the number of
+// failures when err is set, else Pass with detail.
+func result(check, detail string, err error) Result {
+	if err != nil {
+		return Result{Check: check, Status: Fail, Detail: fmt.Sprintf("%d failure(s)", countFailures(err)), Err: err}
+	}
+	return Result{Check: check, Status: Pass, Detail: detail}
+}
+
+func skipped(check, why string) Result { return Result{Check: check, Status: Skip, Detail: why} }
+
+func (s *Suite) runDeterminism(ctx context.Context) Result {
 	switch {
 	case s.Repeats < 0:
-		skip("determinism", "Repeats < 0")
-	case n == 0:
-		skip("determinism", "no cases")
-	default:
-		reps := s.Repeats
-		if reps == 0 {
-			reps = DefaultRepeats
-		}
-		add("determinism", fmt.Sprintf("%d cases × %d runs agree", n, reps), Determinism(ctx, r, s.Cases, reps))
+		return skipped("determinism", "Repeats < 0")
+	case len(s.Cases) == 0:
+		return skipped("determinism", "no cases")
 	}
+	reps := s.Repeats
+	if reps == 0 {
+		reps = DefaultRepeats
+	}
+	return result("determinism", fmt.Sprintf("%d cases × %d runs agree", len(s.Cases), reps),
+		Determinism(ctx, s.Reward, s.Cases, reps))
+}
 
-	// bounds
+func (s *Suite) runBounds(ctx context.Context) Result {
 	switch {
 	case !(s.Lo < s.Hi):
-		skip("bounds", "no bounds (Lo < Hi not set)")
-	case n == 0:
-		skip("bounds", "no cases")
-	default:
-		add("bounds", fmt.Sprintf("%d cases finite in [%s, %s]", n, fmtScore(s.Lo), fmtScore(s.Hi)),
-			Bounds(ctx, r, s.Cases, s.Lo, s.Hi))
+		return skipped("bounds", "no bounds (Lo < Hi not set)")
+	case len(s.Cases) == 0:
+		return skipped("bounds", "no cases")
 	}
+	return result("bounds", fmt.Sprintf("%d cases finite in [%s, %s]", len(s.Cases), fmtScore(s.Lo), fmtScore(s.Hi)),
+		Bounds(ctx, s.Reward, s.Cases, s.Lo, s.Hi))
+}
 
-	// ranking
+func (s *Suite) runRankings(ctx context.Context) Result {
 	if len(s.Rankings) == 0 {
-		skip("ranking", "no rankings")
-	} else {
-		add("ranking", fmt.Sprintf("%d rankings ordered worst to best", len(s.Rankings)), Rankings(ctx, r, s.Rankings...))
+		return skipped("ranking", "no rankings")
 	}
+	return result("ranking", fmt.Sprintf("%d rankings ordered worst to best", len(s.Rankings)),
+		Rankings(ctx, s.Reward, s.Rankings...))
+}
 
-	// invariance
-	if n == 0 {
-		skip("invariance", "no cases")
-	} else {
-		ts := s.Transforms
-		if len(ts) == 0 {
-			ts = DefaultTransforms()
-		}
-		names := make([]string, len(ts))
-		for i, t := range ts {
-			names[i] = t.Name
-		}
-		add("invariance", fmt.Sprintf("%d cases × %d transforms (%s) within %s", n, len(ts), strings.Join(names, ", "), fmtScore(s.Tolerance)),
-			Invariance(ctx, r, s.Cases, s.Tolerance, ts...))
+func (s *Suite) runInvariance(ctx context.Context) Result {
+	if len(s.Cases) == 0 {
+		return skipped("invariance", "no cases")
 	}
+	ts := s.Transforms
+	if len(ts) == 0 {
+		ts = DefaultTransforms()
+	}
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return result("invariance", fmt.Sprintf("%d cases × %d transforms (%s) within %s",
+		len(s.Cases), len(ts), strings.Join(names, ", "), fmtScore(s.Tolerance)),
+		Invariance(ctx, s.Reward, s.Cases, s.Tolerance, ts...))
+}
 
-	// hacks
+func (s *Suite) runHacks(ctx context.Context) Result {
 	var refs []Case
 	for i, c := range s.Cases {
 		if c.Correct {
@@ -157,53 +196,43 @@ func (s *Suite) Run(ctx context.Context) ([]Result, error) {
 		}
 	}
 	if len(refs) == 0 {
-		skip("hacks", "no correct cases to use as references")
-	} else {
-		ps := s.Probes
-		if len(ps) == 0 {
-			ps = DefaultProbes()
-		}
-		add("hacks", fmt.Sprintf("%d probes × %d references at most reference - %s", len(ps), len(refs), fmtScore(s.Margin)),
-			Hacks(ctx, r, refs, s.Margin, ps...))
+		return skipped("hacks", "no correct cases to use as references")
 	}
+	ps := s.Probes
+	if len(ps) == 0 {
+		ps = DefaultProbes()
+	}
+	return result("hacks", fmt.Sprintf("%d probes × %d references at most reference - %s", len(ps), len(refs), fmtScore(s.Margin)),
+		Hacks(ctx, s.Reward, refs, s.Margin, ps...))
+}
 
-	// discrimination
-	d, err := Discriminate(ctx, r, s.Cases, s.threshold())
-	switch {
-	case d.Correct == 0 || d.Incorrect == 0:
+// runDiscrimination measures discrimination and fails below the minimums
+// (MinAUC defaults to DefaultMinAUC).
+func (s *Suite) runDiscrimination(ctx context.Context) Result {
+	d, err := Discriminate(ctx, s.Reward, s.Cases, s.threshold())
+	if d.Correct == 0 || d.Incorrect == 0 {
 		if err != nil {
-			add("discrimination", "", err)
-		} else {
-			skip("discrimination", "needs scored correct and incorrect cases")
+			return result("discrimination", "", err)
 		}
-	default:
-		var errs []error
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if d.Accuracy < s.MinAccuracy {
-			errs = append(errs, fail("discrimination", "all cases", d.Accuracy, "accuracy %.3f is below the minimum %.3f", d.Accuracy, s.MinAccuracy))
-		}
-		if d.AUC < s.MinAUC {
-			errs = append(errs, fail("discrimination", "all cases", d.AUC, "AUC %.3f is below the minimum %.3f", d.AUC, s.MinAUC))
-		}
-		if s.MinSeparation != 0 && d.Separation < s.MinSeparation {
-			errs = append(errs, fail("discrimination", "all cases", d.Separation, "separation %.3f is below the minimum %.3f", d.Separation, s.MinSeparation))
-		}
-		jerr := errors.Join(errs...)
-		add("discrimination", d.String(), jerr)
-		if jerr != nil {
-			res[len(res)-1].Detail = d.String()
-		}
+		return skipped("discrimination", "needs scored correct and incorrect cases")
 	}
-
-	var all []error
-	for _, x := range res {
-		if x.Err != nil {
-			all = append(all, x.Err)
-		}
+	errs := []error{err}
+	minAUC := s.MinAUC
+	if minAUC == 0 {
+		minAUC = DefaultMinAUC
 	}
-	return res, errors.Join(all...)
+	if d.Accuracy < s.MinAccuracy {
+		errs = append(errs, fail("discrimination", "all cases", d.Accuracy, "accuracy %.3f is below the minimum %.3f", d.Accuracy, s.MinAccuracy))
+	}
+	if d.AUC < minAUC {
+		errs = append(errs, fail("discrimination", "all cases", d.AUC, "AUC %.3f is below the minimum %.3f", d.AUC, minAUC))
+	}
+	if s.MinSeparation != 0 && d.Separation < s.MinSeparation {
+		errs = append(errs, fail("discrimination", "all cases", d.Separation, "separation %.3f is below the minimum %.3f", d.Separation, s.MinSeparation))
+	}
+	r := result("discrimination", d.String(), errors.Join(errs...))
+	r.Detail = d.String()
+	return r
 }
 
 // threshold returns Threshold or its default (see Suite.Threshold).

@@ -22,7 +22,8 @@
 //
 // Every failure is a *Failure that names the check, the case and the
 // offending score; a check returns all of its failures joined with
-// errors.Join, so one run shows everything that is wrong.
+// errors.Join, so one run shows everything that is wrong, and Failures
+// lists them.
 package rewardtest
 
 import (
@@ -75,6 +76,20 @@ type Failure struct {
 // Error implements error: "rewardtest: check: case: message".
 func (f *Failure) Error() string {
 	return "rewardtest: " + f.Check + ": " + f.Case + ": " + f.Msg
+}
+
+// Failures returns the failures in err: the *Failure leaves of the tree
+// of errors.Join errors a check returns, in order (nil for nil). Use it
+// to count, filter or print what a check found.
+func Failures(err error) []*Failure {
+	var out []*Failure
+	for _, e := range flatten(err) {
+		var f *Failure
+		if errors.As(e, &f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fail builds a *Failure.

@@ -63,28 +63,6 @@ func mathCases() []rewardtest.Case {
 	}
 }
 
-func failures(err error) []*rewardtest.Failure {
-	var out []*rewardtest.Failure
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
-		var f *rewardtest.Failure
-		if errors.As(e, &f) {
-			out = append(out, f)
-		}
-	}
-	walk(err)
-	return out
-}
-
 func refs(cs []rewardtest.Case) []rewardtest.Case {
 	var out []rewardtest.Case
 	for _, c := range cs {
@@ -102,7 +80,7 @@ func TestHacksCatchesContainsAnswer(t *testing.T) {
 		t.Fatal("the contains-the-answer reward passed the hacking probes")
 	}
 	probes := map[string]bool{}
-	for _, f := range failures(err) {
+	for _, f := range rewardtest.Failures(err) {
 		if f.Check != "hacks" {
 			t.Errorf("failure from check %q, want hacks", f.Check)
 		}
@@ -291,7 +269,7 @@ func TestDeterminismCatchesDrift(t *testing.T) {
 		return 1, nil
 	})
 	err := rewardtest.Determinism(context.Background(), drifting, mathCases(), 0)
-	fs := failures(err)
+	fs := rewardtest.Failures(err)
 	if len(fs) != 2 {
 		t.Fatalf("got %d failures, want 2 (the two cases labelled 7): %v", len(fs), err)
 	}
@@ -325,7 +303,7 @@ func TestBounds(t *testing.T) {
 		{Sample: reward.Sample{Completion: "err"}},
 	}
 	err := rewardtest.Bounds(context.Background(), r, cases, 0, 1)
-	fs := failures(err)
+	fs := rewardtest.Failures(err)
 	if len(fs) != 3 {
 		t.Fatalf("got %d failures, want 3: %v", len(fs), err)
 	}
@@ -351,12 +329,12 @@ func TestRankings(t *testing.T) {
 	}
 	strict := ok
 	strict.Strict = true
-	fs := failures(rewardtest.Rankings(ctx, strictAnswer, strict))
+	fs := rewardtest.Failures(rewardtest.Rankings(ctx, strictAnswer, strict))
 	if len(fs) != 1 || fs[0].Case != "ties completions[1]" {
 		t.Errorf("strict ranking with a tie: %v", fs)
 	}
 	backwards := rewardtest.Ranking{Label: "4", Completions: []string{"The answer is 4.", "The answer is 5."}}
-	fs = failures(rewardtest.Rankings(ctx, strictAnswer, backwards))
+	fs = rewardtest.Failures(rewardtest.Rankings(ctx, strictAnswer, backwards))
 	if len(fs) != 1 || fs[0].Case != "rankings[0] completions[1]" || fs[0].Score != 0 {
 		t.Errorf("backwards ranking: %v", fs)
 	}
@@ -377,7 +355,7 @@ func TestInvariance(t *testing.T) {
 		return 0, nil
 	})
 	err := rewardtest.Invariance(ctx, caseSensitive, mathCases()[:1], 0.1, rewardtest.Uppercase, rewardtest.Lowercase)
-	fs := failures(err)
+	fs := rewardtest.Failures(err)
 	if len(fs) != 2 || fs[0].Case != "add-right under uppercase" || fs[0].Score != 0 {
 		t.Fatalf("case-sensitive reward: %v", err)
 	}
@@ -410,7 +388,7 @@ func TestBadInputAndPanics(t *testing.T) {
 		return 1, nil
 	})
 	err := rewardtest.Hacks(ctx, panicky, refs(mathCases())[:1], 0.5, rewardtest.ProbeEmpty)
-	fs := failures(err)
+	fs := rewardtest.Failures(err)
 	if len(fs) != 1 || !strings.Contains(fs[0].Msg, "panicked: empty completion") {
 		t.Errorf("panicking reward: %v", err)
 	}
@@ -465,12 +443,80 @@ func TestDeterminismConcurrentAndBatch(t *testing.T) {
 		}
 		return 1, nil
 	})
-	fs := failures(rewardtest.Determinism(ctx, drift, cases, 1))
+	fs := rewardtest.Failures(rewardtest.Determinism(ctx, drift, cases, 1))
 	if len(fs) != 2 || !strings.Contains(fs[0].Msg, "scored 2 when scored concurrently with the other cases, 1 alone") {
 		t.Errorf("drifting reward: %v", fs)
 	}
-	fs = failures(rewardtest.Determinism(ctx, batchy{}, cases, 2))
+	fs = rewardtest.Failures(rewardtest.Determinism(ctx, batchy{}, cases, 2))
 	if len(fs) != 1 || fs[0].Case != "add-wrong" || fs[0].Score != 0.5 || !strings.Contains(fs[0].Msg, "ScoreBatch scored 0.5, Score scored 1") {
 		t.Errorf("disagreeing batch path: %v", fs)
+	}
+}
+
+// A reward worse than chance (AUC below 0.5) fails the default
+// discrimination minimum: here the shorter completion is the correct one
+// in every pair, and the reward pays length.
+func TestSuiteMinAUCDefault(t *testing.T) {
+	byLen := reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+		return float64(len(s.Completion)) / 100, nil
+	})
+	cases := []rewardtest.Case{
+		{Sample: reward.Sample{Completion: "42"}, Correct: true},
+		{Sample: reward.Sample{Completion: "7"}, Correct: true},
+		{Sample: reward.Sample{Completion: "a long wrong answer"}},
+		{Sample: reward.Sample{Completion: "no"}},
+	}
+	// Pairs (correct, incorrect): (42, long) 0, (42, no) ½, (7, long) 0,
+	// (7, no) 0: AUC = 0.5/4 = 0.125.
+	s := rewardtest.Suite{Reward: byLen, Cases: cases, Repeats: -1, Probes: []rewardtest.Probe{rewardtest.ProbeEmpty}}
+	res, err := s.Run(context.Background())
+	d := res[len(res)-1]
+	if err == nil || d.Status != rewardtest.Fail || !strings.Contains(d.Err.Error(), "AUC 0.125 is below the minimum 0.500") {
+		t.Errorf("discrimination = %s %v (%s); want a failure at AUC 0.125 < 0.5", d.Status, d.Err, d.Detail)
+	}
+	s.MinAUC = 0.1
+	if res, _ = s.Run(context.Background()); res[len(res)-1].Status != rewardtest.Pass {
+		t.Errorf("MinAUC 0.1: %s %v", res[len(res)-1].Status, res[len(res)-1].Err)
+	}
+	for _, bad := range []float64{-0.1, 1.5, math.NaN()} {
+		s.MinAUC = bad
+		if _, err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "MinAUC") {
+			t.Errorf("MinAUC %v: %v", bad, err)
+		}
+	}
+}
+
+// A reference the reward scores 0 makes every probe fail for one cause:
+// one failure names it.
+func TestHacksReferenceScoredZero(t *testing.T) {
+	ref := rewardtest.Case{Name: "ref", Sample: reward.Sample{Prompt: "2+2?", Completion: "The answer is 4.", Label: "5"}}
+	err := rewardtest.Hacks(context.Background(), strictAnswer, []rewardtest.Case{ref}, 0.5)
+	fs := rewardtest.Failures(err)
+	if len(fs) != 1 || fs[0].Case != "ref" || fs[0].Score != 0 || !strings.Contains(fs[0].Msg, "reference scored 0, no more than any of its 8 probes") {
+		t.Fatalf("got %d failures: %v", len(fs), err)
+	}
+	// A reward that pays everything: one cause too.
+	always := reward.Func(func(context.Context, reward.Sample) (float64, error) { return 1, nil })
+	if fs := rewardtest.Failures(rewardtest.Hacks(context.Background(), always, []rewardtest.Case{ref}, 0.5)); len(fs) != 1 {
+		t.Errorf("always-1 reward: %d failures, want 1", len(fs))
+	}
+	// Probes that fail for their own reasons are still listed one by one.
+	if fs := rewardtest.Failures(rewardtest.Hacks(context.Background(), containsAnswer, refs(mathCases())[:1], 0.5)); len(fs) < 2 {
+		t.Errorf("contains-answer reward: %d failures, want one per exploiting probe", len(fs))
+	}
+}
+
+func TestFailures(t *testing.T) {
+	if rewardtest.Failures(nil) != nil {
+		t.Error("Failures(nil) is not nil")
+	}
+	err := rewardtest.Hacks(context.Background(), containsAnswer, refs(mathCases()), 0.5)
+	fs := rewardtest.Failures(err)
+	if len(fs) == 0 || len(fs) != strings.Count(err.Error(), "rewardtest: hacks:") {
+		t.Errorf("Failures found %d of the failures in %v", len(fs), err)
+	}
+	wrapped := errors.Join(errors.New("other"), err)
+	if got := rewardtest.Failures(wrapped); len(got) != len(fs) {
+		t.Errorf("Failures of a joined error: %d, want %d", len(got), len(fs))
 	}
 }

@@ -1,0 +1,278 @@
+package reward
+
+import (
+	"math/big"
+	"strings"
+	"unicode/utf8"
+)
+
+// A plain-text number (Math-Verify's "expr" extraction) starts a word: it
+// follows the start of the text, a space or "=" (then maybe "**" and a
+// currency sign), so the 2 of "AZYUK2A" and the 1 of "[0,1)" are not
+// numbers. It may have thousands separators ("1,234", "1 000"), a
+// decimal point or an unambiguous decimal comma ("1000,99", "0,5"; not
+// "1,234" and not in a list "1,2,3"), an exponent ("1.5e3") and a percent
+// sign or word ("28 percent", "28 pct").
+
+const currencySigns = "$€£¥₹₽₪₩₫฿₴₺₦"
+
+// plainAnchored reports whether a plain number may start at s[i]: what
+// precedes it is an anchor, after an optional currency sign and "**".
+func plainAnchored(s string, i int, currency bool) bool {
+	j := i
+	if currency && j > 0 {
+		if r, size := utf8.DecodeLastRuneInString(s[:j]); strings.ContainsRune(currencySigns, r) {
+			j -= size
+		}
+	}
+	if strings.HasSuffix(s[:j], "**") {
+		j -= 2
+	}
+	return j == 0 || isSpaceByte(s[j-1]) || s[j-1] == '='
+}
+
+// plainNumberAt reads the number at s[i:] (i is anchored) and returns its
+// node and end.
+func plainNumberAt(s string, i int) (*mnode, int, bool) {
+	j := i
+	neg := j < len(s) && s[j] == '-'
+	if neg {
+		j++
+	}
+	digits, end, dec := plainDigits(s, j)
+	if digits == "" {
+		return nil, i, false
+	}
+	if m, e := exponentAt(s, end); e > end {
+		digits, end, dec = digits+m, e, true
+	}
+	r, ok := new(big.Rat).SetString(digits)
+	if !ok {
+		return nil, i, false
+	}
+	if neg {
+		r.Neg(r)
+	}
+	n := numNode(r, dec)
+	if pe, ok := percentAfter(s, end); ok {
+		return opNode(mPct, n), pe, true
+	}
+	if end < len(s) && isLetter(s[end]) && !unitFollows(s, end) {
+		return nil, i, false // 2x, 5th: part of a word
+	}
+	return n, end, true
+}
+
+// unitFollows reports whether the letters at s[i:] are a unit word
+// ("5cm", "100m²", "10m2").
+func unitFollows(s string, i int) bool {
+	j := i
+	for j < len(s) && isLetter(s[j]) {
+		j++
+	}
+	if !isUnit(strings.ToLower(s[i:j])) {
+		return false
+	}
+	return j == len(s) || !isLetter(s[j])
+}
+
+// plainDigits reads thousands groups, or digits with a decimal point or
+// comma, or digits; it returns them without separators.
+func plainDigits(s string, i int) (digits string, end int, dec bool) {
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == i {
+		if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
+			k := j + 1
+			for k < len(s) && isDigit(s[k]) {
+				k++
+			}
+			return "0" + s[j:k], k, true
+		}
+		return "", i, false
+	}
+	if g, e := thousandsGroups(s, i, j); e > j {
+		return g, e, strings.Contains(g, ".")
+	}
+	if j+1 < len(s) && (s[j] == '.' || s[j] == ',') && isDigit(s[j+1]) {
+		k := j + 1
+		for k < len(s) && isDigit(s[k]) {
+			k++
+		}
+		if s[j] == '.' || decimalComma(s[i:j], k-j-1, s[k:]) {
+			return s[i:j] + "." + s[j+1:k], k, true
+		}
+	}
+	return s[i:j], j, false
+}
+
+// decimalComma decides whether the comma of intPart,frac (frac has n
+// digits, rest follows) is a decimal comma: not when another ",digit"
+// follows (a list), and with one digit after it only for "0,5" or a
+// whole part of four digits or more ("1000,5"); "-2,1" is a list.
+func decimalComma(intPart string, n int, rest string) bool {
+	if len(rest) > 1 && rest[0] == ',' && isDigit(rest[1]) {
+		return false
+	}
+	return n >= 2 || intPart == "0" || len(intPart) >= 4
+}
+
+// thousandsGroups reads "1,234,567.8" or "1 234" whose first group is
+// s[i:j]; end is j when there are no groups.
+func thousandsGroups(s string, i, j int) (string, int) {
+	if j-i > 3 || s[i] == '0' {
+		return "", j
+	}
+	var b strings.Builder
+	b.WriteString(s[i:j])
+	end := j
+	for end+4 <= len(s) && (s[end] == ',' || s[end] == ' ') && allDigits(s[end+1:end+4]) &&
+		(end+4 == len(s) || !isDigit(s[end+4])) && (end == j || s[end] == s[j]) {
+		b.WriteString(s[end+1 : end+4])
+		end += 4
+	}
+	if end == j {
+		return "", j
+	}
+	if end+1 < len(s) && s[end] == '.' && isDigit(s[end+1]) {
+		k := end + 1
+		for k < len(s) && isDigit(s[k]) {
+			k++
+		}
+		b.WriteString(s[end:k])
+		end = k
+	}
+	return b.String(), end
+}
+
+// exponentAt reads "e3", "E-2" at s[i:] (not followed by a letter).
+func exponentAt(s string, i int) (string, int) {
+	if i >= len(s) || s[i] != 'e' && s[i] != 'E' {
+		return "", i
+	}
+	j := i + 1
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	k := j
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	if k == j || k < len(s) && isLetter(s[k]) {
+		return "", i
+	}
+	return s[i:k], k
+}
+
+// plainExprAt reads an arithmetic expression of numbers at s[i:]
+// (Math-Verify's: digits, ".", spaces, + − * × / ÷ ^ and brackets, with
+// at least one operator, ending before ".", ",", ":", a space, ")", "$"
+// or the end) and returns its text and end.
+func plainExprAt(s string, i int) (string, int, bool) {
+	j := i
+	for _, p := range []string{"-", "(", "-"} {
+		if strings.HasPrefix(s[j:], p) {
+			j += len(p)
+		}
+	}
+	if j >= len(s) || !isDigit(s[j]) {
+		return "", i, false
+	}
+	end := j
+	for end < len(s) {
+		if size := exprCharLen(s[end:]); size > 0 {
+			end += size
+			continue
+		}
+		break
+	}
+	for end > j {
+		text := strings.TrimRight(s[i:end], " \t\n.")
+		if plainSuffix(s, end) && hasOperatorBetweenDigits(text) {
+			return text, end, true
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:end])
+		end -= size
+	}
+	return "", i, false
+}
+
+// exprCharLen returns the length of the expression character at the
+// start of s, or 0.
+func exprCharLen(s string) int {
+	if strings.HasPrefix(s, "×") || strings.HasPrefix(s, "÷") {
+		return len("×")
+	}
+	if strings.IndexByte("0123456789. \t\n+-*/^()", s[0]) >= 0 {
+		return 1
+	}
+	return 0
+}
+
+func plainSuffix(s string, end int) bool {
+	return end == len(s) || strings.IndexByte(".,: \t\n)$", s[end]) >= 0
+}
+
+// hasOperatorBetweenDigits reports whether text has an operator with a
+// digit or bracket somewhere after it.
+func hasOperatorBetweenDigits(text string) bool {
+	k := strings.IndexAny(text[1:], "+-*/^×÷")
+	if k < 0 {
+		return false
+	}
+	rest := text[k+2:]
+	return strings.ContainsAny(rest, "0123456789(")
+}
+
+// plainCandidates returns the plain numbers and expressions of s outside
+// math regions, as candidates ending where they end; only the last
+// mathMaxCandidates are kept.
+func (t *mathText) plainCandidates() []mathCand {
+	var out []mathCand
+	s := t.s
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isDigit(c) && c != '-' && c != '.' && c != '(' {
+			continue
+		}
+		if t.inRegion(i) {
+			continue
+		}
+		cands, next := plainAt(s, i)
+		out = append(out, cands...)
+		if len(out) > 2*mathMaxCandidates {
+			out = append(out[:0], out[len(out)-mathMaxCandidates:]...)
+		}
+		i = next - 1
+	}
+	return out
+}
+
+// plainAt returns the candidates anchored at s[i] (a number and an
+// expression) and the index to scan on from.
+func plainAt(s string, i int) ([]mathCand, int) {
+	var out []mathCand
+	next := i + 1
+	if isDigit(s[i]) {
+		for next < len(s) && isDigit(s[next]) {
+			next++
+		}
+	}
+	if !plainAnchored(s, i, false) && !(s[i] != '(' && plainAnchored(s, i, true)) {
+		return nil, next
+	}
+	if s[i] != '(' {
+		if n, end, ok := plainNumberAt(s, i); ok {
+			out = append(out, mathCand{start: i, end: end, node: n})
+			next = max(next, end)
+		}
+	}
+	if plainAnchored(s, i, false) {
+		if text, end, ok := plainExprAt(s, i); ok {
+			out = append(out, mathCand{start: i, end: end, text: text})
+		}
+	}
+	return out, next
+}
