@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"strings"
-	"unicode"
 
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
@@ -90,23 +88,6 @@ func successRate(ctx context.Context, gen policy.Generator, prompts []string, r 
 	return sum / float64(len(scores)), nil
 }
 
-// mentions rewards a story that has word at the start of a word.
-func mentions(word string) reward.Func {
-	return func(_ context.Context, s reward.Sample) (float64, error) {
-		text := strings.ToLower(s.Completion)
-		for i := 0; ; {
-			j := strings.Index(text[i:], word)
-			if j < 0 {
-				return 0, nil
-			}
-			if i+j == 0 || !unicode.IsLetter(rune(text[i+j-1])) {
-				return 1, nil
-			}
-			i += j + 1
-		}
-	}
-}
-
 // band says where a success rate lies, coarsely enough that the last bits
 // of floating-point arithmetic (which differ between CPUs) do not move it.
 func band(rate float64) string {
@@ -144,7 +125,7 @@ func stories() (*llama.Sampler, *llama.Trainable, *llama.Model) {
 func Example_grpo() {
 	ctx := context.Background()
 	gen, model, ref := stories()
-	fish := mentions("fish")
+	fish := reward.Mentions{Words: []string{"fish"}, Prefix: true}
 	before, err := successRate(ctx, gen, storyPrompts, fish)
 	if err != nil {
 		log.Fatal(err)
@@ -164,7 +145,7 @@ func Example_grpo() {
 func Example_dpo() {
 	ctx := context.Background()
 	gen, model, ref := stories()
-	fish := mentions("fish")
+	fish := reward.Mentions{Words: []string{"fish"}, Prefix: true}
 	before, err := successRate(ctx, gen, storyPrompts, fish)
 	if err != nil {
 		log.Fatal(err)
@@ -185,7 +166,7 @@ func Example_dpo() {
 func Example_tabular() {
 	ctx := context.Background()
 	answers := []string{"a dog ran home", "a fish swam away", "the cat slept", "birds sang"}
-	fish := mentions("fish")
+	fish := reward.Mentions{Words: []string{"fish"}, Prefix: true}
 	for _, train := range []func(context.Context, policy.Generator, policy.Trainable, policy.LogProber, []string, reward.Reward, int) error{trainGRPO, trainDPO} {
 		p, err := tabular.New(storyPrompts, answers)
 		if err != nil {

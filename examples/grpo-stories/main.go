@@ -37,10 +37,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
@@ -362,7 +359,7 @@ func Survey(ctx context.Context, w io.Writer, n, tokens int, seed uint64, words 
 		r := mentions(word)
 		hits := 0.0
 		for _, g := range gens {
-			v, err := r(ctx, reward.Sample{Prompt: prompt, Completion: g.Text})
+			v, err := r.Score(ctx, reward.Sample{Prompt: prompt, Completion: g.Text})
 			if err != nil {
 				return err
 			}
@@ -373,24 +370,11 @@ func Survey(ctx context.Context, w io.Writer, n, tokens int, seed uint64, words 
 	return nil
 }
 
-// mentions returns the reward: 1 when the completion contains word at the
-// start of a word (case-insensitive: not preceded by a letter), else 0.
-func mentions(word string) reward.Func {
-	word = strings.ToLower(word)
-	return func(_ context.Context, s reward.Sample) (float64, error) {
-		text := strings.ToLower(s.Completion)
-		for i := 0; ; {
-			j := strings.Index(text[i:], word)
-			if j < 0 {
-				return 0, nil
-			}
-			j += i
-			if prev, _ := utf8.DecodeLastRuneInString(text[:j]); j == 0 || !unicode.IsLetter(prev) {
-				return 1, nil
-			}
-			i = j + 1
-		}
-	}
+// mentions returns the reward: 1 when the completion has word at the
+// start of a word (case-insensitive: "Fish", "fishes" and "fishing" count,
+// "selfish" does not), else 0.
+func mentions(word string) reward.Mentions {
+	return reward.Mentions{Words: []string{word}, Prefix: true}
 }
 
 // nanMean is the mean of the non-NaN entries of v (NaN when there are none).
