@@ -1,0 +1,107 @@
+package selfplay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/evolve-go/evolve/policy"
+)
+
+// script is a scripted player: reply gives the text of completion j of
+// prompt under the request's seed. Completions carry one token each (j+2)
+// and a log-prob, so that their batches lay out for training.
+func script(reply func(prompt string, j int, seed uint64) string) policy.GeneratorFunc {
+	return func(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out := make([][]policy.Completion, len(req.Prompts))
+		for i, p := range req.Prompts {
+			for j := range max(req.N, 1) {
+				out[i] = append(out[i], policy.Completion{Prompt: i, PromptTokens: []int{1}, Text: reply(p, j, req.Seed),
+					Tokens: []int{2 + j}, LogProbs: []float64{-1}})
+			}
+		}
+		return out, nil
+	}
+}
+
+// failing is a player whose calls fail from call number from on (counting
+// from 1) with err, or, when err is nil, cancel ctx's round.
+type failing struct {
+	mu     sync.Mutex
+	calls  int
+	from   int
+	err    error
+	cancel context.CancelFunc
+	next   policy.Generator
+}
+
+func (f *failing) Generate(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
+	f.mu.Lock()
+	f.calls++
+	n := f.calls
+	f.mu.Unlock()
+	if n >= f.from {
+		if f.cancel != nil {
+			f.cancel()
+			return nil, ctx.Err()
+		}
+		return nil, f.err
+	}
+	return f.next.Generate(ctx, req)
+}
+
+var errBoom = errors.New("boom")
+
+// wantRoundError checks that err is a *RoundError of game, role and round.
+func wantRoundError(t *testing.T, err error, game, role string, round int) {
+	t.Helper()
+	var re *RoundError
+	if !errors.As(err, &re) || re.Game != game || re.Role != role || re.Round != round {
+		t.Fatalf("error %v, want a RoundError of %s/%s round %d", err, game, role, round)
+	}
+}
+
+// jsonTrip returns s after a JSON round trip.
+func jsonTrip[S any](t *testing.T, s S) S {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out S
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+
+// nearAll compares two slices of rewards, NaN equal to NaN.
+func nearAll(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !(near(a[i], b[i]) || math.IsNaN(a[i]) && math.IsNaN(b[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// texts returns the texts of a group.
+func texts(g []policy.Completion) string {
+	var s []string
+	for _, c := range g {
+		s = append(s, c.Text)
+	}
+	return strings.Join(s, "|")
+}
