@@ -83,10 +83,16 @@ func generateEach(ctx context.Context, game, role string, round int, gen policy.
 func pick(groups [][]policy.Completion, idx []int) [][]policy.Completion {
 	out := make([][]policy.Completion, len(idx))
 	for k, i := range idx {
-		out[k] = append([]policy.Completion(nil), groups[i]...)
-		for j := range out[k] {
-			out[k][j].Prompt = k
-		}
+		out[k] = renumbered(groups[i], k)
+	}
+	return out
+}
+
+// renumbered returns a copy of group with every Prompt set to k.
+func renumbered(group []policy.Completion, k int) []policy.Completion {
+	out := append([]policy.Completion(nil), group...)
+	for j := range out {
+		out[j].Prompt = k
 	}
 	return out
 }
