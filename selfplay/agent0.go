@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/evolve-go/evolve/policy"
@@ -74,8 +73,8 @@ type Agent0 struct {
 	Samples int
 	// Band is δ, the half-width of the executor's uncertainty band around
 	// p̂ = 0.5; 0 means 0.25 (the paper's). It must lie in [0, 0.5].
-	// Comparisons allow 1e-12 of rounding, so that p̂ = 0.7 is inside a
-	// band of 0.2.
+	// Comparisons allow 1e-12 of rounding, so that p̂ = 0.8 is inside a
+	// band of 0.3.
 	Band float64
 	// Penalty is λ, the weight of the repetition penalty; 0 means none.
 	// Agent0 uses 1. Negative or not finite is an error.
@@ -109,8 +108,7 @@ type Agent0 struct {
 	// draws its seed.
 	Seed uint64
 
-	round int
-	rng   *rand.PCG
+	clock
 }
 
 // Agent0Round is what one round of Agent0 produced.
@@ -205,35 +203,18 @@ func (g *Agent0) Round(ctx context.Context) (Agent0Round, error) {
 	if err != nil {
 		return Agent0Round{}, err
 	}
-	g.init()
-	return playRound(g.rng, &g.round, func(round int) (Agent0Round, error) { return g.play(ctx, c, round) })
-}
-
-func (g *Agent0) init() {
-	if g.rng == nil {
-		g.rng = newRNG(g.Seed)
-	}
+	return playRound(&g.clock, g.Seed, func(round int) (Agent0Round, error) { return g.play(ctx, c, round) })
 }
 
 // State returns the game's state.
 func (g *Agent0) State() Agent0State {
-	g.init()
+	g.start(g.Seed)
 	return Agent0State{Round: g.round, RNG: saveRNG(g.rng)}
 }
 
 // Restore resumes the game from s: the next Round plays as the round
 // after s.Round of the game s was taken from.
-func (g *Agent0) Restore(s Agent0State) error {
-	if s.Round < 0 {
-		return fmt.Errorf("selfplay: agent0: state round %d, want ≥ 0", s.Round)
-	}
-	rng := newRNG(0)
-	if err := loadRNG(rng, s.RNG); err != nil {
-		return err
-	}
-	g.round, g.rng = s.Round, rng
-	return nil
-}
+func (g *Agent0) Restore(s Agent0State) error { return g.reset("agent0", s.Round, s.RNG) }
 
 // play plays round number round.
 func (g *Agent0) play(ctx context.Context, c agent0Config, round int) (Agent0Round, error) {

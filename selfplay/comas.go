@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"text/template"
 
 	"github.com/evolve-go/evolve/policy"
@@ -101,8 +100,7 @@ type CoMAS struct {
 	// seed.
 	Seed uint64
 
-	round int
-	rng   *rand.PCG
+	clock
 }
 
 // CoMASRound is what one round of CoMAS produced.
@@ -146,37 +144,20 @@ func (g *CoMAS) Round(ctx context.Context, questions []string) (CoMASRound, erro
 	if err != nil {
 		return CoMASRound{}, err
 	}
-	g.init()
-	return playRound(g.rng, &g.round, func(round int) (CoMASRound, error) {
+	return playRound(&g.clock, g.Seed, func(round int) (CoMASRound, error) {
 		return g.play(ctx, round, questions, nSol, nEval, limit)
 	})
 }
 
-func (g *CoMAS) init() {
-	if g.rng == nil {
-		g.rng = newRNG(g.Seed)
-	}
-}
-
 // State returns the game's state.
 func (g *CoMAS) State() CoMASState {
-	g.init()
+	g.start(g.Seed)
 	return CoMASState{Round: g.round, RNG: saveRNG(g.rng)}
 }
 
 // Restore resumes the game from s: the next Round plays as the round
 // after s.Round of the game s was taken from.
-func (g *CoMAS) Restore(s CoMASState) error {
-	if s.Round < 0 {
-		return fmt.Errorf("selfplay: comas: state round %d, want ≥ 0", s.Round)
-	}
-	rng := newRNG(0)
-	if err := loadRNG(rng, s.RNG); err != nil {
-		return err
-	}
-	g.round, g.rng = s.Round, rng
-	return nil
-}
+func (g *CoMAS) Restore(s CoMASState) error { return g.reset("comas", s.Round, s.RNG) }
 
 // play plays round number round.
 func (g *CoMAS) play(ctx context.Context, round int, questions []string, nSol, nEval, limit int) (CoMASRound, error) {
@@ -191,12 +172,8 @@ func (g *CoMAS) play(ctx context.Context, round int, questions []string, nSol, n
 			solIn = append(solIn, CoMASInput{Question: questions[i], Solution: c.Text})
 		}
 	}
-	evalPrompts, err := renderAll("evaluate", g.Evaluate, defaultCoMASEvaluate, solIn)
-	if err != nil {
-		return CoMASRound{}, err
-	}
-	evals, err := generateEach(ctx, "comas", "evaluator", round, g.Evaluator, g.EvaluatorRequest, evalPrompts, nEval,
-		drawSeeds(g.rng, len(evalPrompts)), limit)
+	evalPrompts, evals, err := g.turn(ctx, round, "evaluator", g.Evaluator, g.EvaluatorRequest, g.Evaluate,
+		defaultCoMASEvaluate, solIn, nEval, limit)
 	if err != nil {
 		return CoMASRound{}, err
 	}
@@ -208,32 +185,30 @@ func (g *CoMAS) play(ctx context.Context, round int, questions []string, nSol, n
 			scoreIn = append(scoreIn, in)
 		}
 	}
-	scorePrompts, err := renderAll("score", g.Score, defaultCoMASScore, scoreIn)
-	if err != nil {
-		return CoMASRound{}, err
-	}
-	replies, err := generateEach(ctx, "comas", "scorer", round, g.Scorer, g.ScorerRequest, scorePrompts, 1,
-		drawSeeds(g.rng, len(scorePrompts)), limit)
+	_, replies, err := g.turn(ctx, round, "scorer", g.Scorer, g.ScorerRequest, g.Score, defaultCoMASScore, scoreIn, 1, limit)
 	if err != nil {
 		return CoMASRound{}, err
 	}
 	return comasRewards(round, questions, sols, evalPrompts, evals, replies)
 }
 
-// renderAll renders t (def when nil) for each input.
-func renderAll(name string, t, def *template.Template, ins []CoMASInput) ([]string, error) {
+// turn renders role's prompt from t (def when nil) for each input and
+// asks gen for n completions of each.
+func (g *CoMAS) turn(ctx context.Context, round int, role string, gen policy.Generator, req policy.GenerateRequest,
+	t, def *template.Template, ins []CoMASInput, n, limit int) ([]string, [][]policy.Completion, error) {
 	if t == nil {
 		t = def
 	}
-	out := make([]string, len(ins))
+	prompts := make([]string, len(ins))
 	for i, in := range ins {
 		var b bytes.Buffer
 		if err := t.Execute(&b, in); err != nil {
-			return nil, fmt.Errorf("selfplay: comas: %s template: %w", name, err)
+			return nil, nil, fmt.Errorf("selfplay: comas: %s template: %w", role, err)
 		}
-		out[i] = b.String()
+		prompts[i] = b.String()
 	}
-	return out, nil
+	groups, err := generateEach(ctx, "comas", role, round, gen, req, prompts, n, drawSeeds(g.rng, len(prompts)), limit)
+	return prompts, groups, err
 }
 
 // comasRewards reads the scores and builds the solver's and the

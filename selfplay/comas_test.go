@@ -2,10 +2,8 @@ package selfplay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"text/template"
@@ -51,22 +49,9 @@ func TestCoMASBookkeeping(t *testing.T) {
 			t.Errorf("Scores[%d] = %v, want %v", k, r.Scores[k], w)
 		}
 	}
-	s := r.Solver
-	if !reflect.DeepEqual(s.Prompts, []string{"Q1", "Q2"}) || !nearAll(s.Rewards, []float64{.75, 0, nan, .375}) ||
-		!reflect.DeepEqual(s.Pairs, []policy.Pair{{Chosen: 0, Rejected: 1}}) {
-		t.Errorf("solver batch %+v", s)
-	}
-	e := r.Evaluator
-	if !reflect.DeepEqual(e.Prompts, []string{"eval a", "eval b", "eval c", "eval d"}) ||
-		!nearAll(e.Rewards, []float64{0, .5, nan, 1, nan, nan, .25, 1}) ||
-		!reflect.DeepEqual(e.Pairs, []policy.Pair{{Chosen: 1, Rejected: 0}, {Chosen: 7, Rejected: 6}}) {
-		t.Errorf("evaluator batch %+v", e)
-	}
-	for _, b := range []Batch{s, e} {
-		if _, err := b.Rollouts(); err != nil {
-			t.Errorf("%s: %v", b.Role, err)
-		}
-	}
+	checkBatch(t, r.Solver, []string{"Q1", "Q2"}, []float64{.75, 0, nan, .375}, []policy.Pair{{Chosen: 0, Rejected: 1}})
+	checkBatch(t, r.Evaluator, []string{"eval a", "eval b", "eval c", "eval d"}, []float64{0, .5, nan, 1, nan, nan, .25, 1},
+		[]policy.Pair{{Chosen: 1, Rejected: 0}, {Chosen: 7, Rejected: 6}})
 }
 
 // The default prompts show the evaluator the question and the solution,
@@ -111,72 +96,38 @@ func comasSeeded() *CoMAS {
 	}
 }
 
+var comasQuestions = []string{"q1", "q2", "q3"}
+
+func playCoMAS(g *CoMAS) (any, error) { return g.Round(context.Background(), comasQuestions) }
+
 func TestCoMASRestore(t *testing.T) {
-	ctx := context.Background()
-	qs := []string{"q1", "q2", "q3"}
-	a := comasSeeded()
-	if _, err := a.Round(ctx, qs); err != nil {
-		t.Fatal(err)
-	}
-	s := jsonTrip(t, a.State())
-	want, err := a.Round(ctx, qs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := comasSeeded()
-	if err := b.Restore(s); err != nil {
-		t.Fatal(err)
-	}
-	got, err := b.Round(ctx, qs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Round != 2 || !reflect.DeepEqual(fmt.Sprint(got), fmt.Sprint(want)) {
-		t.Errorf("restored round:\n%+v\nuninterrupted:\n%+v", got, want)
-	}
-	if err := b.Restore(CoMASState{Round: -1, RNG: s.RNG}); err == nil {
+	checkRestore(t, comasSeeded(), comasSeeded(), 1, playCoMAS)
+	if err := comasSeeded().Restore(CoMASState{Round: -1, RNG: comasSeeded().State().RNG}); err == nil {
 		t.Error("negative round restored")
 	}
 }
 
 func TestCoMASErrors(t *testing.T) {
 	ctx := context.Background()
-	qs := []string{"q1", "q2"}
+	qs := comasQuestions
 	for i, role := range []string{"solver", "evaluator", "scorer"} {
 		g := comasSeeded()
 		fail := &failing{from: 1, err: errBoom}
-		switch i {
-		case 0:
-			g.Solver = fail
-		case 1:
-			g.Evaluator = fail
-		case 2:
-			g.Scorer = fail
-		}
+		*[]*policy.Generator{&g.Solver, &g.Evaluator, &g.Scorer}[i] = fail
 		_, err := g.Round(ctx, qs)
 		wantRoundError(t, err, "comas", role, 1)
 	}
 
-	ref := comasSeeded()
-	want, err := ref.Round(ctx, qs)
+	want, err := playCoMAS(comasSeeded())
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := comasSeeded()
-	cctx, cancel := context.WithCancel(ctx)
-	next := g.Scorer
-	g.Scorer = &failing{from: 3, cancel: cancel, next: next}
-	before := g.State()
-	if _, err := g.Round(cctx, qs); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled round: %v", err)
-	}
-	if after := g.State(); !reflect.DeepEqual(before, after) {
-		t.Fatal("state changed by a cancelled round")
-	}
-	g.Scorer = next
-	if got, err := g.Round(ctx, qs); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("replayed round differs (%v)", err)
-	}
+	checkCancel(t, g, want, func(cancel context.CancelFunc) func() {
+		next := g.Scorer
+		g.Scorer = &failing{from: 3, cancel: cancel, next: next}
+		return func() { g.Scorer = next }
+	}, func(ctx context.Context, g *CoMAS) (any, error) { return g.Round(ctx, qs) })
 
 	bad := template.Must(template.New("").Parse("{{.Nope}}"))
 	for _, g := range []*CoMAS{{Solutions: -1}, {Evaluations: -1}, {Parallelism: -1}, {Evaluate: bad}, {Score: bad}} {

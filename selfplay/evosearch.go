@@ -182,11 +182,10 @@ type EvoSearch struct {
 	// Seed seeds the game's random state.
 	Seed uint64
 
-	round      int
+	clock
 	population []Candidate
 	best       Candidate
 	curve      []EvoPoint
-	rng        *rand.PCG
 }
 
 // EvoRound is what one generation produced.
@@ -289,14 +288,7 @@ func (g *EvoSearch) Round(ctx context.Context) (EvoRound, error) {
 	if err != nil {
 		return EvoRound{}, err
 	}
-	g.init()
-	return playRound(g.rng, &g.round, func(round int) (EvoRound, error) { return g.play(ctx, c, round) })
-}
-
-func (g *EvoSearch) init() {
-	if g.rng == nil {
-		g.rng = newRNG(g.Seed)
-	}
+	return playRound(&g.clock, g.Seed, func(round int) (EvoRound, error) { return g.play(ctx, c, round) })
 }
 
 // Search plays the generations left of Generations and returns the best
@@ -478,7 +470,7 @@ func joinBatches(role string, bs []Batch) (Batch, error) {
 
 // State returns the search's state.
 func (g *EvoSearch) State() EvoState {
-	g.init()
+	g.start(g.Seed)
 	return EvoState{Round: g.round, Population: slices.Clone(g.population), Best: g.best, Curve: slices.Clone(g.curve),
 		RNG: saveRNG(g.rng)}
 }
@@ -487,7 +479,7 @@ func (g *EvoSearch) State() EvoState {
 // after s.Round of the search s was taken from.
 func (g *EvoSearch) Restore(s EvoState) error {
 	switch {
-	case s.Round < 0 || len(s.Curve) != s.Round:
+	case len(s.Curve) != s.Round:
 		return fmt.Errorf("selfplay: evosearch: state of round %d with %d curve points", s.Round, len(s.Curve))
 	case (s.Round == 0) != (len(s.Population) == 0):
 		return fmt.Errorf("selfplay: evosearch: state of round %d with %d candidates", s.Round, len(s.Population))
@@ -497,10 +489,9 @@ func (g *EvoSearch) Restore(s EvoState) error {
 			return fmt.Errorf("selfplay: evosearch: state candidate %d has reward %v", i, cd.Reward)
 		}
 	}
-	rng := newRNG(0)
-	if err := loadRNG(rng, s.RNG); err != nil {
+	if err := g.reset("evosearch", s.Round, s.RNG); err != nil {
 		return err
 	}
-	g.round, g.population, g.best, g.curve, g.rng = s.Round, slices.Clone(s.Population), s.Best, slices.Clone(s.Curve), rng
+	g.population, g.best, g.curve = slices.Clone(s.Population), s.Best, slices.Clone(s.Curve)
 	return nil
 }

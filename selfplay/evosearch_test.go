@@ -2,10 +2,8 @@ package selfplay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,16 +53,10 @@ func TestEvoSearchBookkeeping(t *testing.T) {
 	if w := (Candidate{Text: "5", Reward: 0.5, Generation: 3, Operator: Revise}); res.Best != w {
 		t.Errorf("best %+v, want %+v", res.Best, w)
 	}
-	b := res.Batch
-	if !reflect.DeepEqual(b.Prompts, []string{"P", "revise 3", "revise 3", "revise 4", "revise 4"}) ||
-		!nearAll(b.Rewards, []float64{.3, .1, math.NaN(), .2, .4, .2, .4, .2, .5, .1, .5, .1}) ||
-		!reflect.DeepEqual(b.Pairs, []policy.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 4, Rejected: 5}, {Chosen: 6, Rejected: 7},
-			{Chosen: 8, Rejected: 9}, {Chosen: 10, Rejected: 11}}) {
-		t.Errorf("batch %+v", b)
-	}
-	if _, err := b.Rollouts(); err != nil {
-		t.Error(err)
-	}
+	checkBatch(t, res.Batch, []string{"P", "revise 3", "revise 3", "revise 4", "revise 4"},
+		[]float64{.3, .1, math.NaN(), .2, .4, .2, .4, .2, .5, .1, .5, .1},
+		[]policy.Pair{{Chosen: 0, Rejected: 1}, {Chosen: 4, Rejected: 5}, {Chosen: 6, Rejected: 7}, {Chosen: 8, Rejected: 9},
+			{Chosen: 10, Rejected: 11}})
 	if again, err := g.Search(context.Background()); err != nil || again.Batch.Len() != 0 || again.Best != res.Best {
 		t.Errorf("a finished search searched again: %+v, %v", again, err)
 	}
@@ -104,6 +96,11 @@ func TestEvoSearchElitism(t *testing.T) {
 		if res.Best.Text != "3" || res.Best.Generation != 1 {
 			t.Errorf("elites %d: best %+v", elites, res.Best)
 		}
+	}
+	// A later candidate as good as the best does not replace it.
+	g := &EvoSearch{Generator: script(func(string, int, uint64) string { return "3" }), Reward: tenths, Problem: "P", Generations: 2}
+	if res, err := g.Search(context.Background()); err != nil || res.Best != (Candidate{Text: "3", Reward: 0.3, Generation: 1}) {
+		t.Errorf("best %+v (%v), want the first", res.Best, err)
 	}
 }
 
@@ -158,35 +155,17 @@ func evoSeeded() *EvoSearch {
 	}
 }
 
+func playEvo(g *EvoSearch) (any, error) { return g.Round(context.Background()) }
+
 // A search saved after two generations, through JSON, and restored plays
 // the third as the uninterrupted search does.
 func TestEvoSearchRestore(t *testing.T) {
-	ctx := context.Background()
-	a := evoSeeded()
-	for range 2 {
-		if _, err := a.Round(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s := jsonTrip(t, a.State())
-	want, err := a.Round(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := evoSeeded()
-	if err := b.Restore(s); err != nil {
-		t.Fatal(err)
-	}
-	got, err := b.Round(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Point.Generation != 3 || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(a.State(), b.State()) {
-		t.Errorf("restored generation:\n%+v\nuninterrupted:\n%+v", got, want)
-	}
-	for _, bad := range []EvoState{{Round: 1}, {Round: -1}, {Round: 1, Curve: []EvoPoint{{}}},
-		{Round: 1, Curve: []EvoPoint{{}}, Population: []Candidate{{Reward: math.NaN()}}, RNG: s.RNG}} {
-		if err := b.Restore(bad); err == nil {
+	checkRestore(t, evoSeeded(), evoSeeded(), 2, playEvo)
+	rng := evoSeeded().State().RNG
+	for _, bad := range []EvoState{{Round: 1, RNG: rng}, {Round: -1, RNG: rng}, {Round: 1, Curve: []EvoPoint{{}}, RNG: rng},
+		{Round: 1, Curve: []EvoPoint{{}}, Population: []Candidate{{Reward: math.NaN()}}, RNG: rng},
+		{Round: 1, Curve: []EvoPoint{{}}, Population: []Candidate{{}}}} {
+		if err := evoSeeded().Restore(bad); err == nil {
 			t.Errorf("restored %+v", bad)
 		}
 	}
@@ -224,29 +203,22 @@ func TestEvoSearchErrors(t *testing.T) {
 	// A generation cancelled halfway leaves the state as it was and is
 	// then played as if nothing had happened.
 	ref := evoSeeded()
-	for range 2 {
-		if _, err := ref.Round(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := ref.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Round(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
 	g = evoSeeded()
 	if _, err := g.Round(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	next := g.Generator
-	g.Generator = &failing{from: 2, cancel: cancel, next: next}
-	before := g.State()
-	if _, err := g.Round(cctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled generation: %v", err)
-	}
-	if after := g.State(); !reflect.DeepEqual(before, after) {
-		t.Fatalf("state changed by a cancelled generation")
-	}
-	g.Generator = next
-	if _, err := g.Round(ctx); err != nil || !reflect.DeepEqual(g.State(), ref.State()) {
-		t.Errorf("replayed generation differs (%v)", err)
-	}
+	checkCancel(t, g, want, func(cancel context.CancelFunc) func() {
+		next := g.Generator
+		g.Generator = &failing{from: 2, cancel: cancel, next: next}
+		return func() { g.Generator = next }
+	}, func(ctx context.Context, g *EvoSearch) (any, error) { return g.Round(ctx) })
 
 	for _, bad := range []*EvoSearch{{Problem: "P"}, {Reward: tenths}, {Reward: tenths, Problem: "P", Parents: -1},
 		{Reward: tenths, Problem: "P", Operators: []Operator{"mutate"}}, {Reward: tenths, Problem: "P", Operators: []Operator{}},

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -104,4 +106,76 @@ func texts(g []policy.Completion) string {
 		s = append(s, c.Text)
 	}
 	return strings.Join(s, "|")
+}
+
+// checkBatch checks a batch's prompts, rewards (NaN equal to NaN) and
+// pairs, and that it lays out for training.
+func checkBatch(t *testing.T, b Batch, prompts []string, rewards []float64, pairs []policy.Pair) {
+	t.Helper()
+	if !reflect.DeepEqual(b.Prompts, prompts) || !nearAll(b.Rewards, rewards) || !reflect.DeepEqual(b.Pairs, pairs) {
+		t.Errorf("%s batch: prompts %q rewards %v pairs %v\nwant %q %v %v", b.Role, b.Prompts, b.Rewards, b.Pairs, prompts, rewards, pairs)
+	}
+	if _, err := b.Rollouts(); err != nil {
+		t.Errorf("%s: %v", b.Role, err)
+	}
+}
+
+// game is what the state tests need of a game.
+type game[S any] interface {
+	State() S
+	Restore(S) error
+}
+
+// checkRestore plays warm rounds of a, takes its state through JSON,
+// plays one more round of a, restores b from that state and checks that b
+// plays the round as a did and ends in the same state.
+func checkRestore[G game[S], S any](t *testing.T, a, b G, warm int, play func(G) (any, error)) {
+	t.Helper()
+	for range warm {
+		if _, err := play(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := jsonTrip(t, a.State())
+	want, err := play(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := play(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Printed, so that NaN equals NaN.
+	if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+		t.Errorf("restored round:\n%s\nuninterrupted:\n%s", g, w)
+	}
+	if fmt.Sprint(a.State()) != fmt.Sprint(b.State()) {
+		t.Error("restored game ends in another state")
+	}
+}
+
+// checkCancel plays a round of g that a player cancels halfway (cancelBy
+// installs it and returns a function that puts the honest player back),
+// checks that the state is as before and that g then plays the round as
+// want says an uninterrupted game does.
+func checkCancel[G game[S], S any](t *testing.T, g G, want any, cancelBy func(context.CancelFunc) func(),
+	play func(context.Context, G) (any, error)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	undo := cancelBy(cancel)
+	before := fmt.Sprint(g.State())
+	if _, err := play(ctx, g); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled round: %v", err)
+	}
+	if after := fmt.Sprint(g.State()); after != before {
+		t.Fatalf("state changed by a cancelled round:\n%s\n%s", before, after)
+	}
+	undo()
+	got, err := play(context.Background(), g)
+	if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); err != nil || g != w {
+		t.Errorf("replayed round (%v):\n%s\nuninterrupted:\n%s", err, g, w)
+	}
 }

@@ -10,19 +10,47 @@ import (
 	"github.com/evolve-go/evolve/policy"
 )
 
-// playRound plays one round of a game: play gets the number of the round
-// (counting from 1); if it fails, the random state is put back as it was,
-// so the game's state is that of before the round; if it succeeds,
-// *round advances.
-func playRound[T any](rng *rand.PCG, round *int, play func(round int) (T, error)) (T, error) {
-	saved := saveRNG(rng)
-	out, err := play(*round + 1)
+// clock is a game's round counter and random state.
+type clock struct {
+	round int
+	rng   *rand.PCG
+}
+
+// start seeds the random state on first use.
+func (c *clock) start(seed uint64) {
+	if c.rng == nil {
+		c.rng = newRNG(seed)
+	}
+}
+
+// reset sets the clock to round and the random state s, after checking
+// them.
+func (c *clock) reset(game string, round int, s rngState) error {
+	if round < 0 {
+		return fmt.Errorf("selfplay: %s: state round %d, want ≥ 0", game, round)
+	}
+	rng := newRNG(0)
+	if err := loadRNG(rng, s); err != nil {
+		return err
+	}
+	c.round, c.rng = round, rng
+	return nil
+}
+
+// playRound plays one round of a game whose clock is c (started from
+// seed): play gets the number of the round (counting from 1); if it
+// fails, the random state is put back as it was, so the game's state is
+// that of before the round; if it succeeds, the round counter advances.
+func playRound[T any](c *clock, seed uint64, play func(round int) (T, error)) (T, error) {
+	c.start(seed)
+	saved := saveRNG(c.rng)
+	out, err := play(c.round + 1)
 	if err != nil {
 		var zero T
-		_ = loadRNG(rng, saved) // saved by saveRNG: cannot fail
+		_ = loadRNG(c.rng, saved) // saved by saveRNG: cannot fail
 		return zero, err
 	}
-	*round++
+	c.round++
 	return out, nil
 }
 
