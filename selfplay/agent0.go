@@ -28,8 +28,9 @@ const DefaultAgent0Instruction = `Write one new, challenging reasoning problem w
 //	R_i    = R_unc + R_tool,i − λ·rep_i,  or −1 for a proposal without a task
 //
 // is the proposer's reward, where R_tool is the optional Tool bonus and λ
-// is Penalty; the clusters are formed among the tasks that parsed, and B
-// counts every proposal. The executor's batch holds only the tasks inside
+// is Penalty (zero: no penalty; the official code's weight is 1); the
+// clusters are formed among the tasks that parsed, and B counts every
+// proposal. The executor's batch holds only the tasks inside
 // the uncertainty band
 //
 //	|p̂_i − 0.5| ≤ δ   (δ = Band, default 0.25)
@@ -279,17 +280,21 @@ func (g *Agent0) rewardTasks(ctx context.Context, c agent0Config, round int, out
 	for k, i := range valid {
 		texts[k] = out.Tasks[i].Task
 	}
-	share, cluster, err := g.Duplicates.Shares(ctx, texts)
+	_, cluster, err := g.Duplicates.Shares(ctx, texts)
 	if err != nil {
 		return roundErr("agent0", "duplicates", round, err)
+	}
+	size := make([]int, len(valid)) // of each cluster
+	for _, cl := range cluster {
+		size[cl]++
 	}
 	for k, i := range valid {
 		t := &out.Tasks[i]
 		v := reward.MajorityVote(votes[k])
 		t.Agreement, t.Uncertainty, t.Label = v.Agreement(), v.Uncertainty(), v.Answer
-		// Shares divides by the valid tasks; rep_i divides by all B.
-		t.Repetition = share[k] * float64(len(valid)) / float64(c.tasks)
 		t.Cluster = cluster[k]
+		t.Repetition = float64(size[t.Cluster]) / float64(c.tasks) // all B proposals, not only the valid ones
+
 		if g.Tool != nil {
 			t.Tool = g.Tool(proposals[i].Text, answers[k])
 			if math.IsNaN(t.Tool) || math.IsInf(t.Tool, 0) {

@@ -82,8 +82,10 @@ type CoMAS struct {
 	// Solver, Evaluator and Scorer play the three roles. Required.
 	Solver, Evaluator, Scorer policy.Generator
 	// Solutions is the number of answers per question; 0 means 4.
+	// Negative is an error.
 	Solutions int
 	// Evaluations is the number of critiques per answer; 0 means 2.
+	// Negative is an error.
 	Evaluations int
 	// Evaluate and Score render the evaluator's and the scorer's prompts
 	// from a CoMASInput; nil means DefaultCoMASEvaluatePrompt and
@@ -94,7 +96,7 @@ type CoMAS struct {
 	// usually wants Greedy.
 	SolverRequest, EvaluatorRequest, ScorerRequest policy.GenerateRequest
 	// Parallelism is the number of calls in flight within a role's turn
-	// (one call per prompt); 0 means GOMAXPROCS.
+	// (one call per prompt); 0 means GOMAXPROCS. Negative is an error.
 	Parallelism int
 	// Seed seeds the game's random state, from which every call draws its
 	// seed.

@@ -114,32 +114,41 @@ type EvoPoint struct {
 // generation selects the Parents candidates of highest reward (ties in
 // population order), writes Mutations prompts — each with an operator
 // drawn uniformly from Operators and parents drawn uniformly from the
-// selected, two distinct ones for Recombine — and samples Samples
-// candidates of each prompt. Every new candidate is scored by Reward as
-// an answer to Problem (Sample{Prompt: Problem, Completion: text, Label:
-// Label}); the generation's population is the best Elites of the previous
-// population followed by the new candidates that were scored (a reward of
-// reward.ErrSkip leaves a candidate out). With Elites ≥ 1 the population's
-// maximum reward never decreases; the best candidate found so far is kept
-// either way.
+// selected, two distinct ones for Recombine (a Recombine with a single
+// selected candidate is a Revise) — and samples Samples candidates of
+// each prompt. Every new candidate is scored by Reward as an answer to
+// Problem (Sample{Prompt: Problem, Completion: text, Label: Label}); the
+// generation's population is the best Elites of the previous population
+// followed by the new candidates that were scored (a reward of
+// reward.ErrSkip leaves a candidate out; a generation in which none was
+// scored fails). With Elites ≥ 1 the population's maximum reward never
+// decreases; the best candidate found so far is kept either way.
+//
+// EvoScale conditions every sample of an iteration on the top candidates
+// of the previous one; SE-Agent revises one trajectory, recombines two or
+// refines one with what was learnt about it. Here each mutation prompt
+// shows one or two selected candidates through the operator's template.
 //
 // Each generation's Batch holds its new candidates grouped by the prompt
 // that made them, with their rewards, for training the generator to
-// evolve its own solutions, as EvoScale does with RL. EvoScale shapes the
-// reward of a mutation by the score of the candidates it was shown
-// (R(y) − R(parents)); all candidates of a group share their parents, so
-// group-normalised advantages (GRPO's, RLOO's) are the same with or
-// without that shaping, and the batch holds R(y).
+// evolve its own solutions, as EvoScale does with RL. EvoScale's RL
+// shapes a mutation's reward by the score it gains over the candidates it
+// was shown (potential-based shaping, R(y) − R(shown)); all candidates of
+// a group were shown the same candidates, so group-normalised advantages
+// (GRPO's, RLOO's) are the same with or without that shaping, and the
+// batch holds R(y).
 //
 // Randomness (operators, parents, generator seeds) comes from the game's
-// PCG seeded by Seed: a search is reproducible.
+// PCG seeded by Seed: a search is reproducible. A negative size or
+// Parallelism is an error.
 //
 // References: Zeng et al., "Satori-SWE: Evolutionary Test-Time Scaling for
 // Sample-Efficient Software Engineering" (EvoScale), 2025
-// (arXiv:2505.23604; code: github.com/satori-reasoning/Satori-SWE); Lin et
-// al., "SE-Agent: Self-Evolution Trajectory Optimization in Multi-Step
+// (arXiv:2505.23604; github.com/satori-reasoning/Satori-SWE); Lin et al.,
+// "SE-Agent: Self-Evolution Trajectory Optimization in Multi-Step
 // Reasoning with LLM-Based Agents" (revision, recombination, refinement),
-// 2025 (code: github.com/JARVIS-Xs/SE-Agent); docs/ALGORITHMS.md §7.
+// 2025 (arXiv:2508.02085; code: github.com/JARVIS-Xs/SE-Agent, SE/operators);
+// docs/ALGORITHMS.md §7.
 type EvoSearch struct {
 	// Generator writes and mutates the candidates. Required.
 	Generator policy.Generator
@@ -171,7 +180,8 @@ type EvoSearch struct {
 	// DefaultRefinePrompt.
 	Revise, Recombine, Refine *template.Template
 	// Feedback gives Refine its feedback on a candidate (a critique, a
-	// failing test); nil means "It scored X.".
+	// failing test); nil means "It scored X.". It is called for Refine
+	// prompts only; an error fails the round.
 	Feedback func(ctx context.Context, s reward.Sample, score float64) (string, error)
 	// Request holds the generator's sampling settings; the game sets
 	// Prompts, N and Seed.
