@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strings"
 	"sync"
 	"testing"
 
@@ -97,15 +96,6 @@ func nearAll(a, b []float64) bool {
 		}
 	}
 	return true
-}
-
-// texts returns the texts of a group.
-func texts(g []policy.Completion) string {
-	var s []string
-	for _, c := range g {
-		s = append(s, c.Text)
-	}
-	return strings.Join(s, "|")
 }
 
 // checkBatch checks a batch's prompts, rewards (NaN equal to NaN) and
