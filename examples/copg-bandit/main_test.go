@@ -18,6 +18,40 @@ var wantOptimum = func() []float64 {
 	return []float64{e[0] / z, e[1] / z, e[2] / z}
 }()
 
+// ipoLimit is the policy IPO converges to as the pairs grow many: the
+// minimiser over h = ln(π/π_ref) of the expected IPO loss, which for a
+// pair (y, y′) drawn from μ1 × μ2 and labelled by Bradley–Terry is
+// least at h(y) − h(y′) = (2σ(R(y) − R(y′)) − 1)/(2β); over the six
+// ordered pairs of different arms, weighted by μ1(y)·μ2(y′), that is a
+// weighted least-squares problem in (h1 − h3, h2 − h3), solved here by
+// its 2×2 normal equations.
+func ipoLimit() []float64 {
+	r, mu1, mu2 := []float64{2.5, 2, 1}, []float64{0.1, 0.2, 0.7}, []float64{0.05, 0.05, 0.9}
+	var s [2][2]float64
+	var b [2]float64
+	for i := range 3 {
+		for j := range 3 {
+			if i == j {
+				continue
+			}
+			t := (2/(1+math.Exp(r[j]-r[i])) - 1) / (2 * 0.5)
+			w := mu1[i] * mu2[j]
+			var a [3]float64
+			a[i], a[j] = a[i]+1, a[j]-1
+			for x := range 2 {
+				b[x] += w * a[x] * t
+				for y := range 2 {
+					s[x][y] += w * a[x] * a[y]
+				}
+			}
+		}
+	}
+	det := s[0][0]*s[1][1] - s[0][1]*s[1][0]
+	h0, h1 := (b[0]*s[1][1]-s[0][1]*b[1])/det, (s[0][0]*b[1]-s[1][0]*b[0])/det
+	z := math.Exp(h0) + math.Exp(h1) + 1
+	return []float64{math.Exp(h0) / z, math.Exp(h1) / z, 1 / z}
+}
+
 // regretOf is J(π*) − J(π) with J(π) = Σ π·R − β·Σ π·ln(3π), written out
 // for the paper's bandit.
 func regretOf(pi []float64) float64 {
@@ -44,7 +78,8 @@ type row struct {
 // the example claims: CoPG (and RDP, and the policy gradient with the
 // optimal value baseline) reach π* — regret below 0.01 — while IPO and the
 // policy gradient without a baseline stay above 0.05; every printed regret
-// is J(π*) − J(π) of the printed policy.
+// is J(π*) − J(π) of the printed policy; IPO's policy is near the limit
+// its loss has for many pairs.
 func TestBanditTable(t *testing.T) {
 	var buf bytes.Buffer
 	if err := run(&buf, []string{"-pairs", "1000", "-steps", "3000"}); err != nil {
@@ -71,6 +106,18 @@ func TestBanditTable(t *testing.T) {
 		if r := rows[name]; r.regret <= 0.05 {
 			t.Errorf("%s: regret %v, want > 0.05", name, r.regret)
 		}
+	}
+	// With 1000 pairs IPO's policy lies near its many-pair limit, which
+	// is not π*.
+	ipo, limit := rows["IPO (BT labels)"].pi, ipoLimit()
+	for a := range limit {
+		if math.Abs(ipo[a]-limit[a]) > 0.05 {
+			t.Errorf("IPO: π = %v, its limit %v", ipo, limit)
+			break
+		}
+	}
+	if regretOf(limit) < 0.1 {
+		t.Errorf("IPO's limit %v has regret %v, want a policy far from π*", limit, regretOf(limit))
 	}
 	for name, r := range rows {
 		if got := regretOf(r.pi); math.Abs(got-r.regret) > 2e-3 {

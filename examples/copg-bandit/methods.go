@@ -26,7 +26,12 @@ type method struct {
 //   - RDP on the pairs' rewards: (Δh − ΔR/β)², whose gradient is 2/β
 //     times CoPG's; the same optimum.
 //   - IPO and DPO on the pairs' Bradley–Terry labels (chosen = the
-//     preferred arm).
+//     preferred arm). In expectation IPO fits Δh to
+//     (2·P(y ≻ y′) − 1)/(2β), a bounded function of the preference
+//     probability, weighted by how often μ1 × μ2 samples each pair: its
+//     fixed point depends on the sampling distributions. DPO's logistic
+//     loss is least at β·Δh = R(y) − R(y′) for any sampling
+//     distributions, so it reaches π* up to the labels' sampling noise.
 //   - Offline policy gradient on the samples y ~ μ1 without importance
 //     weights, with the regularised reward R_β(y) = R(y) − β·h(y) and a
 //     baseline b: the gradient E_{y~μ1}[(R(y) − b − β·h(y))·∇ln π(y)]
