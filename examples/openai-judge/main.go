@@ -89,7 +89,7 @@ func parseFlags(args []string, w io.Writer) (options, error) {
 	fs.IntVar(&o.judgeTokens, "judge-max-tokens", 512, "most tokens per judge reply")
 	fs.Float64Var(&o.temperature, "temperature", 0.8, "sampling temperature of the completions (the judge decodes greedily)")
 	fs.Uint64Var(&o.seed, "seed", 0, "sampling seed")
-	fs.BoolVar(&o.splitN, "split-n", false, "one request per completion, for servers that ignore n (llama.cpp, Ollama)")
+	fs.BoolVar(&o.splitN, "split-n", false, "send N requests of one completion each, for servers that give one per request (llama.cpp, Ollama)")
 	fs.BoolVar(&o.judgeChat, "judge-chat", true, "judge through /chat/completions (false: /completions)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "time limit of the whole run")
 	if err := fs.Parse(args); err != nil {
