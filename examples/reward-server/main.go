@@ -2,7 +2,11 @@
 // OpenRLHF's remote reward-model protocol, so an OpenRLHF run trains
 // against it with
 //
-//	--remote_rm_url http://127.0.0.1:5000/get_reward
+//	--reward.remote_url http://127.0.0.1:5000/get_reward
+//
+// (--remote_rm_url before OpenRLHF 0.10.2; the README has a whole
+// command line, training on DAPO-Math-17k, whose "Answer: X" lines the
+// verifier reads).
 //
 // The reward is the math verifier of package reward (reward.Math: the
 // answer after the last </think>, in a box, a final-answer sentence, a

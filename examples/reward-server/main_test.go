@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -118,5 +119,45 @@ func TestBadFlags(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-addr", "127.0.0.1:-1", "-check=false"}, &out); err == nil {
 		t.Error("bad address accepted")
+	}
+}
+
+// What OpenRLHF (0.10.2 and later) posts for one sample of the README's
+// run — a Qwen chat-templated DAPO-Math-17k prompt, the response with its
+// special tokens, the dataset's label — and the fields it reads back.
+func TestOpenRLHFDapoMath(t *testing.T) {
+	srv, err := server.New(server.Config{Reward: mathReward()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	prompt := "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n" +
+		"<|im_start|>user\nSolve the following math problem step by step. The last line of your response should be of " +
+		"the form Answer: $Answer (without quotes) where $Answer is the answer to the problem.\n\nWhat is 17 + 17?\n\n" +
+		"Remember to put your answer on its own line after \"Answer:\".<|im_end|>\n<|im_start|>assistant\n"
+	for _, c := range []struct {
+		response string
+		want     float64
+	}{
+		{"17 + 17 = 34.\nAnswer: 34<|im_end|>", 1},
+		{"17 + 17 = 35.\nAnswer: 35<|im_end|>", 0},
+	} {
+		body, _ := json.Marshal(map[string]any{"query": []string{prompt + c.response}, "prompts": []string{prompt}, "labels": []string{"34"}})
+		resp, err := http.Post(ts.URL+"/get_reward", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("status %d, %v", resp.StatusCode, err)
+		}
+		rewards, _ := got["rewards"].([]any)
+		scores, _ := got["scores"].([]any)
+		if _, ok := got["extra_logs"].(map[string]any); !ok || len(rewards) != 1 || rewards[0] != c.want || len(scores) != 1 {
+			t.Errorf("response %q: reply %v, want rewards [%v], scores and extra_logs", c.response, got, c.want)
+		}
 	}
 }
