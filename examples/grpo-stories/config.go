@@ -14,8 +14,10 @@ import (
 // documents; the defaults of LR, KLCoef and Beta depend on the objective
 // (see objectives).
 type Config struct {
-	// Words are the tasks to train (default all: tree, dog, ball, fish).
-	Words []string
+	// Tasks names the task set, the curriculum's arms: "fish" (default:
+	// one word at four levels of difficulty) or "words" (four words with
+	// their own prompts); see taskSets.
+	Tasks string
 	// Curriculum chooses the task of each prompt: "sec" (default),
 	// "uniform", "ucb", "thompson" or "easy2hard".
 	Curriculum string
@@ -148,6 +150,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Curriculum == "" {
 		c.Curriculum = "sec"
 	}
+	if c.Tasks == "" {
+		c.Tasks = "fish"
+	}
 	if c.Objective == "" {
 		c.Objective = "grpo"
 	}
@@ -198,6 +203,6 @@ func (c Config) validate() error {
 	if c.Resume && c.Dir == "" {
 		return fmt.Errorf("grpo-stories: Config.Resume needs Config.Dir")
 	}
-	_, err := pick(c.Words)
+	_, err := tasksNamed(c.Tasks)
 	return err
 }

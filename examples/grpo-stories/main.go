@@ -1,9 +1,10 @@
 // Command grpo-stories is the main job: it post-trains the built-in
-// stories260K model to mention a word in its stories — one task per word,
-// each with its own prompts — with a curriculum choosing the tasks and any
-// objective of the library, and reports what the run did to the model.
+// stories260K model to mention a word in its stories — tasks of different
+// difficulty, each with its own prompts — with a curriculum choosing the
+// tasks and any objective of the library, and reports what the run did to
+// the model.
 //
-//	go run ./examples/grpo-stories [-objective grpo] [-curriculum sec] [-words tree,dog,ball,fish]
+//	go run ./examples/grpo-stories [-objective grpo] [-curriculum sec] [-tasks fish]
 //	    [-steps 60] [-dir run] [-resume] [-seed 1]
 //
 // Each step the curriculum (SEC by default: a Boltzmann choice over the
@@ -42,7 +43,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/evolve-go/evolve/policy/llama"
 	"github.com/evolve-go/evolve/policy/llama/stories260k"
@@ -105,10 +105,9 @@ func mentions(word string) reward.Mentions {
 
 func main() {
 	var cfg Config
-	var words string
 	flag.StringVar(&cfg.Objective, "objective", "grpo", "loss: grpo, dapo, drgrpo, gspo, cispo, nft, dpo, ipo, rdp, copg or kto")
 	flag.StringVar(&cfg.Curriculum, "curriculum", "sec", "task choice: sec, uniform, ucb, thompson or easy2hard")
-	flag.StringVar(&words, "words", "", "comma-separated tasks to train (default all: tree,dog,ball,fish)")
+	flag.StringVar(&cfg.Tasks, "tasks", "fish", "task set: fish (one word, four difficulty levels) or words (four words)")
 	flag.IntVar(&cfg.Steps, "steps", 60, "training steps")
 	flag.IntVar(&cfg.Group, "group", 8, "stories per prompt")
 	flag.IntVar(&cfg.Prompts, "prompts", 8, "prompts per step")
@@ -126,9 +125,6 @@ func main() {
 	flag.BoolVar(&cfg.Quiet, "quiet", false, "no line per step")
 	surveyN := flag.Int("survey", 0, "instead of training, print how often N continuations of \"Once upon a time\" by the base model mention each of a few words")
 	flag.Parse()
-	if words != "" {
-		cfg.Words = strings.Split(words, ",")
-	}
 	if err := run1(cfg, *surveyN, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "grpo-stories:", err)
 		os.Exit(1)

@@ -161,7 +161,7 @@ func fileExists(path string) bool {
 func TestRunErrors(t *testing.T) {
 	for _, cfg := range []Config{
 		{Group: 1}, {Steps: -1}, {LR: -1}, {LR: math.NaN()}, {Tokens: -5}, {KLCoef: -0.04},
-		{Objective: "ppo"}, {Curriculum: "random"}, {Words: []string{"cat"}}, {Resume: true},
+		{Objective: "ppo"}, {Curriculum: "random"}, {Tasks: "cats"}, {Resume: true},
 	} {
 		if _, err := Run(context.Background(), cfg, io.Discard); err == nil {
 			t.Errorf("%+v: no error", cfg)
@@ -197,8 +197,12 @@ func TestMeasures(t *testing.T) {
 		t.Errorf("distinct2 = %v, want 0.75", d)
 	}
 	// From 0.5 to 1: log 2 nats; no change: 0.
-	if f := klFloor(0.5, 1); math.Abs(f-math.Ln2) > 1e-15 || klFloor(0.3, 0.3) != 0 {
-		t.Errorf("klFloor = %v, %v", f, klFloor(0.3, 0.3))
+	if f := klFloor(0.5, 1, 10); math.Abs(f-math.Ln2) > 1e-15 || klFloor(0.3, 0.3, 10) != 0 {
+		t.Errorf("klFloor = %v, %v", f, klFloor(0.3, 0.3, 10))
+	}
+	// A base rate of 0 over 50 samples counts as 0.01: from 0.01 to 1, log 100.
+	if f := klFloor(0, 1, 50); math.Abs(f-math.Log(100)) > 1e-12 {
+		t.Errorf("klFloor(0, 1, 50) = %v, want log 100", f)
 	}
 }
 

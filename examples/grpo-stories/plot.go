@@ -48,10 +48,10 @@ func (r *run) writePlot(w io.Writer) error {
 			}
 		}
 		c := palette[k%len(palette)]
-		if err := addLine(rew, held, c, t.Word); err != nil {
+		if err := addLine(rew, held, c, t.Name); err != nil {
 			return err
 		}
-		if err := addLine(shares, share, c, t.Word); err != nil {
+		if err := addLine(shares, share, c, t.Name); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 // TaskReport is one task's held-out evaluation.
 type TaskReport struct {
-	Word    string
+	Name    string
 	Success float64 // share of held-out stories that mention the word
 	// KL is the mean over the stories' tokens of log π(y_t) − log π_base(y_t):
 	// an unbiased estimate of KL(π‖π_base) per token (0 for the base model).
@@ -51,7 +51,7 @@ func evaluate(ctx context.Context, model *llama.Model, tok *llama.Tokenizer, bas
 
 // measure fills a TaskReport from one task's held-out stories.
 func measure(ctx context.Context, model, base *llama.Model, t Task, groups [][]policy.Completion) (TaskReport, error) {
-	rep := TaskReport{Word: t.Word, Story: t.HeldOut[0] + groups[0][0].Text}
+	rep := TaskReport{Name: t.Name, Story: t.HeldOut[0] + groups[0][0].Text}
 	labels := make([]string, len(t.HeldOut))
 	for i := range labels {
 		labels[i] = t.Word
@@ -132,8 +132,10 @@ func quickCheck(ctx context.Context, s *llama.Sampler, ts []Task, cfg Config, st
 
 // klFloor is the least KL per sequence that lifts an event's probability
 // from p0 to p: reweighting the base model on the event only,
-// p·log(p/p0) + (1−p)·log((1−p)/(1−p0)).
-func klFloor(p0, p float64) float64 {
+// p·log(p/p0) + (1−p)·log((1−p)/(1−p0)). A base rate measured as 0 over
+// n samples is taken as half a count, 0.5/n (the floor would be infinite).
+func klFloor(p0, p float64, n int) float64 {
+	p0 = max(p0, 0.5/float64(n))
 	term := func(a, b float64) float64 {
 		if a == 0 {
 			return 0
@@ -147,7 +149,7 @@ func klFloor(p0, p float64) float64 {
 func printStep(w io.Writer, l StepLog, ts []Task) {
 	arms := make([]string, len(ts))
 	for k, t := range ts {
-		arms[k] = fmt.Sprintf("%s %.2f", t.Word, l.Shares[k])
+		arms[k] = fmt.Sprintf("%s %.2f", t.Name, l.Shares[k])
 	}
 	fmt.Fprintf(w, "step %3d  reward %.3f  kl %.4f  clip %.3f  sample %6.0f tok/s  train %6.0f tok/s  %5.1fs  shares [%s]",
 		l.Step, l.Reward, l.KL, l.ClipFrac, l.SampleTPS, l.TrainTPS, l.Elapsed, strings.Join(arms, ", "))
@@ -162,17 +164,17 @@ func printStep(w io.Writer, l StepLog, ts []Task) {
 
 // report prints the before/after table and a story before and after.
 func report(w io.Writer, res *Result, cfg Config) {
-	fmt.Fprintf(w, "\n%-6s %18s %10s %12s %8s %16s %16s\n", "task", "held-out success", "KL/token", "floor/KL", "", "base NLL/token", "distinct-2")
+	fmt.Fprintf(w, "\n%-8s %18s %10s %12s %8s %16s %16s\n", "task", "held-out success", "KL/token", "floor/KL", "", "base NLL/token", "distinct-2")
 	var mb, ma, kl, floor float64
 	for k, a := range res.After {
 		b := res.Before[k]
-		f := klFloor(b.Success, a.Success) / a.Tokens
-		fmt.Fprintf(w, "%-6s %7.1f%% → %5.1f%% %10.3f %12.2f %8s %7.2f → %5.2f %7.3f → %5.3f\n",
-			a.Word, 100*b.Success, 100*a.Success, a.KL, f/a.KL, "", b.BaseNLL, a.BaseNLL, b.Distinct2, a.Distinct2)
+		f := klFloor(b.Success, a.Success, cfg.EvalSamples*len(res.Tasks[k].HeldOut)) / a.Tokens
+		fmt.Fprintf(w, "%-8s %7.1f%% → %5.1f%% %10.3f %12.2f %8s %7.2f → %5.2f %7.3f → %5.3f\n",
+			a.Name, 100*b.Success, 100*a.Success, a.KL, f/a.KL, "", b.BaseNLL, a.BaseNLL, b.Distinct2, a.Distinct2)
 		mb, ma, kl, floor = mb+b.Success, ma+a.Success, kl+a.KL, floor+f
 	}
 	n := float64(len(res.After))
-	fmt.Fprintf(w, "%-6s %7.1f%% → %5.1f%% %10.3f %12.2f\n", "mean", 100*mb/n, 100*ma/n, kl/n, floor/kl)
+	fmt.Fprintf(w, "%-8s %7.1f%% → %5.1f%% %10.3f %12.2f\n", "mean", 100*mb/n, 100*ma/n, kl/n, floor/kl)
 	if res.Solved > 0 {
 		fmt.Fprintf(w, "held-out success ≥ 0.9 on every task first at step %d (checks every %d steps)\n", res.Solved, cfg.EvalEvery)
 	} else {

@@ -72,7 +72,7 @@ type observation struct {
 // defaults).
 func newRun(cfg Config) (*run, error) {
 	obj, _ := objectiveNamed(cfg.Objective)
-	ts, _ := pick(cfg.Words)
+	ts, _ := tasksNamed(cfg.Tasks)
 	base, err := llama.LoadBytes(stories260k.Checkpoint)
 	if err != nil {
 		return nil, err
@@ -301,10 +301,6 @@ func nanMean(v []float64) float64 {
 
 // header prints the run's settings.
 func (r *run) header(w io.Writer) {
-	words := make([]string, len(r.tasks))
-	for i, t := range r.tasks {
-		words[i] = t.Word
-	}
-	fmt.Fprintf(w, "objective %s (lr %g, kl %g, beta %g), curriculum %s over %v, %d steps of %d prompts × %d stories, seed %d\n",
-		r.cfg.Objective, r.cfg.LR, r.cfg.KLCoef, r.cfg.Beta, r.cfg.Curriculum, words, r.cfg.Steps, r.cfg.Prompts, r.cfg.Group, r.cfg.Seed)
+	fmt.Fprintf(w, "objective %s (lr %g, kl %g, beta %g), curriculum %s over the %q tasks, %d steps of %d prompts × %d stories, seed %d\n",
+		r.cfg.Objective, r.cfg.LR, r.cfg.KLCoef, r.cfg.Beta, r.cfg.Curriculum, r.cfg.Tasks, r.cfg.Steps, r.cfg.Prompts, r.cfg.Group, r.cfg.Seed)
 }
