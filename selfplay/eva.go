@@ -103,10 +103,9 @@ type Eva struct {
 	// Seed seeds the game's random draws and its players' sampling.
 	Seed uint64
 
-	round   int
+	clock
 	prompts []string
 	buffer  []ScoredPrompt
-	rng     *rand.PCG
 }
 
 // ScoredPrompt is a prompt with its informativeness.
@@ -180,22 +179,16 @@ func (e *Eva) State() EvaState {
 
 // Restore resumes the game from s.
 func (e *Eva) Restore(s EvaState) error {
-	if s.Round < 0 {
-		return errors.New("selfplay: EvaState.Round is negative")
-	}
-	e.init()
-	if err := loadRNG(e.rng, s.RNG); err != nil {
+	if err := e.reset(evaGame, s.Round, s.RNG); err != nil {
 		return err
 	}
-	e.round, e.prompts, e.buffer = s.Round, slices.Clone(s.Prompts), slices.Clone(s.Buffer)
+	e.prompts, e.buffer = slices.Clone(s.Prompts), slices.Clone(s.Buffer)
 	return nil
 }
 
 // init sets up the state of a game that has not played yet.
 func (e *Eva) init() {
-	if e.rng == nil {
-		e.rng = newRNG(e.Seed)
-	}
+	e.start(e.Seed)
 	if e.round == 0 && e.prompts == nil {
 		e.prompts = slices.Clone(e.Seeds)
 	}
@@ -204,7 +197,12 @@ func (e *Eva) init() {
 // Round plays one round.
 func (e *Eva) Round(ctx context.Context) (EvaRound, error) {
 	e.init()
-	r := EvaRound{Round: e.round + 1}
+	return playRound(&e.clock, e.Seed, func(round int) (EvaRound, error) { return e.play(ctx, round) })
+}
+
+// play plays round; the state changes only when it succeeds.
+func (e *Eva) play(ctx context.Context, round int) (EvaRound, error) {
+	r := EvaRound{Round: round}
 	n, children, bufSize, size, keep, replay, err := e.config()
 	if err != nil {
 		return r, err
@@ -214,7 +212,7 @@ func (e *Eva) Round(ctx context.Context) (EvaRound, error) {
 	}
 	prompts := e.prompts
 	req := e.SolverRequest
-	req.Prompts, req.N, req.Seed = prompts, n, e.Seed<<20^uint64(r.Round)
+	req.Prompts, req.N, req.Seed = prompts, n, e.rng.Uint64()
 	groups, err := generate(ctx, evaGame, "solver", r.Round, e.Solver, req)
 	if err != nil {
 		return r, err
@@ -235,10 +233,9 @@ func (e *Eva) Round(ctx context.Context) (EvaRound, error) {
 	if r.Evolved, err = e.evolve(ctx, r.Round, r.Parents, children); err != nil {
 		return r, err
 	}
-	rng := *e.rng // the state advances only when the round completes
 	buffer := keepBuffer(e.buffer, prompts, r.Info, bufSize)
-	r.Next = nextPrompts(rand.New(&rng), r.Evolved, buffer, size, replay)
-	e.round, e.prompts, e.buffer, *e.rng = r.Round, r.Next, buffer, rng
+	r.Next = nextPrompts(rand.New(e.rng), r.Evolved, buffer, size, replay)
+	e.prompts, e.buffer = r.Next, buffer
 	return r, nil
 }
 
@@ -315,7 +312,7 @@ func (e *Eva) evolve(ctx context.Context, round int, parents []string, children 
 		asks[i] = b.String()
 	}
 	req := e.CreatorRequest
-	req.Prompts, req.N, req.Seed = asks, children, e.Seed<<20^uint64(round)^1<<19
+	req.Prompts, req.N, req.Seed = asks, children, e.rng.Uint64()
 	groups, err := generate(ctx, evaGame, "creator", round, e.Creator, req)
 	if err != nil {
 		return nil, err

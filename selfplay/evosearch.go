@@ -449,17 +449,7 @@ func (g *EvoSearch) score(ctx context.Context, c evoConfig, round int, groups []
 			samples = append(samples, reward.Sample{Prompt: g.Problem, Completion: cm.Text, Label: g.Label})
 		}
 	}
-	s := reward.Scorer{Reward: g.Reward, Parallelism: c.limit}
-	scores, errs, err := s.ScoreAll(ctx, samples)
-	if err != nil {
-		return nil, roundErr("evosearch", "reward", round, err)
-	}
-	for _, e := range errs {
-		if e != nil && !errors.Is(e, reward.ErrSkip) {
-			return nil, roundErr("evosearch", "reward", round, e)
-		}
-	}
-	return scores, nil
+	return scoreSamples(ctx, "evosearch", "reward", round, g.Reward, c.limit, samples)
 }
 
 // joinBatches returns one batch of role holding the groups of bs in

@@ -2,12 +2,14 @@ package selfplay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
 
 	"github.com/evolve-go/evolve/internal/parallel"
 	"github.com/evolve-go/evolve/policy"
+	"github.com/evolve-go/evolve/reward"
 )
 
 // clock is a game's round counter and random state.
@@ -123,4 +125,31 @@ func renumbered(group []policy.Completion, k int) []policy.Completion {
 		out[j].Prompt = k
 	}
 	return out
+}
+
+// score scores every completion of groups, as an answer to its group's
+// prompt, with r (see scoreSamples).
+func score(ctx context.Context, game, role string, round int, r reward.Reward, par int, prompts []string, groups [][]policy.Completion) ([]float64, error) {
+	samples, err := reward.Samples(prompts, nil, groups)
+	if err != nil {
+		return nil, roundErr(game, role, round, err)
+	}
+	return scoreSamples(ctx, game, role, round, r, par, samples)
+}
+
+// scoreSamples scores samples with r through a reward.Scorer (at most par
+// calls at a time; 0: GOMAXPROCS) and returns the scores in order, NaN
+// where r does not apply. The first failed call is a RoundError of role.
+func scoreSamples(ctx context.Context, game, role string, round int, r reward.Reward, par int, samples []reward.Sample) ([]float64, error) {
+	scorer := reward.Scorer{Reward: r, Parallelism: par}
+	scores, errs, err := scorer.ScoreAll(ctx, samples)
+	if err == nil {
+		err = ctx.Err()
+	}
+	for k := 0; err == nil && k < len(errs); k++ {
+		if errs[k] != nil && !errors.Is(errs[k], reward.ErrSkip) {
+			err = errs[k]
+		}
+	}
+	return scores, roundErr(game, role, round, err)
 }

@@ -82,7 +82,7 @@ type SelfRewarding struct {
 	// Seed seeds the sampling of every round.
 	Seed uint64
 
-	round int
+	clock
 }
 
 // SelfRewardingRound is one round's outcome.
@@ -110,19 +110,19 @@ type SelfRewardingRound struct {
 
 // SelfRewardingState is a SelfRewarding game's state.
 type SelfRewardingState struct {
-	Round int `json:"round"`
+	Round int    `json:"round"`
+	RNG   []byte `json:"rng"`
 }
 
 // State returns the game's state.
-func (g *SelfRewarding) State() SelfRewardingState { return SelfRewardingState{Round: g.round} }
+func (g *SelfRewarding) State() SelfRewardingState {
+	g.start(g.Seed)
+	return SelfRewardingState{Round: g.round, RNG: saveRNG(g.rng)}
+}
 
 // Restore resumes the game from s.
 func (g *SelfRewarding) Restore(s SelfRewardingState) error {
-	if s.Round < 0 {
-		return errors.New("selfplay: SelfRewardingState.Round is negative")
-	}
-	g.round = s.Round
-	return nil
+	return g.reset(selfRewardingGame, s.Round, s.RNG)
 }
 
 const selfRewardingGame = "self-rewarding"
@@ -137,7 +137,12 @@ func (g *SelfRewarding) n() int {
 
 // Round plays one round on prompts.
 func (g *SelfRewarding) Round(ctx context.Context, prompts []string) (SelfRewardingRound, error) {
-	r := SelfRewardingRound{Round: g.round + 1, Consistency: math.NaN()}
+	return playRound(&g.clock, g.Seed, func(round int) (SelfRewardingRound, error) { return g.play(ctx, prompts, round) })
+}
+
+// play plays round on prompts.
+func (g *SelfRewarding) play(ctx context.Context, prompts []string, round int) (SelfRewardingRound, error) {
+	r := SelfRewardingRound{Round: round, Consistency: math.NaN()}
 	if g.Judge == nil {
 		return r, roundErr(selfRewardingGame, "judge", r.Round, errors.New("the judge is nil"))
 	}
@@ -165,7 +170,6 @@ func (g *SelfRewarding) Round(ctx context.Context, prompts []string) (SelfReward
 			return r, err
 		}
 	}
-	g.round++
 	return r, nil
 }
 
@@ -181,11 +185,12 @@ func (g *SelfRewarding) sample(ctx context.Context, prompts []string, round int)
 	req.Prompts, req.N = prompts, g.n()
 	groups := make([][]policy.Completion, len(prompts))
 	models := 0
+	seeds := drawSeeds(g.rng, len(players))
 	for k, p := range players {
 		if p.gen == nil && k > 0 {
 			continue
 		}
-		req.Seed = g.Seed<<20 ^ uint64(round)<<4 ^ uint64(k)
+		req.Seed = seeds[k]
 		out, err := generate(ctx, selfRewardingGame, p.role, round, p.gen, req)
 		if err != nil {
 			return nil, 0, err
@@ -272,22 +277,4 @@ func (g *SelfRewarding) consistency(ctx context.Context, prompts []string, group
 		sumC += 1 - eps
 	}
 	return smooth, sumC / float64(len(smooth)), nil
-}
-
-// score scores every completion of groups with r through a
-// reward.Scorer (at most par calls at a time) and returns the scores in
-// row order, NaN where r does not apply. The first failed call is a
-// RoundError of role.
-func score(ctx context.Context, game, role string, round int, r reward.Reward, par int, prompts []string, groups [][]policy.Completion) ([]float64, error) {
-	scorer := reward.Scorer{Reward: r, Parallelism: par}
-	scores, errs, err := scorer.ScoreCompletions(ctx, prompts, nil, groups)
-	if err == nil {
-		err = ctx.Err()
-	}
-	for k := 0; err == nil && k < len(errs); k++ {
-		if errs[k] != nil && !errors.Is(errs[k], reward.ErrSkip) {
-			err = errs[k]
-		}
-	}
-	return scores, roundErr(game, role, round, err)
 }
