@@ -218,8 +218,7 @@ type RedTeam struct {
 	// Seed seeds the game's draws and its players' sampling.
 	Seed uint64
 
-	round int
-	rng   *rand.PCG
+	clock
 }
 
 // RedTeamGame is one (attack, response) game of a round.
@@ -286,27 +285,13 @@ const redTeamGame = "redteam"
 
 // State returns the game's state.
 func (g *RedTeam) State() RedTeamState {
-	g.init()
-	return RedTeamState{Round: g.round, RNG: saveRNG(g.rng)}
+	round, rng := g.save(g.Seed)
+	return RedTeamState{Round: round, RNG: rng}
 }
 
 // Restore resumes the game from s.
 func (g *RedTeam) Restore(s RedTeamState) error {
-	if s.Round < 0 {
-		return errors.New("selfplay: RedTeamState.Round is negative")
-	}
-	g.init()
-	if err := loadRNG(g.rng, s.RNG); err != nil {
-		return err
-	}
-	g.round = s.Round
-	return nil
-}
-
-func (g *RedTeam) init() {
-	if g.rng == nil {
-		g.rng = newRNG(g.Seed)
-	}
+	return g.restore("RedTeamState", g.Seed, s.Round, s.RNG)
 }
 
 // config returns the resolved sizes or the first invalid setting.
@@ -349,7 +334,7 @@ func runTemplate(t, def *template.Template, data any) (string, error) {
 
 // Round plays one round (see RedTeam).
 func (g *RedTeam) Round(ctx context.Context) (RedTeamRound, error) {
-	g.init()
+	g.start(g.Seed)
 	r := RedTeamRound{Round: g.round + 1}
 	size, attacks, responses, err := g.config()
 	if err != nil {

@@ -2,7 +2,6 @@ package selfplay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -320,13 +319,7 @@ func TestRedTeamErrors(t *testing.T) {
 		}
 		tc.edit(g)
 		_, err := g.Round(ctx)
-		var re *RoundError
-		if !errors.As(err, &re) || re.Game != "redteam" || re.Role != tc.role || re.Round != 2 || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("%s: %v", tc.name, err)
-		}
-		if g.State().Round != 1 {
-			t.Errorf("%s: the failed round advanced the state", tc.name)
-		}
+		checkFailedRound(t, tc.name, g, err, "redteam", tc.role, tc.msg)
 	}
 	for _, edit := range []func(g *RedTeam){
 		func(g *RedTeam) { g.Seeds = nil },
@@ -367,62 +360,21 @@ func seededGame() *RedTeam {
 }
 
 // A game restored from its JSON state plays the same next rounds as one
-// never interrupted; a cancelled round leaves the state as it was.
+// never interrupted; a round cancelled in the middle of the judging
+// leaves the state as it was.
 func TestRedTeamStateAndCancel(t *testing.T) {
-	ctx := context.Background()
-	a := seededGame()
-	var want []RedTeamRound
-	for range 3 {
-		r, err := a.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, r)
-	}
-	if reflect.DeepEqual(want[1].Seeds, want[2].Seeds) && reflect.DeepEqual(want[1].Attacker.Rewards, want[2].Attacker.Rewards) {
-		t.Fatal("rounds 2 and 3 are alike: the test cannot tell them apart")
-	}
-	b := seededGame()
-	if _, err := b.Round(ctx); err != nil {
-		t.Fatal(err)
-	}
-	before := b.State()
-	// Cancel in the middle of the judging.
-	cctx, cancel := context.WithCancel(ctx)
-	var calls atomic.Int32
-	judges := b.Judges
-	b.Judges.Refusal = labelerFunc(func(ctx context.Context, s reward.Sample) (reward.Judgement, error) {
-		if calls.Add(1) == 2 {
-			cancel()
-		}
-		return judges.Refusal.Label(ctx, s)
+	want := checkResume(t, seededGame, func(g *RedTeam, cancel context.CancelFunc) {
+		var calls atomic.Int32
+		judges := g.Judges
+		g.Judges.Refusal = labelerFunc(func(ctx context.Context, s reward.Sample) (reward.Judgement, error) {
+			if calls.Add(1) == 2 {
+				cancel()
+			}
+			return judges.Refusal.Label(ctx, s)
+		})
 	})
-	if _, err := b.Round(cctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled round: %v", err)
-	}
-	if !reflect.DeepEqual(b.State(), before) {
-		t.Fatal("the cancelled round changed the state")
-	}
-	blob, err := json.Marshal(b.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s RedTeamState
-	if err := json.Unmarshal(blob, &s); err != nil {
-		t.Fatal(err)
-	}
-	c := seededGame()
-	if err := c.Restore(s); err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range want[1:] {
-		r, err := c.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(r, w) {
-			t.Errorf("round %d after restore:\n%+v\nwant\n%+v", w.Round, r, w)
-		}
+	if reflect.DeepEqual(want[1].Seeds, want[2].Seeds) && reflect.DeepEqual(want[1].Attacker.Rewards, want[2].Attacker.Rewards) {
+		t.Error("rounds 2 and 3 are alike: the test cannot tell them apart")
 	}
 }
 

@@ -49,11 +49,9 @@ func (in StepInput) prefix() string {
 	return in.Partial + "\n" + in.Step
 }
 
-// DefaultSneakyPrompt is the sneaky generator's instruction when
-// SPC.SneakyTemplate is nil.
-const DefaultSneakyPrompt = `You test how well students spot errors in mathematical reasoning. Rewrite the last step of the partial solution below so that it contains one subtle error (a miscalculation, a misread condition, a wrong formula or a faulty inference) that leads to a wrong final answer, while looking as plausible as the original. Keep its style and length.
-
-## Problem
+// stepSections show a step in its place, as the official SPC critic's
+// prompt does.
+const stepSections = `## Problem
 {{.Problem}}
 
 ## Partial Solution
@@ -61,7 +59,13 @@ const DefaultSneakyPrompt = `You test how well students spot errors in mathemati
 
 ## Last Step
 {{.Step}}
+`
 
+// DefaultSneakyPrompt is the sneaky generator's instruction when
+// SPC.SneakyTemplate is nil.
+const DefaultSneakyPrompt = `You test how well students spot errors in mathematical reasoning. Rewrite the last step of the partial solution below so that it contains one subtle error (a miscalculation, a misread condition, a wrong formula or a faulty inference) that leads to a wrong final answer, while looking as plausible as the original. Keep its style and length.
+
+` + stepSections + `
 Reply with the rewritten step only.
 `
 
@@ -69,15 +73,7 @@ Reply with the rewritten step only.
 // is nil: the official SPC critic's task and verdict format.
 const DefaultCriticPrompt = `You are a careful critic of mathematical reasoning. Given a problem, a partial solution and its last step, decide whether the last step is correct. First summarise the approach of the partial solution, then critique the last step, and end with your conclusion: <Answer>Correct</Answer> or <Answer>Incorrect</Answer>.
 
-## Problem
-{{.Problem}}
-
-## Partial Solution
-{{if .Partial}}{{.Partial}}{{else}}Let's solve this problem.{{end}}
-
-## Last Step
-{{.Step}}
-`
+` + stepSections
 
 // DefaultSolvePrompt is the solver's prompt when SPC.SolveTemplate is
 // nil: continue the solution from the step to a final answer.
@@ -193,8 +189,7 @@ type SPC struct {
 	// Seed seeds the game's draws and its players' sampling.
 	Seed uint64
 
-	round int
-	rng   *rand.PCG
+	clock
 }
 
 // SPCStep is a step of a round: an original step or a sneaky one.
@@ -261,27 +256,13 @@ const spcGame = "spc"
 
 // State returns the game's state.
 func (g *SPC) State() SPCState {
-	g.init()
-	return SPCState{Round: g.round, RNG: saveRNG(g.rng)}
+	round, rng := g.save(g.Seed)
+	return SPCState{Round: round, RNG: rng}
 }
 
 // Restore resumes the game from s.
 func (g *SPC) Restore(s SPCState) error {
-	if s.Round < 0 {
-		return errors.New("selfplay: SPCState.Round is negative")
-	}
-	g.init()
-	if err := loadRNG(g.rng, s.RNG); err != nil {
-		return err
-	}
-	g.round = s.Round
-	return nil
-}
-
-func (g *SPC) init() {
-	if g.rng == nil {
-		g.rng = newRNG(g.Seed)
-	}
+	return g.restore("SPCState", g.Seed, s.Round, s.RNG)
 }
 
 // spcConfig holds the resolved settings.
@@ -324,7 +305,7 @@ func (g *SPC) config() (c spcConfig, err error) {
 
 // Round plays one round (see SPC).
 func (g *SPC) Round(ctx context.Context) (SPCRound, error) {
-	g.init()
+	g.start(g.Seed)
 	r := SPCRound{Round: g.round + 1}
 	c, err := g.config()
 	if err != nil {

@@ -34,38 +34,7 @@ func (g *SPC) critique(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 // pay scores the critiques and the sneaky steps, and fills the batches
 // and statistics.
 func (g *SPC) pay(r *SPCRound, sneaky, critic spcMoves, judged []int, c spcConfig) error {
-	verdict := g.Verdict
-	if verdict == nil {
-		verdict = ParseStepVerdict
-	}
-	var cRew []float64
-	var asked, right [2]int // critiques of [0] original, [1] sneaky steps; right: Correct, Incorrect
-	for gi, k := range judged {
-		s := &r.Steps[k]
-		s.Critic = gi
-		start, incorrect := len(cRew), 0
-		for _, comp := range critic.groups[gi] {
-			correct, err := verdict(comp.Text)
-			if err != nil {
-				r.Stats.Unreadable++
-			}
-			says := err == nil && correct != s.Sneaky // the verdict is right
-			if err == nil && !correct {
-				incorrect++
-			}
-			asked[b2i(s.Sneaky)]++
-			if says {
-				right[b2i(s.Sneaky)]++
-				cRew = append(cRew, 1)
-			} else {
-				cRew = append(cRew, -1)
-			}
-		}
-		s.Detected = ratioOrNaN(incorrect, len(cRew)-start)
-		if s.Sneaky {
-			s.Reward = -nanMean(cRew[start:])
-		}
-	}
+	cRew := g.scoreCritiques(r, critic, judged)
 	sRew := make([]float64, len(r.Steps)/(c.n+1)*c.n)
 	for k := range r.Steps {
 		s, o := &r.Steps[k], r.Steps[k-k%(c.n+1)]
@@ -85,7 +54,6 @@ func (g *SPC) pay(r *SPCRound, sneaky, critic spcMoves, judged []int, c spcConfi
 		}
 		sRew[s.Row] = s.Reward
 	}
-	r.Stats.Acceptance, r.Stats.Detection = ratioOrNaN(right[0], asked[0]), ratioOrNaN(right[1], asked[1])
 	r.Stats.MeanSneaky, r.Stats.MeanCritic = nanMean(sRew), nanMean(cRew)
 	var err error
 	if r.Sneaky, err = newBatch("sneaky", sneaky.prompts, sneaky.groups, sRew); err != nil {
@@ -95,6 +63,44 @@ func (g *SPC) pay(r *SPCRound, sneaky, critic spcMoves, judged []int, c spcConfi
 		return roundErr(spcGame, "critic", r.Round, err)
 	}
 	return nil
+}
+
+// scoreCritiques returns the critic's rewards, group by group, and sets
+// each judged step's Critic and Detected, a valid sneaky step's Reward
+// (minus the mean of its critiques'), and the verdict statistics.
+func (g *SPC) scoreCritiques(r *SPCRound, critic spcMoves, judged []int) []float64 {
+	verdict := g.Verdict
+	if verdict == nil {
+		verdict = ParseStepVerdict
+	}
+	var cRew []float64
+	var asked, right [2]int // critiques of [0] original, [1] sneaky steps; right: Correct, Incorrect
+	for gi, k := range judged {
+		s := &r.Steps[k]
+		s.Critic = gi
+		start, incorrect := len(cRew), 0
+		for _, comp := range critic.groups[gi] {
+			correct, err := verdict(comp.Text)
+			if err != nil {
+				r.Stats.Unreadable++
+			} else if !correct {
+				incorrect++
+			}
+			asked[b2i(s.Sneaky)]++
+			if err == nil && correct != s.Sneaky { // the verdict is right
+				right[b2i(s.Sneaky)]++
+				cRew = append(cRew, 1)
+			} else {
+				cRew = append(cRew, -1)
+			}
+		}
+		s.Detected = ratioOrNaN(incorrect, len(cRew)-start)
+		if s.Sneaky {
+			s.Reward = -nanMean(cRew[start:])
+		}
+	}
+	r.Stats.Acceptance, r.Stats.Detection = ratioOrNaN(right[0], asked[0]), ratioOrNaN(right[1], asked[1])
+	return cRew
 }
 
 func b2i(b bool) int {

@@ -2,7 +2,6 @@ package selfplay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -284,13 +283,7 @@ func TestSPCErrors(t *testing.T) {
 		}
 		tc.edit(g)
 		_, err := g.Round(ctx)
-		var re *RoundError
-		if !errors.As(err, &re) || re.Game != "spc" || re.Role != tc.role || re.Round != 2 || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("%s: %v", tc.name, err)
-		}
-		if g.State().Round != 1 {
-			t.Errorf("%s: the failed round advanced the state", tc.name)
-		}
+		checkFailedRound(t, tc.name, g, err, "spc", tc.role, tc.msg)
 	}
 	for _, edit := range []func(g *SPC){
 		func(g *SPC) { g.Solutions = nil },
@@ -325,56 +318,16 @@ func seededSPC() *SPC {
 }
 
 // A game restored from its JSON state plays the same next rounds as one
-// never interrupted; a cancelled round leaves the state as it was.
+// never interrupted; a round cancelled during the critic's turn leaves
+// the state as it was.
 func TestSPCStateAndCancel(t *testing.T) {
-	ctx := context.Background()
-	a := seededSPC()
-	var want []SPCRound
-	for range 3 {
-		r, err := a.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, r)
-	}
-	b := seededSPC()
-	if _, err := b.Round(ctx); err != nil {
-		t.Fatal(err)
-	}
-	before := b.State()
-	cctx, cancel := context.WithCancel(ctx)
-	critic := b.Critic
-	b.Critic = policy.GeneratorFunc(func(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
-		cancel()
-		return critic.Generate(ctx, req)
+	want := checkResume(t, seededSPC, func(g *SPC, cancel context.CancelFunc) {
+		critic := g.Critic
+		g.Critic = policy.GeneratorFunc(func(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
+			cancel()
+			return critic.Generate(ctx, req)
+		})
 	})
-	if _, err := b.Round(cctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled round: %v", err)
-	}
-	if !reflect.DeepEqual(b.State(), before) {
-		t.Fatal("the cancelled round changed the state")
-	}
-	blob, err := json.Marshal(b.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s SPCState
-	if err := json.Unmarshal(blob, &s); err != nil {
-		t.Fatal(err)
-	}
-	c := seededSPC()
-	if err := c.Restore(s); err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range want[1:] {
-		r, err := c.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fmt.Sprintf("%+v", r) != fmt.Sprintf("%+v", w) { // NaN-safe comparison
-			t.Errorf("round %d after restore:\n%+v\nwant\n%+v", w.Round, r, w)
-		}
-	}
 	if fmt.Sprintf("%v", want[1].Steps) == fmt.Sprintf("%v", want[2].Steps) {
 		t.Error("rounds 2 and 3 are alike: the test cannot tell them apart")
 	}
