@@ -118,7 +118,9 @@ func ParseStepVerdict(critique string) (correct bool, err error) {
 // from the original and p(sneaky) ≤ SneakyMax. Without a Solver the
 // Verifier scores the partial solution ending at the step itself (a step
 // checker). The critic judges each valid sneaky step and each original
-// step, Critiques times, and each critique is a zero-sum game:
+// step, Critiques times; a critique of a sneaky step is a zero-sum game
+// between the two players, a critique of an original step teaches the
+// critic alone:
 //
 //	sneaky step:   critic +1 if it says Incorrect, −1 if Correct or no verdict
 //	               sneaky generator −(mean of those critic rewards)
@@ -127,9 +129,9 @@ func ParseStepVerdict(critique string) (correct bool, err error) {
 // so a valid sneaky step's reward plus the mean of its critiques' rewards
 // is 0 (winner +1, loser −1 for one critique). A sneaky step that is no
 // error (identical, empty, or still solved above SneakyMax) gets −1: it
-// lost to the verifier (NaN, left out, with SkipInvalid). The steps of an
-// unsolved solution, and a sneaky step whose scores were all skipped,
-// get NaN. The original steps keep the critic from learning to reject
+// lost to the verifier (NaN, left out, with SkipInvalid). The sneaky
+// steps of an unsolved solution, and a sneaky step whose verifier scores
+// were all skipped (reward.ErrSkip), get NaN. The original steps keep the critic from learning to reject
 // every step; SkipOriginals leaves them out.
 //
 // The official code releases the critic's offline RL on generated games
