@@ -218,7 +218,7 @@ type RedTeam struct {
 	// Seed seeds the game's draws and its players' sampling.
 	Seed uint64
 
-	clock
+	rngClock
 }
 
 // RedTeamGame is one (attack, response) game of a round.

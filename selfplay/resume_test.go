@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// game is what checkResume needs of a game.
-type game[R, S any] interface {
+// resumable is what checkResume needs of a game.
+type resumable[R, S any] interface {
 	Round(context.Context) (R, error)
 	State() S
 	Restore(S) error
@@ -23,7 +23,7 @@ type game[R, S any] interface {
 // was. A third game, restored from the JSON of that state, must play the
 // first game's rounds 2 and 3 (compared as printed, so that NaN rewards
 // compare equal). checkResume returns the first game's rounds.
-func checkResume[G game[R, S], R, S any](t *testing.T, newGame func() G, interrupt func(G, context.CancelFunc)) []R {
+func checkResume[G resumable[R, S], R, S any](t *testing.T, newGame func() G, interrupt func(G, context.CancelFunc)) []R {
 	t.Helper()
 	ctx := context.Background()
 	a := newGame()
@@ -76,7 +76,7 @@ func checkResume[G game[R, S], R, S any](t *testing.T, newGame func() G, interru
 // checkFailedRound checks that err, the error of round 2 of g after a
 // round 1 that succeeded, is a *RoundError of game and role whose text
 // holds msg, and that the failed round left g at round 1.
-func checkFailedRound[G game[R, S], R, S any](t *testing.T, what string, g G, err error, name, role, msg string) {
+func checkFailedRound[G resumable[R, S], R, S any](t *testing.T, what string, g G, err error, name, role, msg string) {
 	t.Helper()
 	var re *RoundError
 	if !errors.As(err, &re) || re.Game != name || re.Role != role || re.Round != 2 || !strings.Contains(err.Error(), msg) {

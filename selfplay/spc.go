@@ -191,7 +191,7 @@ type SPC struct {
 	// Seed seeds the game's draws and its players' sampling.
 	Seed uint64
 
-	clock
+	rngClock
 }
 
 // SPCStep is a step of a round: an original step or a sneaky one.
