@@ -218,7 +218,7 @@ type RedTeam struct {
 	// Seed seeds the game's draws and its players' sampling.
 	Seed uint64
 
-	rngClock
+	clock
 }
 
 // RedTeamGame is one (attack, response) game of a round.
@@ -285,13 +285,13 @@ const redTeamGame = "redteam"
 
 // State returns the game's state.
 func (g *RedTeam) State() RedTeamState {
-	round, rng := g.save(g.Seed)
-	return RedTeamState{Round: round, RNG: rng}
+	g.start(g.Seed)
+	return RedTeamState{Round: g.round, RNG: saveRNG(g.rng)}
 }
 
 // Restore resumes the game from s.
 func (g *RedTeam) Restore(s RedTeamState) error {
-	return g.restore("RedTeamState", g.Seed, s.Round, s.RNG)
+	return g.reset(redTeamGame, s.Round, s.RNG)
 }
 
 // config returns the resolved sizes or the first invalid setting.
@@ -334,8 +334,12 @@ func runTemplate(t, def *template.Template, data any) (string, error) {
 
 // Round plays one round (see RedTeam).
 func (g *RedTeam) Round(ctx context.Context) (RedTeamRound, error) {
-	g.start(g.Seed)
-	r := RedTeamRound{Round: g.round + 1}
+	return playRound(&g.clock, g.Seed, func(round int) (RedTeamRound, error) { return g.play(ctx, round) })
+}
+
+// play plays round; the game's state changes only when it succeeds.
+func (g *RedTeam) play(ctx context.Context, round int) (RedTeamRound, error) {
+	r := RedTeamRound{Round: round}
 	size, attacks, responses, err := g.config()
 	if err != nil {
 		return r, err
@@ -343,8 +347,7 @@ func (g *RedTeam) Round(ctx context.Context) (RedTeamRound, error) {
 	if err := g.Judges.check(); err != nil {
 		return r, roundErr(redTeamGame, "judge", r.Round, err)
 	}
-	rng := *g.rng // the state advances only when the round completes
-	for _, k := range rand.New(&rng).Perm(len(g.Seeds))[:size] {
+	for _, k := range rand.New(g.rng).Perm(len(g.Seeds))[:size] {
 		r.Seeds = append(r.Seeds, g.Seeds[k])
 	}
 	att, err := g.attack(ctx, r.Round, r.Seeds, attacks)
@@ -359,11 +362,8 @@ func (g *RedTeam) Round(ctx context.Context) (RedTeamRound, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := g.pay(&r, att, def, v, attacks, responses); err != nil {
-		return r, err
-	}
-	g.round, *g.rng = r.Round, rng
-	return r, nil
+	err = g.pay(&r, att, def, v, attacks, responses)
+	return r, err
 }
 
 // rtMoves are one role's moves of a round: its prompts and completions,

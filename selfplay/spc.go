@@ -191,7 +191,7 @@ type SPC struct {
 	// Seed seeds the game's draws and its players' sampling.
 	Seed uint64
 
-	rngClock
+	clock
 }
 
 // SPCStep is a step of a round: an original step or a sneaky one.
@@ -258,13 +258,13 @@ const spcGame = "spc"
 
 // State returns the game's state.
 func (g *SPC) State() SPCState {
-	round, rng := g.save(g.Seed)
-	return SPCState{Round: round, RNG: rng}
+	g.start(g.Seed)
+	return SPCState{Round: g.round, RNG: saveRNG(g.rng)}
 }
 
 // Restore resumes the game from s.
 func (g *SPC) Restore(s SPCState) error {
-	return g.restore("SPCState", g.Seed, s.Round, s.RNG)
+	return g.reset(spcGame, s.Round, s.RNG)
 }
 
 // spcConfig holds the resolved settings.
@@ -307,8 +307,12 @@ func (g *SPC) config() (c spcConfig, err error) {
 
 // Round plays one round (see SPC).
 func (g *SPC) Round(ctx context.Context) (SPCRound, error) {
-	g.start(g.Seed)
-	r := SPCRound{Round: g.round + 1}
+	return playRound(&g.clock, g.Seed, func(round int) (SPCRound, error) { return g.play(ctx, round) })
+}
+
+// play plays round; the game's state changes only when it succeeds.
+func (g *SPC) play(ctx context.Context, round int) (SPCRound, error) {
+	r := SPCRound{Round: round}
 	c, err := g.config()
 	if err != nil {
 		return r, err
@@ -316,8 +320,7 @@ func (g *SPC) Round(ctx context.Context) (SPCRound, error) {
 	if g.Verifier == nil {
 		return r, roundErr(spcGame, "verifier", r.Round, errors.New("the verifier is nil"))
 	}
-	rng := *g.rng // the state advances only when the round completes
-	ins := g.draw(rand.New(&rng), &r, c)
+	ins := g.draw(rand.New(g.rng), &r, c)
 	sneaky, err := g.corrupt(ctx, &r, ins, c)
 	if err != nil {
 		return r, err
@@ -329,11 +332,8 @@ func (g *SPC) Round(ctx context.Context) (SPCRound, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := g.pay(&r, sneaky, critic, judged, c); err != nil {
-		return r, err
-	}
-	g.round, *g.rng = r.Round, rng
-	return r, nil
+	err = g.pay(&r, sneaky, critic, judged, c)
+	return r, err
 }
 
 // draw picks the round's solutions and steps and lays out r.Steps: each
