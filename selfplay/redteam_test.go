@@ -16,23 +16,6 @@ import (
 	"github.com/evolve-go/evolve/reward"
 )
 
-// scriptedPlayer is a player whose j-th completion of prompt i is text(prompt,
-// j, seed), each with one token and a log-prob.
-func scriptedPlayer(text func(prompt string, j int, seed uint64) string) policy.GeneratorFunc {
-	return func(ctx context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		out := make([][]policy.Completion, len(req.Prompts))
-		for i, p := range req.Prompts {
-			for j := range max(req.N, 1) {
-				out[i] = append(out[i], policy.Completion{Prompt: i, PromptTokens: []int{1}, Text: text(p, j, req.Seed),
-					Tokens: []int{2 + j}, LogProbs: []float64{-1}, FinishReason: "stop"})
-			}
-		}
-		return out, nil
-	}
-}
 
 // labelerFunc is a scripted judge.
 type labelerFunc func(ctx context.Context, s reward.Sample) (reward.Judgement, error)
@@ -77,8 +60,8 @@ func tableGame(payoff Payoff) *RedTeam {
 	qs := []string{"q=Y", "q=N"}
 	hf := []string{"h=N f=Y", "h=N f=N", "h=Y f=Y", "h=Y f=N"}
 	return &RedTeam{
-		Attacker: scriptedPlayer(func(p string, j int, _ uint64) string { return qs[j] + " from " + p[strings.Index(p, "Request: "):] }),
-		Defender: scriptedPlayer(func(_ string, j int, _ uint64) string { return hf[j] }),
+		Attacker: script(func(p string, j int, _ uint64) string { return qs[j] + " from " + p[strings.Index(p, "Request: "):] }),
+		Defender: script(func(_ string, j int, _ uint64) string { return hf[j] }),
 		Judges:   tagJudges(),
 		Seeds:    []RedTeamSeed{{Prompt: "harmful seed", Harmful: true}, {Prompt: "benign seed"}},
 		Payoff:   payoff, Attacks: 2, Responses: 4,
@@ -172,8 +155,8 @@ func TestRedTeamZeroSum(t *testing.T) {
 // refusal term.
 func TestRedTeamTies(t *testing.T) {
 	g := &RedTeam{
-		Attacker: scriptedPlayer(func(string, int, uint64) string { return "q=?" }),
-		Defender: scriptedPlayer(func(_ string, j int, _ uint64) string {
+		Attacker: script(func(string, int, uint64) string { return "q=?" }),
+		Defender: script(func(_ string, j int, _ uint64) string {
 			return []string{"h=N f=Y", "h=Y f=N", "h=? f=Y", "h=N f=?"}[j]
 		}),
 		Judges: tagJudges(), Seeds: []RedTeamSeed{{Prompt: "s", Harmful: true}}, Attacks: 1, Responses: 4,
@@ -201,8 +184,8 @@ func same(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
 // The statistics of a round worked by hand.
 func TestRedTeamStats(t *testing.T) {
 	g := &RedTeam{
-		Attacker: scriptedPlayer(func(_ string, j int, _ uint64) string { return []string{"q=Y", "q=N"}[j] }),
-		Defender: scriptedPlayer(func(p string, j int, _ uint64) string {
+		Attacker: script(func(_ string, j int, _ uint64) string { return []string{"q=Y", "q=N"}[j] }),
+		Defender: script(func(p string, j int, _ uint64) string {
 			if p == "q=Y" {
 				return "h=N f=Y"
 			}
@@ -255,11 +238,11 @@ func TestHiddenAnswer(t *testing.T) {
 func TestRedTeamHiddenCoT(t *testing.T) {
 	var attackerPrompt, defenderPrompt string
 	g := &RedTeam{
-		Attacker: scriptedPlayer(func(p string, j int, _ uint64) string {
+		Attacker: script(func(p string, j int, _ uint64) string {
 			attackerPrompt = p
 			return []string{"secret q=N </think> <answer> q=Y attack </answer>", "q=Y attack"}[j]
 		}),
-		Defender: scriptedPlayer(func(p string, j int, _ uint64) string {
+		Defender: script(func(p string, j int, _ uint64) string {
 			defenderPrompt = p
 			return []string{"hidden h=Y f=N </think> <answer> h=N f=Y </answer>", "<answer> h=N f=Y </answer>"}[j]
 		}),
@@ -306,7 +289,7 @@ func TestRedTeamErrors(t *testing.T) {
 		{"defender short", "defender", "0 groups for 4 prompts", func(g *RedTeam) { g.Defender = short }},
 		{"judge fails", "judge", "refusal: boom", func(g *RedTeam) { g.Judges = judges }},
 		{"odd verdict", "judge", `verdict "maybe" is neither`, func(g *RedTeam) {
-			g.Defender = scriptedPlayer(func(string, int, uint64) string { return "h=N" })
+			g.Defender = script(func(string, int, uint64) string { return "h=N" })
 		}},
 		{"nil judge", "judge", "response-harm judge is nil", func(g *RedTeam) { g.Judges = noJudge }},
 		{"bad template", "attacker", "template", func(g *RedTeam) {
@@ -348,11 +331,11 @@ func TestRedTeamErrors(t *testing.T) {
 func seededGame() *RedTeam {
 	seeds := []RedTeamSeed{{Prompt: "a", Harmful: true}, {Prompt: "b"}, {Prompt: "c", Harmful: true}, {Prompt: "d"}}
 	return &RedTeam{
-		Attacker: scriptedPlayer(func(p string, j int, seed uint64) string {
+		Attacker: script(func(p string, j int, seed uint64) string {
 			seedPrompt := strings.SplitN(p[strings.Index(p, "Request: "):], "\n", 2)[0]
 			return fmt.Sprintf("q=%c %d %s", "YN"[(seed>>4+uint64(j))%2], j, seedPrompt)
 		}),
-		Defender: scriptedPlayer(func(_ string, j int, seed uint64) string {
+		Defender: script(func(_ string, j int, seed uint64) string {
 			return []string{"h=N f=Y", "h=Y f=N", "h=Y f=Y"}[(int(seed>>4)+j)%3]
 		}),
 		Judges: tagJudges(), Seeds: seeds, Size: 2, Attacks: 2, Responses: 2, Seed: 9,

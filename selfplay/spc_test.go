@@ -31,7 +31,7 @@ func section(prompt, name string) string {
 var sneakyRewrites = []string{"ERR-caught %s", "ERR-sly %s", "%s", "OK-paraphrase %s"}
 
 func spcSneaky() policy.GeneratorFunc {
-	return scriptedPlayer(func(p string, j int, _ uint64) string {
+	return script(func(p string, j int, _ uint64) string {
 		return " " + fmt.Sprintf(sneakyRewrites[j%4], section(p, "Last Step")) + "\n"
 	})
 }
@@ -39,7 +39,7 @@ func spcSneaky() policy.GeneratorFunc {
 // spcCritic judges a step by its tag; an original step's second critique
 // has no verdict.
 func spcCritic() policy.GeneratorFunc {
-	return scriptedPlayer(func(p string, j int, _ uint64) string {
+	return script(func(p string, j int, _ uint64) string {
 		step := section(p, "Last Step")
 		switch {
 		case strings.HasPrefix(step, "ERR-caught"):
@@ -167,7 +167,7 @@ func TestSPCLeftOut(t *testing.T) {
 	}
 
 	g = spcGameOf(oneStep)
-	g.Sneaky = scriptedPlayer(func(p string, j int, _ uint64) string {
+	g.Sneaky = script(func(p string, j int, _ uint64) string {
 		return []string{"skip it", "ERR-caught z = 6", "z = 5", "OK-paraphrase z = 5"}[j]
 	})
 	g.SkipInvalid, g.SkipOriginals = true, true
@@ -191,7 +191,7 @@ func TestSPCLeftOut(t *testing.T) {
 func TestSPCSolverValidation(t *testing.T) {
 	var seen atomic.Int32
 	answers := map[string]string{"p0": "3", "p1": "5"}
-	solver := scriptedPlayer(func(p string, j int, _ uint64) string {
+	solver := script(func(p string, j int, _ uint64) string {
 		lines := strings.Split(section(p, "Solution"), "\n")
 		right := map[string]int{"ERR-caught": 0, "ERR-sly": 1, "OK-paraphrase": 4}[strings.Fields(lines[len(lines)-1])[0]]
 		if !strings.HasPrefix(lines[len(lines)-1], "ERR") && !strings.HasPrefix(lines[len(lines)-1], "OK") {
@@ -311,7 +311,7 @@ func TestSPCErrors(t *testing.T) {
 func seededSPC() *SPC {
 	g := spcGameOf(twoSteps, oneStep, Solution{Problem: "p2", Steps: []string{"u = 1", "v = 2", "w = 3"}, Answer: "3"})
 	g.Size, g.Seed = 2, 5
-	g.Sneaky = scriptedPlayer(func(p string, j int, seed uint64) string {
+	g.Sneaky = script(func(p string, j int, seed uint64) string {
 		return fmt.Sprintf(sneakyRewrites[(j+int(seed>>4))%4], section(p, "Last Step"))
 	})
 	return g
