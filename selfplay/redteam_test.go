@@ -16,7 +16,6 @@ import (
 	"github.com/evolve-go/evolve/reward"
 )
 
-
 // labelerFunc is a scripted judge.
 type labelerFunc func(ctx context.Context, s reward.Sample) (reward.Judgement, error)
 
