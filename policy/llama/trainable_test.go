@@ -195,3 +195,53 @@ func TestTrainableSkipsNonFiniteGradient(t *testing.T) {
 		t.Error("weights did not change on a finite gradient")
 	}
 }
+
+// nanLoss is a loss whose gradient is NaN at one token: a bug in a user's
+// objective, or an overflow.
+type nanLoss struct{}
+
+func (nanLoss) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
+	for k := range grad {
+		grad[k] = 0.01
+	}
+	grad[1] = math.NaN()
+	return policy.Stats{}, nil
+}
+
+// Injected NaNs never reach the weights: a NaN log-prob in the batch is an
+// error naming it before anything runs backward, and a NaN in ∂loss/∂logp
+// is refused by Backward; a non-finite parameter gradient is skipped and
+// reported by the update (TestTrainableSkipsNonFiniteGradient).
+func TestTrainerInjectedNaNs(t *testing.T) {
+	m := tinyModel(t, true, 5)
+	before := append([]float32(nil), m.flat...)
+	tr, err := NewTrainable(m, AdamW{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := randomSeqs(rand.New(rand.NewPCG(1, 1)), m, 4, 5)
+	old := make([]float64, 4*5)
+	if err := m.LogProbs(old, seqs, 5); err != nil {
+		t.Fatal(err)
+	}
+	old[2*5+1] = math.NaN()
+	r := &policy.Rollouts{Seqs: seqs, Batch: policy.Batch{B: 4, T: 5, OldLogProbs: old, Mask: Mask(seqs, 5),
+		Rewards: []float64{1, 0, 1, 0}, Groups: []int{0, 0, 1, 1}}}
+	trainer := policy.Trainer{Model: tr, Loss: policy.PG{}, Advantage: policy.GroupNorm{}}
+	if _, err := trainer.Step(r); err == nil || !strings.Contains(err.Error(), "OldLogProbs[2*T+1] is NaN") {
+		t.Errorf("NaN old log-prob: %v", err)
+	}
+	old[2*5+1] = -1
+	trainer.Loss = nanLoss{}
+	if _, err := trainer.Step(r); err == nil || !strings.Contains(err.Error(), "NaN") {
+		t.Errorf("NaN gradient: %v", err)
+	}
+	if !reflect.DeepEqual(before, m.flat) {
+		t.Error("the weights changed")
+	}
+	// The next step after the refused ones trains normally.
+	trainer.Loss = policy.PG{}
+	if st, err := trainer.Step(r); err != nil || st.Update.Skipped || st.Update.Step != 1 {
+		t.Errorf("next step: %+v, %v", st.Update, err)
+	}
+}
