@@ -68,9 +68,16 @@ type LadderConfig struct {
 // the schedule does; telling the two cases apart takes more samples than
 // the stones cost (see the README's table).
 //
-// Assumptions: every stepping stone is at most as hard as the target
-// (leave out categories harder than the target, or set MaxGroups), and
-// mastery is not forgotten (a retired stone is not revisited).
+// Assumptions and limits: every stepping stone is at most as hard as the
+// target (leave out categories harder than the target, or set
+// MaxGroups), and mastery is not forgotten (a retired stone is not
+// revisited). The learned order is only as good as the estimates: among
+// stones that are all rarely solved a few groups cannot tell them apart,
+// ties go to the lowest index, and the Ladder may master a stone nearly
+// as hard as the target. Listing the arms from easy to hard makes those
+// ties resolve the right way; with shuffled labels the Ladder matches its
+// in-order steps on the default learner and needs about 1.15 × and
+// 1.3 × them on 8 and 16 categories.
 //
 // References: Bengio, Louradour, Collobert, Weston, "Curriculum
 // Learning", ICML 2009; Clement, Roy, Oudeyer, Lopes, "Multi-Armed

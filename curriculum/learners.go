@@ -1,8 +1,11 @@
 package curriculum
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 )
 
 // Learner is a named simulated learner: a SimConfig of the skill
@@ -71,4 +74,61 @@ func Learners() []Learner {
 		{"8 independent", SimConfig{Difficulties: even(8), NoTransfer: true}},
 		{"16 categories", SimConfig{Difficulties: even(16)}},
 	}
+}
+
+// Relabelled shows a teacher the categories under other labels: the
+// teacher's arm a is the simulator's category Perm[a]. It checks that a
+// curriculum does not depend on the arms being listed from easy to hard
+// (the target of a relabelled run is the teacher's arm Inverse(K−1)).
+type Relabelled struct {
+	teacher   Teacher
+	perm, inv []int
+}
+
+// NewRelabelled returns t under the labels perm, a permutation of
+// 0..len(perm)−1.
+func NewRelabelled(t Teacher, perm []int) (*Relabelled, error) {
+	if t == nil {
+		return nil, errors.New("curriculum: NewRelabelled: nil teacher")
+	}
+	inv := make([]int, len(perm))
+	for i := range inv {
+		inv[i] = -1
+	}
+	for a, k := range perm {
+		if k < 0 || k >= len(perm) || inv[k] >= 0 {
+			return nil, fmt.Errorf("curriculum: NewRelabelled: perm = %v is not a permutation of 0..%d", perm, len(perm)-1)
+		}
+		inv[k] = a
+	}
+	return &Relabelled{t, slices.Clone(perm), inv}, nil
+}
+
+// Inverse returns the teacher's label of the simulator's category k, or
+// −1 when k is out of range.
+func (r *Relabelled) Inverse(k int) int {
+	if k < 0 || k >= len(r.inv) {
+		return -1
+	}
+	return r.inv[k]
+}
+
+// Choose returns the category behind the teacher's choice.
+func (r *Relabelled) Choose(rng *rand.Rand) (int, error) {
+	a, err := r.teacher.Choose(rng)
+	if err != nil {
+		return 0, err
+	}
+	if a < 0 || a >= len(r.perm) {
+		return 0, fmt.Errorf("curriculum: Relabelled: teacher chose arm %d out of range [0, %d)", a, len(r.perm))
+	}
+	return r.perm[a], nil
+}
+
+// Observe passes the group to the teacher under its label for category k.
+func (r *Relabelled) Observe(k int, rewards []float64) error {
+	if k < 0 || k >= len(r.inv) {
+		return fmt.Errorf("curriculum: Relabelled: category %d out of range [0, %d)", k, len(r.inv))
+	}
+	return r.teacher.Observe(r.inv[k], rewards)
 }

@@ -96,3 +96,55 @@ func TestNoTransferLearners(t *testing.T) {
 		}
 	}
 }
+
+// TestRelabelled: the teacher's arm a is category perm[a], groups come
+// back under the teacher's labels, and bad permutations are errors.
+func TestRelabelled(t *testing.T) {
+	perm := []int{2, 0, 1}
+	r, err := NewRelabelled(FixedTeacher{Arm: 0}, perm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm[0] = 1 // the permutation is copied
+	res, err := Simulate(SimConfig{Difficulties: []float64{0, 1, 2}, MaxSteps: 3}, r, rand.New(rand.NewPCG(1, 1)))
+	if err != nil || !slices.Equal(res.Counts, []int{0, 0, 3}) {
+		t.Errorf("arm 0 relabelled as category 2: counts %v, %v", res.Counts, err)
+	}
+	if r.Inverse(2) != 0 || r.Inverse(0) != 1 || r.Inverse(1) != 2 || r.Inverse(3) != -1 {
+		t.Errorf("Inverse: %d %d %d %d", r.Inverse(2), r.Inverse(0), r.Inverse(1), r.Inverse(3))
+	}
+	rec := &observed{}
+	r, _ = NewRelabelled(rec, []int{2, 0, 1})
+	for _, k := range []int{2, 0, 1} {
+		if err := r.Observe(k, []float64{1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(rec.arms, []int{0, 1, 2}) {
+		t.Errorf("categories 2, 0, 1 reached the teacher as arms %v, want [0 1 2]", rec.arms)
+	}
+	if err := r.Observe(3, []float64{1}); err == nil {
+		t.Error("Observe(3): no error")
+	}
+	for _, p := range [][]int{{0, 0}, {1, 2}, {-1, 0}} {
+		if _, err := NewRelabelled(FixedTeacher{}, p); err == nil {
+			t.Errorf("NewRelabelled(%v): no error", p)
+		}
+	}
+	if _, err := NewRelabelled(nil, []int{0}); err == nil {
+		t.Error("NewRelabelled(nil): no error")
+	}
+	r, _ = NewRelabelled(FixedTeacher{Arm: 5}, []int{1, 0})
+	if _, err := r.Choose(rand.New(rand.NewPCG(1, 1))); err == nil {
+		t.Error("a teacher's arm out of range: no error")
+	}
+}
+
+// observed records the arms it is shown.
+type observed struct{ arms []int }
+
+func (o *observed) Choose(*rand.Rand) (int, error) { return 0, nil }
+func (o *observed) Observe(arm int, _ []float64) error {
+	o.arms = append(o.arms, arm)
+	return nil
+}
