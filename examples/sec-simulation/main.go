@@ -21,16 +21,20 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/evolve-go/evolve/curriculum"
 )
 
 // row is one curriculum: make builds a fresh teacher for a learner with k
-// categories, the target being the last.
+// categories and the target arm target (the last category, under the
+// teacher's labels). With shuffle set, every run shows the teacher the
+// categories under a permutation of its own (curriculum.Relabelled).
 type row struct {
-	name string
-	make func(k int) (curriculum.Teacher, error)
+	name    string
+	make    func(k, target int) (curriculum.Teacher, error)
+	shuffle bool
 }
 
 // cell is one curriculum on one learner: the mean and standard error of
@@ -54,10 +58,26 @@ func main() {
 
 // bandit is a row for a bandit fed with signal (nil: mean |advantage|).
 func bandit(name string, signal curriculum.Signal, b func(k int) (curriculum.Bandit, error)) row {
-	return row{name, func(k int) (curriculum.Teacher, error) {
+	return row{name: name, make: func(k, _ int) (curriculum.Teacher, error) {
 		bb, err := b(k)
 		return curriculum.BanditTeacher{Bandit: bb, Signal: signal}, err
 	}}
+}
+
+// ladder is the Ladder's row, its labels shuffled or not.
+func ladder(name string, shuffle bool) row {
+	return row{name, func(k, target int) (curriculum.Teacher, error) {
+		b, err := curriculum.NewLadder(k, target, curriculum.LadderConfig{})
+		return curriculum.BanditTeacher{Bandit: b, Signal: curriculum.SuccessRate}, err
+	}, shuffle}
+}
+
+// adaptive is the adaptive easy-to-hard schedule's row, following the
+// labels it is shown.
+func adaptive(name string, window int, shuffle bool) row {
+	return row{name, func(k, _ int) (curriculum.Teacher, error) {
+		return &curriculum.AdaptiveTeacher{K: k, Window: window, Threshold: 0.8}, nil
+	}, shuffle}
 }
 
 // curricula returns the rows of the comparison, baselines last.
@@ -84,18 +104,16 @@ func curricula(schedule, window int) []row {
 		bandit("Beta Thompson on mean |A|", nil, func(k int) (curriculum.Bandit, error) {
 			return curriculum.NewBetaThompson(k, curriculum.BetaThompsonConfig{})
 		}),
-		{"target progress (tried)", func(k int) (curriculum.Teacher, error) { return newTargetProgress(k) }},
-		bandit("Ladder", curriculum.SuccessRate, func(k int) (curriculum.Bandit, error) {
-			return curriculum.NewLadder(k, k-1, curriculum.LadderConfig{})
-		}),
-		{"uniform", func(k int) (curriculum.Teacher, error) { return curriculum.UniformTeacher{K: k}, nil }},
-		{"always the target", func(k int) (curriculum.Teacher, error) { return curriculum.FixedTeacher{Arm: k - 1}, nil }},
-		{fmt.Sprintf("easy→hard, %d steps each", schedule), func(k int) (curriculum.Teacher, error) {
+		{name: "target progress (tried)", make: func(k, _ int) (curriculum.Teacher, error) { return newTargetProgress(k) }},
+		ladder("Ladder", false),
+		{name: "uniform", make: func(k, _ int) (curriculum.Teacher, error) { return curriculum.UniformTeacher{K: k}, nil }},
+		{name: "always the target", make: func(_, target int) (curriculum.Teacher, error) {
+			return curriculum.FixedTeacher{Arm: target}, nil
+		}},
+		{name: fmt.Sprintf("easy→hard, %d steps each", schedule), make: func(k, _ int) (curriculum.Teacher, error) {
 			return &curriculum.ScheduleTeacher{K: k, Steps: schedule}, nil
 		}},
-		{fmt.Sprintf("easy→hard, adaptive (window %d)", window), func(k int) (curriculum.Teacher, error) {
-			return &curriculum.AdaptiveTeacher{K: k, Window: window, Threshold: 0.8}, nil
-		}},
+		adaptive(fmt.Sprintf("easy→hard, adaptive (window %d)", window), window, false),
 	}
 }
 
@@ -103,7 +121,7 @@ func curricula(schedule, window int) []row {
 func measure(l curriculum.Learner, r row, seeds int) (cell, error) {
 	res := make([]curriculum.SimResult, seeds)
 	for s := range res {
-		t, err := r.make(l.Arms())
+		t, err := teacher(r, l.Arms(), s)
 		if err != nil {
 			return cell{}, fmt.Errorf("%s: %w", r.name, err)
 		}
@@ -116,6 +134,20 @@ func measure(l curriculum.Learner, r row, seeds int) (cell, error) {
 	return cell{sm.Mean, sm.Std / math.Sqrt(float64(seeds)), sm.Misses}, nil
 }
 
+// teacher builds r's teacher for k categories and seed s: under the
+// labels rand.New(rand.NewPCG(s, 99)).Perm(k) when r.shuffle is set.
+func teacher(r row, k, s int) (curriculum.Teacher, error) {
+	if !r.shuffle {
+		return r.make(k, k-1)
+	}
+	perm := rand.New(rand.NewPCG(uint64(s), 99)).Perm(k)
+	t, err := r.make(k, slices.Index(perm, k-1))
+	if err != nil {
+		return nil, err
+	}
+	return curriculum.NewRelabelled(t, perm)
+}
+
 // run measures every curriculum on every learner and writes the tables.
 func run(w io.Writer, seeds, maxSteps, schedule, window int) error {
 	if seeds <= 0 || maxSteps <= 0 || schedule <= 0 || window <= 0 {
@@ -126,34 +158,60 @@ func run(w io.Writer, seeds, maxSteps, schedule, window int) error {
 		ls[i].Config.MaxSteps = maxSteps
 	}
 	rows := curricula(schedule, window)
+	uni, ada := find(rows, "uniform"), find(rows, "easy→hard, adaptive")
+	if uni < 0 || ada < 0 {
+		return fmt.Errorf("the curricula lack a baseline (uniform at %d, adaptive at %d)", uni, ada)
+	}
+	cells, err := measureAll(rows, ls, seeds)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Steps to p ≥ 0.8 on the target (the hardest category), mean ± standard error over %d seeds, cap %d (misses in brackets).\n\n", seeds, maxSteps)
+	writeTable(w, rows, ls, "", steps(cells))
+	for _, base := range []int{uni, ada} {
+		fmt.Fprintf(w, "\nRatio of mean steps to %s's.\n\n", rows[base].name)
+		writeRatios(w, rows, ls, cells, base)
+	}
+	// The same learners with the categories under shuffled labels.
+	shuf := []row{rows[ada], ladder("Ladder, labels shuffled", true), adaptive("easy→hard, adaptive, labels shuffled", window, true)}
+	sc, err := measureAll(shuf[1:], ls, seeds)
+	if err != nil {
+		return err
+	}
+	sc = append([][]cell{cells[ada]}, sc...)
+	fmt.Fprintf(w, "\nCategories under shuffled labels (a permutation per seed; the curricula are told the target's label): steps, then the ratio to %s in the true order.\n\n", rows[ada].name)
+	writeTable(w, shuf, ls, "", steps(sc))
+	fmt.Fprintln(w)
+	writeRatios(w, shuf, ls, sc, 0)
+	return nil
+}
+
+// measureAll measures every row on every learner.
+func measureAll(rows []row, ls []curriculum.Learner, seeds int) ([][]cell, error) {
 	cells := make([][]cell, len(rows))
 	for i, r := range rows {
 		cells[i] = make([]cell, len(ls))
 		for j, l := range ls {
 			var err error
 			if cells[i][j], err = measure(l, r, seeds); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	fmt.Fprintf(w, "Steps to p ≥ 0.8 on the target (the hardest category), mean ± standard error over %d seeds, cap %d (misses in brackets).\n\n", seeds, maxSteps)
-	writeTable(w, rows, ls, "", func(i, j int) string {
+	return cells, nil
+}
+
+// steps formats cells as "mean ± standard error", with the misses in
+// brackets when there are any.
+func steps(cells [][]cell) func(i, j int) string {
+	return func(i, j int) string {
 		c := cells[i][j]
 		s := fmt.Sprintf("%.0f ± %.0f", c.mean, c.se)
 		if c.misses > 0 {
 			s += fmt.Sprintf(" [%d]", c.misses)
 		}
 		return s
-	})
-	uni, ada := find(rows, "uniform"), find(rows, "easy→hard, adaptive")
-	if uni < 0 || ada < 0 {
-		return fmt.Errorf("the curricula lack a baseline (uniform at %d, adaptive at %d)", uni, ada)
 	}
-	for _, base := range []int{uni, ada} {
-		fmt.Fprintf(w, "\nRatio of mean steps to %s's.\n\n", rows[base].name)
-		writeRatios(w, rows, ls, cells, base)
-	}
-	return nil
 }
 
 // find returns the index of the first row whose name starts with prefix,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,13 +66,35 @@ func TestRunTable(t *testing.T) {
 		t.Fatalf("no settings line:\n%s", out)
 	}
 	ts := tables(t, out)
-	if len(ts) != 3 {
-		t.Fatalf("%d tables, want 3:\n%s", len(ts), out)
+	if len(ts) != 5 {
+		t.Fatalf("%d tables, want 5:\n%s", len(ts), out)
 	}
 	learners := []string{"default", "shifted", "no transfer", "8 categories", "8 independent", "16 categories"}
 	names := []string{"SEC τ=0.1", "SEC τ=0.3", "SEC τ=1", "SEC τ=0.3, learnability p(1−p)", "EXP3.S on mean |A|",
 		"D-UCB (γ 0.99) on mean |A|", "UCB1 on mean |A|", "Beta Thompson on mean |A|", "target progress (tried)", "Ladder",
 		"uniform", "always the target", "easy→hard, 300 steps each", "easy→hard, adaptive (window 10)"}
+	steps := checkTables(t, ts[:3], learners, names, maxSteps)
+	checkRatios(t, ts[1], steps, 10)
+	checkRatios(t, ts[2], steps, 13)
+	// The shuffled labels: the adaptive schedule in the true order (the
+	// same numbers as above), then the Ladder and the schedule under
+	// shuffled labels, with their ratios to the first.
+	shuffled := []string{names[13], "Ladder, labels shuffled", "easy→hard, adaptive, labels shuffled"}
+	sh := checkTables(t, ts[3:], learners, shuffled, maxSteps)
+	if !slices.Equal(sh[0], steps[13]) {
+		t.Errorf("adaptive in the true order: %v, then %v", steps[13], sh[0])
+	}
+	checkRatios(t, ts[4], sh, 0)
+	if err := run(&buf, 0, maxSteps, 300, 10); err == nil {
+		t.Error("0 seeds: no error")
+	}
+}
+
+// checkTables checks a steps table followed by ratio tables, each with
+// the learners as columns (and "worst" after them in the ratio tables)
+// and the rows names, and returns the steps.
+func checkTables(t *testing.T, ts []table, learners, names []string, maxSteps int) [][]float64 {
+	t.Helper()
 	steps := make([][]float64, len(names))
 	for k, tb := range ts {
 		want := append([]string{"curriculum"}, learners...)
@@ -94,11 +117,7 @@ func TestRunTable(t *testing.T) {
 			}
 		}
 	}
-	checkRatios(t, ts[1], steps, 10)
-	checkRatios(t, ts[2], steps, 13)
-	if err := run(&buf, 0, maxSteps, 300, 10); err == nil {
-		t.Error("0 seeds: no error")
-	}
+	return steps
 }
 
 func parseSteps(t *testing.T, name, c string, maxSteps int) float64 {
