@@ -191,13 +191,7 @@ func (l *Ladder) Update(arm int, r float64) error {
 }
 
 func (l *Ladder) checkReward(arm int, r float64) error {
-	if err := checkUpdate("Ladder", len(l.n), arm, r); err != nil {
-		return err
-	}
-	if r < 0 || r > 1 {
-		return fmt.Errorf("curriculum: Ladder.Update: success rate %v for arm %d outside [0, 1]", r, arm)
-	}
-	return nil
+	return checkUnitUpdate("Ladder", len(l.n), arm, r)
 }
 
 type ladderState struct {

@@ -40,6 +40,20 @@ func checkRewards(who string, rewards []float64) error {
 	return nil
 }
 
+// checkUnitRewards is checkRewards for rewards that must lie in [0, 1]
+// (NaN = missing is allowed).
+func checkUnitRewards(who string, rewards []float64) error {
+	if err := checkRewards(who, rewards); err != nil {
+		return err
+	}
+	for i, r := range rewards {
+		if r < 0 || r > 1 {
+			return fmt.Errorf("curriculum: %s: rewards[%d] = %v outside [0, 1]", who, i, r)
+		}
+	}
+	return nil
+}
+
 // present returns the number of non-NaN rewards, their mean, and whether
 // they all are equal (exactly; true when fewer than two are present).
 func present(rewards []float64) (n int, mean float64, equal bool) {
@@ -119,13 +133,8 @@ func AbsAdvantage(arm int, rewards []float64) (float64, error) {
 // Learning Agents" (2023); Foster, Foerster, "Learning to Reason at the
 // Frontier of Learnability" (2025).
 func Learnability(arm int, rewards []float64) (float64, error) {
-	if err := checkRewards("Learnability", rewards); err != nil {
+	if err := checkUnitRewards("Learnability", rewards); err != nil {
 		return 0, err
-	}
-	for i, r := range rewards {
-		if r < 0 || r > 1 {
-			return 0, fmt.Errorf("curriculum: Learnability: rewards[%d] = %v outside [0, 1]", i, r)
-		}
 	}
 	n, p, _ := present(rewards)
 	if n == 0 {
@@ -145,13 +154,8 @@ var ErrNoReward = errors.New("curriculum: no reward present")
 // wrapping ErrNoReward rather than a score of 0, which would read as a
 // group that failed every task: leave such a group out.
 func SuccessRate(arm int, rewards []float64) (float64, error) {
-	if err := checkRewards("SuccessRate", rewards); err != nil {
+	if err := checkUnitRewards("SuccessRate", rewards); err != nil {
 		return 0, err
-	}
-	for i, r := range rewards {
-		if r < 0 || r > 1 {
-			return 0, fmt.Errorf("curriculum: SuccessRate: rewards[%d] = %v outside [0, 1]", i, r)
-		}
 	}
 	n, m, _ := present(rewards)
 	if n == 0 {
