@@ -115,6 +115,9 @@ func (r *Relabelled) Inverse(k int) int {
 
 // Choose returns the category behind the teacher's choice.
 func (r *Relabelled) Choose(rng *rand.Rand) (int, error) {
+	if r.teacher == nil {
+		return 0, errors.New("curriculum: Relabelled: no teacher (build it with NewRelabelled)")
+	}
 	a, err := r.teacher.Choose(rng)
 	if err != nil {
 		return 0, err
@@ -127,6 +130,9 @@ func (r *Relabelled) Choose(rng *rand.Rand) (int, error) {
 
 // Observe passes the group to the teacher under its label for category k.
 func (r *Relabelled) Observe(k int, rewards []float64) error {
+	if r.teacher == nil {
+		return errors.New("curriculum: Relabelled: no teacher (build it with NewRelabelled)")
+	}
 	if k < 0 || k >= len(r.inv) {
 		return fmt.Errorf("curriculum: Relabelled: category %d out of range [0, %d)", k, len(r.inv))
 	}

@@ -134,6 +134,13 @@ func TestRelabelled(t *testing.T) {
 	if _, err := NewRelabelled(nil, []int{0}); err == nil {
 		t.Error("NewRelabelled(nil): no error")
 	}
+	var zero Relabelled
+	if _, err := zero.Choose(rand.New(rand.NewPCG(1, 1))); err == nil {
+		t.Error("zero Relabelled Choose: no error")
+	}
+	if err := zero.Observe(0, []float64{1}); err == nil {
+		t.Error("zero Relabelled Observe: no error")
+	}
 	r, _ = NewRelabelled(FixedTeacher{Arm: 5}, []int{1, 0})
 	if _, err := r.Choose(rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("a teacher's arm out of range: no error")
