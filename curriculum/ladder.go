@@ -48,11 +48,11 @@ type LadderConfig struct {
 //
 // Why this rule. In the package's simulations (Learners; the table in
 // the README) the signals that drive SEC and the classic bandits — mean
-// |advantage|, p(1−p), the change in mean reward — reward any category
-// solved about half the time, whether or not it leads to the target: with
-// transfer between neighbouring difficulties SEC needs 1.9–3.3 × the
-// steps of an adaptive easy-to-hard schedule, and without transfer it is
-// no better than uniform sampling. Progress measured on the target itself, with the
+// |advantage|, p(1−p) — reward any category solved about half the time,
+// whether or not it leads to the target: with transfer between
+// neighbouring difficulties SEC needs 1.9–3.3 × the steps of an adaptive
+// easy-to-hard schedule, and without transfer it is no better than
+// uniform sampling. Progress measured on the target itself, with the
 // credit given to the arms practised in between, is silent exactly when
 // it is needed: while the target is solved a few times in a thousand a
 // group of 8 almost never succeeds, and with transfer the stepping stones
@@ -65,8 +65,10 @@ type LadderConfig struct {
 // retire at the level wanted on the target, and the target is named
 // rather than assumed to be the last arm. Without transfer every step off
 // the target is wasted and the Ladder pays for mastering the stones, as
-// the schedule does; telling the two cases apart takes more samples than
-// the stones cost (see the README's table).
+// the schedule does (practising the target alone needs 0.81 × and 0.62 ×
+// its steps on 5 and 8 independent categories); by a rough count,
+// telling the two cases apart takes about as many samples as the stones
+// cost.
 //
 // Assumptions and limits: every stepping stone is at most as hard as the
 // target (leave out categories harder than the target, or set
