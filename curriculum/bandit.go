@@ -183,6 +183,18 @@ func checkUpdate(who string, k, arm int, r float64) error {
 	return nil
 }
 
+// checkUnitUpdate is checkUpdate for a bandit whose rewards must lie in
+// [0, 1] (EXP3, BetaThompson, Ladder).
+func checkUnitUpdate(who string, k, arm int, r float64) error {
+	if err := checkUpdate(who, k, arm, r); err != nil {
+		return err
+	}
+	if r < 0 || r > 1 {
+		return fmt.Errorf("curriculum: %s.Update: reward %v for arm %d outside [0, 1]", who, r, arm)
+	}
+	return nil
+}
+
 // param resolves a config value: zero means def; negative, non-finite or
 // above hi (when hi > 0) is an error naming the field.
 func param(name string, v, def, hi float64) (float64, error) {

@@ -1,9 +1,11 @@
 // Package curriculum decides what a training loop learns from next: bandit
 // policies over task categories (SEC, UCB1, discounted and sliding-window
-// UCB, EXP3, EXP3.S, Thompson sampling, ε-greedy), a curriculum that hands
-// out tasks from per-category pools, learning-progress signals, DAPO's
-// dynamic sampling, B-STaR's balance score, and a small skill simulator
-// that compares curricula before any GPU time is spent.
+// UCB, EXP3, EXP3.S, Thompson sampling, ε-greedy), the Ladder (a
+// target-directed easy-to-hard curriculum that learns the order from
+// success rates), a curriculum that hands out tasks from per-category
+// pools, learning-progress signals, DAPO's dynamic sampling, B-STaR's
+// balance score, and a small skill simulator with a set of learners
+// (Learners) that compares curricula before any GPU time is spent.
 //
 // A training loop draws an arm (a category: a difficulty level, a task
 // type), trains on tasks from it, turns the outcome into a learning-progress

@@ -171,3 +171,45 @@ func ExampleSimulate() {
 	// SEC τ=0.1 reached=true after 1661 steps
 	// uniform   reached=true after 2702 steps
 }
+
+// The Ladder behind a Curriculum: one group of each stepping stone, then
+// the easiest stone not yet mastered until its last W groups average
+// ≥ 0.8, then the target. Here each practice group of a stone solves one
+// more of its 4 tasks than the last, up to all 4.
+func ExampleLadder() {
+	ladder, err := curriculum.NewLadder(3, 2, curriculum.LadderConfig{Window: 2})
+	if err != nil {
+		panic(err)
+	}
+	pools := [][]string{{"easy"}, {"medium"}, {"target"}}
+	c, err := curriculum.New(ladder, pools, curriculum.Config{Signal: curriculum.SuccessRate})
+	if err != nil {
+		panic(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	solved := []int{3, 1, 0} // tasks of 4 solved by the next group of each arm
+	for range 8 {
+		arm, task, err := c.Next(rng)
+		if err != nil {
+			panic(err)
+		}
+		group := make([]float64, 4)
+		for i := range solved[arm] {
+			group[i] = 1
+		}
+		solved[arm] = min(solved[arm]+1, 4)
+		if err := c.Observe(arm, group); err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s %v retired %v\n", task, group, ladder.Retired())
+	}
+	// Output:
+	// easy [1 1 1 0] retired [false false false]
+	// medium [1 0 0 0] retired [false false false]
+	// easy [1 1 1 1] retired [true false false]
+	// medium [1 1 0 0] retired [true false false]
+	// medium [1 1 1 0] retired [true false false]
+	// medium [1 1 1 1] retired [true true false]
+	// target [0 0 0 0] retired [true true false]
+	// target [1 0 0 0] retired [true true false]
+}

@@ -157,13 +157,7 @@ func (e *EXP3) Update(arm int, r float64) error {
 }
 
 func (e *EXP3) checkReward(arm int, r float64) error {
-	if err := checkUpdate("EXP3", len(e.lw), arm, r); err != nil {
-		return err
-	}
-	if r < 0 || r > 1 {
-		return fmt.Errorf("curriculum: EXP3.Update: reward %v for arm %d outside [0, 1]", r, arm)
-	}
-	return nil
+	return checkUnitUpdate("EXP3", len(e.lw), arm, r)
 }
 
 // logSumExp returns log Σ exp(x_i), stably.

@@ -18,10 +18,12 @@ import (
 // A NaN reward marks a sample whose reward is missing (not applicable:
 // package reward scores reward.ErrSkip as NaN, and package policy's
 // advantage estimators leave such samples out). The signals of this
-// package (AbsAdvantage, Learnability, RewardChange) leave NaN rewards out
-// of every mean and standard deviation; a group whose rewards are all
-// missing gives no gradient and scores 0 (RewardChange keeps its previous
-// mean). An empty group or a ±Inf reward is an error.
+// package (AbsAdvantage, Learnability, RewardChange, SuccessRate) leave
+// NaN rewards out of every mean and standard deviation; a group whose
+// rewards are all missing gives no gradient and scores 0 (RewardChange
+// keeps its previous mean; SuccessRate, which measures a level rather than
+// progress, returns ErrNoReward). An empty group or a ±Inf reward is an
+// error.
 type Signal func(arm int, rewards []float64) (float64, error)
 
 // checkRewards validates a group of rewards: non-empty, no ±Inf; NaN
@@ -33,6 +35,20 @@ func checkRewards(who string, rewards []float64) error {
 	for i, r := range rewards {
 		if math.IsInf(r, 0) {
 			return fmt.Errorf("curriculum: %s: rewards[%d] = %v is not finite", who, i, r)
+		}
+	}
+	return nil
+}
+
+// checkUnitRewards is checkRewards for rewards that must lie in [0, 1]
+// (NaN = missing is allowed).
+func checkUnitRewards(who string, rewards []float64) error {
+	if err := checkRewards(who, rewards); err != nil {
+		return err
+	}
+	for i, r := range rewards {
+		if r < 0 || r > 1 {
+			return fmt.Errorf("curriculum: %s: rewards[%d] = %v outside [0, 1]", who, i, r)
 		}
 	}
 	return nil
@@ -117,19 +133,35 @@ func AbsAdvantage(arm int, rewards []float64) (float64, error) {
 // Learning Agents" (2023); Foster, Foerster, "Learning to Reason at the
 // Frontier of Learnability" (2025).
 func Learnability(arm int, rewards []float64) (float64, error) {
-	if err := checkRewards("Learnability", rewards); err != nil {
+	if err := checkUnitRewards("Learnability", rewards); err != nil {
 		return 0, err
-	}
-	for i, r := range rewards {
-		if r < 0 || r > 1 {
-			return 0, fmt.Errorf("curriculum: Learnability: rewards[%d] = %v outside [0, 1]", i, r)
-		}
 	}
 	n, p, _ := present(rewards)
 	if n == 0 {
 		return 0, nil
 	}
 	return p * (1 - p), nil
+}
+
+// ErrNoReward is returned (wrapped) by SuccessRate for a group with no
+// reward present.
+var ErrNoReward = errors.New("curriculum: no reward present")
+
+// SuccessRate is the mean of a group's present rewards, in [0, 1]: the
+// share of samples solved for binary rewards. It is the Ladder's signal.
+// Rewards must lie in [0, 1] (NaN = missing, see Signal). Unlike the
+// learning-progress signals, a group with no reward present is an error
+// wrapping ErrNoReward rather than a score of 0, which would read as a
+// group that failed every task: leave such a group out.
+func SuccessRate(arm int, rewards []float64) (float64, error) {
+	if err := checkUnitRewards("SuccessRate", rewards); err != nil {
+		return 0, err
+	}
+	n, m, _ := present(rewards)
+	if n == 0 {
+		return 0, fmt.Errorf("%w: SuccessRate: all %d rewards are missing (NaN)", ErrNoReward, len(rewards))
+	}
+	return m, nil
 }
 
 // RewardChange is the absolute-learning-progress signal |mean_t − mean_{t−1}|:

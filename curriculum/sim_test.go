@@ -36,15 +36,7 @@ func (s tauIgnoredSEC) Select(rng *rand.Rand) (int, error) {
 
 func simSummary(t *testing.T, seeds int, mk func() Teacher) SimSummary {
 	t.Helper()
-	rs := make([]SimResult, seeds)
-	for s := range rs {
-		r, err := Simulate(SimConfig{}, mk(), rand.New(rand.NewPCG(uint64(s+1), 0x5ec)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs[s] = r
-	}
-	return Summarize(rs)
+	return learnerSummary(t, SimConfig{}, seeds, mk)
 }
 
 func secTeacher(t *testing.T, tau float64) func() Teacher {

@@ -71,13 +71,7 @@ func (t *BetaThompson) Update(arm int, r float64) error {
 }
 
 func (t *BetaThompson) checkReward(arm int, r float64) error {
-	if err := checkUpdate("BetaThompson", len(t.s), arm, r); err != nil {
-		return err
-	}
-	if r < 0 || r > 1 {
-		return fmt.Errorf("curriculum: BetaThompson.Update: reward %v for arm %d outside [0, 1]", r, arm)
-	}
-	return nil
+	return checkUnitUpdate("BetaThompson", len(t.s), arm, r)
 }
 
 type betaState struct {
