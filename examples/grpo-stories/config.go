@@ -19,7 +19,7 @@ type Config struct {
 	// their own prompts); see taskSets.
 	Tasks string
 	// Curriculum chooses the task of each prompt: "sec" (default),
-	// "uniform", "ucb", "thompson" or "easy2hard".
+	// "uniform", "ucb", "thompson", "easy2hard" or "ladder".
 	Curriculum string
 	// Objective is the loss: "grpo" (default), "dapo", "drgrpo", "gspo",
 	// "cispo", "nft", "dpo", "ipo", "rdp", "copg" or "kto".
@@ -131,7 +131,7 @@ func objectiveNamed(name string) (objective, error) {
 }
 
 // curricula are the names Config.Curriculum takes.
-var curricula = []string{"sec", "uniform", "ucb", "thompson", "easy2hard"}
+var curricula = []string{"sec", "uniform", "ucb", "thompson", "easy2hard", "ladder"}
 
 // withDefaults fills the zero fields.
 func (c Config) withDefaults() (Config, error) {

@@ -106,7 +106,7 @@ func mentions(word string) reward.Mentions {
 func main() {
 	var cfg Config
 	flag.StringVar(&cfg.Objective, "objective", "grpo", "loss: grpo, dapo, drgrpo, gspo, cispo, nft, dpo, ipo, rdp, copg or kto")
-	flag.StringVar(&cfg.Curriculum, "curriculum", "sec", "task choice: sec, uniform, ucb, thompson or easy2hard")
+	flag.StringVar(&cfg.Curriculum, "curriculum", "sec", "task choice: sec, uniform, ucb, thompson, easy2hard or ladder")
 	flag.StringVar(&cfg.Tasks, "tasks", "fish", "task set: fish (one word, four difficulty levels) or words (four words)")
 	flag.IntVar(&cfg.Steps, "steps", 60, "training steps")
 	flag.IntVar(&cfg.Group, "group", 8, "stories per prompt")

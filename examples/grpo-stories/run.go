@@ -97,9 +97,10 @@ func newRun(cfg Config) (*run, error) {
 	return r, nil
 }
 
-// newTeacher returns the curriculum called name over k tasks, all fed
-// with SEC's signal, the mean |advantage| of a group (for easy2hard: the
-// mean reward, against its threshold 0.8 over a window of 4 groups).
+// newTeacher returns the curriculum called name over k tasks, fed with
+// SEC's signal, the mean |advantage| of a group (easy2hard and ladder: the
+// mean reward; easy2hard moves on at 0.8 over a window of 4 groups, the
+// ladder aims at the hardest task).
 func newTeacher(name string, k int) (curriculum.Teacher, error) {
 	var b curriculum.Bandit
 	var err error
@@ -112,6 +113,10 @@ func newTeacher(name string, k int) (curriculum.Teacher, error) {
 		b, err = curriculum.NewUCB1(k, curriculum.UCBConfig{})
 	case "thompson":
 		b, err = curriculum.NewGaussianThompson(k, curriculum.GaussianThompsonConfig{})
+	case "ladder":
+		// The hardest task is the target; the others are stepping stones.
+		l, err := curriculum.NewLadder(k, k-1, curriculum.LadderConfig{})
+		return curriculum.BanditTeacher{Bandit: l, Signal: curriculum.SuccessRate}, err
 	default:
 		b, err = curriculum.NewSEC(k, curriculum.SECConfig{})
 	}
