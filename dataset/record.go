@@ -1,0 +1,241 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Preference is a record of TRL's preference type: a prompt with a chosen
+// and a rejected completion, {"prompt", "chosen", "rejected"}. Prompt may
+// be absent (the zero Text): TRL's implicit prompt, where Chosen and
+// Rejected each hold the whole sequence, prompt included.
+type Preference struct {
+	Prompt, Chosen, Rejected Text
+}
+
+// Unpaired is a record of TRL's unpaired preference type (KTO's data): one
+// completion and whether it is desirable, {"prompt", "completion",
+// "label"}, "label" a JSON boolean.
+type Unpaired struct {
+	Prompt, Completion Text
+	Label              bool
+}
+
+// PromptOnly is a record of TRL's prompt-only type (GRPO's and RLOO's
+// data), {"prompt"}.
+type PromptOnly struct {
+	Prompt Text
+}
+
+// PromptCompletion is a record of TRL's prompt-completion type,
+// {"prompt", "completion"}.
+type PromptCompletion struct {
+	Prompt, Completion Text
+}
+
+// LanguageModeling is a record of TRL's language-modeling type: a whole
+// sequence, {"text": "..."} in the standard format and
+// {"messages": [...]} in the conversational one.
+type LanguageModeling struct {
+	Text Text
+}
+
+// Record is the set of record types a Reader reads and a Writer writes.
+type Record interface {
+	Preference | Unpaired | PromptOnly | PromptCompletion | LanguageModeling
+}
+
+// record is what every Record's pointer implements.
+type record interface {
+	decode(o object) error
+	encode(e *encoder)
+}
+
+func (p *Preference) decode(o object) (err error) {
+	var f forms
+	if p.Prompt, err = o.text(&f, "prompt", false); err == nil {
+		if p.Chosen, err = o.text(&f, "chosen", true); err == nil {
+			p.Rejected, err = o.text(&f, "rejected", true)
+		}
+	}
+	return err
+}
+
+func (p *Preference) encode(e *encoder) {
+	e.text("prompt", p.Prompt, false)
+	e.text("chosen", p.Chosen, true)
+	e.text("rejected", p.Rejected, true)
+}
+
+func (u *Unpaired) decode(o object) (err error) {
+	var f forms
+	if u.Prompt, err = o.text(&f, "prompt", true); err == nil {
+		if u.Completion, err = o.text(&f, "completion", true); err == nil {
+			u.Label, err = o.boolean("label")
+		}
+	}
+	return err
+}
+
+func (u *Unpaired) encode(e *encoder) {
+	e.text("prompt", u.Prompt, true)
+	e.text("completion", u.Completion, true)
+	e.boolean("label", u.Label)
+}
+
+func (p *PromptOnly) decode(o object) (err error) {
+	p.Prompt, err = o.text(&forms{}, "prompt", true)
+	return err
+}
+
+func (p *PromptOnly) encode(e *encoder) { e.text("prompt", p.Prompt, true) }
+
+func (p *PromptCompletion) decode(o object) (err error) {
+	var f forms
+	if p.Prompt, err = o.text(&f, "prompt", true); err == nil {
+		p.Completion, err = o.text(&f, "completion", true)
+	}
+	return err
+}
+
+func (p *PromptCompletion) encode(e *encoder) {
+	e.text("prompt", p.Prompt, true)
+	e.text("completion", p.Completion, true)
+}
+
+// decode takes "text" (a string) or "messages" (a list of messages), not
+// both.
+func (l *LanguageModeling) decode(o object) (err error) {
+	_, hasText := o["text"]
+	_, hasMessages := o["messages"]
+	if hasText && hasMessages {
+		return errors.New(`the line has both "text" and "messages"`)
+	}
+	key, want := "text", "a string"
+	if hasMessages {
+		key, want = "messages", "a list of messages"
+	}
+	if l.Text, err = o.text(&forms{}, key, true); err == nil && l.Text.IsChat() != hasMessages {
+		err = fmt.Errorf("%q is %s, want %s", key, kind(o[key]), want)
+	}
+	return err
+}
+
+func (l *LanguageModeling) encode(e *encoder) {
+	if l.Text.IsChat() {
+		e.text("messages", l.Text, true)
+		return
+	}
+	e.text("text", l.Text, true)
+}
+
+// MarshalJSON encodes p as TRL's JSON object; a record that Writer.Write
+// would refuse is an error.
+func (p Preference) MarshalJSON() ([]byte, error) { return marshal(&p) }
+
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+func (p *Preference) UnmarshalJSON(b []byte) error { return unmarshal(p, b) }
+
+// MarshalJSON encodes u as TRL's JSON object; a record that Writer.Write
+// would refuse is an error.
+func (u Unpaired) MarshalJSON() ([]byte, error) { return marshal(&u) }
+
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+func (u *Unpaired) UnmarshalJSON(b []byte) error { return unmarshal(u, b) }
+
+// MarshalJSON encodes p as TRL's JSON object; a record that Writer.Write
+// would refuse is an error.
+func (p PromptOnly) MarshalJSON() ([]byte, error) { return marshal(&p) }
+
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+func (p *PromptOnly) UnmarshalJSON(b []byte) error { return unmarshal(p, b) }
+
+// MarshalJSON encodes p as TRL's JSON object; a record that Writer.Write
+// would refuse is an error.
+func (p PromptCompletion) MarshalJSON() ([]byte, error) { return marshal(&p) }
+
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+func (p *PromptCompletion) UnmarshalJSON(b []byte) error { return unmarshal(p, b) }
+
+// MarshalJSON encodes l as TRL's JSON object; a record that Writer.Write
+// would refuse is an error.
+func (l LanguageModeling) MarshalJSON() ([]byte, error) { return marshal(&l) }
+
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+func (l *LanguageModeling) UnmarshalJSON(b []byte) error { return unmarshal(l, b) }
+
+func marshal(r record) ([]byte, error) {
+	b, err := encodeRecord(nil, r)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return b, nil
+}
+
+func unmarshal(r record, b []byte) error {
+	if err := decodeRecord(r, b); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	return nil
+}
+
+// object is a JSON object's fields, keys matched exactly.
+type object map[string]json.RawMessage
+
+// decodeRecord decodes one line into r; on error r may be partly set.
+func decodeRecord(r record, line []byte) error {
+	if !utf8.Valid(line) {
+		return errors.New("invalid UTF-8")
+	}
+	var o object
+	if err := json.Unmarshal(line, &o); err != nil {
+		if _, ok := err.(*json.UnmarshalTypeError); ok {
+			return fmt.Errorf("the line is %s, want a JSON object", kind(line))
+		}
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	if o == nil {
+		return errors.New("the line is null, want a JSON object")
+	}
+	return r.decode(o)
+}
+
+// text decodes the field key, checked against the record's other fields.
+func (o object) text(f *forms, key string, required bool) (Text, error) {
+	var t Text
+	if v, ok := o[key]; ok {
+		var err error
+		if t, err = decodeText(key, v); err != nil {
+			return Text{}, err
+		}
+	}
+	return t, f.check(key, t, required)
+}
+
+func (o object) str(key string) (string, error) {
+	v, ok := o[key]
+	if !ok {
+		return "", fmt.Errorf("%q %w", key, errMissing)
+	}
+	if k := kind(v); k != "a string" {
+		return "", fmt.Errorf("%q is %s, want a string", key, k)
+	}
+	var s string
+	err := json.Unmarshal(v, &s)
+	return s, err
+}
+
+func (o object) boolean(key string) (bool, error) {
+	v, ok := o[key]
+	if !ok {
+		return false, fmt.Errorf("%q %w", key, errMissing)
+	}
+	if k := kind(v); k != "a boolean" {
+		return false, fmt.Errorf("%q is %s, want a boolean", key, k)
+	}
+	var b bool
+	err := json.Unmarshal(v, &b)
+	return b, err
+}

@@ -1,0 +1,174 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Message is one turn of a conversation, {"role": "user", "content": "..."};
+// roles are TRL's and the chat template's ("system", "user", "assistant",
+// ...), not checked here.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type form uint8
+
+const (
+	absent form = iota
+	plain
+	chat
+)
+
+// Text is one field of a record in either of TRL's formats: a plain string
+// (standard) or a list of messages (conversational). Make one with Plain or
+// Chat. The zero Text is absent — the field is not in the record, which is
+// how a Preference has an implicit prompt — while Plain("") is present and
+// empty.
+//
+// Text implements json.Marshaler and json.Unmarshaler, so it can be a field
+// of a caller's own struct (for a file with extra columns); with the
+// omitzero option an absent Text is left out.
+type Text struct {
+	text     string
+	messages []Message
+	form     form
+}
+
+// Plain returns a standard-format Text: the string s.
+func Plain(s string) Text { return Text{text: s, form: plain} }
+
+// Chat returns a conversational Text: the messages, which it keeps (it does
+// not copy them). A record with an empty conversation cannot be written.
+func Chat(messages ...Message) Text { return Text{messages: messages, form: chat} }
+
+// IsZero reports whether t is absent.
+func (t Text) IsZero() bool { return t.form == absent }
+
+// IsChat reports whether t is a list of messages (the conversational format).
+func (t Text) IsChat() bool { return t.form == chat }
+
+// Text returns the string of a standard-format Text, "" otherwise.
+func (t Text) Text() string { return t.text }
+
+// Messages returns the messages of a conversational Text, nil otherwise.
+func (t Text) Messages() []Message { return t.messages }
+
+// MarshalJSON encodes t as a JSON string or a list of messages; an absent
+// Text or an empty conversation is an error.
+func (t Text) MarshalJSON() ([]byte, error) {
+	var f forms
+	if err := f.check("text", t, true); err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return appendText(nil, t), nil
+}
+
+// UnmarshalJSON decodes a JSON string or a non-empty list of messages;
+// JSON null leaves t unchanged.
+func (t *Text) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == 'n' {
+		return nil
+	}
+	v, err := decodeText("text", data)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	*t = v
+	return nil
+}
+
+// decodeText decodes the value of the field key: a JSON string or a
+// non-empty list of messages.
+func decodeText(key string, v []byte) (Text, error) {
+	switch kind(v) {
+	case "a string":
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return Text{}, err
+		}
+		return Plain(s), nil
+	case "a list":
+		m, err := decodeMessages(key, v)
+		return Chat(m...), err
+	}
+	return Text{}, fmt.Errorf("%q is %s, want a string or a list of messages", key, kind(v))
+}
+
+func decodeMessages(key string, v []byte) ([]Message, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(v, &items); err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("%q is an empty list of messages", key)
+	}
+	msgs := make([]Message, len(items))
+	for i, item := range items {
+		if k := kind(item); k != "an object" {
+			return nil, fmt.Errorf("%q[%d] is %s, want a message {\"role\", \"content\"}", key, i, k)
+		}
+		var o object
+		err := json.Unmarshal(item, &o)
+		if err == nil {
+			msgs[i].Role, err = o.str("role")
+		}
+		if err == nil {
+			msgs[i].Content, err = o.str("content")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%q[%d]: %w", key, i, err)
+		}
+	}
+	return msgs, nil
+}
+
+// kind names the JSON type of the value v for error messages.
+func kind(v []byte) string {
+	v = bytes.TrimLeft(v, " \t\r\n")
+	if len(v) == 0 {
+		return "empty"
+	}
+	switch v[0] {
+	case '"':
+		return "a string"
+	case '[':
+		return "a list"
+	case '{':
+		return "an object"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// forms checks that the fields of one record share a format and that the
+// required ones are present, in the same words when reading and writing.
+type forms struct {
+	plainKey, chatKey string // the first field seen in each format
+}
+
+var errMissing = errors.New("is missing")
+
+func (f *forms) check(key string, t Text, required bool) error {
+	switch {
+	case t.form == absent && required:
+		return fmt.Errorf("%q %w", key, errMissing)
+	case t.form == chat && len(t.messages) == 0:
+		return fmt.Errorf("%q is an empty list of messages", key)
+	case t.form == chat && f.plainKey != "":
+		return fmt.Errorf("%q is a list of messages but %q is a string: a record has one format", key, f.plainKey)
+	case t.form == plain && f.chatKey != "":
+		return fmt.Errorf("%q is a string but %q is a list of messages: a record has one format", key, f.chatKey)
+	case t.form == chat && f.chatKey == "":
+		f.chatKey = key
+	case t.form == plain && f.plainKey == "":
+		f.plainKey = key
+	}
+	return nil
+}

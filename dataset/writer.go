@@ -1,0 +1,151 @@
+package dataset
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// Writer writes records as JSONL: one compact JSON object a line, with
+// exactly the record type's TRL columns in the order of the package
+// documentation ("prompt", "chosen", "rejected"; "prompt", "completion",
+// "label"), messages as {"role", "content"}. Strings are written as UTF-8,
+// with invalid bytes replaced by U+FFFD as encoding/json does.
+//
+// Writes are buffered: call Flush when done, and check its error.
+type Writer[T Record] struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+// NewWriter returns a Writer that writes to w.
+func NewWriter[T Record](w io.Writer) *Writer[T] {
+	return &Writer[T]{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// Write writes rec as one line. A record the readers would refuse (a
+// missing field, an empty conversation, mixed formats) is an error and
+// writes nothing; the Writer stays usable.
+func (w *Writer[T]) Write(rec T) error {
+	b, err := encodeRecord(w.buf[:0], any(&rec).(record))
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	w.buf = append(b, '\n')
+	_, err = w.w.Write(w.buf)
+	return err
+}
+
+// Flush writes any buffered data to the underlying writer.
+func (w *Writer[T]) Flush() error { return w.w.Flush() }
+
+// WriteAll writes recs to w and flushes; an invalid record stops it with an
+// error naming its index, after the records before it were written.
+func WriteAll[T Record](w io.Writer, recs []T) error {
+	wr := NewWriter[T](w)
+	for i, rec := range recs {
+		if err := wr.Write(rec); err != nil {
+			return fmt.Errorf("record %d: %w", i, err)
+		}
+	}
+	return wr.Flush()
+}
+
+// encoder appends one record's JSON object; the first error sticks.
+type encoder struct {
+	b   []byte
+	f   forms
+	err error
+}
+
+func encodeRecord(b []byte, r record) ([]byte, error) {
+	e := encoder{b: append(b, '{')}
+	r.encode(&e)
+	return append(e.b, '}'), e.err
+}
+
+func (e *encoder) key(k string) {
+	if len(e.b) > 0 && e.b[len(e.b)-1] != '{' {
+		e.b = append(e.b, ',')
+	}
+	e.b = appendString(e.b, k)
+	e.b = append(e.b, ':')
+}
+
+func (e *encoder) text(k string, t Text, required bool) {
+	if e.err != nil {
+		return
+	}
+	if e.err = e.f.check(k, t, required); e.err != nil || t.IsZero() {
+		return
+	}
+	e.key(k)
+	e.b = appendText(e.b, t)
+}
+
+func (e *encoder) boolean(k string, v bool) {
+	e.key(k)
+	if v {
+		e.b = append(e.b, "true"...)
+	} else {
+		e.b = append(e.b, "false"...)
+	}
+}
+
+// appendText appends a present Text: a string or a list of messages.
+func appendText(b []byte, t Text) []byte {
+	if !t.IsChat() {
+		return appendString(b, t.text)
+	}
+	b = append(b, '[')
+	for i, m := range t.messages {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"role":`...)
+		b = appendString(b, m.Role)
+		b = append(b, `,"content":`...)
+		b = appendString(b, m.Content)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, the rest verbatim.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size > 1 {
+				i += size
+				continue
+			}
+		}
+		b = append(b, s[start:i]...)
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default: // an invalid byte
+			b = append(b, `\ufffd`...)
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
