@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -28,13 +29,22 @@ func NewWriter[T Record](w io.Writer) *Writer[T] {
 // missing field, an empty conversation, mixed formats) is an error and
 // writes nothing; the Writer stays usable.
 func (w *Writer[T]) Write(rec T) error {
-	b, err := encodeRecord(w.buf[:0], any(&rec).(record))
+	line, err := w.encode(rec)
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
-	w.buf = append(b, '\n')
-	_, err = w.w.Write(w.buf)
+	_, err = w.w.Write(line)
 	return err
+}
+
+// encode returns rec's line, newline included, valid until the next call.
+func (w *Writer[T]) encode(rec T) ([]byte, error) {
+	b, err := encodeRecord(w.buf[:0], any(&rec).(record))
+	if err != nil {
+		return nil, err
+	}
+	w.buf = append(b, '\n')
+	return w.buf, nil
 }
 
 // Flush writes any buffered data to the underlying writer.
@@ -45,8 +55,12 @@ func (w *Writer[T]) Flush() error { return w.w.Flush() }
 func WriteAll[T Record](w io.Writer, recs []T) error {
 	wr := NewWriter[T](w)
 	for i, rec := range recs {
-		if err := wr.Write(rec); err != nil {
-			return fmt.Errorf("record %d: %w", i, err)
+		line, err := wr.encode(rec)
+		if err != nil {
+			return errors.Join(fmt.Errorf("dataset: record %d: %w", i, err), wr.Flush())
+		}
+		if _, err := wr.w.Write(line); err != nil {
+			return err
 		}
 	}
 	return wr.Flush()
