@@ -12,11 +12,11 @@ import (
 // columns they do not have.
 const good = `{"text": "t", "prompt": "p", "completion": "c", "label": true, "chosen": "c", "rejected": "r"}`
 
-// readErr reads in as records of type T with a limit of 200 bytes a line
+// readErr reads in as records of type T with a limit of 11000 bytes a line
 // and returns the first error.
 func readErr[T dataset.Record](in string) error {
 	r := dataset.NewReader[T](strings.NewReader(in))
-	r.MaxLineSize = 200
+	r.MaxLineSize = 11000
 	for {
 		if _, err := r.Read(); err != nil {
 			return err
@@ -37,9 +37,21 @@ func TestLineErrors(t *testing.T) {
 		line string // preceded by a good line and a blank one: it is line 3
 		want string
 	}{
-		{pref, `{"prompt": "p", "chosen": "c", "rejected": }`, "invalid JSON: invalid character '}' looking for beginning of value"},
-		{pref, `{"prompt": "p", "chosen": "c"`, "invalid JSON: unexpected end of JSON input"},
-		{pref, `{"prompt": "p"} {"chosen": "c"}`, "invalid JSON: invalid character '{' after top-level value"},
+		{pref, `{"prompt": "p", "chosen": "c", "rejected": }`, "invalid JSON at byte 44: unexpected '}'"},
+		{pref, `{"prompt": "p", "chosen": "c"`, "invalid JSON: unexpected end of line"},
+		{pref, `{"prompt": "p"} {"chosen": "c"}`, "invalid JSON at byte 17: unexpected '{'"},
+		{pref, "{\"prompt\": \"a\tb\"}", "invalid JSON at byte 14: unexpected '\\t'"},
+		{pref, `{"prompt": "a\xb"}`, "invalid JSON at byte 15: unexpected 'x'"},
+		{pref, `{"prompt": "a\u12g4"}`, "invalid JSON at byte 18: unexpected 'g'"},
+		{pref, `{"x": 01, "prompt": "a"}`, "invalid JSON at byte 8: unexpected '1'"},
+		{pref, `{"x": -.5, "prompt": "a"}`, "invalid JSON at byte 8: unexpected '.'"},
+		{pref, `{"x": 1.e3, "prompt": "a"}`, "invalid JSON at byte 9: unexpected 'e'"},
+		{pref, `{"x": NaN, "prompt": "a"}`, "invalid JSON at byte 7: unexpected 'N'"},
+		{pref, `{"x": tru, "prompt": "a"}`, "invalid JSON at byte 10: unexpected ','"},
+		{pref, `{"x": [1, 2,], "prompt": "a"}`, "invalid JSON at byte 13: unexpected ']'"},
+		{pref, `{"x": 1, }`, "invalid JSON at byte 10: unexpected '}'"},
+		{pref, `{'prompt': 'a'}`, "invalid JSON at byte 2: unexpected '\\''"},
+		{pref, `{"x": ` + strings.Repeat("[", 10001) + `}`, "invalid JSON at byte 10006: nested deeper than 10000"},
 		{pref, `[1, 2]`, "the line is a list, want a JSON object"},
 		{pref, `"prompt"`, "the line is a string, want a JSON object"},
 		{pref, `null`, "the line is null, want a JSON object"},
@@ -56,7 +68,7 @@ func TestLineErrors(t *testing.T) {
 		{pref, msg(`{"role": "a", "content": "c"}, {"content": "c"}`), `"chosen"[1]: "role" is missing`},
 		{pref, msg(`{"role": 1, "content": "c"}`), `"chosen"[0]: "role" is a number, want a string`},
 		{pref, msg(`{"role": "a", "content": [{"type": "text"}]}`), `"chosen"[0]: "content" is a list, want a string`},
-		{pref, `{"prompt": "` + strings.Repeat("x", 190) + `"}`, "longer than Reader.MaxLineSize (200 bytes)"},
+		{pref, `{"prompt": "` + strings.Repeat("x", 11000) + `"}`, "longer than Reader.MaxLineSize (11000 bytes)"},
 		{unpaired, `{"prompt": "p", "completion": "c"}`, `"label" is missing`},
 		{unpaired, `{"prompt": "p", "completion": "c", "label": 1}`, `"label" is a number, want a boolean`},
 		{unpaired, `{"prompt": "p", "completion": "c", "label": "true"}`, `"label" is a string, want a boolean`},
@@ -72,7 +84,7 @@ func TestLineErrors(t *testing.T) {
 		err := c.read(in)
 		var lerr *dataset.LineError
 		if !errors.As(err, &lerr) || lerr.Line != 3 || err.Error() != "dataset: line 3: "+c.want {
-			t.Errorf("%s:\n got %v\nwant dataset: line 3: %s", c.line, err, c.want)
+			t.Errorf("%.80s:\n got %v\nwant dataset: line 3: %s", c.line, err, c.want)
 		}
 	}
 }

@@ -43,6 +43,7 @@ type Reader[T Record] struct {
 	r    *bufio.Reader
 	line int    // the number of the last line read
 	long []byte // a line that did not fit in r's buffer
+	obj  object // the last line's members, reused
 	err  error  // the underlying reader's error, returned again
 }
 
@@ -73,7 +74,7 @@ func (r *Reader[T]) Read() (T, error) {
 			r.err = err
 		case len(bytes.TrimLeft(line, " \t\r")) > 0:
 			var rec T
-			if err := decodeRecord(any(&rec).(record), line); err != nil {
+			if r.obj, err = decodeRecord(any(&rec).(record), line, r.obj); err != nil {
 				return zero, &LineError{Line: r.line, Err: err}
 			}
 			return rec, nil

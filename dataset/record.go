@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -108,17 +107,19 @@ func (p *PromptCompletion) encode(e *encoder) {
 // decode takes "text" (a string) or "messages" (a list of messages), not
 // both.
 func (l *LanguageModeling) decode(o object) (err error) {
-	_, hasText := o["text"]
-	_, hasMessages := o["messages"]
+	_, hasText := o.get("text")
+	v, hasMessages := o.get("messages")
 	if hasText && hasMessages {
 		return errors.New(`the line has both "text" and "messages"`)
 	}
 	key, want := "text", "a string"
 	if hasMessages {
 		key, want = "messages", "a list of messages"
+	} else {
+		v, _ = o.get("text")
 	}
 	if l.Text, err = o.text(&forms{}, key, true); err == nil && l.Text.IsChat() != hasMessages {
-		err = fmt.Errorf("%q is %s, want %s", key, kind(o[key]), want)
+		err = fmt.Errorf("%q is %s, want %s", key, kind(v), want)
 	}
 	return err
 }
@@ -175,37 +176,28 @@ func marshal(r record) ([]byte, error) {
 }
 
 func unmarshal(r record, b []byte) error {
-	if err := decodeRecord(r, b); err != nil {
+	if _, err := decodeRecord(r, b, nil); err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
 	return nil
 }
 
-// object is a JSON object's fields, keys matched exactly.
-type object map[string]json.RawMessage
-
 // decodeRecord decodes one line into r; on error r may be partly set.
-func decodeRecord(r record, line []byte) error {
+func decodeRecord(r record, line []byte, scratch object) (object, error) {
 	if !utf8.Valid(line) {
-		return errors.New("invalid UTF-8")
+		return scratch, errors.New("invalid UTF-8")
 	}
-	var o object
-	if err := json.Unmarshal(line, &o); err != nil {
-		if _, ok := err.(*json.UnmarshalTypeError); ok {
-			return fmt.Errorf("the line is %s, want a JSON object", kind(line))
-		}
-		return fmt.Errorf("invalid JSON: %w", err)
+	o, err := parseObject(line, scratch[:0])
+	if err != nil {
+		return scratch, err
 	}
-	if o == nil {
-		return errors.New("the line is null, want a JSON object")
-	}
-	return r.decode(o)
+	return o, r.decode(o)
 }
 
 // text decodes the field key, checked against the record's other fields.
 func (o object) text(f *forms, key string, required bool) (Text, error) {
 	var t Text
-	if v, ok := o[key]; ok {
+	if v, ok := o.get(key); ok {
 		var err error
 		if t, err = decodeText(key, v); err != nil {
 			return Text{}, err
@@ -215,27 +207,23 @@ func (o object) text(f *forms, key string, required bool) (Text, error) {
 }
 
 func (o object) str(key string) (string, error) {
-	v, ok := o[key]
+	v, ok := o.get(key)
 	if !ok {
 		return "", fmt.Errorf("%q %w", key, errMissing)
 	}
 	if k := kind(v); k != "a string" {
 		return "", fmt.Errorf("%q is %s, want a string", key, k)
 	}
-	var s string
-	err := json.Unmarshal(v, &s)
-	return s, err
+	return unquote(v), nil
 }
 
 func (o object) boolean(key string) (bool, error) {
-	v, ok := o[key]
+	v, ok := o.get(key)
 	if !ok {
 		return false, fmt.Errorf("%q %w", key, errMissing)
 	}
 	if k := kind(v); k != "a boolean" {
 		return false, fmt.Errorf("%q is %s, want a boolean", key, k)
 	}
-	var b bool
-	err := json.Unmarshal(v, &b)
-	return b, err
+	return v[0] == 't', nil
 }

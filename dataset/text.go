@@ -2,9 +2,9 @@ package dataset
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Message is one turn of a conversation, {"role": "user", "content": "..."};
@@ -70,10 +70,17 @@ func (t Text) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a JSON string or a non-empty list of messages;
 // JSON null leaves t unchanged.
 func (t *Text) UnmarshalJSON(data []byte) error {
-	if len(data) > 0 && data[0] == 'n' {
+	err := checkValue(data)
+	if err == nil && !utf8.Valid(data) {
+		err = errors.New("invalid UTF-8")
+	}
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	if kind(data) == "null" {
 		return nil
 	}
-	v, err := decodeText("text", data)
+	v, err := decodeText("text", bytes.TrimLeft(data, " \t\r\n"))
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
@@ -81,16 +88,12 @@ func (t *Text) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// decodeText decodes the value of the field key: a JSON string or a
-// non-empty list of messages.
+// decodeText decodes the checked value v of the field key: a JSON string
+// or a non-empty list of messages.
 func decodeText(key string, v []byte) (Text, error) {
 	switch kind(v) {
 	case "a string":
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return Text{}, err
-		}
-		return Plain(s), nil
+		return Plain(unquote(v)), nil
 	case "a list":
 		m, err := decodeMessages(key, v)
 		return Chat(m...), err
@@ -99,24 +102,19 @@ func decodeText(key string, v []byte) (Text, error) {
 }
 
 func decodeMessages(key string, v []byte) ([]Message, error) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(v, &items); err != nil {
-		return nil, err
-	}
+	items := elements(v, nil)
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%q is an empty list of messages", key)
 	}
 	msgs := make([]Message, len(items))
+	var o object
 	for i, item := range items {
 		if k := kind(item); k != "an object" {
 			return nil, fmt.Errorf("%q[%d] is %s, want a message {\"role\", \"content\"}", key, i, k)
 		}
-		var o object
-		err := json.Unmarshal(item, &o)
-		if err == nil {
-			msgs[i].Role, err = o.str("role")
-		}
-		if err == nil {
+		var err error
+		o = members(item, o[:0])
+		if msgs[i].Role, err = o.str("role"); err == nil {
 			msgs[i].Content, err = o.str("content")
 		}
 		if err != nil {
@@ -126,9 +124,9 @@ func decodeMessages(key string, v []byte) ([]Message, error) {
 	return msgs, nil
 }
 
-// kind names the JSON type of the value v for error messages.
+// kind names the JSON type of the value v, which starts with its first
+// byte, for error messages.
 func kind(v []byte) string {
-	v = bytes.TrimLeft(v, " \t\r\n")
 	if len(v) == 0 {
 		return "empty"
 	}

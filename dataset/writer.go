@@ -130,15 +130,18 @@ func appendText(b []byte, t Text) []byte {
 // characters escaped, invalid UTF-8 replaced by U+FFFD, the rest verbatim.
 func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
+	valid := utf8.ValidString(s)
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		for i < len(s) && plainByte[s[i]] && (valid || s[i] < utf8.RuneSelf) {
 			i++
-			continue
 		}
-		if c >= utf8.RuneSelf {
+		if i == len(s) {
+			break
+		}
+		c := s[i]
+		if c >= utf8.RuneSelf { // only when s is not valid UTF-8
 			if _, size := utf8.DecodeRuneInString(s[i:]); size > 1 {
 				i += size
 				continue
