@@ -93,7 +93,7 @@ func (r *Reader[T]) next(max int) ([]byte, error) {
 	tooLong := false
 	for {
 		frag, err := r.r.ReadSlice('\n')
-		if !tooLong && len(r.long)+len(frag) > max+2 { // +2: room for "\r\n"
+		if !tooLong && len(r.long)+len(frag)-2 > max { // 2: room for "\r\n"
 			tooLong, r.long = true, r.long[:0]
 		}
 		if !tooLong && (err == bufio.ErrBufferFull || len(r.long) > 0) {

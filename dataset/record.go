@@ -107,19 +107,19 @@ func (p *PromptCompletion) encode(e *encoder) {
 // decode takes "text" (a string) or "messages" (a list of messages), not
 // both.
 func (l *LanguageModeling) decode(o object) (err error) {
-	_, hasText := o.get("text")
-	v, hasMessages := o.get("messages")
-	if hasText && hasMessages {
+	text, hasText := o.get("text")
+	messages, hasMessages := o.get("messages")
+	switch {
+	case hasText && hasMessages:
 		return errors.New(`the line has both "text" and "messages"`)
-	}
-	key, want := "text", "a string"
-	if hasMessages {
-		key, want = "messages", "a list of messages"
-	} else {
-		v, _ = o.get("text")
-	}
-	if l.Text, err = o.text(&forms{}, key, true); err == nil && l.Text.IsChat() != hasMessages {
-		err = fmt.Errorf("%q is %s, want %s", key, kind(v), want)
+	case hasMessages && kind(messages) != "a list":
+		return fmt.Errorf(`"messages" is %s, want a list of messages`, kind(messages))
+	case hasMessages:
+		l.Text, err = o.text(&forms{}, "messages", true)
+	case hasText && kind(text) != "a string":
+		return fmt.Errorf(`"text" is %s, want a string`, kind(text))
+	default:
+		l.Text, err = o.text(&forms{}, "text", true)
 	}
 	return err
 }
@@ -136,35 +136,40 @@ func (l *LanguageModeling) encode(e *encoder) {
 // would refuse is an error.
 func (p Preference) MarshalJSON() ([]byte, error) { return marshal(&p) }
 
-// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a
+// line; on error the record is left as it was.
 func (p *Preference) UnmarshalJSON(b []byte) error { return unmarshal(p, b) }
 
 // MarshalJSON encodes u as TRL's JSON object; a record that Writer.Write
 // would refuse is an error.
 func (u Unpaired) MarshalJSON() ([]byte, error) { return marshal(&u) }
 
-// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a
+// line; on error the record is left as it was.
 func (u *Unpaired) UnmarshalJSON(b []byte) error { return unmarshal(u, b) }
 
 // MarshalJSON encodes p as TRL's JSON object; a record that Writer.Write
 // would refuse is an error.
 func (p PromptOnly) MarshalJSON() ([]byte, error) { return marshal(&p) }
 
-// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a
+// line; on error the record is left as it was.
 func (p *PromptOnly) UnmarshalJSON(b []byte) error { return unmarshal(p, b) }
 
 // MarshalJSON encodes p as TRL's JSON object; a record that Writer.Write
 // would refuse is an error.
 func (p PromptCompletion) MarshalJSON() ([]byte, error) { return marshal(&p) }
 
-// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a
+// line; on error the record is left as it was.
 func (p *PromptCompletion) UnmarshalJSON(b []byte) error { return unmarshal(p, b) }
 
 // MarshalJSON encodes l as TRL's JSON object; a record that Writer.Write
 // would refuse is an error.
 func (l LanguageModeling) MarshalJSON() ([]byte, error) { return marshal(&l) }
 
-// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a line.
+// UnmarshalJSON decodes TRL's JSON object, checked as Reader.Read checks a
+// line; on error the record is left as it was.
 func (l *LanguageModeling) UnmarshalJSON(b []byte) error { return unmarshal(l, b) }
 
 func marshal(r record) ([]byte, error) {
@@ -175,10 +180,12 @@ func marshal(r record) ([]byte, error) {
 	return b, nil
 }
 
-func unmarshal(r record, b []byte) error {
-	if _, err := decodeRecord(r, b, nil); err != nil {
+func unmarshal[T Record](dst *T, b []byte) error {
+	var v T
+	if _, err := decodeRecord(any(&v).(record), b, nil); err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
+	*dst = v
 	return nil
 }
 
@@ -209,7 +216,7 @@ func (o object) text(f *forms, key string, required bool) (Text, error) {
 func (o object) str(key string) (string, error) {
 	v, ok := o.get(key)
 	if !ok {
-		return "", fmt.Errorf("%q %w", key, errMissing)
+		return "", fmt.Errorf("%q is missing", key)
 	}
 	if k := kind(v); k != "a string" {
 		return "", fmt.Errorf("%q is %s, want a string", key, k)
@@ -220,7 +227,7 @@ func (o object) str(key string) (string, error) {
 func (o object) boolean(key string) (bool, error) {
 	v, ok := o.get(key)
 	if !ok {
-		return false, fmt.Errorf("%q %w", key, errMissing)
+		return false, fmt.Errorf("%q is missing", key)
 	}
 	if k := kind(v); k != "a boolean" {
 		return false, fmt.Errorf("%q is %s, want a boolean", key, k)

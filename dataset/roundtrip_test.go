@@ -131,12 +131,30 @@ func TestTextInStruct(t *testing.T) {
 	if err != nil || string(out) != in {
 		t.Errorf("encoded %s, %v; want %s", out, err, in)
 	}
-	for _, bad := range []string{`{"prompt":3}`, `{"prompt":[]}`, `{"prompt":[{"role":"user"}]}`} {
-		if err := json.Unmarshal([]byte(bad), &r); err == nil {
-			t.Errorf("%s: no error", bad)
+	for bad, want := range map[string]string{
+		`{"prompt":3}`:                 "dataset: the Text is a number, want a string or a list of messages",
+		`{"prompt":[]}`:                "dataset: the Text is an empty list of messages",
+		`{"prompt":[{"role":"user"}]}`: `dataset: the Text[0]: "content" is missing`,
+	} {
+		if err := json.Unmarshal([]byte(bad), &r); err == nil || err.Error() != want {
+			t.Errorf("%s: got %v, want %s", bad, err, want)
 		}
 	}
-	if _, err := json.Marshal(struct{ P dataset.Text }{}); err == nil {
-		t.Error("an absent Text without omitzero was encoded")
+	if _, err := json.Marshal(struct{ P dataset.Text }{}); err == nil || !strings.Contains(err.Error(), "the Text is absent") {
+		t.Errorf("an absent Text without omitzero: %v", err)
+	}
+}
+
+// A record's UnmarshalJSON checks as the Reader does and leaves the record
+// as it was on error.
+func TestRecordUnmarshalJSON(t *testing.T) {
+	p := dataset.Preference{Chosen: dataset.Plain("kept"), Rejected: dataset.Plain("kept")}
+	before := p
+	err := json.Unmarshal([]byte(`{"prompt": "p", "chosen": "c"}`), &p)
+	if err == nil || err.Error() != `dataset: "rejected" is missing` || !reflect.DeepEqual(p, before) {
+		t.Errorf("got %v and %+v", err, p)
+	}
+	if err := json.Unmarshal([]byte(`{"prompt": "p", "chosen": "c", "rejected": "r", "score": 0.5}`), &p); err != nil || p.Prompt.Text() != "p" {
+		t.Errorf("got %v and %+v", err, p)
 	}
 }

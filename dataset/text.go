@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -60,9 +61,11 @@ func (t Text) Messages() []Message { return t.messages }
 // MarshalJSON encodes t as a JSON string or a list of messages; an absent
 // Text or an empty conversation is an error.
 func (t Text) MarshalJSON() ([]byte, error) {
-	var f forms
-	if err := f.check("text", t, true); err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+	switch {
+	case t.IsZero():
+		return nil, errors.New("dataset: the Text is absent (a struct field's omitzero option leaves it out)")
+	case t.IsChat() && len(t.messages) == 0:
+		return nil, errors.New("dataset: the Text is an empty list of messages")
 	}
 	return appendText(nil, t), nil
 }
@@ -70,17 +73,18 @@ func (t Text) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a JSON string or a non-empty list of messages;
 // JSON null leaves t unchanged.
 func (t *Text) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimLeft(data, " \t\r\n")
 	err := checkValue(data)
 	if err == nil && !utf8.Valid(data) {
 		err = errors.New("invalid UTF-8")
 	}
-	if err != nil {
-		return fmt.Errorf("dataset: %w", err)
-	}
-	if kind(data) == "null" {
+	if err == nil && kind(data) == "null" {
 		return nil
 	}
-	v, err := decodeText("text", bytes.TrimLeft(data, " \t\r\n"))
+	var v Text
+	if err == nil {
+		v, err = decodeText("", data)
+	}
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
@@ -98,19 +102,28 @@ func decodeText(key string, v []byte) (Text, error) {
 		m, err := decodeMessages(key, v)
 		return Chat(m...), err
 	}
-	return Text{}, fmt.Errorf("%q is %s, want a string or a list of messages", key, kind(v))
+	return Text{}, fmt.Errorf("%s is %s, want a string or a list of messages", subject(key), kind(v))
+}
+
+// subject names the field key in an error: quoted, or "the Text" for a
+// Text decoded on its own.
+func subject(key string) string {
+	if key == "" {
+		return "the Text"
+	}
+	return strconv.Quote(key)
 }
 
 func decodeMessages(key string, v []byte) ([]Message, error) {
 	items := elements(v, nil)
 	if len(items) == 0 {
-		return nil, fmt.Errorf("%q is an empty list of messages", key)
+		return nil, fmt.Errorf("%s is an empty list of messages", subject(key))
 	}
 	msgs := make([]Message, len(items))
 	var o object
 	for i, item := range items {
 		if k := kind(item); k != "an object" {
-			return nil, fmt.Errorf("%q[%d] is %s, want a message {\"role\", \"content\"}", key, i, k)
+			return nil, fmt.Errorf("%s[%d] is %s, want a message {\"role\", \"content\"}", subject(key), i, k)
 		}
 		var err error
 		o = members(item, o[:0])
@@ -118,7 +131,7 @@ func decodeMessages(key string, v []byte) ([]Message, error) {
 			msgs[i].Content, err = o.str("content")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%q[%d]: %w", key, i, err)
+			return nil, fmt.Errorf("%s[%d]: %w", subject(key), i, err)
 		}
 	}
 	return msgs, nil
@@ -151,12 +164,10 @@ type forms struct {
 	plainKey, chatKey string // the first field seen in each format
 }
 
-var errMissing = errors.New("is missing")
-
 func (f *forms) check(key string, t Text, required bool) error {
 	switch {
 	case t.form == absent && required:
-		return fmt.Errorf("%q %w", key, errMissing)
+		return fmt.Errorf("%q is missing", key)
 	case t.form == chat && len(t.messages) == 0:
 		return fmt.Errorf("%q is an empty list of messages", key)
 	case t.form == chat && f.plainKey != "":
