@@ -52,57 +52,64 @@ type record interface {
 	encode(e *encoder)
 }
 
-func (p *Preference) decode(o object) (err error) {
-	var f forms
-	if p.Prompt, err = o.text(&f, "prompt", false); err == nil {
-		if p.Chosen, err = o.text(&f, "chosen", true); err == nil {
-			p.Rejected, err = o.text(&f, "rejected", true)
-		}
-	}
-	return err
+// column is one Text column of a record type.
+type column struct {
+	key      string
+	text     *Text
+	required bool
 }
 
-func (p *Preference) encode(e *encoder) {
-	e.text("prompt", p.Prompt, false)
-	e.text("chosen", p.Chosen, true)
-	e.text("rejected", p.Rejected, true)
+// decodeColumns decodes the columns in order, checked together.
+func decodeColumns(o object, cols ...column) (err error) {
+	var f forms
+	for _, c := range cols {
+		if *c.text, err = o.text(&f, c.key, c.required); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *encoder) columns(cols ...column) {
+	for _, c := range cols {
+		e.text(c.key, *c.text, c.required)
+	}
+}
+
+func (p *Preference) columns() []column {
+	return []column{{"prompt", &p.Prompt, false}, {"chosen", &p.Chosen, true}, {"rejected", &p.Rejected, true}}
+}
+
+func (p *Preference) decode(o object) error { return decodeColumns(o, p.columns()...) }
+func (p *Preference) encode(e *encoder)     { e.columns(p.columns()...) }
+
+func (u *Unpaired) columns() []column {
+	return []column{{"prompt", &u.Prompt, true}, {"completion", &u.Completion, true}}
 }
 
 func (u *Unpaired) decode(o object) (err error) {
-	var f forms
-	if u.Prompt, err = o.text(&f, "prompt", true); err == nil {
-		if u.Completion, err = o.text(&f, "completion", true); err == nil {
-			u.Label, err = o.boolean("label")
-		}
+	if err = decodeColumns(o, u.columns()...); err == nil {
+		u.Label, err = o.boolean("label")
 	}
 	return err
 }
 
 func (u *Unpaired) encode(e *encoder) {
-	e.text("prompt", u.Prompt, true)
-	e.text("completion", u.Completion, true)
+	e.columns(u.columns()...)
 	e.boolean("label", u.Label)
 }
 
-func (p *PromptOnly) decode(o object) (err error) {
-	p.Prompt, err = o.text(&forms{}, "prompt", true)
-	return err
+func (p *PromptOnly) decode(o object) error {
+	return decodeColumns(o, column{"prompt", &p.Prompt, true})
 }
-
 func (p *PromptOnly) encode(e *encoder) { e.text("prompt", p.Prompt, true) }
 
-func (p *PromptCompletion) decode(o object) (err error) {
-	var f forms
-	if p.Prompt, err = o.text(&f, "prompt", true); err == nil {
-		p.Completion, err = o.text(&f, "completion", true)
-	}
-	return err
+func (p *PromptCompletion) columns() []column {
+	return []column{{"prompt", &p.Prompt, true}, {"completion", &p.Completion, true}}
 }
 
-func (p *PromptCompletion) encode(e *encoder) {
-	e.text("prompt", p.Prompt, true)
-	e.text("completion", p.Completion, true)
-}
+func (p *PromptCompletion) decode(o object) error { return decodeColumns(o, p.columns()...) }
+func (p *PromptCompletion) encode(e *encoder)     { e.columns(p.columns()...) }
 
 // decode takes "text" (a string) or "messages" (a list of messages), not
 // both.

@@ -153,24 +153,25 @@ func (s *scanner) value() ([]byte, error) {
 	return s.b[start:s.i], err
 }
 
-// enter counts one more level of nesting and consumes its opening byte.
-func (s *scanner) enter() error {
+// open consumes the opening byte of an object or array, one more level of
+// nesting, and reports whether the closing byte follows at once.
+func (s *scanner) open(closing byte) (empty bool, err error) {
 	if s.depth++; s.depth > maxDepth {
-		return fmt.Errorf("invalid JSON at byte %d: nested deeper than %d", s.i+1, maxDepth)
+		return false, fmt.Errorf("invalid JSON at byte %d: nested deeper than %d", s.i+1, maxDepth)
 	}
 	s.i++
-	return nil
+	if s.ws(); s.peek() == closing {
+		s.i++
+		s.depth--
+		return true, nil
+	}
+	return false, nil
 }
 
 // object consumes an object, appending its members to dst when not nil.
 func (s *scanner) object(dst *object) error {
-	if err := s.enter(); err != nil {
+	if empty, err := s.open('}'); empty || err != nil {
 		return err
-	}
-	if s.ws(); s.peek() == '}' {
-		s.i++
-		s.depth--
-		return nil
 	}
 	for {
 		if s.ws(); s.peek() != '"' {
@@ -199,13 +200,8 @@ func (s *scanner) object(dst *object) error {
 
 // array consumes an array, appending its elements to dst when not nil.
 func (s *scanner) array(dst *[][]byte) error {
-	if err := s.enter(); err != nil {
+	if empty, err := s.open(']'); empty || err != nil {
 		return err
-	}
-	if s.ws(); s.peek() == ']' {
-		s.i++
-		s.depth--
-		return nil
 	}
 	for {
 		v, err := s.value()
