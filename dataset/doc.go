@@ -28,7 +28,10 @@
 // "answer", "source", ...) and other keys of a message are ignored, so a
 // PromptOnly reader reads the prompts of any of these files. Keys match
 // exactly, with case, as in Python. Writing produces exactly the type's
-// columns, in the order above, one compact JSON object a line.
+// columns, in the order above, one compact JSON object a line, and keeps
+// one type a column in a file, as Hugging Face datasets needs: every
+// record has the first one's format, and a preference file has a prompt in
+// all records or in none.
 //
 // The files load unchanged with Hugging Face's
 // load_dataset("json", data_files=...) and train with TRL's trainers

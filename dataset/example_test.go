@@ -10,18 +10,14 @@ import (
 	"github.com/evolve-go/evolve/dataset"
 )
 
-// Preference pairs written in both of TRL's formats, as DPOTrainer reads
-// them.
+// Preference pairs written as DPOTrainer reads them: a file in the
+// standard format, then one in the conversational format. A file keeps one
+// format: the first writer refuses a conversational record.
 func ExampleWriter() {
 	w := dataset.NewWriter[dataset.Preference](os.Stdout)
 	recs := []dataset.Preference{
 		{Prompt: dataset.Plain("The sky is"), Chosen: dataset.Plain(" blue."), Rejected: dataset.Plain(" green.")},
-		{
-			Prompt:   dataset.Chat(dataset.Message{Role: "user", Content: "What color is the sky?"}),
-			Chosen:   dataset.Chat(dataset.Message{Role: "assistant", Content: "It is blue."}),
-			Rejected: dataset.Chat(dataset.Message{Role: "assistant", Content: "It is green."}),
-		},
-		{Chosen: dataset.Plain("The sky is blue."), Rejected: dataset.Plain("The sky is green.")}, // implicit prompt
+		{Prompt: dataset.Plain("Grass is"), Chosen: dataset.Plain(" green."), Rejected: dataset.Plain(" blue.")},
 	}
 	for _, rec := range recs {
 		if err := w.Write(rec); err != nil {
@@ -31,10 +27,22 @@ func ExampleWriter() {
 	if err := w.Flush(); err != nil {
 		panic(err)
 	}
+	conversation := dataset.Preference{
+		Prompt:   dataset.Chat(dataset.Message{Role: "user", Content: "What color is the sky?"}),
+		Chosen:   dataset.Chat(dataset.Message{Role: "assistant", Content: "It is blue."}),
+		Rejected: dataset.Chat(dataset.Message{Role: "assistant", Content: "It is green."}),
+	}
+	if err := w.Write(conversation); err != nil {
+		fmt.Println(err)
+	}
+	if err := dataset.WriteAll(os.Stdout, []dataset.Preference{conversation}); err != nil {
+		panic(err)
+	}
 	// Output:
 	// {"prompt":"The sky is","chosen":" blue.","rejected":" green."}
+	// {"prompt":"Grass is","chosen":" green.","rejected":" blue."}
+	// dataset: "prompt" is a list of messages, but "prompt" is a string in the file's first record: a column keeps one type in a file
 	// {"prompt":[{"role":"user","content":"What color is the sky?"}],"chosen":[{"role":"assistant","content":"It is blue."}],"rejected":[{"role":"assistant","content":"It is green."}]}
-	// {"chosen":"The sky is blue.","rejected":"The sky is green."}
 }
 
 // Unpaired records (KTO's data) read one at a time; a bad line is reported

@@ -59,64 +59,66 @@ func checkGolden[T dataset.Record](t *testing.T, file string, want []T) {
 }
 
 func TestGoldenPreference(t *testing.T) {
-	checkGolden(t, "preference.jsonl", []dataset.Preference{
+	checkGolden(t, "preference.standard.jsonl", []dataset.Preference{
 		{Prompt: plain("The sky is"), Chosen: plain(" blue."), Rejected: plain(" green.")},
-		{Chosen: plain("The sky is blue."), Rejected: plain("The sky is green.")},
-		{Prompt: chat(sky), Chosen: chat(assistant("It is blue.")), Rejected: chat(assistant("It is green."))},
-		{Chosen: chat(sky, assistant("It is blue.")), Rejected: chat(sky, assistant("It is green."))},
 		{Prompt: plain("Say \"hi\"\\n\ttab \x01 é 日本 <b>&"), Chosen: plain(""), Rejected: plain("x\ny")},
+	})
+	checkGolden(t, "preference.conversational.jsonl", []dataset.Preference{
+		{Prompt: chat(sky), Chosen: chat(assistant("It is blue.")), Rejected: chat(assistant("It is green."))},
+	})
+	checkGolden(t, "preference_implicit.standard.jsonl", []dataset.Preference{
+		{Chosen: plain("The sky is blue."), Rejected: plain("The sky is green.")},
+	})
+	checkGolden(t, "preference_implicit.conversational.jsonl", []dataset.Preference{
+		{Chosen: chat(sky, assistant("It is blue.")), Rejected: chat(sky, assistant("It is green."))},
 	})
 }
 
 func TestGoldenUnpaired(t *testing.T) {
-	checkGolden(t, "unpaired.jsonl", []dataset.Unpaired{
-		{Prompt: plain("The sky is"), Completion: plain(" blue."), Label: true},
-		{Prompt: chat(sky), Completion: chat(assistant("It is green.")), Label: false},
-	})
+	checkGolden(t, "unpaired.standard.jsonl", []dataset.Unpaired{{Prompt: plain("The sky is"), Completion: plain(" blue."), Label: true}})
+	checkGolden(t, "unpaired.conversational.jsonl", []dataset.Unpaired{{Prompt: chat(sky), Completion: chat(assistant("It is green."))}})
 }
 
 func TestGoldenPromptOnly(t *testing.T) {
-	checkGolden(t, "prompt_only.jsonl", []dataset.PromptOnly{{Prompt: plain("The sky is")}, {Prompt: chat(sky)}})
+	checkGolden(t, "prompt_only.standard.jsonl", []dataset.PromptOnly{{Prompt: plain("The sky is")}})
+	checkGolden(t, "prompt_only.conversational.jsonl", []dataset.PromptOnly{{Prompt: chat(sky)}})
 }
 
 func TestGoldenPromptCompletion(t *testing.T) {
-	checkGolden(t, "prompt_completion.jsonl", []dataset.PromptCompletion{
-		{Prompt: plain("The sky is"), Completion: plain(" blue.")},
-		{Prompt: chat(sky), Completion: chat(assistant("It is blue."))},
-	})
+	checkGolden(t, "prompt_completion.standard.jsonl", []dataset.PromptCompletion{{Prompt: plain("The sky is"), Completion: plain(" blue.")}})
+	checkGolden(t, "prompt_completion.conversational.jsonl", []dataset.PromptCompletion{{Prompt: chat(sky), Completion: chat(assistant("It is blue."))}})
 }
 
 func TestGoldenLanguageModeling(t *testing.T) {
-	checkGolden(t, "language_modeling.jsonl", []dataset.LanguageModeling{
-		{Text: plain("The sky is blue.")},
-		{Text: chat(sky, assistant("It is blue."))},
-	})
+	checkGolden(t, "language_modeling.standard.jsonl", []dataset.LanguageModeling{{Text: plain("The sky is blue.")}})
+	checkGolden(t, "language_modeling.conversational.jsonl", []dataset.LanguageModeling{{Text: chat(sky, assistant("It is blue."))}})
 }
 
 // TestTRLColumns checks written lines with encoding/json alone: exactly the
 // type's columns, each a string or a list of objects with exactly string
 // "role" and "content", "label" a boolean.
 func TestTRLColumns(t *testing.T) {
-	var buf bytes.Buffer
-	recs := randomPreferences(200, 1)
-	if err := dataset.WriteAll(&buf, recs); err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
-		var o map[string]any
-		if err := json.Unmarshal([]byte(line), &o); err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
+	for _, c := range []struct{ isChat, withPrompt bool }{{false, true}, {true, true}, {false, false}, {true, false}} {
+		var buf bytes.Buffer
+		if err := dataset.WriteAll(&buf, randomPreferences(100, 1, c.isChat, c.withPrompt)); err != nil {
+			t.Fatal(err)
 		}
 		want := []string{"chosen", "prompt", "rejected"}
-		if recs[i].Prompt.IsZero() {
+		if !c.withPrompt {
 			want = []string{"chosen", "rejected"}
 		}
-		if keys := sortedKeys(o); !reflect.DeepEqual(keys, want) {
-			t.Fatalf("line %d: columns %v, want %v", i+1, keys, want)
-		}
-		for k, v := range o {
-			if err := checkTRLText(v, recs[i].Chosen.IsChat()); err != "" {
-				t.Fatalf("line %d: %q %s", i+1, k, err)
+		for i, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+			var o map[string]any
+			if err := json.Unmarshal([]byte(line), &o); err != nil {
+				t.Fatalf("line %d: %v", i+1, err)
+			}
+			if keys := sortedKeys(o); !reflect.DeepEqual(keys, want) {
+				t.Fatalf("line %d: columns %v, want %v", i+1, keys, want)
+			}
+			for k, v := range o {
+				if err := checkTRLText(v, c.isChat); err != "" {
+					t.Fatalf("line %d: %q %s", i+1, k, err)
+				}
 			}
 		}
 	}

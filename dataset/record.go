@@ -180,11 +180,11 @@ func (l LanguageModeling) MarshalJSON() ([]byte, error) { return marshal(&l) }
 func (l *LanguageModeling) UnmarshalJSON(b []byte) error { return unmarshal(l, b) }
 
 func marshal(r record) ([]byte, error) {
-	b, err := encodeRecord(nil, r)
-	if err != nil {
+	var e encoder
+	if err := e.record(r); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	return b, nil
+	return e.b, nil
 }
 
 func unmarshal[T Record](dst *T, b []byte) error {

@@ -37,13 +37,14 @@ func randomText(rng *rand.Rand, isChat bool) dataset.Text {
 	return dataset.Chat(msgs...)
 }
 
-func randomPreferences(n int, seed uint64) []dataset.Preference {
+// randomPreferences draws n records of one format, all with a prompt or
+// none, as one file holds them.
+func randomPreferences(n int, seed uint64, isChat, withPrompt bool) []dataset.Preference {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	recs := make([]dataset.Preference, n)
 	for i := range recs {
-		isChat := rng.IntN(2) == 0
 		recs[i] = dataset.Preference{Chosen: randomText(rng, isChat), Rejected: randomText(rng, isChat)}
-		if rng.IntN(4) > 0 {
+		if withPrompt {
 			recs[i].Prompt = randomText(rng, isChat)
 		}
 	}
@@ -71,23 +72,25 @@ func roundTrip[T dataset.Record](t *testing.T, recs []T) {
 
 func TestRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
-	const n = 500
-	roundTrip(t, randomPreferences(n, 3))
-	unpaired := make([]dataset.Unpaired, n)
-	prompts := make([]dataset.PromptOnly, n)
-	pcs := make([]dataset.PromptCompletion, n)
-	lms := make([]dataset.LanguageModeling, n)
-	for i := range n {
-		isChat := rng.IntN(2) == 0
-		unpaired[i] = dataset.Unpaired{Prompt: randomText(rng, isChat), Completion: randomText(rng, isChat), Label: rng.IntN(2) == 0}
-		prompts[i] = dataset.PromptOnly{Prompt: randomText(rng, isChat)}
-		pcs[i] = dataset.PromptCompletion{Prompt: randomText(rng, isChat), Completion: randomText(rng, isChat)}
-		lms[i] = dataset.LanguageModeling{Text: randomText(rng, isChat)}
+	const n = 250
+	for _, isChat := range []bool{false, true} {
+		roundTrip(t, randomPreferences(n, 3, isChat, true))
+		roundTrip(t, randomPreferences(n, 4, isChat, false))
+		unpaired := make([]dataset.Unpaired, n)
+		prompts := make([]dataset.PromptOnly, n)
+		pcs := make([]dataset.PromptCompletion, n)
+		lms := make([]dataset.LanguageModeling, n)
+		for i := range n {
+			unpaired[i] = dataset.Unpaired{Prompt: randomText(rng, isChat), Completion: randomText(rng, isChat), Label: rng.IntN(2) == 0}
+			prompts[i] = dataset.PromptOnly{Prompt: randomText(rng, isChat)}
+			pcs[i] = dataset.PromptCompletion{Prompt: randomText(rng, isChat), Completion: randomText(rng, isChat)}
+			lms[i] = dataset.LanguageModeling{Text: randomText(rng, isChat)}
+		}
+		roundTrip(t, unpaired)
+		roundTrip(t, prompts)
+		roundTrip(t, pcs)
+		roundTrip(t, lms)
 	}
-	roundTrip(t, unpaired)
-	roundTrip(t, prompts)
-	roundTrip(t, pcs)
-	roundTrip(t, lms)
 }
 
 // TestStringEncoding checks the writer's strings against encoding/json:

@@ -16,6 +16,7 @@ type Message struct {
 	Content string `json:"content"`
 }
 
+// form is a Text's format, or its absence.
 type form uint8
 
 const (
@@ -23,6 +24,8 @@ const (
 	plain
 	chat
 )
+
+func (f form) String() string { return [...]string{"absent", "a string", "a list of messages"}[f] }
 
 // Text is one field of a record in either of TRL's formats: a plain string
 // (standard) or a list of messages (conversational). Make one with Plain or

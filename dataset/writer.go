@@ -14,10 +14,16 @@ import (
 // "label"), messages as {"role", "content"}. Strings are written as UTF-8,
 // with invalid bytes replaced by U+FFFD as encoding/json does.
 //
+// A file keeps one type a column, as Hugging Face datasets (through which
+// TRL and OpenRLHF load JSONL) requires: every record a Writer writes has
+// the columns and the format of the first one — a Preference writer writes
+// a prompt in all records or in none.
+//
 // Writes are buffered: call Flush when done, and check its error.
 type Writer[T Record] struct {
-	w   *bufio.Writer
-	buf []byte
+	w     *bufio.Writer
+	buf   []byte
+	first []shape // the first record's columns; nil before it
 }
 
 // NewWriter returns a Writer that writes to w.
@@ -26,8 +32,8 @@ func NewWriter[T Record](w io.Writer) *Writer[T] {
 }
 
 // Write writes rec as one line. A record the readers would refuse (a
-// missing field, an empty conversation, mixed formats) is an error and
-// writes nothing; the Writer stays usable.
+// missing field, an empty conversation, mixed formats) or one unlike the
+// first is an error and writes nothing; the Writer stays usable.
 func (w *Writer[T]) Write(rec T) error {
 	line, err := w.encode(rec)
 	if err != nil {
@@ -39,12 +45,28 @@ func (w *Writer[T]) Write(rec T) error {
 
 // encode returns rec's line, newline included, valid until the next call.
 func (w *Writer[T]) encode(rec T) ([]byte, error) {
-	b, err := encodeRecord(w.buf[:0], any(&rec).(record))
-	if err != nil {
+	e := encoder{b: w.buf[:0]}
+	if err := e.record(any(&rec).(record)); err != nil {
 		return nil, err
 	}
-	w.buf = append(b, '\n')
+	if w.first == nil {
+		w.first = append([]shape(nil), e.shapes...)
+	} else if err := sameShapes(e.shapes, w.first); err != nil {
+		return nil, err
+	}
+	w.buf = append(e.b, '\n')
 	return w.buf, nil
+}
+
+// sameShapes checks a record's columns against the first record's.
+func sameShapes(got, first []shape) error {
+	for i, c := range got {
+		if f := first[i]; c != f {
+			return fmt.Errorf("%q is %s, but %q is %s in the file's first record: a column keeps one type in a file",
+				c.key, c.form, f.key, f.form)
+		}
+	}
+	return nil
 }
 
 // Flush writes any buffered data to the underlying writer.
@@ -68,15 +90,23 @@ func WriteAll[T Record](w io.Writer, recs []T) error {
 
 // encoder appends one record's JSON object; the first error sticks.
 type encoder struct {
-	b   []byte
-	f   forms
-	err error
+	b      []byte
+	f      forms
+	shapes []shape // the Text columns written or left out, in order
+	err    error
 }
 
-func encodeRecord(b []byte, r record) ([]byte, error) {
-	e := encoder{b: append(b, '{')}
-	r.encode(&e)
-	return append(e.b, '}'), e.err
+// shape is a Text column's key and format, absent included.
+type shape struct {
+	key  string
+	form form
+}
+
+func (e *encoder) record(r record) error {
+	e.b = append(e.b, '{')
+	r.encode(e)
+	e.b = append(e.b, '}')
+	return e.err
 }
 
 func (e *encoder) key(k string) {
@@ -91,6 +121,7 @@ func (e *encoder) text(k string, t Text, required bool) {
 	if e.err != nil {
 		return
 	}
+	e.shapes = append(e.shapes, shape{k, t.form})
 	if e.err = e.f.check(k, t, required); e.err != nil || t.IsZero() {
 		return
 	}

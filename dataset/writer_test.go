@@ -3,6 +3,7 @@ package dataset_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/evolve-go/evolve/dataset"
@@ -76,3 +77,38 @@ func TestWriterKeepsGoing(t *testing.T) {
 type errWriter struct{ err error }
 
 func (w errWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// A Writer keeps each column's type from the first record it writes, as
+// Hugging Face datasets needs to load the file.
+func TestWriterOneShape(t *testing.T) {
+	p, c := plain("p"), chat(user("q"))
+	var buf bytes.Buffer
+	w := dataset.NewWriter[dataset.Preference](&buf)
+	for _, tc := range []struct {
+		rec  dataset.Preference
+		want string // the end of the error, "" for none
+	}{
+		{dataset.Preference{Prompt: c, Chosen: p, Rejected: p}, "a record has one format"}, // refused: not the first
+		{dataset.Preference{Chosen: p, Rejected: p}, ""},
+		{dataset.Preference{Prompt: p, Chosen: p, Rejected: p}, `dataset: "prompt" is a string, but "prompt" is absent in the file's first record: a column keeps one type in a file`},
+		{dataset.Preference{Chosen: c, Rejected: c}, `dataset: "chosen" is a list of messages, but "chosen" is a string in the file's first record: a column keeps one type in a file`},
+		{dataset.Preference{Chosen: plain("x"), Rejected: plain("y")}, ""},
+	} {
+		err := w.Write(tc.rec)
+		if (err == nil) != (tc.want == "") || err != nil && !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("got %v, want %s", err, tc.want)
+		}
+	}
+	w.Flush()
+	if want := "{\"chosen\":\"p\",\"rejected\":\"p\"}\n{\"chosen\":\"x\",\"rejected\":\"y\"}\n"; buf.String() != want {
+		t.Errorf("wrote %q, want %q", buf.String(), want)
+	}
+	lm := dataset.NewWriter[dataset.LanguageModeling](&buf)
+	if err := lm.Write(dataset.LanguageModeling{Text: p}); err != nil {
+		t.Fatal(err)
+	}
+	err := lm.Write(dataset.LanguageModeling{Text: c})
+	if err == nil || err.Error() != `dataset: "messages" is a list of messages, but "text" is a string in the file's first record: a column keeps one type in a file` {
+		t.Errorf("language modeling: %v", err)
+	}
+}
