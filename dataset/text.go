@@ -58,7 +58,8 @@ func (t Text) IsChat() bool { return t.form == chat }
 // Text returns the string of a standard-format Text, "" otherwise.
 func (t Text) Text() string { return t.text }
 
-// Messages returns the messages of a conversational Text, nil otherwise.
+// Messages returns the messages of a conversational Text (the Text's own
+// slice, not a copy), nil otherwise.
 func (t Text) Messages() []Message { return t.messages }
 
 // MarshalJSON encodes t as a JSON string or a list of messages; an absent
