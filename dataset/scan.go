@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -338,48 +339,52 @@ func unquote(q []byte) string {
 	if bytes.IndexByte(q, '\\') < 0 {
 		return string(q)
 	}
-	b := make([]byte, 0, len(q))
+	var b strings.Builder
+	b.Grow(len(q))
 	for len(q) > 0 {
 		i := bytes.IndexByte(q, '\\')
 		if i < 0 {
-			b = append(b, q...)
+			b.Write(q)
 			break
 		}
-		b = append(b, q[:i]...)
-		var n int
-		b, n = appendEscape(b, q[i:])
-		q = q[i+n:]
+		b.Write(q[:i])
+		q = q[i+writeEscape(&b, q[i:]):]
 	}
-	return string(b)
+	return b.String()
 }
 
-// appendEscape decodes the checked escape at the start of q, appends it
-// and returns how many bytes it took.
-func appendEscape(b, q []byte) ([]byte, int) {
+// writeEscape decodes the checked escape at the start of q, writes it and
+// returns how many bytes it took.
+func writeEscape(b *strings.Builder, q []byte) int {
 	switch q[1] {
 	case 'u':
 		r := hex4(q[2:])
 		if !utf16.IsSurrogate(r) {
-			return utf8.AppendRune(b, r), 6
+			b.WriteRune(r)
+			return 6
 		}
 		if len(q) >= 12 && q[6] == '\\' && q[7] == 'u' {
 			if dec := utf16.DecodeRune(r, hex4(q[8:])); dec != unicode.ReplacementChar {
-				return utf8.AppendRune(b, dec), 12
+				b.WriteRune(dec)
+				return 12
 			}
 		}
-		return utf8.AppendRune(b, unicode.ReplacementChar), 6
+		b.WriteRune(unicode.ReplacementChar)
+		return 6
 	case 'b':
-		return append(b, '\b'), 2
+		b.WriteByte('\b')
 	case 'f':
-		return append(b, '\f'), 2
+		b.WriteByte('\f')
 	case 'n':
-		return append(b, '\n'), 2
+		b.WriteByte('\n')
 	case 'r':
-		return append(b, '\r'), 2
+		b.WriteByte('\r')
 	case 't':
-		return append(b, '\t'), 2
+		b.WriteByte('\t')
+	default: // " \ /
+		b.WriteByte(q[1])
 	}
-	return append(b, q[1]), 2 // " \ /
+	return 2
 }
 
 // hex4 decodes four hex digits, or returns -1 if they are not.

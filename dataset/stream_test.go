@@ -134,44 +134,63 @@ func (xs) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// benchData is n generated lines, half in each format.
-func benchData(n int) []byte {
+// benchData is n generated lines of one format.
+func benchData(n int, isChat bool) []byte {
 	var b []byte
 	for i := range n {
-		b = appendLine(b, i)
+		b = appendLine(b, 2*i+boolInt(isChat))
 	}
 	return b
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+var formats = []struct {
+	name   string
+	isChat bool
+}{{"standard", false}, {"conversational", true}}
+
 func BenchmarkRead(b *testing.B) {
-	data := benchData(2000)
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		r := dataset.NewReader[dataset.Preference](bytes.NewReader(data))
-		for {
-			if _, err := r.Read(); err == io.EOF {
-				break
-			} else if err != nil {
-				b.Fatal(err)
+	for _, f := range formats {
+		data := benchData(1000, f.isChat)
+		b.Run(f.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				r := dataset.NewReader[dataset.Preference](bytes.NewReader(data))
+				for {
+					if _, err := r.Read(); err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 
 func BenchmarkWrite(b *testing.B) {
-	data := benchData(2000)
-	recs, err := dataset.ReadAll[dataset.Preference](bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := dataset.WriteAll(&buf, recs); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(buf.Len()))
-	for b.Loop() {
-		if err := dataset.WriteAll(io.Discard, recs); err != nil {
+	for _, f := range formats {
+		recs, err := dataset.ReadAll[dataset.Preference](bytes.NewReader(benchData(1000, f.isChat)))
+		if err != nil {
 			b.Fatal(err)
 		}
+		var buf bytes.Buffer
+		if err := dataset.WriteAll(&buf, recs); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(f.name, func(b *testing.B) {
+			b.SetBytes(int64(buf.Len()))
+			for b.Loop() {
+				if err := dataset.WriteAll(io.Discard, recs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

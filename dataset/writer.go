@@ -21,9 +21,10 @@ import (
 //
 // Writes are buffered: call Flush when done, and check its error.
 type Writer[T Record] struct {
-	w     *bufio.Writer
-	buf   []byte
-	first []shape // the first record's columns; nil before it
+	w      *bufio.Writer
+	buf    []byte
+	shapes []shape // the last record's columns, reused
+	first  []shape // the first record's columns; nil before it
 }
 
 // NewWriter returns a Writer that writes to w.
@@ -45,8 +46,10 @@ func (w *Writer[T]) Write(rec T) error {
 
 // encode returns rec's line, newline included, valid until the next call.
 func (w *Writer[T]) encode(rec T) ([]byte, error) {
-	e := encoder{b: w.buf[:0]}
-	if err := e.record(any(&rec).(record)); err != nil {
+	e := encoder{b: w.buf[:0], shapes: w.shapes[:0]}
+	err := e.record(any(&rec).(record))
+	w.buf, w.shapes = e.b, e.shapes
+	if err != nil {
 		return nil, err
 	}
 	if w.first == nil {
