@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -48,14 +49,22 @@ func (g *genReader) Read(p []byte) (int, error) {
 	return c, nil
 }
 
-// TestStreamBoundedMemory reads 200 MB (20 MB with -short) of generated
-// lines and checks every record while the heap stays small.
+// TestStreamBoundedMemory reads 200 MB (20 MB with -short; DATASET_STREAM_MB
+// sets another size) of generated lines and checks every record while the
+// heap stays small.
 func TestStreamBoundedMemory(t *testing.T) {
-	lineLen := len(appendLine(nil, 100000))
-	n := (200 << 20) / lineLen
+	size := 200
 	if testing.Short() {
-		n /= 10
+		size = 20
 	}
+	if s := os.Getenv("DATASET_STREAM_MB"); s != "" {
+		var err error
+		if size, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("DATASET_STREAM_MB=%q: %v", s, err)
+		}
+	}
+	lineLen := len(appendLine(nil, 100000))
+	n := (size << 20) / lineLen
 	runtime.GC()
 	var ms runtime.MemStats
 	peak := uint64(0)
