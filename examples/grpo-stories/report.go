@@ -182,4 +182,25 @@ func report(w io.Writer, res *Result, cfg Config) {
 	}
 	b, a := res.Before[0], res.After[0]
 	fmt.Fprintf(w, "\nbefore: %s\nafter:  %s\n", b.Story, a.Story)
+	fmt.Fprintln(w, summary(res, cfg))
+}
+
+// summary is the run's one-line summary, for scripts
+// (bench/objectives.sh, bench/curricula.sh): the objective and curriculum,
+// the mean held-out success, KL per token, base NLL per token before and
+// after, distinct-2 before and after, the first check step with every task
+// ≥ 0.9 (0: never) and the training time.
+func summary(res *Result, cfg Config) string {
+	var s [7]float64 // success, kl, nll0, nll, d0, d, elapsed
+	for k, a := range res.After {
+		b := res.Before[k]
+		for i, v := range []float64{a.Success, a.KL, b.BaseNLL, a.BaseNLL, b.Distinct2, a.Distinct2} {
+			s[i] += v / float64(len(res.After))
+		}
+	}
+	if n := len(res.Steps); n > 0 {
+		s[6] = res.Steps[n-1].Elapsed
+	}
+	return fmt.Sprintf("summary: objective=%s curriculum=%s tasks=%s seed=%d success=%.3f kl=%.3f nll=%.2f->%.2f distinct2=%.3f->%.3f solved=%d train_s=%.1f",
+		cfg.Objective, cfg.Curriculum, cfg.Tasks, cfg.Seed, s[0], s[1], s[2], s[3], s[4], s[5], res.Solved, s[6])
 }
