@@ -29,10 +29,11 @@ type state struct {
 }
 
 // save writes a checkpoint of the run into cfg.Dir (nothing without one):
-// the step's weights and optimizer state, then state.json naming them,
-// then model.bin (the latest weights, for llama2.c's run and llama.Load)
-// and log.jsonl, and, at the end of the run or every 10 steps, plot.png;
-// older step files are removed.
+// the step's weights and optimizer state and log.jsonl, then state.json
+// naming them (a kill before it leaves the previous checkpoint whole: the
+// log may run ahead of the state, never behind), then model.bin (the
+// latest weights, for llama2.c's run and llama.Load) and, at the end of
+// the run or every 10 steps, plot.png; older step files are removed.
 func (r *run) save(final bool) error {
 	dir := r.cfg.Dir
 	if dir == "" {
@@ -45,9 +46,9 @@ func (r *run) save(final bool) error {
 		Model: fmt.Sprintf("model-%06d.bin", r.step), Optimizer: fmt.Sprintf("optimizer-%06d.bin", r.step)}
 	m := r.model.Model
 	files := []checkpointFile{
-		{st.Model, m.Save}, {st.Optimizer, r.model.Optimizer.SaveState},
+		{st.Model, m.Save}, {st.Optimizer, r.model.Optimizer.SaveState}, {"log.jsonl", r.writeLog},
 		{"state.json", func(w io.Writer) error { return json.NewEncoder(w).Encode(st) }},
-		{"model.bin", m.Save}, {"log.jsonl", r.writeLog},
+		{"model.bin", m.Save},
 	}
 	if final || r.step%10 == 0 {
 		files = append(files, checkpointFile{"plot.png", r.writePlot})
