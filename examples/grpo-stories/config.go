@@ -24,9 +24,9 @@ type Config struct {
 	// Objective is the loss: "grpo" (default), "dapo", "drgrpo", "gspo",
 	// "cispo", "nft", "dpo", "ipo", "rdp", "copg" or "kto".
 	Objective string
-	// Steps is the number of training steps (default 60).
+	// Steps is the number of training steps (default 80).
 	Steps int
-	// Group is the number of stories per prompt (default 8).
+	// Group is the number of stories per prompt (default 16).
 	Group int
 	// Prompts is the number of prompts per step (default 8).
 	Prompts int
@@ -77,7 +77,7 @@ type objective struct {
 // objectives are the objectives and the settings under which each learns
 // here (see the README's table for what each reaches).
 var objectives = []objective{
-	{name: "grpo", lr: 4e-4, kl: 0.04, pgLike: true, adv: policy.GroupNorm{},
+	{name: "grpo", lr: 1.5e-4, kl: 0.1, pgLike: true, adv: policy.GroupNorm{},
 		loss: func(c Config) policy.Loss { return withKL(policy.GRPO(), c) }},
 	{name: "dapo", lr: 4e-4, kl: 0.04, pgLike: true, adv: policy.GroupNorm{},
 		loss: func(c Config) policy.Loss { return withKL(policy.DAPO(), c) }},
@@ -140,8 +140,8 @@ func (c Config) withDefaults() (Config, error) {
 			*v = d
 		}
 	}
-	def(&c.Steps, 60)
-	def(&c.Group, 8)
+	def(&c.Steps, 80)
+	def(&c.Group, 16)
 	def(&c.Prompts, 8)
 	def(&c.Tokens, 48)
 	def(&c.EvalSamples, 64)

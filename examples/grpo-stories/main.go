@@ -5,7 +5,7 @@
 // the model.
 //
 //	go run ./examples/grpo-stories [-objective grpo] [-curriculum sec] [-tasks fish]
-//	    [-steps 60] [-dir run] [-resume] [-seed 1]
+//	    [-steps 80] [-dir run] [-resume] [-seed 1]
 //
 // Each step the curriculum (SEC by default: a Boltzmann choice over the
 // tasks' recent mean |advantage|) picks the task of each of -prompts
@@ -108,8 +108,8 @@ func main() {
 	flag.StringVar(&cfg.Objective, "objective", "grpo", "loss: grpo, dapo, drgrpo, gspo, cispo, nft, dpo, ipo, rdp, copg or kto")
 	flag.StringVar(&cfg.Curriculum, "curriculum", "sec", "task choice: sec, uniform, ucb, thompson, easy2hard or ladder")
 	flag.StringVar(&cfg.Tasks, "tasks", "fish", "task set: fish (one word, four difficulty levels) or words (four words)")
-	flag.IntVar(&cfg.Steps, "steps", 60, "training steps")
-	flag.IntVar(&cfg.Group, "group", 8, "stories per prompt")
+	flag.IntVar(&cfg.Steps, "steps", 80, "training steps")
+	flag.IntVar(&cfg.Group, "group", 16, "stories per prompt")
 	flag.IntVar(&cfg.Prompts, "prompts", 8, "prompts per step")
 	flag.IntVar(&cfg.Tokens, "tokens", 48, "new tokens per story")
 	flag.Float64Var(&cfg.LR, "lr", 0, "AdamW learning rate (0: the objective's default)")

@@ -177,7 +177,7 @@ func TestRunErrors(t *testing.T) {
 // The zero Config's objective is GRPO with its KL; -no-kl turns it off.
 func TestDefaults(t *testing.T) {
 	c, err := Config{}.withDefaults()
-	if err != nil || c.Objective != "grpo" || c.KLCoef != 0.04 || c.Curriculum != "sec" || c.LR != 4e-4 {
+	if err != nil || c.Objective != "grpo" || c.KLCoef != 0.1 || c.Curriculum != "sec" || c.LR != 1.5e-4 || c.Group != 16 || c.Steps != 80 {
 		t.Errorf("defaults %+v, %v", c, err)
 	}
 	if c, _ := (Config{NoKL: true}).withDefaults(); c.KLCoef != 0 {
