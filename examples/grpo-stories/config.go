@@ -32,6 +32,11 @@ type Config struct {
 	Prompts int
 	// Tokens is the number of new tokens per story (default 48).
 	Tokens int
+	// Epochs is the number of optimisation steps on each step's samples
+	// (default 1: on-policy, where every ratio is 1 and the PPO clip, the
+	// CISPO cap and GSPO's sequence ratio change nothing; above 1 they
+	// do).
+	Epochs int
 	// LR is AdamW's learning rate; 0 means the objective's default.
 	LR float64
 	// KLCoef is β of the k3 KL penalty to the starting model that the
@@ -144,6 +149,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.Group, 16)
 	def(&c.Prompts, 8)
 	def(&c.Tokens, 48)
+	def(&c.Epochs, 1)
 	def(&c.EvalSamples, 64)
 	def(&c.EvalEvery, 5)
 	def(&c.CheckpointEvery, 10)
@@ -180,7 +186,7 @@ func (c Config) validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"Steps", c.Steps}, {"Prompts", c.Prompts}, {"Tokens", c.Tokens}, {"EvalSamples", c.EvalSamples},
+	}{{"Steps", c.Steps}, {"Prompts", c.Prompts}, {"Tokens", c.Tokens}, {"Epochs", c.Epochs}, {"EvalSamples", c.EvalSamples},
 		{"EvalEvery", c.EvalEvery}, {"CheckpointEvery", c.CheckpointEvery}} {
 		if f.v < 0 {
 			return fmt.Errorf("grpo-stories: Config.%s = %d, want ≥ 0", f.name, f.v)

@@ -112,6 +112,7 @@ func main() {
 	flag.IntVar(&cfg.Group, "group", 16, "stories per prompt")
 	flag.IntVar(&cfg.Prompts, "prompts", 8, "prompts per step")
 	flag.IntVar(&cfg.Tokens, "tokens", 48, "new tokens per story")
+	flag.IntVar(&cfg.Epochs, "epochs", 1, "optimisation steps on each step's samples (1: on-policy)")
 	flag.Float64Var(&cfg.LR, "lr", 0, "AdamW learning rate (0: the objective's default)")
 	flag.Float64Var(&cfg.KLCoef, "kl", 0, "k3 KL coefficient of the policy-gradient objectives (0: the objective's default)")
 	flag.BoolVar(&cfg.NoKL, "no-kl", false, "no KL penalty")

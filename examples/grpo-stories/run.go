@@ -232,9 +232,9 @@ func (r *run) choose() (arms []int, prompts, labels []string, err error) {
 	return arms, prompts, labels, nil
 }
 
-// train takes the trainer's step on batch, building the pairs of a
-// pairwise objective; a step with nothing to learn from (no pair) is
-// skipped and marked.
+// train takes Epochs trainer steps on batch, building the pairs of a
+// pairwise objective first, and returns the last step's statistics; a
+// step with nothing to learn from (no pair) is skipped and marked.
 func (r *run) train(batch *policy.Rollouts, log *StepLog) (policy.StepStats, error) {
 	if r.obj.pairs != nil {
 		var err error
@@ -246,7 +246,14 @@ func (r *run) train(batch *policy.Rollouts, log *StepLog) (policy.StepStats, err
 			return policy.StepStats{}, nil
 		}
 	}
-	return r.trainer.Step(batch)
+	var st policy.StepStats
+	for e := 0; e < r.cfg.Epochs; e++ {
+		var err error
+		if st, err = r.trainer.Step(batch); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // observe feeds each group's rewards to the curriculum and records them.
