@@ -146,10 +146,12 @@ func (p *mparser) argument() *mnode {
 			}
 		}
 		return p.closeGroup("}")
-	case t.kind == tkNum:
+	case t.kind == tkNum && isDigit(t.text[0]):
 		p.pos = t.start + 1 // one digit
 		p.work.spend(1)
 		return numNode(ratOf(t.text[:1]), false)
+	case t.kind == tkNum:
+		return p.parseAtom() // .5
 	case t.kind == tkLetter || t.kind == tkCmd:
 		return p.parseAtom()
 	}
