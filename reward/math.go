@@ -267,7 +267,7 @@ func unitAfter(s string, i int) string {
 		k++
 	}
 	if w := strings.ToLower(s[j:k]); w != "" && isUnit(w) && (k-j > 1 || j > i) {
-		return w
+		return singular(w)
 	}
 	return ""
 }

@@ -218,7 +218,7 @@ func (e *evaluator) complexArith(n *mnode) (complex128, bool) {
 			}
 		}
 	case mNeg:
-		v = -vals[0]
+		v = complex(0-real(vals[0]), 0-imag(vals[0])) // 0−x, not −x: no negative zero to flip √ to −i
 	case mPct:
 		v = vals[0] / 100
 	case mDiv:

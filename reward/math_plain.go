@@ -23,6 +23,9 @@ func plainAnchored(s string, i int, currency bool) bool {
 	if currency && j > 0 {
 		if r, size := utf8.DecodeLastRuneInString(s[:j]); strings.ContainsRune(currencySigns, r) {
 			j -= size
+			if r == '$' && j > 0 && s[j-1] == '\\' {
+				j-- // \$ in LaTeX-escaped text
+			}
 		}
 	}
 	if strings.HasSuffix(s[:j], "**") {
