@@ -138,13 +138,13 @@ func (p *mparser) argument() *mnode {
 	t := p.peek()
 	switch {
 	case t.kind == tkPunct && t.text == "{":
-		p.next()
-		if raw, ok := p.rawUntilClose(); ok {
-			if n, ok := thousandsNumber(strings.TrimSpace(raw)); ok {
-				p.pos += len(raw) + 1
+		if in, ok := braced(p.s[t.start:]); ok {
+			if n, ok := thousandsNumber(strings.TrimSpace(in)); ok {
+				p.pos = t.start + len(in) + 2
 				return n
 			}
 		}
+		p.next()
 		return p.closeGroup("}")
 	case t.kind == tkNum && isDigit(t.text[0]):
 		p.pos = t.start + 1 // one digit
@@ -159,35 +159,19 @@ func (p *mparser) argument() *mnode {
 	return intNode(0)
 }
 
-// rawUntilClose returns the text from the current position to the brace
-// closing an already consumed "{", without consuming it.
-func (p *mparser) rawUntilClose() (string, bool) {
-	depth := 1
-	for j := p.pos; j < len(p.s); j++ {
-		switch p.s[j] {
-		case '{':
-			depth++
-		case '}':
-			if depth--; depth == 0 {
-				return p.s[p.pos:j], true
-			}
-		}
-	}
-	return "", false
-}
-
 // rawArg reads a braced argument as text, or the next token.
 func (p *mparser) rawArg() string {
-	if !p.accept("{") {
+	t := p.peek()
+	if t.kind != tkPunct || t.text != "{" {
 		return p.next().text
 	}
-	raw, ok := p.rawUntilClose()
+	in, ok := braced(p.s[t.start:])
 	if !ok {
 		p.fail("unclosed {")
 		return ""
 	}
-	p.pos += len(raw) + 1
-	return strings.Join(strings.Fields(raw), " ")
+	p.pos = t.start + len(in) + 2
+	return strings.Join(strings.Fields(in), " ")
 }
 
 // root reads \sqrt[n]{x}.

@@ -177,27 +177,17 @@ func rewriteWords(s string) string {
 }
 
 // skipTextArg returns the end of the braced argument at s[i:] (after
-// spaces), or i when there is none.
+// spaces): i when there is none, len(s) when it never closes.
 func skipTextArg(s string, i int) int {
-	j := i
-	for j < len(s) && s[j] == ' ' {
-		j++
-	}
+	j := skipSpaces(s, i)
 	if j >= len(s) || s[j] != '{' {
 		return i
 	}
-	depth := 0
-	for ; j < len(s); j++ {
-		switch s[j] {
-		case '{':
-			depth++
-		case '}':
-			if depth--; depth == 0 {
-				return j + 1
-			}
-		}
+	in, ok := braced(s[j:])
+	if !ok {
+		return len(s)
 	}
-	return len(s)
+	return j + len(in) + 2
 }
 
 // joinThousands writes the LaTeX thousands separator "{,}" (also with

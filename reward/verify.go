@@ -61,48 +61,12 @@ func (e ExactMatch) Score(_ context.Context, s Sample) (float64, error) {
 // A box whose braces never close is passed over in favour of an earlier
 // one; ok is false when no box closes. It runs in time linear in len(text).
 func ExtractBoxed(text string) (string, bool) {
-	if !strings.Contains(text, `\boxed`) && !strings.Contains(text, `\fbox`) {
+	boxes := findBoxes(text)
+	if len(boxes) == 0 {
 		return "", false
 	}
-	// closeOf[i] is the index of the '}' that closes the '{' at i.
-	closeOf := map[int]int{}
-	var open []int
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '{':
-			open = append(open, i)
-		case '}':
-			if len(open) > 0 {
-				closeOf[open[len(open)-1]] = i
-				open = open[:len(open)-1]
-			}
-		}
-	}
-	// Content start of every box command, in text order.
-	var starts []int
-	for i := 0; i < len(text); i++ {
-		if text[i] != '\\' {
-			continue
-		}
-		for _, cmd := range []string{`\boxed`, `\fbox`} {
-			if strings.HasPrefix(text[i:], cmd) {
-				starts = append(starts, i+len(cmd))
-				break
-			}
-		}
-	}
-	for k := len(starts) - 1; k >= 0; k-- {
-		i := starts[k]
-		for i < len(text) && text[i] == ' ' {
-			i++
-		}
-		if i < len(text) && text[i] == '{' {
-			if j, ok := closeOf[i]; ok {
-				return text[i+1 : j], true
-			}
-		}
-	}
-	return "", false
+	b := boxes[len(boxes)-1]
+	return text[b.open+1 : b.close], true
 }
 
 // braced reads "{…}" (after optional spaces) with nested braces and returns
