@@ -382,10 +382,43 @@ var openThoughtsCases = []mathCase{
 	{`$\boxed{35 cm} ++++++ \boxed{4}$`, `${35 cm,4}$`, true, "units in a set"},
 }
 
+// completionCases are model outputs with several candidate answers.
+var completionCases = []mathCase{
+	{"5", "Thus, the value is $5$. We can check: $2 + 3 = 5$.", true, "a checking equation ends in the answer"},
+	{"5", "Therefore $a = 2$ and $b = 3$, so $a + b = 5$.", true, "an equation answer counts by its right side"},
+	{"5", "The answer is $x$ where x = 5", true, "the number after the answer word ends later than $x$"},
+	{"2", "The answer is $\\boxed{2}$.\n\nWait, let me double-check. $1+1 = 2$. Yes.", true, "the box beats later spans"},
+	{"3", `I think it's \boxed{3}. Hmm, actually it is \boxed{2}.`, false, "two boxes with a comma between form the set {3, 2}"},
+	{"2", `I think it's \boxed{3}. Hmm, actually it is \boxed{2}.`, false, "the set {3, 2} is not 2"},
+	{`\frac{5}{2}`, `$\frac{5}{2}$ or $2.5$`, true, "5/2 and 2.5 are one value: the set has one element"},
+	{"3.14", `$\approx 3.14$`, true, "a leading ≈ is dropped"},
+	{"6", `The number of ways is $\binom{4}{2} = 6$.`, true, "an equation ending in the answer"},
+	{"42", `\textbf{Answer: } 42`, true, "a bold answer word"},
+	{"-4", `$\boxed{−4}$`, true, "a Unicode minus"},
+	{"4", `$\boxed{−4}$`, false, "−4 is not 4"},
+	{"1/2", "one half", false, "words are not numbers"},
+	{`8`, `$\boxed{8\,\text{cm}}$`, true, "a unit after a thin space"},
+	{`1.5 \mathrm{~m}`, `$\boxed{1.5}$`, true, "a roman unit with a tie"},
+	{`36\pi`, `$36 \pi \text{ cm}^2$`, true, "a unit with a power"},
+	{`36\pi`, `$113.097336$`, true, "36π to 6 places"},
+	{`y=\frac{1}{2}x-3`, `$\boxed{x-2y-6=0}$`, true, "a line in general form"},
+	{`(a,b)=(1,2)`, `$\boxed{a=1,b=2}$`, true, "an assigned pair answered by assignments in order"},
+	{`e^{i\pi}`, `$-1$`, true, "Euler's identity"},
+	{`\cos^2\theta - \sin^2\theta`, `$\cos 2\theta$`, true, "a double-angle identity"},
+	{`\frac{-b+\sqrt{b^2-4ac}}{2a}`, `$\boxed{\frac{\sqrt{b^2-4ac}-b}{2a}}$`, true, "the quadratic formula rearranged"},
+	{`\dfrac{x^2-1}{x-1}`, `$x+1$`, true, "equal wherever both are defined"},
+	{`\sqrt[4]{16}`, `$2$`, true, "a fourth root"},
+	{`(1, 2, 3)`, `$\langle 1, 2, 3 \rangle$`, true, "angle brackets make a tuple"},
+	{`-1 < x < 1`, `$(-1,1)$`, true, "a gold chain as an interval"},
+	{`(-1,1)`, `$-1 < x < 1$`, false, "a gold interval is not answered by a chain"},
+	{`\det A = 5`, `$5$`, false, "det A is not a variable: not an assignment"},
+	{`\text{June 5}`, `$\boxed{\text{June 5}}$`, true, "a date as text"},
+}
+
 func allMathCases() map[string][]mathCase {
 	return map[string][]mathCase{
 		"issue": issueCases, "gsm8k": gsm8kCases, "math": mathDatasetCases,
-		"numina": numinaCases, "openthoughts": openThoughtsCases,
+		"numina": numinaCases, "openthoughts": openThoughtsCases, "completion": completionCases,
 	}
 }
 

@@ -83,7 +83,7 @@ func (p *mparser) command(name string) *mnode {
 	switch {
 	case decorations[name] || !symbolCmds[name] && p.is("{"):
 		return p.subscripted(&mnode{op: mSym, name: `\` + name + "{" + p.rawArg() + "}"})
-	case name == "" || !isLetter(name[0]):
+	case name == "" || !isLetter(name[0]) || nonAtomCmds[name]:
 		p.fail(`unexpected \%s`, name)
 		return intNode(0)
 	}

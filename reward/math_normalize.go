@@ -26,12 +26,13 @@ func normalizeWithUnit(s string) (string, string) {
 	return trimAnswer(s), unit
 }
 
-// trimAnswer removes spaces and sentence punctuation around an answer.
+// trimAnswer removes spaces and sentence punctuation around an answer,
+// and a leading "=" or "≈".
 func trimAnswer(s string) string {
 	for {
 		t := strings.TrimSpace(s)
 		t = strings.TrimRight(t, ".,;:")
-		t = strings.TrimPrefix(t, "=")
+		t = strings.TrimPrefix(strings.TrimPrefix(t, "="), `\approx`)
 		if t == s {
 			return t
 		}
