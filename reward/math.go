@@ -278,3 +278,24 @@ func hasDelimiters(s string) bool {
 	return indexUnescaped(s, "$", 0) >= 0 || strings.Contains(s, `\(`) || strings.Contains(s, `\[`) ||
 		strings.Contains(s, `\boxed`) || strings.Contains(s, `\fbox`)
 }
+
+// numericLabel checks that a label is one number, maybe assigned
+// ("x = 5"), with a finite value.
+func numericLabel(ctx context.Context, label string) error {
+	w := &mathWork{left: DefaultMathBudget}
+	n := Math{}.answerOf(ctx, label, DefaultMathOrder(), w).node
+	if n != nil && isAssignment(n) {
+		n = n.kids[len(n.kids)-1]
+	}
+	if n == nil || n.op == mRel || n.op == mText || isCollection(n) || len(symbolsOf(n, nil)) > 0 {
+		return fmt.Errorf("%.80q is not a number", label)
+	}
+	ev := &evaluator{work: w}
+	if _, ok := ev.ratValue(n); ok {
+		return nil
+	}
+	if _, ok := ev.complexValue(n); !ok {
+		return fmt.Errorf("%.80q has no finite value", label)
+	}
+	return nil
+}

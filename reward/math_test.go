@@ -87,9 +87,22 @@ func TestNumericIsMath(t *testing.T) {
 		{"1 000", "1000", 1},
 		{"1000,99", "1000.99", 1},
 		{"#### 72", "72", 1},
+		{"The answer is 1000.", "1 000", 1},
+		{"It is 1000.99.", "1000,99", 1},
+		{`\boxed{0.75}`, `\frac{3}{4}`, 1},
+		{`\boxed{5}`, "x = 5", 1},
 	} {
 		if got, err := (Numeric{}).Score(ctx, Sample{Completion: c.completion, Label: c.label}); err != nil || got != c.want {
 			t.Errorf("Numeric(%q, %q) = %v, %v; want %v", c.completion, c.label, got, err, c.want)
+		}
+	}
+}
+
+// Numeric's label must be one number with a value.
+func TestNumericLabels(t *testing.T) {
+	for _, bad := range []string{"one", "x = y", "1/0", "[0,1)", `\{1, 2\}`, "x > 3", `\text{cm}`, `\infty`, "1_000"} {
+		if _, err := (Numeric{}).Score(context.Background(), Sample{Completion: "1", Label: bad}); err == nil || !strings.Contains(err.Error(), "Label") {
+			t.Errorf("label %q: %v, want an error naming the Label", bad, err)
 		}
 	}
 }

@@ -514,8 +514,9 @@ func NumericEqual(got, want string, tol float64) (bool, error) {
 	return false, nil
 }
 
-// Numeric is Math for numeric labels: the Label must be a number (as
-// ParseNumber reads it; otherwise Score returns an error), and the
+// Numeric is Math for numeric labels: the Label must be one number, as
+// Math reads it ("1,234", "1 000", "\frac{3}{4}", "25\%", "x = 5";
+// otherwise Score returns an error), and the
 // completion is verified by Math with this Extract and Tolerance, so it
 // gets Math's extraction (a number inside a word or a formula is never
 // the answer) and equivalence (exact rationals, decimals to 6 places,
@@ -547,7 +548,7 @@ func (n Numeric) Score(ctx context.Context, s Sample) (float64, error) {
 	if s.Label == "" {
 		return math.NaN(), ErrSkip
 	}
-	if _, _, err := parseNumber(s.Label); err != nil {
+	if err := numericLabel(ctx, s.Label); err != nil {
 		return math.NaN(), fmt.Errorf("reward: Numeric: Label: %w", err)
 	}
 	return Math{Extract: n.Extract, Tolerance: tol}.Score(ctx, s)
