@@ -13,7 +13,7 @@ func ExampleMath() {
 	m := reward.Math{}
 	for _, s := range []reward.Sample{
 		{Completion: `<think>2+2=4, over 8</think> So the answer is $\boxed{\dfrac{1}{2}}$.`, Label: "0.5"},
-		{Completion: "Natalia sold 48 + 24 = 72 clips.\n#### 72", Label: "72"},
+		{Completion: "Mia baked 12 muffins a tray, 12 * 5 = 60 muffins.\n#### 60", Label: "60"},
 		{Completion: `The golden ratio is $\frac{1+\sqrt{5}}{2}$.`, Label: "2"},
 		{Completion: `The roots are $\boxed{3, -2}$.`, Label: `\{-2, 3\}`},
 		{Completion: `So $x \in \boxed{[3, \infty)}$.`, Label: `x \geq 3`},

@@ -45,7 +45,7 @@ func FuzzMathVerify(f *testing.F) {
 		f.Add(s, `The answer is $\boxed{`+mathSeeds[(i+1)%len(mathSeeds)]+`}$.`)
 		f.Add(s, `\boxed{`+s+`}`)
 	}
-	f.Add("72", "She sold 48/2 = <<48/2=24>>24 clips.\n#### 72")
+	f.Add("60", "Mia baked 36/3 = <<36/3=12>>12 muffins a tray.\n#### 60")
 	f.Add("14916", `\boxed{12}. Final Answer: The final answer is $14{,}916$. I hope it is correct.`)
 	f.Fuzz(func(t *testing.T, gold, completion string) {
 		ctx := context.Background()
