@@ -392,7 +392,7 @@ var completionCases = []mathCase{
 	{"3", `I think it's \boxed{3}. Hmm, actually it is \boxed{2}.`, false, "two boxes with a comma between form the set {3, 2}"},
 	{"2", `I think it's \boxed{3}. Hmm, actually it is \boxed{2}.`, false, "the set {3, 2} is not 2"},
 	{`\frac{5}{2}`, `$\frac{5}{2}$ or $2.5$`, true, "5/2 and 2.5 are one value: the set has one element"},
-	{"3.14", `$\approx 3.14$`, true, "a leading ≈ is dropped"},
+	{"3.14", `$\approx 3.14$`, false, "an approximation with nothing before it is no answer (Math-Verify)"},
 	{"6", `The number of ways is $\binom{4}{2} = 6$.`, true, "an equation ending in the answer"},
 	{"42", `\textbf{Answer: } 42`, true, "a bold answer word"},
 	{"-4", `$\boxed{−4}$`, true, "a Unicode minus"},

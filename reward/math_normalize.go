@@ -27,12 +27,12 @@ func normalizeWithUnit(s string) (string, string) {
 }
 
 // trimAnswer removes spaces and sentence punctuation around an answer,
-// and a leading "=" or "≈".
+// and a leading "=".
 func trimAnswer(s string) string {
 	for {
 		t := strings.TrimSpace(s)
 		t = strings.TrimRight(t, ".,;:")
-		t = strings.TrimPrefix(strings.TrimPrefix(t, "="), `\approx`)
+		t = strings.TrimPrefix(t, "=")
 		if t == s {
 			return t
 		}
