@@ -10,7 +10,7 @@ import (
 
 // ErrMathBudget is the error of a Math verification that needed more work
 // than Math.Budget allows; Math.Score scores such a completion 0.
-var ErrMathBudget = errMathBudget
+var ErrMathBudget = errors.New("reward: math: work budget exhausted")
 
 // DefaultMathBudget is Math's work budget per verification when
 // Math.Budget is 0: about a millisecond of work, hundreds of times what a
@@ -64,7 +64,7 @@ const DefaultMathBudget = 200_000
 // exact values stop at 2^15 bits (10^{10^{10}} is refused, not computed),
 // and Budget bounds the work of one verification.
 //
-// References: Kydlíček et al., Math-Verify (Hugging Face, 2025);
+// References: H. Kydlíček, Math-Verify (Hugging Face, 2025);
 // Schwartz (1980) and Zippel (1979) for random-point identity testing;
 // docs/ALGORITHMS.md §5.
 type Math struct {

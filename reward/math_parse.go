@@ -1,7 +1,6 @@
 package reward
 
 import (
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -19,8 +18,6 @@ const (
 	// operators that Math parses.
 	MathMaxDepth = 64
 )
-
-var errMathBudget = errors.New("reward: math: work budget exhausted")
 
 // mathWork counts the work left for one verification: a token read, a
 // node evaluated or a candidate tried each cost one unit.
@@ -96,7 +93,7 @@ func (p *mparser) next() mtok {
 	t := p.peek()
 	p.pos = t.end
 	if !p.work.spend(1) {
-		p.fail("%v", errMathBudget)
+		p.fail("%v", ErrMathBudget)
 		p.pos = len(p.s)
 	}
 	return t
