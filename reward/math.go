@@ -13,8 +13,8 @@ import (
 var ErrMathBudget = errors.New("reward: math: work budget exhausted")
 
 // DefaultMathBudget is Math's work budget per verification when
-// Math.Budget is 0: about a millisecond of work, hundreds of times what a
-// typical answer needs.
+// Math.Budget is 0: a few milliseconds of work on one core, hundreds of
+// times what a typical answer needs.
 const DefaultMathBudget = 200_000
 
 // Math is a verifier for math answers, a Go counterpart of Hugging Face's
