@@ -188,7 +188,7 @@ func (m Math) comparer() (*mathCmp, [][]MathSource, error) {
 	c.setRel, c.strictEq = m.SetRelations, m.StrictEquations
 	order := m.Order
 	if order == nil {
-		order = DefaultMathOrder()
+		order = defaultMathOrder
 	}
 	return c, order, nil
 }
@@ -234,8 +234,8 @@ func (m Math) extract(ctx context.Context, t *mathText, order [][]MathSource, w 
 			if ctx.Err() != nil || !w.spend(1) {
 				return mathAnswer{}
 			}
-			if c.node != nil {
-				return mathAnswer{node: prepareAnswer(c.node), text: t.s[c.start:c.end], unit: unitAfter(t.s, c.end)}
+			if c.num.digits != "" {
+				return mathAnswer{node: c.num.node(), text: t.s[c.start:c.end], unit: unitAfter(t.s, c.end)}
 			}
 			a, err := parseAnswer(c.text, w)
 			if err == nil {

@@ -2,6 +2,7 @@ package reward
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -414,8 +415,36 @@ func (p *mparser) matrixRows() *mnode {
 
 // ratOf returns the value of a decimal string known to be valid.
 func ratOf(s string) *big.Rat {
-	r, _ := new(big.Rat).SetString(s)
+	r, _ := parseRat(s)
 	return r
 }
+
+// parseRat reads a decimal number ("42", "-3.50", "1.5e3"); short
+// numbers without an exponent skip big.Rat's general parser.
+func parseRat(s string) (*big.Rat, bool) {
+	digits := s
+	neg := strings.HasPrefix(digits, "-")
+	if neg {
+		digits = digits[1:]
+	}
+	intPart, frac, _ := strings.Cut(digits, ".")
+	if len(intPart)+len(frac) > 18 || !allDigits(intPart+frac) {
+		return new(big.Rat).SetString(s)
+	}
+	n, _ := strconv.ParseInt(intPart+frac, 10, 64)
+	if neg {
+		n = -n
+	}
+	return new(big.Rat).SetFrac64(n, pow10[len(frac)]), true
+}
+
+// pow10[k] is 10^k for k ≤ 18.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for k := 1; k < len(p); k++ {
+		p[k] = 10 * p[k-1]
+	}
+	return p
+}()
 
 func isLetterRune(r rune) bool { return unicode.IsLetter(r) }

@@ -71,7 +71,7 @@ func FuzzMathExtract(f *testing.F) {
 		text := newMathText(s)
 		for src := FromBoxed; src <= FromPlain; src++ {
 			for _, c := range text.candidates(src) {
-				if c.start < 0 || c.end > len(s) || c.start > c.end || c.node == nil && c.text == "" {
+				if c.start < 0 || c.end > len(s) || c.start > c.end || c.num.digits == "" && c.text == "" {
 					t.Fatalf("source %d of %q: candidate %+v", src, s, c)
 				}
 			}

@@ -2,7 +2,6 @@ package reward
 
 import (
 	"fmt"
-	"math/big"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -214,7 +213,7 @@ func thousandsNumber(s string) (*mnode, bool) {
 	if !allDigits(strings.ReplaceAll(intPart, ",", "")) || strings.Contains(t, ".") && !allDigits(frac) {
 		return nil, false
 	}
-	r, ok := new(big.Rat).SetString(strings.ReplaceAll(s, ",", ""))
+	r, ok := parseRat(strings.ReplaceAll(s, ",", ""))
 	if !ok {
 		return nil, false
 	}
