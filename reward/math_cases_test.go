@@ -454,3 +454,25 @@ func TestMathNoFalseCorrectOnNumbers(t *testing.T) {
 		}
 	}
 }
+
+// The false "correct"s the issue found in a last-number verifier, each a
+// test of its own, against Math and against Numeric (Math for numeric
+// labels).
+func TestMathIssueFalsePositives(t *testing.T) {
+	for _, c := range []struct{ name, gold, pred string }{
+		{"last-number-of-formula", "2", `$\frac{1+\sqrt{5}}{2}$`},
+		{"last-number-of-bare-formula", "2", `the ratio is \frac{1+\sqrt{5}}{2}`},
+		{"digit-inside-word", "2", "AZYUK2A"},
+		{"endpoint-of-interval", "1", "[0,1)"},
+		{"endpoint-of-interval-in-math", "1", "So $x \\in [0,1)$."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if ok, err := (Math{}).Verify(context.Background(), c.gold, c.pred); ok || err != nil {
+				t.Errorf("Math: %q judged %v, %v for gold %q", c.pred, ok, err, c.gold)
+			}
+			if v, err := (Numeric{}).Score(context.Background(), Sample{Completion: c.pred, Label: c.gold}); v != 0 || err != nil {
+				t.Errorf("Numeric: %q scored %v, %v for gold %q", c.pred, v, err, c.gold)
+			}
+		})
+	}
+}
