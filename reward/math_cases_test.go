@@ -414,6 +414,12 @@ var completionCases = []mathCase{
 	{`(-1,1)`, `$-1 < x < 1$`, false, "a gold interval is not answered by a chain"},
 	{`\det A = 5`, `$5$`, false, "det A is not a variable: not an assignment"},
 	{`\text{June 5}`, `$\boxed{\text{June 5}}$`, true, "a date as text"},
+	{`\text{B}`, `\boxed{\mathbf{(B)}}`, true, "a bold choice"},
+	{`\text{B}`, `\boxed{\emph{B}}`, true, "an emphasised choice"},
+	{`12`, `\boxed{\operatorname{lcm}(4,6)}`, true, "lcm as an operator name"},
+	{`\frac{\pi}{4}`, `\boxed{\tan^{-1}(1)}`, false, "a power −1 of tan is 1/tan (Math-Verify), not arctan"},
+	{`\frac{9}{2}`, `\boxed{4\frac{1}{2}}`, false, "juxtaposition multiplies: 4·½ = 2 (Math-Verify), not a mixed number"},
+	{`\frac{1}{400}`, `\boxed{\frac{1}{4}\%}`, true, "a fraction of a percent"},
 }
 
 func allMathCases() map[string][]mathCase {

@@ -32,10 +32,10 @@ func init() {
 }
 
 // decorations are commands whose argument is part of a variable's name:
-// \overline{AB}, \vec{v}, \mathbf{x}.
+// \overline{AB}, \vec{v}, \hat{x}.
 var decorations = map[string]bool{
 	"overline": true, "bar": true, "vec": true, "hat": true, "widehat": true, "tilde": true, "widetilde": true,
-	"dot": true, "ddot": true, "mathbf": true, "boldsymbol": true, "bm": true, "overrightarrow": true,
+	"dot": true, "ddot": true, "overrightarrow": true,
 	"overleftrightarrow": true, "underline": true, "mathcal": true, "mathscr": true, "mathfrak": true, "check": true,
 }
 

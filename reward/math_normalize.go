@@ -7,8 +7,8 @@ import (
 
 // normalizeAnswer rewrites an extracted answer into the form the parser
 // reads: sizing commands (\left, \right, \big), spacing and styles
-// dropped; \dfrac, \tfrac, \cfrac written \frac; \mathrm, \textbf,
-// \mbox and friends written \text; "≤", "<=", "\le" written \leq (and so
+// dropped; \dfrac, \tfrac, \cfrac written \frac; \mathrm, \mathbf,
+// \textbf, \mbox and friends written \text; "≤", "<=", "\le" written \leq (and so
 // on); degree signs and currency dollars dropped; "{,}" and "\!" between
 // digit groups dropped; the words "and" and "or" written as commas;
 // "percent", "pct" written \%; a trailing unit removed (see cutUnit).
@@ -47,7 +47,8 @@ var cmdRewrites = map[string]string{
 	"scriptstyle": "", "limits": "", "nolimits": "", "hline": "", "dots": "", "ldots": "", "cdots": "",
 	"vdots": "", "ddots": "", "$": "", "!": "", "mathrm": `\text`, "textnormal": `\text`, "textbf": `\text`,
 	"textit": `\text`, "textrm": `\text`, "textsf": `\text`, "texttt": `\text`, "mathit": `\text`,
-	"mathsf": `\text`, "mbox": `\text`, "hbox": `\text`, "dfrac": `\frac`, "tfrac": `\frac`, "cfrac": `\frac`,
+	"mathsf": `\text`, "mbox": `\text`, "hbox": `\text`, "mathbf": `\text`, "boldsymbol": `\text`, "bm": `\text`,
+	"emph": `\text`, "textup": `\text`, "mathnormal": `\text`, "dfrac": `\frac`, "tfrac": `\frac`, "cfrac": `\frac`,
 	"dbinom": `\binom`, "tbinom": `\binom`, "le": `\leq`, "ge": `\geq`, "ne": `\neq`, "lt": "<", "gt": ">",
 	"leqslant": `\leq`, "geqslant": `\geq`, "quad": " ", "qquad": " ", ",": " ", ";": " ", ":": " ",
 	">": " ", " ": " ", "lbrace": `\{`, "rbrace": `\}`, "lbrack": "[", "rbrack": "]", "vert": "|",
