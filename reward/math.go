@@ -10,11 +10,11 @@ import (
 
 // ErrMathBudget is the error of a Math verification that needed more work
 // than Math.Budget allows; Math.Score scores such a completion 0.
-var ErrMathBudget = errMathBudget
+var ErrMathBudget = errors.New("reward: math: work budget exhausted")
 
 // DefaultMathBudget is Math's work budget per verification when
-// Math.Budget is 0: about a millisecond of work, hundreds of times what a
-// typical answer needs.
+// Math.Budget is 0: a few milliseconds of work on one core, hundreds of
+// times what a typical answer needs.
 const DefaultMathBudget = 200_000
 
 // Math is a verifier for math answers, a Go counterpart of Hugging Face's
@@ -64,7 +64,7 @@ const DefaultMathBudget = 200_000
 // exact values stop at 2^15 bits (10^{10^{10}} is refused, not computed),
 // and Budget bounds the work of one verification.
 //
-// References: Kydlíček et al., Math-Verify (Hugging Face, 2025);
+// References: H. Kydlíček, Math-Verify (Hugging Face, 2025);
 // Schwartz (1980) and Zippel (1979) for random-point identity testing;
 // docs/ALGORITHMS.md §5.
 type Math struct {
@@ -188,7 +188,7 @@ func (m Math) comparer() (*mathCmp, [][]MathSource, error) {
 	c.setRel, c.strictEq = m.SetRelations, m.StrictEquations
 	order := m.Order
 	if order == nil {
-		order = DefaultMathOrder()
+		order = defaultMathOrder
 	}
 	return c, order, nil
 }
@@ -234,8 +234,8 @@ func (m Math) extract(ctx context.Context, t *mathText, order [][]MathSource, w 
 			if ctx.Err() != nil || !w.spend(1) {
 				return mathAnswer{}
 			}
-			if c.node != nil {
-				return mathAnswer{node: prepareAnswer(c.node), text: t.s[c.start:c.end], unit: unitAfter(t.s, c.end)}
+			if c.num.digits != "" {
+				return mathAnswer{node: c.num.node(), text: t.s[c.start:c.end], unit: unitAfter(t.s, c.end)}
 			}
 			a, err := parseAnswer(c.text, w)
 			if err == nil {
@@ -267,7 +267,7 @@ func unitAfter(s string, i int) string {
 		k++
 	}
 	if w := strings.ToLower(s[j:k]); w != "" && isUnit(w) && (k-j > 1 || j > i) {
-		return w
+		return singular(w)
 	}
 	return ""
 }
@@ -277,4 +277,25 @@ func unitAfter(s string, i int) string {
 func hasDelimiters(s string) bool {
 	return indexUnescaped(s, "$", 0) >= 0 || strings.Contains(s, `\(`) || strings.Contains(s, `\[`) ||
 		strings.Contains(s, `\boxed`) || strings.Contains(s, `\fbox`)
+}
+
+// numericLabel checks that a label is one number, maybe assigned
+// ("x = 5"), with a finite value.
+func numericLabel(ctx context.Context, label string) error {
+	w := &mathWork{left: DefaultMathBudget}
+	n := Math{}.answerOf(ctx, label, DefaultMathOrder(), w).node
+	if n != nil && isAssignment(n) {
+		n = n.kids[len(n.kids)-1]
+	}
+	if n == nil || n.op == mRel || n.op == mText || isCollection(n) || len(symbolsOf(n, nil)) > 0 {
+		return fmt.Errorf("%.80q is not a number", label)
+	}
+	ev := &evaluator{work: w}
+	if _, ok := ev.ratValue(n); ok {
+		return nil
+	}
+	if _, ok := ev.complexValue(n); !ok {
+		return fmt.Errorf("%.80q has no finite value", label)
+	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 // answer, verified against its label.
 var (
 	benchNumbers = []Sample{
-		{Completion: "Natalia sold 48/2 = 24 clips in May, so 48 + 24 = 72 in all.\n#### 72", Label: "72"},
+		{Completion: "Mia baked 36/3 = 12 muffins a tray, so 12 * 5 = 60 in all.\n#### 60", Label: "60"},
 		{Completion: `We add the two parts: $12 + 30 = 42$. So the answer is \boxed{42}.`, Label: "42"},
 		{Completion: "Each costs $3.50, so 4 of them cost $14.00. The answer is 14.", Label: "14"},
 		{Completion: `The probability is $\frac{1}{2}\cdot\frac{1}{3}$, so \boxed{\frac{1}{6}}.`, Label: `\frac{1}{6}`},

@@ -2,6 +2,7 @@ package reward
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -31,10 +32,10 @@ func init() {
 }
 
 // decorations are commands whose argument is part of a variable's name:
-// \overline{AB}, \vec{v}, \mathbf{x}.
+// \overline{AB}, \vec{v}, \hat{x}.
 var decorations = map[string]bool{
 	"overline": true, "bar": true, "vec": true, "hat": true, "widehat": true, "tilde": true, "widetilde": true,
-	"dot": true, "ddot": true, "mathbf": true, "boldsymbol": true, "bm": true, "overrightarrow": true,
+	"dot": true, "ddot": true, "overrightarrow": true,
 	"overleftrightarrow": true, "underline": true, "mathcal": true, "mathscr": true, "mathfrak": true, "check": true,
 }
 
@@ -83,7 +84,7 @@ func (p *mparser) command(name string) *mnode {
 	switch {
 	case decorations[name] || !symbolCmds[name] && p.is("{"):
 		return p.subscripted(&mnode{op: mSym, name: `\` + name + "{" + p.rawArg() + "}"})
-	case name == "" || !isLetter(name[0]):
+	case name == "" || !isLetter(name[0]) || nonAtomCmds[name]:
 		p.fail(`unexpected \%s`, name)
 		return intNode(0)
 	}
@@ -138,18 +139,20 @@ func (p *mparser) argument() *mnode {
 	t := p.peek()
 	switch {
 	case t.kind == tkPunct && t.text == "{":
-		p.next()
-		if raw, ok := p.rawUntilClose(); ok {
-			if n, ok := thousandsNumber(strings.TrimSpace(raw)); ok {
-				p.pos += len(raw) + 1
+		if in, ok := braced(p.s[t.start:]); ok {
+			if n, ok := thousandsNumber(strings.TrimSpace(in)); ok {
+				p.pos = t.start + len(in) + 2
 				return n
 			}
 		}
+		p.next()
 		return p.closeGroup("}")
-	case t.kind == tkNum:
+	case t.kind == tkNum && isDigit(t.text[0]):
 		p.pos = t.start + 1 // one digit
 		p.work.spend(1)
 		return numNode(ratOf(t.text[:1]), false)
+	case t.kind == tkNum:
+		return p.parseAtom() // .5
 	case t.kind == tkLetter || t.kind == tkCmd:
 		return p.parseAtom()
 	}
@@ -157,35 +160,19 @@ func (p *mparser) argument() *mnode {
 	return intNode(0)
 }
 
-// rawUntilClose returns the text from the current position to the brace
-// closing an already consumed "{", without consuming it.
-func (p *mparser) rawUntilClose() (string, bool) {
-	depth := 1
-	for j := p.pos; j < len(p.s); j++ {
-		switch p.s[j] {
-		case '{':
-			depth++
-		case '}':
-			if depth--; depth == 0 {
-				return p.s[p.pos:j], true
-			}
-		}
-	}
-	return "", false
-}
-
 // rawArg reads a braced argument as text, or the next token.
 func (p *mparser) rawArg() string {
-	if !p.accept("{") {
+	t := p.peek()
+	if t.kind != tkPunct || t.text != "{" {
 		return p.next().text
 	}
-	raw, ok := p.rawUntilClose()
+	in, ok := braced(p.s[t.start:])
 	if !ok {
 		p.fail("unclosed {")
 		return ""
 	}
-	p.pos += len(raw) + 1
-	return strings.Join(strings.Fields(raw), " ")
+	p.pos = t.start + len(in) + 2
+	return strings.Join(strings.Fields(in), " ")
 }
 
 // root reads \sqrt[n]{x}.
@@ -428,8 +415,36 @@ func (p *mparser) matrixRows() *mnode {
 
 // ratOf returns the value of a decimal string known to be valid.
 func ratOf(s string) *big.Rat {
-	r, _ := new(big.Rat).SetString(s)
+	r, _ := parseRat(s)
 	return r
 }
+
+// parseRat reads a decimal number ("42", "-3.50", "1.5e3"); short
+// numbers without an exponent skip big.Rat's general parser.
+func parseRat(s string) (*big.Rat, bool) {
+	digits := s
+	neg := strings.HasPrefix(digits, "-")
+	if neg {
+		digits = digits[1:]
+	}
+	intPart, frac, _ := strings.Cut(digits, ".")
+	if len(intPart)+len(frac) > 18 || !allDigits(intPart+frac) {
+		return new(big.Rat).SetString(s)
+	}
+	n, _ := strconv.ParseInt(intPart+frac, 10, 64)
+	if neg {
+		n = -n
+	}
+	return new(big.Rat).SetFrac64(n, pow10[len(frac)]), true
+}
+
+// pow10[k] is 10^k for k ≤ 18.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for k := 1; k < len(p); k++ {
+		p[k] = 10 * p[k-1]
+	}
+	return p
+}()
 
 func isLetterRune(r rune) bool { return unicode.IsLetter(r) }

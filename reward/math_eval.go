@@ -75,25 +75,43 @@ func checkBits(r *big.Rat) (*big.Rat, bool) {
 }
 
 func (e *evaluator) ratFold(n *mnode) (*big.Rat, bool) {
-	acc := new(big.Rat)
-	if n.op == mMul {
-		acc.SetInt64(1)
-	}
+	sum := n.op == mAdd
+	acc := identity(sum)
 	for _, k := range n.kids {
 		v, ok := e.ratValue(k)
-		if !ok {
-			return nil, false
-		}
-		if n.op == mAdd {
-			acc.Add(acc, v)
-		} else {
-			acc.Mul(acc, v)
-		}
-		if _, ok := checkBits(acc); !ok {
+		if !ok || !accumulate(acc, v, sum) {
 			return nil, false
 		}
 	}
 	return acc, true
+}
+
+// identity is 0 for a sum, 1 for a product.
+func identity(sum bool) *big.Rat {
+	if sum {
+		return new(big.Rat)
+	}
+	return big.NewRat(1, 1)
+}
+
+// accumulate adds v to acc, or multiplies acc by it, and reports whether
+// acc still fits mathMaxBits.
+func accumulate(acc, v *big.Rat, sum bool) bool {
+	if sum {
+		acc.Add(acc, v)
+	} else {
+		acc.Mul(acc, v)
+	}
+	_, ok := checkBits(acc)
+	return ok
+}
+
+// accumulateComplex is accumulate in floating point.
+func accumulateComplex(acc, v complex128, sum bool) complex128 {
+	if sum {
+		return acc + v
+	}
+	return acc * v
 }
 
 // ratPow computes base^exp for an integer exponent, or for exponent p/q
@@ -197,28 +215,33 @@ func (e *evaluator) complexValue(n *mnode) (complex128, bool) {
 
 func finite(v complex128) bool { return !cmplx.IsInf(v) && !cmplx.IsNaN(v) }
 
-func (e *evaluator) complexArith(n *mnode) (complex128, bool) {
+// complexKids evaluates the children of n approximately.
+func (e *evaluator) complexKids(n *mnode) ([]complex128, bool) {
 	vals := make([]complex128, len(n.kids))
 	for i, k := range n.kids {
 		v, ok := e.complexValue(k)
 		if !ok {
-			return 0, false
+			return nil, false
 		}
 		vals[i] = v
+	}
+	return vals, true
+}
+
+func (e *evaluator) complexArith(n *mnode) (complex128, bool) {
+	vals, ok := e.complexKids(n)
+	if !ok {
+		return 0, false
 	}
 	var v complex128
 	switch n.op {
 	case mAdd, mMul:
 		v = vals[0]
 		for _, x := range vals[1:] {
-			if n.op == mAdd {
-				v += x
-			} else {
-				v *= x
-			}
+			v = accumulateComplex(v, x, n.op == mAdd)
 		}
 	case mNeg:
-		v = -vals[0]
+		v = complex(0-real(vals[0]), 0-imag(vals[0])) // 0−x, not −x: no negative zero to flip √ to −i
 	case mPct:
 		v = vals[0] / 100
 	case mDiv:

@@ -46,15 +46,18 @@ func DefaultMathOrder() [][]MathSource {
 	}
 }
 
+// defaultMathOrder is DefaultMathOrder(), shared read-only.
+var defaultMathOrder = DefaultMathOrder()
+
 // mathMaxCandidates bounds the candidates one source yields (the last
 // ones are kept) and the candidates a group tries.
 const mathMaxCandidates = 64
 
-// mathCand is a candidate answer: its text to parse, or a parsed node.
+// mathCand is a candidate answer: its text to parse, or a plain number.
 type mathCand struct {
 	start, end int
 	text       string
-	node       *mnode
+	num        plainNumber
 }
 
 // candidates returns the candidates of one source, in any order.

@@ -123,22 +123,12 @@ func (e *evaluator) ratBigOp(n *mnode) (*big.Rat, bool) {
 	}
 	saved, had := e.exact[name]
 	defer restore(e.exact, name, saved, had)
-	acc := big.NewRat(0, 1)
-	if n.name == "prod" {
-		acc.SetInt64(1)
-	}
+	sum := n.name == "sum"
+	acc := identity(sum)
 	for k := lo; k <= hi; k++ {
 		e.exact[name] = big.NewRat(k, 1)
 		v, ok := e.ratValue(n.kids[3])
-		if !ok {
-			return nil, false
-		}
-		if n.name == "sum" {
-			acc.Add(acc, v)
-		} else {
-			acc.Mul(acc, v)
-		}
-		if _, ok := checkBits(acc); !ok {
+		if !ok || !accumulate(acc, v, sum) {
 			return nil, false
 		}
 	}
@@ -174,13 +164,9 @@ func (e *evaluator) complexFunc(n *mnode) (complex128, bool) {
 	if n.name == "sum" || n.name == "prod" {
 		return e.complexBigOp(n)
 	}
-	args := make([]complex128, len(n.kids))
-	for i, k := range n.kids {
-		v, ok := e.complexValue(k)
-		if !ok {
-			return 0, false
-		}
-		args[i] = v
+	args, ok := e.complexKids(n)
+	if !ok {
+		return 0, false
 	}
 	var v complex128
 	if f, ok := complexFuncs[n.name]; ok && len(args) == 1 {
@@ -254,8 +240,9 @@ func (e *evaluator) complexBigOp(n *mnode) (complex128, bool) {
 	}
 	saved, had := e.near[name]
 	defer restore(e.near, name, saved, had)
+	sum := n.name == "sum"
 	acc := complex(0, 0)
-	if n.name == "prod" {
+	if !sum {
 		acc = 1
 	}
 	for k := lo; k <= hi; k++ {
@@ -264,11 +251,7 @@ func (e *evaluator) complexBigOp(n *mnode) (complex128, bool) {
 		if !ok {
 			return 0, false
 		}
-		if n.name == "sum" {
-			acc += v
-		} else {
-			acc *= v
-		}
+		acc = accumulateComplex(acc, v, sum)
 	}
 	return acc, finite(acc)
 }

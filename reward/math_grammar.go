@@ -1,7 +1,6 @@
 package reward
 
 import (
-	"math/big"
 	"strings"
 )
 
@@ -299,7 +298,7 @@ func (p *mparser) parseAtom() *mnode {
 		if p.is("_") { // a number in another base: 204_5
 			return p.subscripted(&mnode{op: mSym, name: t.text})
 		}
-		r, _ := new(big.Rat).SetString(strings.ReplaceAll(t.text, " ", ""))
+		r, _ := parseRat(strings.ReplaceAll(t.text, " ", ""))
 		return numNode(r, strings.Contains(t.text, "."))
 	case tkLetter:
 		return p.letter(t.text)

@@ -7,8 +7,8 @@ import (
 
 // normalizeAnswer rewrites an extracted answer into the form the parser
 // reads: sizing commands (\left, \right, \big), spacing and styles
-// dropped; \dfrac, \tfrac, \cfrac written \frac; \mathrm, \textbf,
-// \mbox and friends written \text; "≤", "<=", "\le" written \leq (and so
+// dropped; \dfrac, \tfrac, \cfrac written \frac; \mathrm, \mathbf,
+// \textbf, \mbox and friends written \text; "≤", "<=", "\le" written \leq (and so
 // on); degree signs and currency dollars dropped; "{,}" and "\!" between
 // digit groups dropped; the words "and" and "or" written as commas;
 // "percent", "pct" written \%; a trailing unit removed (see cutUnit).
@@ -26,7 +26,8 @@ func normalizeWithUnit(s string) (string, string) {
 	return trimAnswer(s), unit
 }
 
-// trimAnswer removes spaces and sentence punctuation around an answer.
+// trimAnswer removes spaces and sentence punctuation around an answer,
+// and a leading "=".
 func trimAnswer(s string) string {
 	for {
 		t := strings.TrimSpace(s)
@@ -46,7 +47,8 @@ var cmdRewrites = map[string]string{
 	"scriptstyle": "", "limits": "", "nolimits": "", "hline": "", "dots": "", "ldots": "", "cdots": "",
 	"vdots": "", "ddots": "", "$": "", "!": "", "mathrm": `\text`, "textnormal": `\text`, "textbf": `\text`,
 	"textit": `\text`, "textrm": `\text`, "textsf": `\text`, "texttt": `\text`, "mathit": `\text`,
-	"mathsf": `\text`, "mbox": `\text`, "hbox": `\text`, "dfrac": `\frac`, "tfrac": `\frac`, "cfrac": `\frac`,
+	"mathsf": `\text`, "mbox": `\text`, "hbox": `\text`, "mathbf": `\text`, "boldsymbol": `\text`, "bm": `\text`,
+	"emph": `\text`, "textup": `\text`, "mathnormal": `\text`, "dfrac": `\frac`, "tfrac": `\frac`, "cfrac": `\frac`,
 	"dbinom": `\binom`, "tbinom": `\binom`, "le": `\leq`, "ge": `\geq`, "ne": `\neq`, "lt": "<", "gt": ">",
 	"leqslant": `\leq`, "geqslant": `\geq`, "quad": " ", "qquad": " ", ",": " ", ";": " ", ":": " ",
 	">": " ", " ": " ", "lbrace": `\{`, "rbrace": `\}`, "lbrack": "[", "rbrack": "]", "vert": "|",
@@ -177,27 +179,17 @@ func rewriteWords(s string) string {
 }
 
 // skipTextArg returns the end of the braced argument at s[i:] (after
-// spaces), or i when there is none.
+// spaces): i when there is none, len(s) when it never closes.
 func skipTextArg(s string, i int) int {
-	j := i
-	for j < len(s) && s[j] == ' ' {
-		j++
-	}
+	j := skipSpaces(s, i)
 	if j >= len(s) || s[j] != '{' {
 		return i
 	}
-	depth := 0
-	for ; j < len(s); j++ {
-		switch s[j] {
-		case '{':
-			depth++
-		case '}':
-			if depth--; depth == 0 {
-				return j + 1
-			}
-		}
+	in, ok := braced(s[j:])
+	if !ok {
+		return len(s)
 	}
-	return len(s)
+	return j + len(in) + 2
 }
 
 // joinThousands writes the LaTeX thousands separator "{,}" (also with

@@ -1,9 +1,7 @@
 package reward
 
 import (
-	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,8 +17,6 @@ const (
 	// operators that Math parses.
 	MathMaxDepth = 64
 )
-
-var errMathBudget = errors.New("reward: math: work budget exhausted")
 
 // mathWork counts the work left for one verification: a token read, a
 // node evaluated or a candidate tried each cost one unit.
@@ -96,7 +92,7 @@ func (p *mparser) next() mtok {
 	t := p.peek()
 	p.pos = t.end
 	if !p.work.spend(1) {
-		p.fail("%v", errMathBudget)
+		p.fail("%v", ErrMathBudget)
 		p.pos = len(p.s)
 	}
 	return t
@@ -141,7 +137,8 @@ func scanTok(s string, i int) mtok {
 	c := s[i]
 	switch {
 	case isDigit(c) || c == '.' && i+1 < len(s) && isDigit(s[i+1]):
-		return mtok{kind: tkNum, text: s[i:scanNumber(s, i)], start: i, end: scanNumber(s, i)}
+		end := scanNumber(s, i, !afterScript(s, i))
+		return mtok{kind: tkNum, text: s[i:end], start: i, end: end}
 	case c == '\\':
 		j := i + 1
 		for j < len(s) && isLetter(s[j]) {
@@ -165,14 +162,24 @@ func scanTok(s string, i int) mtok {
 	return mtok{kind: tkPunct, text: s[i : i+1], start: i, end: i + 1}
 }
 
+// afterScript reports whether s[i] follows "_" or "^" (spaces between):
+// a subscript or exponent digit, as in \log_3 243.
+func afterScript(s string, i int) bool {
+	for i > 0 && s[i-1] == ' ' {
+		i--
+	}
+	return i > 0 && (s[i-1] == '_' || s[i-1] == '^')
+}
+
 // scanNumber returns the end of the number at s[i:]: digits, an optional
-// fraction, and thousands groups separated by single spaces ("1 000").
-func scanNumber(s string, i int) int {
+// fraction, and, when groups is set, thousands groups separated by single
+// spaces ("1 000").
+func scanNumber(s string, i int, groups bool) int {
 	j := i
 	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
-	if j-i <= 3 && j > i {
+	if groups && j-i <= 3 && j > i {
 		for j+4 <= len(s) && s[j] == ' ' && allDigits(s[j+1:j+4]) && (j+4 == len(s) || !isDigit(s[j+4])) {
 			j += 4
 		}
@@ -206,7 +213,7 @@ func thousandsNumber(s string) (*mnode, bool) {
 	if !allDigits(strings.ReplaceAll(intPart, ",", "")) || strings.Contains(t, ".") && !allDigits(frac) {
 		return nil, false
 	}
-	r, ok := new(big.Rat).SetString(strings.ReplaceAll(s, ",", ""))
+	r, ok := parseRat(strings.ReplaceAll(s, ",", ""))
 	if !ok {
 		return nil, false
 	}

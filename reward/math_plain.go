@@ -1,7 +1,6 @@
 package reward
 
 import (
-	"math/big"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,6 +22,9 @@ func plainAnchored(s string, i int, currency bool) bool {
 	if currency && j > 0 {
 		if r, size := utf8.DecodeLastRuneInString(s[:j]); strings.ContainsRune(currencySigns, r) {
 			j -= size
+			if r == '$' && j > 0 && s[j-1] == '\\' {
+				j-- // \$ in LaTeX-escaped text
+			}
 		}
 	}
 	if strings.HasSuffix(s[:j], "**") {
@@ -31,36 +33,57 @@ func plainAnchored(s string, i int, currency bool) bool {
 	return j == 0 || isSpaceByte(s[j-1]) || s[j-1] == '='
 }
 
+// plainNumber is a plain-text number as scanned: its digits (no
+// separators, "." for the decimal mark, maybe an exponent), whether it
+// was written with decimals, and whether a percent sign or word follows.
+type plainNumber struct {
+	digits   string
+	dec, pct bool
+}
+
+// node builds the number's node.
+func (pn plainNumber) node() *mnode {
+	r, _ := parseRat(pn.digits)
+	n := numNode(r, pn.dec)
+	if pn.pct {
+		return opNode(mPct, n)
+	}
+	return n
+}
+
 // plainNumberAt reads the number at s[i:] (i is anchored) and returns its
 // node and end.
 func plainNumberAt(s string, i int) (*mnode, int, bool) {
+	pn, end, ok := scanPlainNumber(s, i)
+	if !ok {
+		return nil, i, false
+	}
+	return pn.node(), end, true
+}
+
+// scanPlainNumber reads the number at s[i:] without building it.
+func scanPlainNumber(s string, i int) (plainNumber, int, bool) {
 	j := i
-	neg := j < len(s) && s[j] == '-'
-	if neg {
+	if j < len(s) && s[j] == '-' {
 		j++
 	}
 	digits, end, dec := plainDigits(s, j)
 	if digits == "" {
-		return nil, i, false
+		return plainNumber{}, i, false
 	}
 	if m, e := exponentAt(s, end); e > end {
 		digits, end, dec = digits+m, e, true
 	}
-	r, ok := new(big.Rat).SetString(digits)
-	if !ok {
-		return nil, i, false
+	if j > i {
+		digits = "-" + digits
 	}
-	if neg {
-		r.Neg(r)
-	}
-	n := numNode(r, dec)
 	if pe, ok := percentAfter(s, end); ok {
-		return opNode(mPct, n), pe, true
+		return plainNumber{digits, dec, true}, pe, true
 	}
 	if end < len(s) && isLetter(s[end]) && !unitFollows(s, end) {
-		return nil, i, false // 2x, 5th: part of a word
+		return plainNumber{}, i, false // 2x, 5th: part of a word
 	}
-	return n, end, true
+	return plainNumber{digits: digits, dec: dec}, end, true
 }
 
 // unitFollows reports whether the letters at s[i:] are a unit word
@@ -147,7 +170,8 @@ func thousandsGroups(s string, i, j int) (string, int) {
 	return b.String(), end
 }
 
-// exponentAt reads "e3", "E-2" at s[i:] (not followed by a letter).
+// exponentAt reads "e3", "E-2" at s[i:] (not followed by a letter), of
+// at most 3 digits: "1e999999999" is not a number anyone computes.
 func exponentAt(s string, i int) (string, int) {
 	if i >= len(s) || s[i] != 'e' && s[i] != 'E' {
 		return "", i
@@ -160,7 +184,7 @@ func exponentAt(s string, i int) (string, int) {
 	for k < len(s) && isDigit(s[k]) {
 		k++
 	}
-	if k == j || k < len(s) && isLetter(s[k]) {
+	if k == j || k-j > 3 || k < len(s) && (isLetter(s[k]) || isDigit(s[k])) {
 		return "", i
 	}
 	return s[i:k], k
@@ -264,8 +288,8 @@ func plainAt(s string, i int) ([]mathCand, int) {
 		return nil, next
 	}
 	if s[i] != '(' {
-		if n, end, ok := plainNumberAt(s, i); ok {
-			out = append(out, mathCand{start: i, end: end, node: n})
+		if pn, end, ok := scanPlainNumber(s, i); ok {
+			out = append(out, mathCand{start: i, end: end, num: pn})
 			next = max(next, end)
 		}
 	}

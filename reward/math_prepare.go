@@ -6,6 +6,9 @@ package reward
 // {1+√2, 1−√2}; at most mathMaxPM elements).
 func prepareAnswer(n *mnode) *mnode {
 	n = foldMatrices(resolveRelations(n))
+	if findOp(n, mPM) == nil {
+		return n
+	}
 	var out []*mnode
 	for _, e := range elementsOf(n) {
 		out = append(out, expandPM(e, mathMaxPM)...)

@@ -27,6 +27,8 @@ func hostileMathSamples() map[string]Sample {
 		"factorial":         {Completion: `\boxed{100000!}`, Label: `100000!+1`},
 		"big-matrix":        {Completion: `\boxed{` + bigMatrix(40) + bigMatrix(40) + `}`, Label: "1"},
 		"wide-sum":          {Completion: `\boxed{\sum_{k=1}^{1000000} k}`, Label: "1"},
+		"huge-exponent":     {Completion: "The answer is 1e999999999.", Label: "1e99999999"},
+		"huge-decimal":      {Completion: `\boxed{0.` + strings.Repeat("3", 4000) + `}`, Label: `\frac{1}{3}+1`},
 		"power-tower":       {Completion: `\boxed{2^{2^{2^{2^{2^{2}}}}}}`, Label: `2^{2^{2^{2^{2^{2}}}}}+1`},
 		"many-variables":    {Completion: `\boxed{` + manyVariables(200) + `}`, Label: manyVariables(200) + "+1"},
 	}

@@ -345,8 +345,8 @@ func (c *mathCmp) membership(n *mnode, cuts []cut) ([]bool, bool) {
 	in := make([]bool, places)
 	for _, k := range elementsOrSelf(n) {
 		i, ok := c.placeOf(k, cuts)
-		if !ok {
-			return nil, false
+		if !ok || i < 0 || i >= places {
+			return nil, false // not a point, or ±∞, which no set of reals holds
 		}
 		in[i] = true
 	}

@@ -328,6 +328,9 @@ func boxGroup(s string, boxes []mbox) (text string, end int, ok bool) {
 		contents[i], contents[j] = contents[j], contents[i]
 	}
 	text, end = strings.Join(contents, ","), last.close+1
+	if strings.Trim(text, ", ") == "" {
+		return "", 0, false
+	}
 	if pe, ok := percentAfter(s, skipClosers(s, end)); ok {
 		text, end = text+`\%`, pe
 	}

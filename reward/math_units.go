@@ -37,18 +37,19 @@ func cutUnit(s string) (rest, unit string) {
 	return s, unit
 }
 
-// cutPower removes a trailing ^2, ^3, ^{2} or ^{3}.
-func cutPower(s string) string {
+// cutPower removes a trailing ^2, ^3, ^{2} or ^{3} and returns it as
+// "^2" or "^3".
+func cutPower(s string) (string, string) {
 	for _, p := range []string{"^2", "^3", "^{2}", "^{3}"} {
 		if strings.HasSuffix(s, p) {
-			return strings.TrimRight(s[:len(s)-len(p)], " ")
+			return strings.TrimRight(s[:len(s)-len(p)], " "), "^" + p[len(p)-1:len(p)]
 		}
 	}
-	return s
+	return s, ""
 }
 
 func cutTextUnit(s string) (rest, unit string, ok bool) {
-	t := cutPower(s)
+	t, pow := cutPower(s)
 	if !strings.HasSuffix(t, "}") {
 		return s, "", false
 	}
@@ -60,11 +61,12 @@ func cutTextUnit(s string) (rest, unit string, ok bool) {
 	if rest == "" || strings.HasSuffix(rest, `\text`) {
 		return s, "", false
 	}
-	return rest, normalizeWords(t[i+len(`\text`):]), true
+	word := strings.TrimSpace(t[i+len(`\text`):])
+	return rest, singular(normalizeWords(word[1:len(word)-1])) + pow, true
 }
 
 func cutWordUnit(s string) (rest, unit string, ok bool) {
-	t := cutPower(s)
+	t, pow := cutPower(s)
 	j := len(t)
 	for j > 0 && isLetter(t[j-1]) {
 		j--
@@ -85,7 +87,17 @@ func cutWordUnit(s string) (rest, unit string, ok bool) {
 	case !isDigit(last) && last != '}' && !spaced:
 		return s, "", false
 	}
-	return before, word, true
+	return before, singular(word) + pow, true
+}
+
+// singular drops a plural "s" or "es" from a unit name.
+func singular(w string) string {
+	for _, suffix := range []string{"es", "s"} {
+		if t := strings.TrimSuffix(w, suffix); t != w && unitWords[t] {
+			return t
+		}
+	}
+	return w
 }
 
 func isUnit(w string) bool {

@@ -61,48 +61,12 @@ func (e ExactMatch) Score(_ context.Context, s Sample) (float64, error) {
 // A box whose braces never close is passed over in favour of an earlier
 // one; ok is false when no box closes. It runs in time linear in len(text).
 func ExtractBoxed(text string) (string, bool) {
-	if !strings.Contains(text, `\boxed`) && !strings.Contains(text, `\fbox`) {
+	boxes := findBoxes(text)
+	if len(boxes) == 0 {
 		return "", false
 	}
-	// closeOf[i] is the index of the '}' that closes the '{' at i.
-	closeOf := map[int]int{}
-	var open []int
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '{':
-			open = append(open, i)
-		case '}':
-			if len(open) > 0 {
-				closeOf[open[len(open)-1]] = i
-				open = open[:len(open)-1]
-			}
-		}
-	}
-	// Content start of every box command, in text order.
-	var starts []int
-	for i := 0; i < len(text); i++ {
-		if text[i] != '\\' {
-			continue
-		}
-		for _, cmd := range []string{`\boxed`, `\fbox`} {
-			if strings.HasPrefix(text[i:], cmd) {
-				starts = append(starts, i+len(cmd))
-				break
-			}
-		}
-	}
-	for k := len(starts) - 1; k >= 0; k-- {
-		i := starts[k]
-		for i < len(text) && text[i] == ' ' {
-			i++
-		}
-		if i < len(text) && text[i] == '{' {
-			if j, ok := closeOf[i]; ok {
-				return text[i+1 : j], true
-			}
-		}
-	}
-	return "", false
+	b := boxes[len(boxes)-1]
+	return text[b.open+1 : b.close], true
 }
 
 // braced reads "{…}" (after optional spaces) with nested braces and returns
@@ -550,8 +514,9 @@ func NumericEqual(got, want string, tol float64) (bool, error) {
 	return false, nil
 }
 
-// Numeric is Math for numeric labels: the Label must be a number (as
-// ParseNumber reads it; otherwise Score returns an error), and the
+// Numeric is Math for numeric labels: the Label must be one number, as
+// Math reads it ("1,234", "1 000", "\frac{3}{4}", "25\%", "x = 5";
+// otherwise Score returns an error), and the
 // completion is verified by Math with this Extract and Tolerance, so it
 // gets Math's extraction (a number inside a word or a formula is never
 // the answer) and equivalence (exact rationals, decimals to 6 places,
@@ -583,7 +548,7 @@ func (n Numeric) Score(ctx context.Context, s Sample) (float64, error) {
 	if s.Label == "" {
 		return math.NaN(), ErrSkip
 	}
-	if _, _, err := parseNumber(s.Label); err != nil {
+	if err := numericLabel(ctx, s.Label); err != nil {
 		return math.NaN(), fmt.Errorf("reward: Numeric: Label: %w", err)
 	}
 	return Math{Extract: n.Extract, Tolerance: tol}.Score(ctx, s)
