@@ -13,6 +13,7 @@ import (
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
 	"github.com/evolve-go/evolve/policy/llama/stories260k"
+	"github.com/evolve-go/evolve/preference"
 	"github.com/evolve-go/evolve/reward"
 )
 
@@ -234,7 +235,8 @@ func (r *run) choose() (arms []int, prompts, labels []string, err error) {
 
 // train takes Epochs trainer steps on batch, building the pairs of a
 // pairwise objective first, and returns the last step's statistics; a
-// step with nothing to learn from (no pair) is skipped and marked.
+// step with nothing to learn from (no pair; for KTO, no labelled row) is
+// skipped and marked.
 func (r *run) train(batch *policy.Rollouts, log *StepLog) (policy.StepStats, error) {
 	if r.obj.pairs != nil {
 		var err error
@@ -249,7 +251,13 @@ func (r *run) train(batch *policy.Rollouts, log *StepLog) (policy.StepStats, err
 	var st policy.StepStats
 	for e := 0; e < r.cfg.Epochs; e++ {
 		var err error
-		if st, err = r.trainer.Step(batch); err != nil {
+		st, err = r.trainer.Step(batch)
+		if errors.Is(err, preference.ErrNoSamples) {
+			// KTO: every group's rewards tie, no row is labelled.
+			log.Skipped = true
+			return policy.StepStats{}, nil
+		}
+		if err != nil {
 			return st, err
 		}
 	}
