@@ -1,0 +1,439 @@
+package monitor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Detector watches a run's records and says whether its condition holds at
+// the last one. Detect gets every record so far, the newest last, and
+// returns whether the condition holds and, when it does, the event that
+// describes the evidence (the Monitor sets its Step). A Monitor reports
+// the event when the condition starts to hold, not at every step it
+// keeps holding.
+type Detector interface {
+	Detect(records []Record) (Event, bool)
+}
+
+// The built-in detectors' names, as in Event.Detector.
+const (
+	NameEntropyCollapse   = "entropy-collapse"
+	NameDiversityCollapse = "diversity-collapse"
+	NameKLRunaway         = "kl-runaway"
+	NameRewardHacking     = "reward-hacking"
+	NameProbeRegression   = "probe-regression"
+	NameStarvation        = "signal-starvation"
+)
+
+// Detectors configures the built-in detectors; the zero value runs each
+// with its defaults. A detector whose signal is never measured (no
+// watcher, no probe, no texts, a model without entropies) never fires.
+type Detectors struct {
+	Entropy    EntropyCollapse
+	Diversity  DiversityCollapse
+	KL         KLRunaway
+	Hacking    RewardHacking
+	Probe      ProbeRegression
+	Starvation Starvation
+}
+
+// list returns the detectors that are on, or the first setting out of
+// range.
+func (d Detectors) list() ([]Detector, error) {
+	var out []Detector
+	for _, c := range []struct {
+		off  bool
+		name string
+		vals []float64
+		det  Detector
+	}{
+		{d.Entropy.Off, "Entropy.Ratio", []float64{d.Entropy.Ratio}, d.Entropy},
+		{d.Diversity.Off, "Diversity.Closure, DistinctRatio", []float64{d.Diversity.Closure, d.Diversity.DistinctRatio}, d.Diversity},
+		{d.KL.Off, "KL.Max, Rate, Window", []float64{d.KL.Max, d.KL.Rate, float64(d.KL.Window)}, d.KL},
+		{d.Hacking.Off, "Hacking.Rise, Ratio, Window", []float64{d.Hacking.Rise, d.Hacking.Ratio, float64(d.Hacking.Window)}, d.Hacking},
+		{d.Probe.Off, "Probe.Drop", []float64{d.Probe.Drop}, d.Probe},
+		{d.Starvation.Off, "Starvation.Share, Window", []float64{d.Starvation.Share, float64(d.Starvation.Window)}, d.Starvation},
+	} {
+		for _, v := range c.vals {
+			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("monitor: Detectors.%s = %v, want finite ≥ 0 (0: the default)", c.name, c.vals)
+			}
+		}
+		if !c.off {
+			out = append(out, c.det)
+		}
+	}
+	return out, nil
+}
+
+// or returns x, or def when x is 0.
+func or[T int | float64](x, def T) T {
+	if x == 0 {
+		return def
+	}
+	return x
+}
+
+// measured returns the records' steps and values of the signal called
+// name where it was measured.
+func measured(records []Record, name string) (steps []int, values []float64) {
+	run := Run{Records: records}
+	return run.Series(name)
+}
+
+// recent returns the last up to n measured values of name and the window
+// of steps they span, from the records up to the last one; ok is false
+// when the last record did not measure it.
+func recent(records []Record, name string, n int) (window [2]int, values []float64, ok bool) {
+	if len(records) == 0 {
+		return window, nil, false
+	}
+	last := records[len(records)-1]
+	if v, _ := last.Value(name); math.IsNaN(v) {
+		return window, nil, false
+	}
+	for i := len(records) - 1; i >= 0 && len(values) < n; i-- {
+		if v, _ := records[i].Value(name); !math.IsNaN(v) {
+			values = append([]float64{v}, values...)
+			window[0] = records[i].Step
+		}
+	}
+	window[1] = last.Step
+	return window, values, true
+}
+
+// baseline returns the first measured value of name and its step; ok is
+// false when it has not been measured before the last record.
+func baseline(records []Record, name string) (v float64, step int, ok bool) {
+	for _, r := range records[:max(0, len(records)-1)] {
+		if x, _ := r.Value(name); !math.IsNaN(x) {
+			return x, r.Step, true
+		}
+	}
+	return math.NaN(), 0, false
+}
+
+// shown is how many recent values an event of a detector without a
+// window of its own carries.
+const shown = 5
+
+// EntropyCollapse fires when the policy's mean per-token entropy falls to
+// Ratio times its value at the first step it was measured (the untrained
+// policy, when the Monitor watches from the start): the policy stops
+// exploring, the entropy collapse EVOL-RL reports for label-free
+// self-training (confidence and majority-vote objectives).
+//
+// Default Ratio 0.5, from runs of the built-in stories260K model: the
+// main job's default run (GRPO, lr 4e-4, β 0.04, 40 steps) never went
+// below 0.85 of its first entropy (1.22 of 1.45 nats); a self-certainty
+// run (reward = log-likelihood under the starting model, lr 1e-3, β 0,
+// 4 prompts × 8 × 32 tokens) halved it by step 6 (0.70 of 1.43) and
+// reached 0.08 by step 28, its samples one sentence ("… loved to play
+// outside"). The lr 3e-3 collapse into gibberish does not lower it (its
+// entropy rose to 2.7 nats): gibberish is diverse noise, which the KL
+// and diversity detectors catch.
+//
+// References: Zhou et al., "Evolving Language Models without Labels:
+// Majority Drives Selection, Novelty Promotes Variation" (EVOL-RL, 2025).
+type EntropyCollapse struct {
+	// Ratio is the share of the first entropy at or below which it fires
+	// (default 0.5).
+	Ratio float64
+	// Off turns the detector off.
+	Off bool
+}
+
+// Detect implements Detector.
+func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
+	ratio := or(d.Ratio, 0.5)
+	base, at, ok := baseline(records, "entropy")
+	w, vals, ok2 := recent(records, "entropy", shown)
+	if !ok || !ok2 || base <= 0 {
+		return Event{}, false
+	}
+	h := vals[len(vals)-1]
+	if h > ratio*base {
+		return Event{}, false
+	}
+	return Event{Detector: NameEntropyCollapse, Signal: "entropy", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
+		Message: fmt.Sprintf("mean token entropy %.3f nats, %.2f of its %.3f at step %d (threshold %.2f)", h, h/base, base, at, ratio)}, true
+}
+
+// DiversityCollapse fires when a step's samples have lost their
+// diversity against the first step's: when the mean embedding similarity
+// within groups, or of a step's samples to the previous step's, has closed
+// Closure of its distance to 1 (identical samples),
+//
+//	(s_t − s_0) / (1 − s_0) ≥ Closure,
+//
+// or when the within-group distinct-n has fallen to DistinctRatio of its
+// first value. It names the signal that crossed first (similarity,
+// cross_similarity, distinct).
+//
+// Defaults Closure 0.4 and DistinctRatio 0.6, from runs of the built-in
+// model with the default HashEmbedder and distinct-2: the main job's
+// default run closed at most 0.32 within groups (0.34 → 0.55 as every
+// story takes up fish) and 0.31 across steps, and kept distinct-2 above
+// 0.86 of its first value; the lr 3e-3, β 0.02 collapse closed 0.53
+// within groups at step 5 (0.34 → 0.69), one step before its reward
+// saturated (0.94 → 1.00) and distinct-2 fell to 0.48 of its first value.
+//
+// References: Zhou et al., EVOL-RL (2025); Zeng et al., "B-STaR" (ICLR
+// 2025) — the exploration that falls with diversity; Li et al.,
+// distinct-n (NAACL 2016).
+type DiversityCollapse struct {
+	// Closure is the share of the distance to identical samples at or
+	// above which a similarity fires (default 0.4).
+	Closure float64
+	// DistinctRatio is the share of the first distinct-n at or below which
+	// it fires (default 0.6).
+	DistinctRatio float64
+	// Off turns the detector off.
+	Off bool
+}
+
+// Detect implements Detector.
+func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
+	closure, ratio := or(d.Closure, 0.4), or(d.DistinctRatio, 0.6)
+	for _, name := range []string{"similarity", "cross_similarity"} {
+		base, at, ok := baseline(records, name)
+		w, vals, ok2 := recent(records, name, shown)
+		if !ok || !ok2 || base >= 1 {
+			continue
+		}
+		s := vals[len(vals)-1]
+		if c := (s - base) / (1 - base); c >= closure {
+			return Event{Detector: NameDiversityCollapse, Signal: name, Window: w, Values: vals, Baseline: base,
+				Threshold: base + closure*(1-base),
+				Message: fmt.Sprintf("%s %.3f against %.3f at step %d: %.2f of the way to identical samples (threshold %.2f)",
+					name, s, base, at, c, closure)}, true
+		}
+	}
+	base, at, ok := baseline(records, "distinct")
+	w, vals, ok2 := recent(records, "distinct", shown)
+	if !ok || !ok2 || base <= 0 {
+		return Event{}, false
+	}
+	if x := vals[len(vals)-1]; x <= ratio*base {
+		return Event{Detector: NameDiversityCollapse, Signal: "distinct", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
+			Message: fmt.Sprintf("distinct-n within groups %.3f, %.2f of its %.3f at step %d (threshold %.2f)", x, x/base, base, at, ratio)}, true
+	}
+	return Event{}, false
+}
+
+// KLRunaway fires when the policy's KL to the reference passes Max, or
+// rises faster than Rate per step on average over the last Window steps
+// (over the steps there are, early in a run):
+//
+//	KL_t ≥ Max   or   (KL_t − KL_{t−W}) / W ≥ Rate.
+//
+// A policy far from its reference has left the region where the reward
+// and the reference's language can be trusted: the KL-regularised
+// objective's premise (the optimum π_ref·exp(R/β) stays near π_ref).
+//
+// Defaults Max 1 nat per token, Rate 0.15 per step, Window 3, from runs
+// of the built-in model (k3 estimate, as policy.StepStats.KL): the main
+// job's default run (lr 4e-4, β 0.04) peaked at 0.43 and rose at most
+// 0.03 per step over 3 steps; lr 3e-3 with β 0.02 — which turns the
+// stories into gibberish at reward 1 and KL ≈ 3 — reached 1.12 at step 2,
+// four steps before its reward saturated.
+//
+// References: Schulman, "Approximating KL Divergence" (2020: k3);
+// Ouyang et al., InstructGPT (2022: the KL-penalised objective).
+type KLRunaway struct {
+	// Max is the KL at or above which it fires (default 1).
+	Max float64
+	// Rate is the mean rise per step at or above which it fires (default
+	// 0.15).
+	Rate float64
+	// Window is the number of steps the rate is taken over (default 3).
+	Window int
+	// Off turns the detector off.
+	Off bool
+}
+
+// Detect implements Detector.
+func (d KLRunaway) Detect(records []Record) (Event, bool) {
+	kmax, rate, win := or(d.Max, 1), or(d.Rate, 0.15), or(d.Window, 3)
+	w, vals, ok := recent(records, "kl", win+1)
+	if !ok {
+		return Event{}, false
+	}
+	kl, first := vals[len(vals)-1], vals[0]
+	if kl >= kmax {
+		return Event{Detector: NameKLRunaway, Signal: "kl", Window: w, Values: vals, Baseline: first, Threshold: kmax,
+			Message: fmt.Sprintf("KL to the reference %.3f ≥ %.3f", kl, kmax)}, true
+	}
+	if steps := w[1] - w[0]; steps > 0 {
+		if r := (kl - first) / float64(steps); r >= rate {
+			return Event{Detector: NameKLRunaway, Signal: "kl", Window: w, Values: vals, Baseline: first, Threshold: rate,
+				Message: fmt.Sprintf("KL rose %.3f → %.3f in %d steps: %.3f per step ≥ %.3f", first, kl, steps, r, rate)}, true
+		}
+	}
+	return Event{}, false
+}
+
+// RewardHacking fires when the training reward rises and the verifier
+// watching it (Step.Watch) does not follow: over the last Window steps
+// against the first Window steps where both were measured,
+//
+//	ΔR = mean R_recent − mean R_first ≥ Rise   and   ΔV ≤ Ratio · ΔR.
+//
+// An honest gain shows in both; a gain the verifier does not confirm is
+// the policy earning what the reward pays for rather than what it is
+// meant to measure — the gap between a learned or judged reward and a
+// held-out verifier.
+//
+// Defaults Rise 0.2, Ratio 0.5, Window 5, from runs of the built-in model
+// whose reward pays for "fish" or a planted hack word and whose watcher
+// pays for "fish" only: with "friend" (17% of base stories) the reward
+// went 0.38 → 0.63 (steps 1–5 → 3–7) while the watcher went 0.03 → 0.02,
+// firing at step 7, and the reward reached 1.0 with the watcher at 0.04;
+// with "sun" (13%) it fired at step 8 (ΔR 0.26, ΔV 0.09). A watcher that
+// scores what the reward scores moves with it (ΔV = ΔR) and never fires.
+//
+// References: Skalse et al., "Defining and Characterizing Reward Hacking"
+// (NeurIPS 2022); Gao et al., "Scaling Laws for Reward Model
+// Overoptimization" (ICML 2023: the proxy-versus-gold gap).
+type RewardHacking struct {
+	// Rise is the reward's rise at or above which it may fire (default
+	// 0.2, in reward units).
+	Rise float64
+	// Ratio is the share of the reward's rise that the watcher must at
+	// least match not to fire (default 0.5).
+	Ratio float64
+	// Window is the number of steps of each mean (default 5).
+	Window int
+	// Off turns the detector off.
+	Off bool
+}
+
+// Detect implements Detector.
+func (d RewardHacking) Detect(records []Record) (Event, bool) {
+	rise, ratio, win := or(d.Rise, 0.2), or(d.Ratio, 0.5), or(d.Window, 5)
+	var steps []int
+	var rs, vs []float64
+	for _, r := range records {
+		if !math.IsNaN(r.Reward) && !math.IsNaN(r.Watch) {
+			steps, rs, vs = append(steps, r.Step), append(rs, r.Reward), append(vs, r.Watch)
+		}
+	}
+	n := len(rs)
+	if n <= win || steps[n-1] != records[len(records)-1].Step {
+		return Event{}, false
+	}
+	r0, v0 := mean(rs[:win]), mean(vs[:win])
+	r1, v1 := mean(rs[n-win:]), mean(vs[n-win:])
+	if r1-r0 < rise || v1-v0 > ratio*(r1-r0) {
+		return Event{}, false
+	}
+	return Event{Detector: NameRewardHacking, Signal: "reward", Window: [2]int{steps[n-win], steps[n-1]}, Values: rs[n-win:],
+		Baseline: r0, Threshold: rise,
+		Message: fmt.Sprintf("reward rose %.3f → %.3f (steps %d–%d → %d–%d) while the watcher went %.3f → %.3f (watch %v)",
+			r0, r1, steps[0], steps[win-1], steps[n-win], steps[n-1], v0, v1, rounded(vs[n-win:]))}, true
+}
+
+// ProbeRegression fires when the regression probe's latest score is Drop
+// or more below its first: an ability the run does not train has
+// regressed, whatever the training reward does (Misevolution: self-
+// evolving agents lose skills and safety they were not trained on). It
+// keeps holding between probes, so it fires once per regression.
+//
+// Default Drop 0.1 (probe reward units; for success rates, 10 points),
+// from runs of the built-in model with probes of 4 held-out prompts × 8
+// samples: a "writes sentences" probe stayed within 0.94–1.00 through
+// the main job's default run and fell 0.94 → 0.00 by step 6 of the lr
+// 3e-3 collapse; a "mentions dog" probe on dog prompts fell 0.25 → 0.09
+// by step 11 of the default fish run (reward 0.73 and rising) and to 0.03
+// by step 16: training on fish had taught the stories to drop the dog.
+// With n paired samples the probe's own noise is well below the
+// √(p(1−p)/n) of independent draws; raise Drop or Probe.N for noisier
+// probes.
+//
+// References: Shao et al., "Your Agent May Misevolve: Emergent Risks in
+// Self-evolving LLM Agents" (2025).
+type ProbeRegression struct {
+	// Drop is the fall below the first probe score at or beyond which it
+	// fires (default 0.1).
+	Drop float64
+	// Off turns the detector off.
+	Off bool
+}
+
+// Detect implements Detector.
+func (d ProbeRegression) Detect(records []Record) (Event, bool) {
+	drop := or(d.Drop, 0.1)
+	steps, vals := measured(records, "probe")
+	if len(vals) < 2 {
+		return Event{}, false
+	}
+	base, last := vals[0], vals[len(vals)-1]
+	if last > base-drop {
+		return Event{}, false
+	}
+	k := max(0, len(vals)-shown)
+	return Event{Detector: NameProbeRegression, Signal: "probe", Window: [2]int{steps[k], steps[len(steps)-1]}, Values: vals[k:],
+		Baseline: base, Threshold: base - drop,
+		Message: fmt.Sprintf("probe %.3f, down %.3f from %.3f at step %d (threshold %.3f)", last, base-last, base, steps[0], drop)}, true
+}
+
+// Starvation fires when, on average over the last Window steps, a Share
+// or more of the groups carry no learning signal and are not solved:
+// every sample of the prompt earned the same reward, below the success
+// threshold (the starved signal, StarvedShare). The group-relative advantages
+// are then 0 and the step learns next to nothing — DAPO's motivation for
+// dynamic sampling (curriculum.FillBatch). Groups solved by every sample
+// are left out: a run that has learned its prompts has converged, not
+// starved.
+//
+// Defaults Share 0.9, Window 10, from runs of the built-in model (6
+// prompts × 8 samples): the main job's default run started with 78% of
+// its groups flat (fish in 2–3% of base stories) and its 10-step mean
+// never passed 0.48 before learning took over; a reward for "cake" (0.2%
+// of base stories) left 98% of groups flat and fired at step 10. With G
+// samples per group, 0.9 is a success rate below about 1 − 0.9^(1/G) per
+// sample (1.3% at G = 8).
+//
+// References: Yu et al., "DAPO" (2025), §3.2.
+type Starvation struct {
+	// Share is the mean share of unsolved flat groups at or above which
+	// it fires (default 0.9).
+	Share float64
+	// Window is the number of steps of the mean (default 10).
+	Window int
+	// Off turns the detector off.
+	Off bool
+}
+
+// Detect implements Detector.
+func (d Starvation) Detect(records []Record) (Event, bool) {
+	share, win := or(d.Share, 0.9), or(d.Window, 10)
+	w, vals, ok := recent(records, "starved", win)
+	if !ok || len(vals) < win {
+		return Event{}, false
+	}
+	m := mean(vals)
+	if m < share {
+		return Event{}, false
+	}
+	return Event{Detector: NameStarvation, Signal: "starved", Window: w, Values: vals, Threshold: share, Baseline: math.NaN(),
+		Message: fmt.Sprintf("%.0f%% of groups over steps %d–%d had all rewards equal and below success: no learning signal (threshold %.0f%%)",
+			100*m, w[0], w[1], 100*share)}, true
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// rounded returns v rounded to 3 decimals, for messages.
+func rounded(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Round(x*1000) / 1000
+	}
+	return out
+}
