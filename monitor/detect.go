@@ -3,6 +3,7 @@ package monitor
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Detector watches a run's records and says whether its condition holds at
@@ -48,10 +49,11 @@ func (d Detectors) list() ([]Detector, error) {
 		det  Detector
 	}{
 		{d.Entropy.Off, "Entropy.Ratio", []float64{d.Entropy.Ratio}, d.Entropy},
-		{d.Diversity.Off, "Diversity.Closure, DistinctRatio", []float64{d.Diversity.Closure, d.Diversity.DistinctRatio}, d.Diversity},
+		{d.Diversity.Off, "Diversity.Closure, Window, Level, DistinctRatio",
+			[]float64{d.Diversity.Closure, float64(d.Diversity.Window), d.Diversity.Level, d.Diversity.DistinctRatio}, d.Diversity},
 		{d.KL.Off, "KL.Max, Rate, Window", []float64{d.KL.Max, d.KL.Rate, float64(d.KL.Window)}, d.KL},
 		{d.Hacking.Off, "Hacking.Rise, Ratio, Window", []float64{d.Hacking.Rise, d.Hacking.Ratio, float64(d.Hacking.Window)}, d.Hacking},
-		{d.Probe.Off, "Probe.Drop", []float64{d.Probe.Drop}, d.Probe},
+		{d.Probe.Off, "Probe.Drop, Z", []float64{d.Probe.Drop, d.Probe.Z}, d.Probe},
 		{d.Starvation.Off, "Starvation.Share, Window", []float64{d.Starvation.Share, float64(d.Starvation.Window)}, d.Starvation},
 	} {
 		for _, v := range c.vals {
@@ -159,32 +161,44 @@ func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
 		Message: fmt.Sprintf("mean token entropy %.3f nats, %.2f of its %.3f at step %d (threshold %.2f)", h, h/base, base, at, ratio)}, true
 }
 
-// DiversityCollapse fires when a step's samples have lost their
-// diversity against the first step's: when the mean embedding similarity
-// within groups, or of a step's samples to the previous step's, has closed
-// Closure of its distance to 1 (identical samples),
+// DiversityCollapse fires when a step's samples lose their diversity:
+// when the mean embedding similarity within groups, or of a step's samples
+// to the previous step's, closes a share of its distance to 1 (identical
+// samples),
 //
-//	(s_t − s_0) / (1 − s_0) ≥ Closure,
+//	c = (s_t − s_ref) / (1 − s_ref),
 //
-// or when the within-group distinct-n has fallen to DistinctRatio of its
-// first value. It names the signal that crossed first (similarity,
+// of Closure or more against its lowest value over the Window steps
+// before (a fast collapse) or of Level or more against its first value (a
+// slow one); or when the within-group distinct-n falls to DistinctRatio of
+// its first value. It names the signal that crossed (similarity,
 // cross_similarity, distinct).
 //
-// Defaults Closure 0.4 and DistinctRatio 0.6, from runs of the built-in
-// model with the default HashEmbedder and distinct-2: the main job's
-// default run closed at most 0.32 within groups (0.34 → 0.55 as every
-// story takes up fish) and 0.31 across steps, and kept distinct-2 above
-// 0.86 of its first value; the lr 3e-3, β 0.02 collapse closed 0.53
-// within groups at step 5 (0.34 → 0.69), one step before its reward
-// saturated (0.94 → 1.00) and distinct-2 fell to 0.48 of its first value.
+// Defaults Closure 0.3 over Window 3, Level 0.6, DistinctRatio 0.6, from
+// runs of the built-in model with the default HashEmbedder and distinct-2
+// (6 prompts × 8 samples × 64 tokens, 5 seeds of the main job's default
+// run, 3 of the collapse): the default runs closed at most 0.22 within 3
+// steps, at most 0.46 from their first step (seed 4: 0.30 → 0.62 as every
+// story takes up fish, back to 0.44 by step 39) and kept distinct-2 above
+// 0.77 of its first value; lr 3e-3 with β 0.02 closed 0.34, 0.45 and 0.43
+// within 3 steps at steps 3, 4 and 5, when the reward was 0.42, 1.00 and
+// 0.79 (it reached 0.99 at steps 6, 4 and 8); a self-certainty run
+// (reward = log-likelihood under the starting model) closed 0.39 by step
+// 3 and 0.9 by step 23, its distinct-2 falling to 0.2 of its first.
 //
 // References: Zhou et al., EVOL-RL (2025); Zeng et al., "B-STaR" (ICLR
 // 2025) — the exploration that falls with diversity; Li et al.,
 // distinct-n (NAACL 2016).
 type DiversityCollapse struct {
-	// Closure is the share of the distance to identical samples at or
-	// above which a similarity fires (default 0.4).
+	// Closure is the closure within Window steps at or above which it
+	// fires (default 0.3).
 	Closure float64
+	// Window is the number of steps before the current one whose lowest
+	// similarity Closure is measured from (default 3).
+	Window int
+	// Level is the closure from the first step at or above which it fires
+	// (default 0.6).
+	Level float64
 	// DistinctRatio is the share of the first distinct-n at or below which
 	// it fires (default 0.6).
 	DistinctRatio float64
@@ -194,21 +208,12 @@ type DiversityCollapse struct {
 
 // Detect implements Detector.
 func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
-	closure, ratio := or(d.Closure, 0.4), or(d.DistinctRatio, 0.6)
 	for _, name := range []string{"similarity", "cross_similarity"} {
-		base, at, ok := baseline(records, name)
-		w, vals, ok2 := recent(records, name, shown)
-		if !ok || !ok2 || base >= 1 {
-			continue
-		}
-		s := vals[len(vals)-1]
-		if c := (s - base) / (1 - base); c >= closure {
-			return Event{Detector: NameDiversityCollapse, Signal: name, Window: w, Values: vals, Baseline: base,
-				Threshold: base + closure*(1-base),
-				Message: fmt.Sprintf("%s %.3f against %.3f at step %d: %.2f of the way to identical samples (threshold %.2f)",
-					name, s, base, at, c, closure)}, true
+		if ev, ok := d.closure(records, name); ok {
+			return ev, true
 		}
 	}
+	ratio := or(d.DistinctRatio, 0.6)
 	base, at, ok := baseline(records, "distinct")
 	w, vals, ok2 := recent(records, "distinct", shown)
 	if !ok || !ok2 || base <= 0 {
@@ -217,6 +222,30 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 	if x := vals[len(vals)-1]; x <= ratio*base {
 		return Event{Detector: NameDiversityCollapse, Signal: "distinct", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
 			Message: fmt.Sprintf("distinct-n within groups %.3f, %.2f of its %.3f at step %d (threshold %.2f)", x, x/base, base, at, ratio)}, true
+	}
+	return Event{}, false
+}
+
+// closure checks one similarity signal against its recent low and its
+// first value.
+func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) {
+	fast, win, level := or(d.Closure, 0.3), or(d.Window, 3), or(d.Level, 0.6)
+	w, vals, ok := recent(records, name, win+1)
+	first, at, ok2 := baseline(records, name)
+	if !ok || !ok2 {
+		return Event{}, false
+	}
+	s, low := vals[len(vals)-1], slices.Min(vals[:len(vals)-1])
+	if c := (s - low) / (1 - low); low < 1 && c >= fast {
+		return Event{Detector: NameDiversityCollapse, Signal: name, Window: w, Values: vals, Baseline: low, Threshold: low + fast*(1-low),
+			Message: fmt.Sprintf("%s %.3f from %.3f within steps %d–%d: %.2f of the way to identical samples (threshold %.2f)",
+				name, s, low, w[0], w[1], c, fast)}, true
+	}
+	if c := (s - first) / (1 - first); first < 1 && c >= level {
+		w, vals, _ := recent(records, name, shown)
+		return Event{Detector: NameDiversityCollapse, Signal: name, Window: w, Values: vals, Baseline: first, Threshold: first + level*(1-first),
+			Message: fmt.Sprintf("%s %.3f against %.3f at step %d: %.2f of the way to identical samples (threshold %.2f)",
+				name, s, first, at, c, level)}, true
 	}
 	return Event{}, false
 }
@@ -333,48 +362,74 @@ func (d RewardHacking) Detect(records []Record) (Event, bool) {
 			r0, r1, steps[0], steps[win-1], steps[n-win], steps[n-1], v0, v1, rounded(vs[n-win:]))}, true
 }
 
-// ProbeRegression fires when the regression probe's latest score is Drop
-// or more below its first: an ability the run does not train has
-// regressed, whatever the training reward does (Misevolution: self-
-// evolving agents lose skills and safety they were not trained on). It
-// keeps holding between probes, so it fires once per regression.
+// ProbeRegression fires when the regression probe's latest score is
+// below its first by Drop or more and by Z or more standard errors of the
+// difference,
 //
-// Default Drop 0.1 (probe reward units; for success rates, 10 points),
-// from runs of the built-in model with probes of 4 held-out prompts × 8
-// samples: a "writes sentences" probe stayed within 0.94–1.00 through
-// the main job's default run and fell 0.94 → 0.00 by step 6 of the lr
-// 3e-3 collapse; a "mentions dog" probe on dog prompts fell 0.25 → 0.09
-// by step 11 of the default fish run (reward 0.73 and rising) and to 0.03
-// by step 16: training on fish had taught the stories to drop the dog.
-// With n paired samples the probe's own noise is well below the
-// √(p(1−p)/n) of independent draws; raise Drop or Probe.N for noisier
-// probes.
+//	p_0 − p_t ≥ Drop   and   p_0 − p_t ≥ Z·√(se_0² + se_t²),
+//
+// with se the probe's standard error (Probe.Score): an ability the run
+// does not train has regressed, whatever the training reward does
+// (Misevolution: self-evolving agents lose skills and safety they were
+// not trained on). It keeps holding between probes, so it fires once per
+// regression.
+//
+// Defaults Drop 0.1 (probe reward units; for success rates, 10 points)
+// and Z 3 (a control chart's three-sigma limit), from runs of the built-in
+// model with probes of 4 held-out prompts × 16 samples: a "writes
+// sentences" probe fell at most 0.08 below its first score through 5
+// seeds of the main job's default run (1.00 → 0.92, 2.3 standard errors)
+// and fell by 0.66–0.91 within 10 steps of each lr 3e-3 collapse, as the
+// reward reached 1; a "mentions dog" probe on dog prompts fell 0.17 →
+// 0.03 by step 16 of the default fish run and 0.02 by step 21 (3.1
+// standard errors), the reward at 0.98: training on fish taught the
+// stories to drop the dog.
 //
 // References: Shao et al., "Your Agent May Misevolve: Emergent Risks in
-// Self-evolving LLM Agents" (2025).
+// Self-evolving LLM Agents" (2025); Shewhart, "Economic Control of
+// Quality of Manufactured Product" (1931).
 type ProbeRegression struct {
 	// Drop is the fall below the first probe score at or beyond which it
-	// fires (default 0.1).
+	// may fire (default 0.1).
 	Drop float64
+	// Z is the number of standard errors the fall must reach as well
+	// (default 3).
+	Z float64
 	// Off turns the detector off.
 	Off bool
 }
 
 // Detect implements Detector.
 func (d ProbeRegression) Detect(records []Record) (Event, bool) {
-	drop := or(d.Drop, 0.1)
-	steps, vals := measured(records, "probe")
+	drop, z := or(d.Drop, 0.1), or(d.Z, 3)
+	var steps []int
+	var vals, ses []float64
+	for _, r := range records {
+		if !math.IsNaN(r.Probe) {
+			steps, vals, ses = append(steps, r.Step), append(vals, r.Probe), append(ses, r.ProbeSE)
+		}
+	}
 	if len(vals) < 2 {
 		return Event{}, false
 	}
-	base, last := vals[0], vals[len(vals)-1]
-	if last > base-drop {
+	n := len(vals)
+	fall, se := vals[0]-vals[n-1], math.Hypot(zeroIfNaN(ses[0]), zeroIfNaN(ses[n-1]))
+	if fall < drop || fall < z*se {
 		return Event{}, false
 	}
-	k := max(0, len(vals)-shown)
-	return Event{Detector: NameProbeRegression, Signal: "probe", Window: [2]int{steps[k], steps[len(steps)-1]}, Values: vals[k:],
-		Baseline: base, Threshold: base - drop,
-		Message: fmt.Sprintf("probe %.3f, down %.3f from %.3f at step %d (threshold %.3f)", last, base-last, base, steps[0], drop)}, true
+	k := max(0, n-shown)
+	return Event{Detector: NameProbeRegression, Signal: "probe", Window: [2]int{steps[k], steps[n-1]}, Values: vals[k:],
+		Baseline: vals[0], Threshold: vals[0] - max(drop, z*se),
+		Message: fmt.Sprintf("probe %.3f, down %.3f from %.3f at step %d: %.1f standard errors (thresholds %.3f and %.1f)",
+			vals[n-1], fall, vals[0], steps[0], fall/se, drop, z)}, true
+}
+
+// zeroIfNaN returns x, or 0 for NaN.
+func zeroIfNaN(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
 }
 
 // Starvation fires when, on average over the last Window steps, a Share

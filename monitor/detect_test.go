@@ -83,7 +83,13 @@ func TestDetectorsScripted(t *testing.T) {
 	check(t, "distinct", replay(t, DiversityCollapse{}, script("distinct", 0.9, 0.8, 0.5)), []want{
 		{3, "distinct", [2]int{1, 3}, []float64{0.9, 0.8, 0.5}, 0.9},
 	})
-	check(t, "healthy similarity", replay(t, DiversityCollapse{}, script("similarity", 0.34, 0.4, 0.45, 0.55, 0.5)), nil)
+	// A slow rise never closes 0.3 within 3 steps; at 0.73 it has closed
+	// 0.61 of the way from its first 0.3.
+	check(t, "slow similarity", replay(t, DiversityCollapse{}, script("similarity",
+		0.3, 0.33, 0.36, 0.39, 0.42, 0.45, 0.48, 0.51, 0.54, 0.57, 0.6, 0.63, 0.66, 0.69, 0.73)), []want{
+		{15, "similarity", [2]int{11, 15}, []float64{0.6, 0.63, 0.66, 0.69, 0.73}, 0.3},
+	})
+	check(t, "healthy similarity", replay(t, DiversityCollapse{}, script("similarity", 0.34, 0.38, 0.4, 0.42, 0.45, 0.48, 0.5, 0.52, 0.55, 0.5)), nil)
 
 	// KL rises 0.2 in one step (rate ≥ 0.15) at step 2; with the rate
 	// out of reach, it passes Max = 1 at step 4.
@@ -120,6 +126,11 @@ func TestDetectorsScripted(t *testing.T) {
 		{21, "probe", [2]int{1, 21}, []float64{0.9, 0.85, 0.75, 0.95, 0.7}, 0.9},
 	})
 	check(t, "steady probe", replay(t, ProbeRegression{}, script("probe", 0.94, nan, 1, nan, 0.91, 0.97)), nil)
+	// A fall of 0.15 with standard errors of 0.05 is 2.1 of the
+	// difference's: not enough.
+	noisy := script("probe", 0.9, 0.75)
+	noisy[0].ProbeSE, noisy[1].ProbeSE = 0.05, 0.05
+	check(t, "noisy probe", replay(t, ProbeRegression{}, noisy), nil)
 
 	// Every group starved for ten steps fires at step 10.
 	ones := []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}

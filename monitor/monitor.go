@@ -205,7 +205,7 @@ func (m *Monitor) record(ctx context.Context, s Step) (Record, [][]float64, erro
 		return rec, nil, err
 	}
 	if m.cfg.Probe != nil && (rec.Step-1)%m.cfg.Probe.every() == 0 {
-		if rec.Probe, err = m.cfg.Probe.Score(ctx); err != nil {
+		if rec.Probe, rec.ProbeSE, err = m.cfg.Probe.Score(ctx); err != nil {
 			return rec, nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
@@ -65,11 +66,13 @@ func (p *Probe) every() int {
 }
 
 // Score samples N completions of each prompt and returns their mean
-// reward; samples the reward skips or fails on are left out (NaN when all
-// are).
-func (p *Probe) Score(ctx context.Context) (float64, error) {
+// reward and its standard error s/√n (s the samples' standard deviation
+// with Bessel's correction, n the samples scored); samples the reward
+// skips or fails on are left out (NaN when all are; a NaN standard error
+// with fewer than two).
+func (p *Probe) Score(ctx context.Context) (mean, stderr float64, err error) {
 	if err := p.check(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	n, tokens := p.N, p.MaxTokens
 	if n == 0 {
@@ -80,11 +83,21 @@ func (p *Probe) Score(ctx context.Context) (float64, error) {
 	}
 	groups, err := p.Generator.Generate(ctx, policy.GenerateRequest{Prompts: p.Prompts, N: n, MaxTokens: tokens, Seed: p.Seed})
 	if err != nil {
-		return 0, fmt.Errorf("monitor: Probe: %w", err)
+		return 0, 0, fmt.Errorf("monitor: Probe: %w", err)
 	}
 	scores, _, err := (&reward.Scorer{Reward: p.Reward}).ScoreCompletions(ctx, p.Prompts, p.Labels, groups)
 	if err != nil {
-		return 0, fmt.Errorf("monitor: Probe: %w", err)
+		return 0, 0, fmt.Errorf("monitor: Probe: %w", err)
 	}
-	return nanMean(scores), nil
+	mean, n, ss := nanMean(scores), 0, 0.0
+	for _, x := range scores {
+		if !math.IsNaN(x) {
+			n++
+			ss += (x - mean) * (x - mean)
+		}
+	}
+	if n < 2 {
+		return mean, math.NaN(), nil
+	}
+	return mean, math.Sqrt(ss / float64(n-1) / float64(n)), nil
 }

@@ -48,8 +48,9 @@ type Record struct {
 	// Consistency is CREAM's mean Kendall τ between two iterations'
 	// judgements (Consistency).
 	Consistency float64
-	// Probe is the regression probe's score, at the steps it runs.
-	Probe float64
+	// Probe is the regression probe's score, at the steps it runs, and
+	// ProbeSE its standard error.
+	Probe, ProbeSE float64
 	// Loss, LogProb and GradNorm are the trainer's loss, mean log-prob of
 	// the samples and parameter gradient norm.
 	Loss, LogProb, GradNorm float64
@@ -80,7 +81,8 @@ func (r *Record) signals() []signal {
 		{"similarity", &r.Similarity}, {"cross_similarity", &r.CrossSimilarity},
 		{"zero_variance", &r.ZeroVariance}, {"starved", &r.Starved},
 		{"balance", &r.Balance}, {"consistency", &r.Consistency},
-		{"probe", &r.Probe}, {"loss", &r.Loss}, {"logprob", &r.LogProb}, {"grad_norm", &r.GradNorm},
+		{"probe", &r.Probe}, {"probe_se", &r.ProbeSE},
+		{"loss", &r.Loss}, {"logprob", &r.LogProb}, {"grad_norm", &r.GradNorm},
 	}
 }
 
