@@ -252,7 +252,8 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 
 // KLRunaway fires when the policy's KL to the reference passes Max, or
 // rises faster than Rate per step on average over the last Window steps
-// (over the steps there are, early in a run):
+// (once there are Window steps before the current one; steps where the KL
+// was not measured do not count):
 //
 //	KL_t ≥ Max   or   (KL_t − KL_{t−W}) / W ≥ Rate.
 //
@@ -293,7 +294,8 @@ func (d KLRunaway) Detect(records []Record) (Event, bool) {
 		return Event{Detector: NameKLRunaway, Signal: "kl", Window: w, Values: vals, Baseline: first, Threshold: kmax,
 			Message: fmt.Sprintf("KL to the reference %.3f ≥ %.3f", kl, kmax)}, true
 	}
-	if steps := w[1] - w[0]; steps > 0 {
+	if len(vals) == win+1 {
+		steps := w[1] - w[0]
 		if r := (kl - first) / float64(steps); r >= rate {
 			return Event{Detector: NameKLRunaway, Signal: "kl", Window: w, Values: vals, Baseline: first, Threshold: rate,
 				Message: fmt.Sprintf("KL rose %.3f → %.3f in %d steps: %.3f per step ≥ %.3f", first, kl, steps, r, rate)}, true

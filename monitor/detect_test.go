@@ -21,11 +21,11 @@ func script(name string, vals ...float64) []Record {
 	return recs
 }
 
-// replay feeds recs one at a time to a Monitor running only d and returns
-// the events it raises.
+// replay feeds recs one at a time to a Monitor running only d, re-armed
+// after one clear step, and returns the events it raises.
 func replay(t *testing.T, d Detector, recs []Record) []Event {
 	t.Helper()
-	m, err := New(Config{Detectors: allOff, Extra: []Detector{d}})
+	m, err := New(Config{Detectors: allOff, Extra: []Detector{d}, Rearm: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +91,11 @@ func TestDetectorsScripted(t *testing.T) {
 	})
 	check(t, "healthy similarity", replay(t, DiversityCollapse{}, script("similarity", 0.34, 0.38, 0.4, 0.42, 0.45, 0.48, 0.5, 0.52, 0.55, 0.5)), nil)
 
-	// KL rises 0.2 in one step (rate ≥ 0.15) at step 2; with the rate
-	// out of reach, it passes Max = 1 at step 4.
-	check(t, "kl rate", replay(t, KLRunaway{}, script("kl", 0, 0.2, 0.3, 0.35)), []want{
-		{2, "kl", [2]int{1, 2}, []float64{0, 0.2}, 0},
+	// KL rises 0.48 over 3 steps (rate ≥ 0.15) at step 4 — the rise of
+	// 0.2 in the first step alone does not count; with the rate out of
+	// reach, it passes Max = 1 at step 4.
+	check(t, "kl rate", replay(t, KLRunaway{}, script("kl", 0, 0.2, 0.3, 0.48, 0.5)), []want{
+		{4, "kl", [2]int{1, 4}, []float64{0, 0.2, 0.3, 0.48}, 0},
 	})
 	check(t, "kl max", replay(t, KLRunaway{Rate: 100}, script("kl", 0, 0.5, 0.9, 1.0)), []want{
 		{4, "kl", [2]int{1, 4}, []float64{0, 0.5, 0.9, 1.0}, 0},
@@ -138,6 +139,30 @@ func TestDetectorsScripted(t *testing.T) {
 		{10, "starved", [2]int{1, 10}, ones[:10], nan},
 	})
 	check(t, "early starvation", replay(t, Starvation{}, script("starved", 1, 1, 0.8, 0.8, 0.7, 0.5, 0.3, 0, 0, 0, 0, 0)), nil)
+}
+
+// A detector that fired fires again only after its condition has been
+// clear for Config.Rearm steps (default 5).
+func TestRearm(t *testing.T) {
+	recs := script("entropy", 1.4, 0.6, 1.4, 0.6, 1.4, 1.4, 1.4, 1.4, 1.4, 0.6)
+	for rearm, steps := range map[int][]int{0: {2, 10}, 1: {2, 4, 10}, 6: {2}} {
+		m, err := New(Config{Detectors: allOff, Extra: []Detector{EntropyCollapse{}}, Rearm: rearm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, r := range recs {
+			for _, e := range m.push(r) {
+				got = append(got, e.Step)
+			}
+		}
+		if !reflect.DeepEqual(got, steps) {
+			t.Errorf("Rearm %d: events at steps %v, want %v", rearm, got, steps)
+		}
+	}
+	if _, err := New(Config{Rearm: -1}); err == nil {
+		t.Error("Rearm -1: no error")
+	}
 }
 
 // Negative and non-finite settings are errors; Off turns a detector off.

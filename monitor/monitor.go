@@ -37,6 +37,11 @@ type Config struct {
 	// Log, when set, receives a JSON line per step (its Record) and per
 	// event (see WriteRecord, WriteEvent and ReadRun).
 	Log io.Writer
+	// Rearm is the number of consecutive steps a detector's condition must
+	// stay clear before it can fire again (default 5): one event per
+	// episode, not one per flicker across a threshold. Negative is an
+	// error.
+	Rearm int
 }
 
 // Step is what a training loop hands a Monitor after one step: what it
@@ -83,7 +88,8 @@ func Texts(groups [][]policy.Completion) []string {
 type Monitor struct {
 	cfg       Config
 	detectors []Detector
-	firing    []bool // detector i's condition held at the last step
+	armed     []bool // detector i may fire
+	clear     []int  // steps detector i's condition has been clear since it fired
 	run       Run
 	prevTexts []string
 	prevVecs  [][]float64
@@ -92,9 +98,10 @@ type Monitor struct {
 // New returns a Monitor configured by cfg, or an error naming the first
 // field out of range.
 func New(cfg Config) (*Monitor, error) {
-	if cfg.N < 0 || cfg.NStar < 0 {
-		return nil, fmt.Errorf("monitor: Config.N = %d, NStar = %d, want ≥ 0", cfg.N, cfg.NStar)
+	if cfg.N < 0 || cfg.NStar < 0 || cfg.Rearm < 0 {
+		return nil, fmt.Errorf("monitor: Config.N = %d, NStar = %d, Rearm = %d, want ≥ 0", cfg.N, cfg.NStar, cfg.Rearm)
 	}
+	cfg.Rearm = or(cfg.Rearm, 5)
 	if math.IsNaN(cfg.Threshold) || math.IsInf(cfg.Threshold, 0) {
 		return nil, fmt.Errorf("monitor: Config.Threshold = %v, want finite", cfg.Threshold)
 	}
@@ -122,13 +129,17 @@ func New(cfg Config) (*Monitor, error) {
 		}
 	}
 	ds = append(ds, cfg.Extra...)
-	return &Monitor{cfg: cfg, detectors: ds, firing: make([]bool, len(ds))}, nil
+	m := &Monitor{cfg: cfg, detectors: ds, armed: make([]bool, len(ds)), clear: make([]int, len(ds))}
+	for i := range m.armed {
+		m.armed[i] = true
+	}
+	return m, nil
 }
 
 // Observe computes step s's Record, runs the detectors over the run so
 // far and returns the events that fire at this step: a detector fires
-// when its condition starts to hold and again only after it has stopped
-// holding for a step. It writes the record and the events to Config.Log.
+// when its condition starts to hold, and again only after it has stayed
+// clear for Config.Rearm steps. It writes the record and the events to Config.Log.
 // It scores the probe at the steps Probe.Every says, with ctx; the
 // embedder runs with ctx too.
 //
@@ -161,11 +172,17 @@ func (m *Monitor) push(rec Record) []Event {
 	var events []Event
 	for i, d := range m.detectors {
 		ev, holds := d.Detect(m.run.Records)
-		if holds && !m.firing[i] {
+		switch {
+		case holds && m.armed[i]:
 			ev.Step = rec.Step
 			events = append(events, ev)
+			m.armed[i], m.clear[i] = false, 0
+		case holds:
+			m.clear[i] = 0
+		case !m.armed[i]:
+			m.clear[i]++
+			m.armed[i] = m.clear[i] >= m.cfg.Rearm
 		}
-		m.firing[i] = holds
 	}
 	m.run.Events = append(m.run.Events, events...)
 	return events

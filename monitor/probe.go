@@ -101,3 +101,19 @@ func (p *Probe) Score(ctx context.Context) (mean, stderr float64, err error) {
 	}
 	return mean, math.Sqrt(ss / float64(n-1) / float64(n)), nil
 }
+
+// Sentences is a probe reward for story and prose generation: 1 when the
+// completion ends a sentence and begins another — '.', '!' or '?', a
+// space, a capital letter — and 0 otherwise. Readable stories of a few
+// dozen tokens nearly always do (the built-in model's: 97–100% of 48-token
+// continuations); text a run has collapsed into gibberish almost never
+// does (0–8% after the lr 3e-3 collapse of ProbeRegression's runs).
+var Sentences reward.Reward = reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
+	t := s.Completion
+	for i := 0; i+2 < len(t); i++ {
+		if (t[i] == '.' || t[i] == '!' || t[i] == '?') && t[i+1] == ' ' && t[i+2] >= 'A' && t[i+2] <= 'Z' {
+			return 1, nil
+		}
+	}
+	return 0, nil
+})

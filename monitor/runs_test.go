@@ -35,20 +35,8 @@ type spec struct {
 	score  func(r *policy.Rollouts) []float64
 	reward reward.Reward
 	watch  reward.Reward // the verifier watching the reward, or nil
-	probe  bool          // attach the "writes sentences" probe
+	probe  bool          // attach the monitor.Sentences probe
 }
-
-// sentences is 1 for a completion that ends a sentence and starts
-// another ("… fish. The …"), else 0: the stories are still readable.
-var sentences = reward.Func(func(_ context.Context, s reward.Sample) (float64, error) {
-	t := s.Completion
-	for i := 0; i+2 < len(t); i++ {
-		if (t[i] == '.' || t[i] == '!' || t[i] == '?') && t[i+1] == ' ' && t[i+2] >= 'A' && t[i+2] <= 'Z' {
-			return 1, nil
-		}
-	}
-	return 0, nil
-})
 
 // train runs sp and returns the monitor's record of it.
 func train(t *testing.T, sp spec) *monitor.Run {
@@ -73,7 +61,7 @@ func train(t *testing.T, sp spec) *monitor.Run {
 	cfg := monitor.Config{}
 	if sp.probe {
 		cfg.Probe = &monitor.Probe{Generator: gen, Prompts: []string{"Once upon a time, there lived", "One morning,", "Sam and his mom", "The little girl"},
-			Reward: sentences, N: 8, MaxTokens: 32, Every: 3, Seed: 5}
+			Reward: monitor.Sentences, N: 8, MaxTokens: 32, Every: 3, Seed: 5}
 	}
 	mon, err := monitor.New(cfg)
 	if err != nil {

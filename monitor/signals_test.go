@@ -1,8 +1,11 @@
 package monitor
 
 import (
+	"context"
 	"math"
 	"testing"
+
+	"github.com/evolve-go/evolve/reward"
 )
 
 var nan = math.NaN()
@@ -102,6 +105,17 @@ func TestSignalErrors(t *testing.T) {
 	} {
 		if _, err := f(); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestSentences(t *testing.T) {
+	for text, want := range map[string]float64{
+		" and a fish. The end": 1, "! Wow": 1, " Where? Here": 1, " a fish.The": 0, " fish. the": 0, " fish fish fish": 0, "": 0, ".": 0,
+	} {
+		got, err := Sentences.Score(context.Background(), reward.Sample{Completion: text})
+		if err != nil || got != want {
+			t.Errorf("Sentences(%q) = %v, %v; want %v", text, got, err, want)
 		}
 	}
 }
