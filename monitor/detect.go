@@ -125,15 +125,16 @@ const shown = 5
 // exploring, the entropy collapse EVOL-RL reports for label-free
 // self-training (confidence and majority-vote objectives).
 //
-// Default Ratio 0.5, from runs of the built-in stories260K model: the
-// main job's default run (GRPO, lr 4e-4, β 0.04, 40 steps) never went
-// below 0.85 of its first entropy (1.22 of 1.45 nats); a self-certainty
-// run (reward = log-likelihood under the starting model, lr 1e-3, β 0,
-// 4 prompts × 8 × 32 tokens) halved it by step 6 (0.70 of 1.43) and
-// reached 0.08 by step 28, its samples one sentence ("… loved to play
-// outside"). The lr 3e-3 collapse into gibberish does not lower it (its
-// entropy rose to 2.7 nats): gibberish is diverse noise, which the KL
-// and diversity detectors catch.
+// Default Ratio 0.5, from runs of the built-in stories260K model: five
+// seeds of the main job's default run (GRPO, lr 4e-4, β 0.04, 40 steps of
+// 6 prompts × 8 samples × 64 tokens) never went below 0.80 of their first
+// entropy (seed 1: 1.22 of 1.45 nats); a self-certainty run (each
+// sample's reward its mean log-prob under the policy that drew it, lr
+// 1e-3, β 0, 4 prompts × 8 × 32 tokens) fell to 0.41 of its first by
+// step 7 (0.58 of 1.43) and 0.13 by step 12, its stories one story. The
+// lr 3e-3 collapse into gibberish does not lower it (0.75–1.0 of the
+// first over 3 seeds, then up to 2.7 nats): gibberish is diverse noise,
+// which the KL and diversity detectors catch.
 //
 // References: Zhou et al., "Evolving Language Models without Labels:
 // Majority Drives Selection, Novelty Promotes Variation" (EVOL-RL, 2025).
@@ -176,15 +177,17 @@ func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
 //
 // Defaults Closure 0.3 over Window 3, Level 0.6, DistinctRatio 0.6, from
 // runs of the built-in model with the default HashEmbedder and distinct-2
-// (6 prompts × 8 samples × 64 tokens, 5 seeds of the main job's default
+// (6 prompts × 8 samples × 64 tokens; 5 seeds of the main job's default
 // run, 3 of the collapse): the default runs closed at most 0.22 within 3
-// steps, at most 0.46 from their first step (seed 4: 0.30 → 0.62 as every
-// story takes up fish, back to 0.44 by step 39) and kept distinct-2 above
-// 0.77 of its first value; lr 3e-3 with β 0.02 closed 0.34, 0.45 and 0.43
-// within 3 steps at steps 3, 4 and 5, when the reward was 0.42, 1.00 and
-// 0.79 (it reached 0.99 at steps 6, 4 and 8); a self-certainty run
-// (reward = log-likelihood under the starting model) closed 0.39 by step
-// 3 and 0.9 by step 23, its distinct-2 falling to 0.2 of its first.
+// steps (0.18 across steps), at most 0.46 from their first step (seed 4:
+// 0.30 → 0.62 as every story takes up fish, back to 0.44 by step 39) and
+// kept distinct-2 above 0.77 of its first value; lr 3e-3 with β 0.02
+// closed 0.34, 0.59 and 0.43 within 3 steps, firing at steps 3, 4 and 5
+// with the reward at 0.42, 1.00 and 0.79 (it reached 0.99 at steps 6, 4
+// and 8: the second seed learns so fast that its reward saturates first,
+// and KLRunaway fires a step before); the self-certainty run of
+// EntropyCollapse closed 0.35 by step 4 (4 prompts × 8 × 32 tokens), its
+// distinct-2 down to 0.20 of its first by step 10.
 //
 // References: Zhou et al., EVOL-RL (2025); Zeng et al., "B-STaR" (ICLR
 // 2025) — the exploration that falls with diversity; Li et al.,
@@ -262,11 +265,12 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 // objective's premise (the optimum π_ref·exp(R/β) stays near π_ref).
 //
 // Defaults Max 1 nat per token, Rate 0.15 per step, Window 3, from runs
-// of the built-in model (k3 estimate, as policy.StepStats.KL): the main
-// job's default run (lr 4e-4, β 0.04) peaked at 0.43 and rose at most
-// 0.03 per step over 3 steps; lr 3e-3 with β 0.02 — which turns the
-// stories into gibberish at reward 1 and KL ≈ 3 — reached 1.12 at step 2,
-// four steps before its reward saturated.
+// of the built-in model (k3 estimate, as policy.StepStats.KL; 6 prompts ×
+// 8 samples × 64 tokens): 5 seeds of the main job's default run (lr 4e-4,
+// β 0.04) peaked at 0.50 and rose at most 0.055 per step over 3 steps; lr
+// 3e-3 with β 0.02 — which turns the stories into gibberish at reward 1
+// and KL ≈ 3 — fired at steps 2, 3 and 4 of 3 seeds (KL 1.12, 1.72 and
+// 1.55), 4, 1 and 4 steps before the reward reached 0.99.
 //
 // References: Schulman, "Approximating KL Divergence" (2020: k3);
 // Ouyang et al., InstructGPT (2022: the KL-penalised objective).
@@ -316,12 +320,15 @@ func (d KLRunaway) Detect(records []Record) (Event, bool) {
 // held-out verifier.
 //
 // Defaults Rise 0.2, Ratio 0.5, Window 5, from runs of the built-in model
-// whose reward pays for "fish" or a planted hack word and whose watcher
-// pays for "fish" only: with "friend" (17% of base stories) the reward
-// went 0.38 → 0.63 (steps 1–5 → 3–7) while the watcher went 0.03 → 0.02,
-// firing at step 7, and the reward reached 1.0 with the watcher at 0.04;
-// with "sun" (13%) it fired at step 8 (ΔR 0.26, ΔV 0.09). A watcher that
-// scores what the reward scores moves with it (ΔV = ΔR) and never fires.
+// (the main job's settings) whose reward pays for "fish" or a planted hack
+// word and whose watcher pays for "fish" only: with "friend" (in 17% of
+// base stories) the reward went 0.38 → 0.63 (steps 1–5 → 3–7) while the
+// watcher went 0.03 → 0.03, firing at step 7, and the reward reached 0.98
+// with the watcher never above 0.13; with "sun" (13%) it fired at step 8
+// (0.21 → 0.47, watcher 0.03 → 0.12). The main job's own run watched by
+// an honest verifier of its own ("fish" as a whole word, where the reward
+// also counts "fishing") raised nothing: the two never differed by more
+// than 0.02.
 //
 // References: Skalse et al., "Defining and Characterizing Reward Hacking"
 // (NeurIPS 2022); Gao et al., "Scaling Laws for Reward Model
@@ -443,13 +450,13 @@ func zeroIfNaN(x float64) float64 {
 // are left out: a run that has learned its prompts has converged, not
 // starved.
 //
-// Defaults Share 0.9, Window 10, from runs of the built-in model (6
-// prompts × 8 samples): the main job's default run started with 78% of
-// its groups flat (fish in 2–3% of base stories) and its 10-step mean
-// never passed 0.48 before learning took over; a reward for "cake" (0.2%
-// of base stories) left 98% of groups flat and fired at step 10. With G
-// samples per group, 0.9 is a success rate below about 1 − 0.9^(1/G) per
-// sample (1.3% at G = 8).
+// Defaults Share 0.9, Window 10, from runs of the built-in model: 5 seeds
+// of the main job's default run (6 prompts × 8 samples) started with up
+// to 100% of their groups flat (fish in 2–3% of base stories) and their
+// 10-step mean never passed 0.48 before learning took over; a reward for
+// "dragon", in none of 600 base stories, left every group flat and fired
+// at step 10 (4 prompts × 8 samples). With G samples per group, 0.9 is a
+// success rate below about 1 − 0.9^(1/G) per sample (1.3% at G = 8).
 //
 // References: Yu et al., "DAPO" (2025), §3.2.
 type Starvation struct {
