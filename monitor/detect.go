@@ -29,6 +29,17 @@ const (
 // Detectors configures the built-in detectors; the zero value runs each
 // with its defaults. A detector whose signal is never measured (no
 // watcher, no probe, no texts, a model without entropies) never fires.
+//
+// The defaults come from runs of the built-in stories260K model, named in
+// the detectors' documentation as follows. The main job: the default run
+// of examples/grpo-stories (GRPO, lr 4e-4, β 0.04, SEC over four "fish"
+// tasks, 60 steps of 8 prompts × 8 stories × 48 tokens), 5 seeds; it must
+// raise nothing and raises nothing. GRPO-64: GRPO on 12 story prompts
+// with the reward "mentions fish", 6 prompts × 8 stories × 64 tokens a
+// step, lr 4e-4, β 0.04, 40 steps, 5 seeds. The collapse: GRPO-64 at lr
+// 3e-3 and β 0.02, which turns the stories into gibberish at reward 1 and
+// KL ≈ 3, 3 seeds. The tests of this package re-run short versions of the
+// runs that should fire.
 type Detectors struct {
 	Entropy    EntropyCollapse
 	Diversity  DiversityCollapse
@@ -125,16 +136,14 @@ const shown = 5
 // exploring, the entropy collapse EVOL-RL reports for label-free
 // self-training (confidence and majority-vote objectives).
 //
-// Default Ratio 0.5, from runs of the built-in stories260K model: five
-// seeds of the main job's default run (GRPO, lr 4e-4, β 0.04, 40 steps of
-// 6 prompts × 8 samples × 64 tokens) never went below 0.80 of their first
-// entropy (seed 1: 1.22 of 1.45 nats); a self-certainty run (each
-// sample's reward its mean log-prob under the policy that drew it, lr
-// 1e-3, β 0, 4 prompts × 8 × 32 tokens) fell to 0.41 of its first by
-// step 7 (0.58 of 1.43) and 0.13 by step 12, its stories one story. The
-// lr 3e-3 collapse into gibberish does not lower it (0.75–1.0 of the
-// first over 3 seeds, then up to 2.7 nats): gibberish is diverse noise,
-// which the KL and diversity detectors catch.
+// Default Ratio 0.5: the main job never went below 0.73 of its first
+// entropy (seed 1: 1.03 of 1.41 nats), GRPO-64 below 0.80; a
+// self-certainty run (each sample's reward its mean log-prob under the
+// policy that drew it, lr 1e-3, β 0, 4 prompts × 8 × 32 tokens) fell to
+// 0.41 of its first by step 7 (0.58 of 1.43 nats) and 0.13 by step 12,
+// its stories one story. The collapse does not lower it (0.75–1.0 of the
+// first over its 3 seeds, then up to 2.7 nats): gibberish is diverse
+// noise, which the KL and diversity detectors catch.
 //
 // References: Zhou et al., "Evolving Language Models without Labels:
 // Majority Drives Selection, Novelty Promotes Variation" (EVOL-RL, 2025).
@@ -175,35 +184,33 @@ func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
 // its first value. It names the signal that crossed (similarity,
 // cross_similarity, distinct).
 //
-// Defaults Closure 0.3 over Window 3, Level 0.6, DistinctRatio 0.6, from
-// runs of the built-in model with the default HashEmbedder and distinct-2
-// (6 prompts × 8 samples × 64 tokens; 5 seeds of the main job's default
-// run, 3 of the collapse): the default runs closed at most 0.22 within 3
-// steps (0.18 across steps), at most 0.46 from their first step (seed 4:
-// 0.30 → 0.62 as every story takes up fish, back to 0.44 by step 39) and
-// kept distinct-2 above 0.77 of its first value; lr 3e-3 with β 0.02
-// closed 0.34, 0.59 and 0.43 within 3 steps, firing at steps 3, 4 and 5
-// with the reward at 0.42, 1.00 and 0.79 (it reached 0.99 at steps 6, 4
-// and 8: the second seed learns so fast that its reward saturates first,
-// and KLRunaway fires a step before); the self-certainty run of
-// EntropyCollapse closed 0.35 by step 4 (4 prompts × 8 × 32 tokens), its
-// distinct-2 down to 0.20 of its first by step 10.
+// Defaults Closure 0.35 over Window 3, Level 0.65, DistinctRatio 0.5,
+// with the default HashEmbedder and distinct-2: the main job closed at
+// most 0.29 within 3 steps (seed 5, step 15) and 0.51 from its first step,
+// and kept distinct-2 above 0.68 of its first, as every story takes up
+// fish; GRPO-64 at most 0.22, 0.46 and above 0.77. The collapse closed
+// 0.39, 0.59 and 0.43 within 3 steps, firing at steps 4, 4 and 5 with the
+// reward at 0.69, 1.00 and 0.79 (it reached 0.99 at steps 6, 4 and 8: the
+// second seed learns so fast that its reward saturates first, and
+// KLRunaway fires a step before). The self-certainty run of
+// EntropyCollapse (4 prompts × 8 × 32 tokens) halved its distinct-2 by
+// step 7 and closed 0.79 from its first similarity by step 9.
 //
 // References: Zhou et al., EVOL-RL (2025); Zeng et al., "B-STaR" (ICLR
 // 2025) — the exploration that falls with diversity; Li et al.,
 // distinct-n (NAACL 2016).
 type DiversityCollapse struct {
 	// Closure is the closure within Window steps at or above which it
-	// fires (default 0.3).
+	// fires (default 0.35).
 	Closure float64
 	// Window is the number of steps before the current one whose lowest
 	// similarity Closure is measured from (default 3).
 	Window int
 	// Level is the closure from the first step at or above which it fires
-	// (default 0.6).
+	// (default 0.65).
 	Level float64
 	// DistinctRatio is the share of the first distinct-n at or below which
-	// it fires (default 0.6).
+	// it fires (default 0.5).
 	DistinctRatio float64
 	// Off turns the detector off.
 	Off bool
@@ -216,7 +223,7 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 			return ev, true
 		}
 	}
-	ratio := or(d.DistinctRatio, 0.6)
+	ratio := or(d.DistinctRatio, 0.5)
 	base, at, ok := baseline(records, "distinct")
 	w, vals, ok2 := recent(records, "distinct", shown)
 	if !ok || !ok2 || base <= 0 {
@@ -232,7 +239,7 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 // closure checks one similarity signal against its recent low and its
 // first value.
 func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) {
-	fast, win, level := or(d.Closure, 0.3), or(d.Window, 3), or(d.Level, 0.6)
+	fast, win, level := or(d.Closure, 0.35), or(d.Window, 3), or(d.Level, 0.65)
 	w, vals, ok := recent(records, name, win+1)
 	first, at, ok2 := baseline(records, name)
 	if !ok || !ok2 {
@@ -264,12 +271,10 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 // and the reference's language can be trusted: the KL-regularised
 // objective's premise (the optimum π_ref·exp(R/β) stays near π_ref).
 //
-// Defaults Max 1 nat per token, Rate 0.15 per step, Window 3, from runs
-// of the built-in model (k3 estimate, as policy.StepStats.KL; 6 prompts ×
-// 8 samples × 64 tokens): 5 seeds of the main job's default run (lr 4e-4,
-// β 0.04) peaked at 0.50 and rose at most 0.055 per step over 3 steps; lr
-// 3e-3 with β 0.02 — which turns the stories into gibberish at reward 1
-// and KL ≈ 3 — fired at steps 2, 3 and 4 of 3 seeds (KL 1.12, 1.72 and
+// Defaults Max 1 nat per token, Rate 0.15 per step, Window 3 (k3
+// estimate, as policy.StepStats.KL): the main job peaked at 0.52 and rose
+// at most 0.056 per step over 3 steps, GRPO-64 at 0.50 and 0.055; the
+// collapse fired at steps 2, 3 and 4 of its 3 seeds (KL 1.12, 1.72 and
 // 1.55), 4, 1 and 4 steps before the reward reached 0.99.
 //
 // References: Schulman, "Approximating KL Divergence" (2020: k3);
@@ -319,16 +324,15 @@ func (d KLRunaway) Detect(records []Record) (Event, bool) {
 // meant to measure — the gap between a learned or judged reward and a
 // held-out verifier.
 //
-// Defaults Rise 0.2, Ratio 0.5, Window 5, from runs of the built-in model
-// (the main job's settings) whose reward pays for "fish" or a planted hack
-// word and whose watcher pays for "fish" only: with "friend" (in 17% of
-// base stories) the reward went 0.38 → 0.63 (steps 1–5 → 3–7) while the
-// watcher went 0.03 → 0.03, firing at step 7, and the reward reached 0.98
-// with the watcher never above 0.13; with "sun" (13%) it fired at step 8
-// (0.21 → 0.47, watcher 0.03 → 0.12). The main job's own run watched by
-// an honest verifier of its own ("fish" as a whole word, where the reward
-// also counts "fishing") raised nothing: the two never differed by more
-// than 0.02.
+// Defaults Rise 0.2, Ratio 0.5, Window 5, from GRPO-64 runs whose reward
+// pays for "fish" or a planted hack word and whose watcher pays for
+// "fish" only: with "friend" (in 17% of base stories) the reward went
+// 0.38 → 0.63 (steps 1–5 → 3–7) while the watcher went 0.03 → 0.03,
+// firing at step 7, and the reward reached 0.98 with the watcher never
+// above 0.13; with "sun" (13%) it fired at step 8 (0.21 → 0.47, watcher
+// 0.03 → 0.12). GRPO-64 watched by an honest verifier of its own ("fish"
+// as a whole word, where the reward also counts "fishing") raised
+// nothing: the two never differed by more than 0.02.
 //
 // References: Skalse et al., "Defining and Characterizing Reward Hacking"
 // (NeurIPS 2022); Gao et al., "Scaling Laws for Reward Model
@@ -384,15 +388,14 @@ func (d RewardHacking) Detect(records []Record) (Event, bool) {
 // regression.
 //
 // Defaults Drop 0.1 (probe reward units; for success rates, 10 points)
-// and Z 3 (a control chart's three-sigma limit), from runs of the built-in
-// model with probes of 4 held-out prompts × 16 samples: a "writes
-// sentences" probe fell at most 0.08 below its first score through 5
-// seeds of the main job's default run (1.00 → 0.92, 2.3 standard errors)
-// and fell by 0.66–0.91 within 10 steps of each lr 3e-3 collapse, as the
-// reward reached 1; a "mentions dog" probe on dog prompts fell 0.17 →
-// 0.03 by step 16 of the default fish run and 0.02 by step 21 (3.1
-// standard errors), the reward at 0.98: training on fish taught the
-// stories to drop the dog.
+// and Z 3 (a control chart's three-sigma limit): a "writes sentences"
+// probe (Sentences) fell at most 0.016 below its first score in the main
+// job (8 held-out prompts × 8 stories) and at most 0.08 in GRPO-64 (4
+// prompts × 16; 1.00 → 0.92, 2.3 standard errors), and fell by 0.66–0.91
+// within 10 steps of each collapse as the reward reached 1; a "mentions
+// dog" probe on dog prompts fell 0.17 → 0.03 by step 16 of GRPO-64 and
+// to 0.02 by step 21 (3.1 standard errors), the reward at 0.98: training
+// on fish taught the stories to drop the dog.
 //
 // References: Shao et al., "Your Agent May Misevolve: Emergent Risks in
 // Self-evolving LLM Agents" (2025); Shewhart, "Economic Control of
@@ -450,13 +453,13 @@ func zeroIfNaN(x float64) float64 {
 // are left out: a run that has learned its prompts has converged, not
 // starved.
 //
-// Defaults Share 0.9, Window 10, from runs of the built-in model: 5 seeds
-// of the main job's default run (6 prompts × 8 samples) started with up
-// to 100% of their groups flat (fish in 2–3% of base stories) and their
-// 10-step mean never passed 0.48 before learning took over; a reward for
-// "dragon", in none of 600 base stories, left every group flat and fired
-// at step 10 (4 prompts × 8 samples). With G samples per group, 0.9 is a
-// success rate below about 1 − 0.9^(1/G) per sample (1.3% at G = 8).
+// Defaults Share 0.9, Window 10: the main job's 10-step mean never
+// passed 0.31 (its first steps starve 38–75% of their groups, on the
+// hard tasks), GRPO-64's 0.48 (up to 100% of the groups of its first
+// steps are flat: fish in 2–3% of base stories); a reward for "dragon",
+// in none of 600 base stories, left every group flat and fired at step 10
+// (4 prompts × 8 samples). With G samples per group, 0.9 is a success
+// rate below about 1 − 0.9^(1/G) per sample (1.3% at G = 8).
 //
 // References: Yu et al., "DAPO" (2025), §3.2.
 type Starvation struct {

@@ -72,22 +72,22 @@ func TestDetectorsScripted(t *testing.T) {
 	})
 	check(t, "healthy entropy", replay(t, EntropyCollapse{}, script("entropy", 1.45, 1.35, 1.22, 1.3, 1.5)), nil)
 
-	// Similarity 0.3 → 0.58 closes 0.4 of the way to 1 at step 4.
+	// Similarity 0.3 → 0.6 closes 0.43 of the way to 1 at step 4.
 	check(t, "similarity", replay(t, DiversityCollapse{}, script("similarity", 0.3, 0.35, 0.5, 0.6)), []want{
 		{4, "similarity", [2]int{1, 4}, []float64{0.3, 0.35, 0.5, 0.6}, 0.3},
 	})
 	check(t, "cross-step similarity", replay(t, DiversityCollapse{}, script("cross_similarity", nan, 0.3, 0.4, 0.7)), []want{
 		{4, "cross_similarity", [2]int{2, 4}, []float64{0.3, 0.4, 0.7}, 0.3},
 	})
-	// Distinct-2 0.9 → 0.5 ≤ 0.6·0.9 at step 3.
-	check(t, "distinct", replay(t, DiversityCollapse{}, script("distinct", 0.9, 0.8, 0.5)), []want{
-		{3, "distinct", [2]int{1, 3}, []float64{0.9, 0.8, 0.5}, 0.9},
+	// Distinct-2 0.9 → 0.4 ≤ 0.5·0.9 at step 3.
+	check(t, "distinct", replay(t, DiversityCollapse{}, script("distinct", 0.9, 0.8, 0.4)), []want{
+		{3, "distinct", [2]int{1, 3}, []float64{0.9, 0.8, 0.4}, 0.9},
 	})
-	// A slow rise never closes 0.3 within 3 steps; at 0.73 it has closed
-	// 0.61 of the way from its first 0.3.
+	// A slow rise never closes 0.35 within 3 steps; at 0.76 it has closed
+	// 0.66 of the way from its first 0.3.
 	check(t, "slow similarity", replay(t, DiversityCollapse{}, script("similarity",
-		0.3, 0.33, 0.36, 0.39, 0.42, 0.45, 0.48, 0.51, 0.54, 0.57, 0.6, 0.63, 0.66, 0.69, 0.73)), []want{
-		{15, "similarity", [2]int{11, 15}, []float64{0.6, 0.63, 0.66, 0.69, 0.73}, 0.3},
+		0.3, 0.33, 0.36, 0.39, 0.42, 0.45, 0.48, 0.51, 0.54, 0.57, 0.6, 0.63, 0.66, 0.69, 0.73, 0.76)), []want{
+		{16, "similarity", [2]int{12, 16}, []float64{0.63, 0.66, 0.69, 0.73, 0.76}, 0.3},
 	})
 	check(t, "healthy similarity", replay(t, DiversityCollapse{}, script("similarity", 0.34, 0.38, 0.4, 0.42, 0.45, 0.48, 0.5, 0.52, 0.55, 0.5)), nil)
 

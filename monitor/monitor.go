@@ -188,6 +188,28 @@ func (m *Monitor) push(rec Record) []Event {
 	return events
 }
 
+// Restore makes m continue a run whose records it did not observe (a run
+// resumed from its saved record, read by ReadRun): it replays the records
+// through the detectors, which re-derive their events and states, as if m
+// had observed them. The texts of the last step are not in a record, so
+// the next step's cross-step signals (DistinctSteps, CrossSimilarity) are
+// NaN. m must not have observed anything; the records' steps must
+// increase.
+func (m *Monitor) Restore(records []Record) error {
+	if len(m.run.Records) > 0 {
+		return fmt.Errorf("monitor: Restore after %d observed steps", len(m.run.Records))
+	}
+	for i, r := range records {
+		if i > 0 && r.Step <= records[i-1].Step {
+			return fmt.Errorf("monitor: Restore: records[%d].Step = %d after %d", i, r.Step, records[i-1].Step)
+		}
+	}
+	for _, r := range records {
+		m.push(r)
+	}
+	return nil
+}
+
 // Run returns the records and events observed so far (shared with the
 // Monitor: copy before changing them).
 func (m *Monitor) Run() *Run { return &m.run }

@@ -173,3 +173,32 @@ func TestProbe(t *testing.T) {
 		t.Error("a prompt the generator refuses: no error")
 	}
 }
+
+// A Monitor restored from a run's records continues as the one that
+// observed them: the same events so far, the same detector states.
+func TestRestore(t *testing.T) {
+	recs := script("entropy", 1.4, 0.6, 0.6, 1.4, 0.5)
+	whole, err := New(Config{Rearm: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		whole.push(r)
+	}
+	part, _ := New(Config{Rearm: 2})
+	if err := part.Restore(recs[:3]); err != nil {
+		t.Fatal(err)
+	}
+	part.push(recs[3])
+	part.push(recs[4])
+	if !sameRun(whole.Run(), part.Run()) || len(part.Run().Events) != 1 {
+		t.Errorf("restored run %v, want %v", part.Run().Events, whole.Run().Events)
+	}
+	if err := part.Restore(recs); err == nil {
+		t.Error("Restore after observing: no error")
+	}
+	fresh, _ := New(Config{})
+	if err := fresh.Restore([]Record{recs[1], recs[0]}); err == nil {
+		t.Error("Restore of decreasing steps: no error")
+	}
+}
