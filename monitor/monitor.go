@@ -144,8 +144,10 @@ func New(cfg Config) (*Monitor, error) {
 // embedder runs with ctx too.
 //
 // A Step that does not fit (no rollouts, rows of other lengths than the
-// batch's, a step number that does not increase) is an error, and the
-// Monitor is left as it was.
+// batch's, a step number that does not increase) is an error, and so is
+// a failure of the embedder or the probe; the Monitor is then left as it
+// was. An error writing to Config.Log comes back with the step's events:
+// the step has been observed.
 func (m *Monitor) Observe(ctx context.Context, s Step) ([]Event, error) {
 	rec, vecs, err := m.record(ctx, s)
 	if err != nil {
