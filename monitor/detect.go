@@ -242,7 +242,7 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 	fast, win, level := or(d.Closure, 0.35), or(d.Window, 3), or(d.Level, 0.65)
 	w, vals, ok := recent(records, name, win+1)
 	first, at, ok2 := baseline(records, name)
-	if !ok || !ok2 {
+	if !ok || !ok2 || len(vals) < 2 {
 		return Event{}, false
 	}
 	s, low := vals[len(vals)-1], slices.Min(vals[:len(vals)-1])
