@@ -31,15 +31,17 @@ const (
 // watcher, no probe, no texts, a model without entropies) never fires.
 //
 // The defaults come from runs of the built-in stories260K model, named in
-// the detectors' documentation as follows. The main job: the default run
-// of examples/grpo-stories (GRPO, lr 4e-4, β 0.04, SEC over four "fish"
-// tasks, 60 steps of 8 prompts × 8 stories × 48 tokens), 5 seeds; it must
-// raise nothing and raises nothing. GRPO-64: GRPO on 12 story prompts
-// with the reward "mentions fish", 6 prompts × 8 stories × 64 tokens a
-// step, lr 4e-4, β 0.04, 40 steps, 5 seeds. The collapse: GRPO-64 at lr
-// 3e-3 and β 0.02, which turns the stories into gibberish at reward 1 and
-// KL ≈ 3, 3 seeds. The tests of this package re-run short versions of the
-// runs that should fire.
+// the detectors' documentation as follows; the three healthy ones raise
+// nothing. The main job: the default run of examples/grpo-stories (GRPO,
+// lr 1.5e-4, β 0.1, SEC over four "fish" tasks, 80 steps of 8 prompts ×
+// 16 stories × 48 tokens), 5 seeds. The fast main job: the same at lr
+// 4e-4, β 0.04, 8 stories a prompt, 60 steps, 5 seeds. GRPO-64: GRPO on
+// 12 story prompts with the reward "mentions fish", 6 prompts × 8 stories
+// × 64 tokens a step, lr 4e-4, β 0.04, 40 steps, 5 seeds. The collapse:
+// GRPO-64 at lr 3e-3 and β 0.02, which turns the stories into gibberish
+// at reward 1 and KL ≈ 3, 3 seeds. The tests of this package re-run short
+// versions of the runs that should fire; examples/grpo-stories tests that
+// its default run raises nothing.
 type Detectors struct {
 	Entropy    EntropyCollapse
 	Diversity  DiversityCollapse
@@ -136,14 +138,14 @@ const shown = 5
 // exploring, the entropy collapse EVOL-RL reports for label-free
 // self-training (confidence and majority-vote objectives).
 //
-// Default Ratio 0.5: the main job never went below 0.73 of its first
-// entropy (seed 1: 1.03 of 1.41 nats), GRPO-64 below 0.80; a
-// self-certainty run (each sample's reward its mean log-prob under the
-// policy that drew it, lr 1e-3, β 0, 4 prompts × 8 × 32 tokens) fell to
-// 0.41 of its first by step 7 (0.58 of 1.43 nats) and 0.13 by step 12,
-// its stories one story. The collapse does not lower it (0.75–1.0 of the
-// first over its 3 seeds, then up to 2.7 nats): gibberish is diverse
-// noise, which the KL and diversity detectors catch.
+// Default Ratio 0.5: the main job never went below 0.82 of its first
+// entropy, the fast main job below 0.73 (seed 1: 1.03 of 1.41 nats),
+// GRPO-64 below 0.80; a self-certainty run (each sample's reward its mean
+// log-prob under the policy that drew it, lr 1e-3, β 0, 4 prompts × 8 × 32
+// tokens) fell to 0.41 of its first by step 7 (0.58 of 1.43 nats) and 0.13
+// by step 12, its stories one story. The collapse does not lower it
+// (0.75–1.0 of the first over its 3 seeds, then up to 2.7 nats): gibberish
+// is diverse noise, which the KL and diversity detectors catch.
 //
 // References: Zhou et al., "Evolving Language Models without Labels:
 // Majority Drives Selection, Novelty Promotes Variation" (EVOL-RL, 2025).
@@ -184,17 +186,18 @@ func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
 // its first value. It names the signal that crossed (similarity,
 // cross_similarity, distinct).
 //
-// Defaults Closure 0.35 over Window 3, Level 0.65, DistinctRatio 0.5,
-// with the default HashEmbedder and distinct-2: the main job closed at
-// most 0.29 within 3 steps (seed 5, step 15) and 0.51 from its first step,
-// and kept distinct-2 above 0.68 of its first, as every story takes up
-// fish; GRPO-64 at most 0.22, 0.46 and above 0.77. The collapse closed
-// 0.39, 0.59 and 0.43 within 3 steps, firing at steps 4, 4 and 5 with the
-// reward at 0.69, 1.00 and 0.79 (it reached 0.99 at steps 6, 4 and 8: the
-// second seed learns so fast that its reward saturates first, and
-// KLRunaway fires a step before). The self-certainty run of
-// EntropyCollapse (4 prompts × 8 × 32 tokens) halved its distinct-2 by
-// step 7 and closed 0.79 from its first similarity by step 9.
+// Defaults Closure 0.35 over Window 3, Level 0.65, DistinctRatio 0.5, with
+// the default HashEmbedder and distinct-2: the main job closed at most
+// 0.17 within 3 steps and 0.34 from its first step and kept distinct-2
+// above 0.77 of its first; the fast main job at most 0.29 (seed 5, step
+// 15) and 0.51, above 0.67, as every story takes up fish; GRPO-64 at most
+// 0.22 and 0.46, above 0.76. The collapse closed 0.39, 0.59 and 0.43
+// within 3 steps, firing at steps 4, 4 and 5 with the reward at 0.69, 1.00
+// and 0.79 (it reached 0.99 at steps 6, 4 and 8: the second seed learns so
+// fast that its reward saturates first, and KLRunaway fires a step
+// before). The self-certainty run of EntropyCollapse (4 prompts × 8 × 32
+// tokens) halved its distinct-2 by step 7 and closed 0.79 from its first
+// similarity by step 9.
 //
 // References: Zhou et al., EVOL-RL (2025); Zeng et al., "B-STaR" (ICLR
 // 2025) — the exploration that falls with diversity; Li et al.,
@@ -271,11 +274,12 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 // and the reference's language can be trusted: the KL-regularised
 // objective's premise (the optimum π_ref·exp(R/β) stays near π_ref).
 //
-// Defaults Max 1 nat per token, Rate 0.15 per step, Window 3 (k3
-// estimate, as policy.StepStats.KL): the main job peaked at 0.52 and rose
-// at most 0.056 per step over 3 steps, GRPO-64 at 0.50 and 0.055; the
-// collapse fired at steps 2, 3 and 4 of its 3 seeds (KL 1.12, 1.72 and
-// 1.55), 4, 1 and 4 steps before the reward reached 0.99.
+// Defaults Max 1 nat per token, Rate 0.15 per step, Window 3 (k3 estimate,
+// as policy.StepStats.KL): the main job peaked at 0.27 and rose at most
+// 0.021 per step over 3 steps, the fast main job at 0.52 and 0.056,
+// GRPO-64 at 0.50 and 0.055; the collapse fired at steps 2, 3 and 4 of its
+// 3 seeds (KL 1.12, 1.72 and 1.55), 4, 1 and 4 steps before the reward
+// reached 0.99.
 //
 // References: Schulman, "Approximating KL Divergence" (2020: k3);
 // Ouyang et al., InstructGPT (2022: the KL-penalised objective).
@@ -387,15 +391,15 @@ func (d RewardHacking) Detect(records []Record) (Event, bool) {
 // not trained on). It keeps holding between probes, so it fires once per
 // regression.
 //
-// Defaults Drop 0.1 (probe reward units; for success rates, 10 points)
-// and Z 3 (a control chart's three-sigma limit): a "writes sentences"
-// probe (Sentences) fell at most 0.016 below its first score in the main
-// job (8 held-out prompts × 8 stories) and at most 0.08 in GRPO-64 (4
-// prompts × 16; 1.00 → 0.92, 2.3 standard errors), and fell by 0.66–0.91
-// within 10 steps of each collapse as the reward reached 1; a "mentions
-// dog" probe on dog prompts fell 0.17 → 0.03 by step 16 of GRPO-64 and
-// to 0.02 by step 21 (3.1 standard errors), the reward at 0.98: training
-// on fish taught the stories to drop the dog.
+// Defaults Drop 0.1 (probe reward units; for success rates, 10 points) and
+// Z 3 (a control chart's three-sigma limit): a "writes sentences" probe
+// (Sentences) fell at most 0.031 below its first score in the main job and
+// the fast main job (8 held-out prompts × 8 stories) and at most 0.08 in
+// GRPO-64 (4 prompts × 16; 1.00 → 0.92, 2.3 standard errors), and fell by
+// 0.66–0.91 within 10 steps of each collapse as the reward reached 1; a
+// "mentions dog" probe on dog prompts fell 0.17 → 0.03 by step 16 of
+// GRPO-64 and to 0.02 by step 21 (3.1 standard errors), the reward at
+// 0.98: training on fish taught the stories to drop the dog.
 //
 // References: Shao et al., "Your Agent May Misevolve: Emergent Risks in
 // Self-evolving LLM Agents" (2025); Shewhart, "Economic Control of
@@ -453,13 +457,13 @@ func zeroIfNaN(x float64) float64 {
 // are left out: a run that has learned its prompts has converged, not
 // starved.
 //
-// Defaults Share 0.9, Window 10: the main job's 10-step mean never
-// passed 0.31 (its first steps starve 38–75% of their groups, on the
-// hard tasks), GRPO-64's 0.48 (up to 100% of the groups of its first
-// steps are flat: fish in 2–3% of base stories); a reward for "dragon",
-// in none of 600 base stories, left every group flat and fired at step 10
-// (4 prompts × 8 samples). With G samples per group, 0.9 is a success
-// rate below about 1 − 0.9^(1/G) per sample (1.3% at G = 8).
+// Defaults Share 0.9, Window 10: the main job's 10-step mean never passed
+// 0.24, the fast main job's 0.31 (its first steps starve 38–75% of their
+// groups, on the hard tasks), GRPO-64's 0.48 (up to 100% of the groups of
+// its first steps are flat: fish in 2–3% of base stories); a reward for
+// "dragon", in none of 600 base stories, left every group flat and fired
+// at step 10 (4 prompts × 8 samples). With G samples per group, 0.9 is a
+// success rate below about 1 − 0.9^(1/G) per sample (1.3% at G = 8).
 //
 // References: Yu et al., "DAPO" (2025), §3.2.
 type Starvation struct {
