@@ -41,6 +41,24 @@ type Trainable interface {
 	Update() (UpdateStats, error)
 }
 
+// EntropyProber is a Trainable that reports, with its log-probs, the
+// entropy of its next-token distribution at each scored token,
+//
+//	H_{i,j} = −Σ_v π(v | prompt_i, completion_i[:j]) log π(v | prompt_i, completion_i[:j]),
+//
+// in nats, written into ent[i*T+j] (0 for j ≥ len(Completion)); ent has
+// the length of dst. Its log-probs are those of LogProbs and Forward, bit
+// for bit. The built-in llama model (llama.Trainable) and the tabular
+// policy implement it; a Trainer reports the mean as StepStats.Entropy
+// (EVOL-RL's entropy collapse is its fall).
+type EntropyProber interface {
+	Trainable
+	// LogProbsEntropy is LogProbs with the entropies.
+	LogProbsEntropy(dst, ent []float64, seqs []Sequence, T int) error
+	// ForwardEntropy is Forward with the entropies.
+	ForwardEntropy(dst, ent []float64, seqs []Sequence, T int) error
+}
+
 // UpdateStats describes one Update of a Trainable.
 type UpdateStats struct {
 	Step     int     // updates applied so far, this one included
@@ -89,7 +107,7 @@ type Trainer struct {
 	// whole batch at once. Negative is an error.
 	MicroBatch int
 
-	grad, lp []float64
+	grad, lp, ent []float64
 }
 
 // StepStats describes one training step.
@@ -113,6 +131,11 @@ type StepStats struct {
 	// LossGradNorm is the L2 norm of ∂loss/∂logp: how hard the objective
 	// pushes, 0 when it has nothing to learn from the batch.
 	LossGradNorm float64
+	// Entropy is the mean entropy of the policy's next-token distribution
+	// (nats) over the counted tokens, before the update, when the model is
+	// an EntropyProber; NaN otherwise. Its fall towards 0 is the entropy
+	// collapse of EVOL-RL: the policy stops exploring.
+	Entropy float64
 	// Update is the model's update.
 	Update UpdateStats
 }
@@ -127,12 +150,7 @@ func (t *Trainer) Step(r *Rollouts) (StepStats, error) {
 	b.LogProbs = grow(b.LogProbs, n)
 	t.grad = grow(t.grad, n)
 	micro := t.MicroBatch > 0 && t.MicroBatch < b.B
-	var err error
-	if micro {
-		err = t.Model.LogProbs(b.LogProbs, r.Seqs, b.T)
-	} else {
-		err = t.Model.Forward(b.LogProbs, r.Seqs, b.T)
-	}
+	ent, err := t.forward(r, micro)
 	if err != nil {
 		return StepStats{}, err
 	}
@@ -142,6 +160,7 @@ func (t *Trainer) Step(r *Rollouts) (StepStats, error) {
 	}
 	out := watch(b, t.grad)
 	out.Stats = st
+	out.Entropy = maskedMean(ent, b.Mask)
 	if micro {
 		err = t.backwardMicro(r)
 	} else {
@@ -152,6 +171,44 @@ func (t *Trainer) Step(r *Rollouts) (StepStats, error) {
 	}
 	out.Update, err = t.Model.Update()
 	return out, err
+}
+
+// forward computes r's log-probs with the model (forward only when the
+// step runs micro-batches, keeping activations otherwise) and, when the
+// model is an EntropyProber, returns the per-token entropies (else nil).
+func (t *Trainer) forward(r *Rollouts, micro bool) ([]float64, error) {
+	b := &r.Batch
+	ep, ok := t.Model.(EntropyProber)
+	switch {
+	case ok && micro:
+		t.ent = grow(t.ent, len(b.LogProbs))
+		return t.ent, ep.LogProbsEntropy(b.LogProbs, t.ent, r.Seqs, b.T)
+	case ok:
+		t.ent = grow(t.ent, len(b.LogProbs))
+		return t.ent, ep.ForwardEntropy(b.LogProbs, t.ent, r.Seqs, b.T)
+	case micro:
+		return nil, t.Model.LogProbs(b.LogProbs, r.Seqs, b.T)
+	}
+	return nil, t.Model.Forward(b.LogProbs, r.Seqs, b.T)
+}
+
+// maskedMean is the mean of v over the entries where mask is not 0 (all
+// when mask is nil); NaN when v is nil or nothing counts.
+func maskedMean(v, mask []float64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	s, n := 0.0, 0.0
+	for k, x := range v {
+		if mask == nil || mask[k] != 0 {
+			s += x
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / n
 }
 
 // prepare checks the trainer and r, and fills r's reference log-probs and

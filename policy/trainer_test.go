@@ -88,3 +88,25 @@ func TestTrainerErrors(t *testing.T) {
 		}
 	}
 }
+
+// StepStats.Entropy is the mean entropy of the policy over the counted
+// tokens when the model is an EntropyProber: log 4 for the uniform policy
+// over four answers, in one pass and in micro-batches; NaN for a model
+// that does not report it.
+func TestTrainerEntropy(t *testing.T) {
+	for _, micro := range []int{0, 1, 3} {
+		p, r := bandit(t)
+		st, err := (&policy.Trainer{Model: p, Ref: p.Clone(), Loss: policy.GRPO(), Advantage: policy.GroupNorm{}, MicroBatch: micro}).Step(r)
+		if err != nil || math.Abs(st.Entropy-math.Log(4)) > 1e-15 {
+			t.Errorf("micro %d: Entropy = %v, %v; want log 4", micro, st.Entropy, err)
+		}
+	}
+	p, r := bandit(t)
+	st, err := (&policy.Trainer{Model: onlyTrainable{p}, Ref: p.Clone(), Loss: policy.GRPO(), Advantage: policy.GroupNorm{}}).Step(r)
+	if err != nil || !math.IsNaN(st.Entropy) {
+		t.Errorf("a model without entropies: Entropy = %v, %v; want NaN", st.Entropy, err)
+	}
+}
+
+// onlyTrainable hides every method of a model but Trainable's.
+type onlyTrainable struct{ policy.Trainable }

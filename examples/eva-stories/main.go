@@ -16,7 +16,8 @@
 // of the next round's prompts are evolved ones and half come from a buffer
 // of the most informative prompts seen. The solver takes one
 // policy.Trainer step (GRPO, k3 KL to the starting model) on the round's
-// batch.
+// batch. A monitor (package monitor) watches the solver's steps and the
+// run prints its events as they fire.
 //
 // References: Ye et al., "Evolving Alignment via Asymmetric Self-Play"
 // (eva, 2024).
@@ -33,6 +34,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/evolve-go/evolve/monitor"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
 	"github.com/evolve-go/evolve/policy/llama/stories260k"
@@ -119,6 +121,7 @@ type RoundLog struct {
 type Result struct {
 	Before, After float64 // held-out success rates
 	Rounds        []RoundLog
+	Monitor       *monitor.Run // the monitor's records and events of the solver's steps
 }
 
 // game is one run's model, trainer and game.
@@ -130,6 +133,7 @@ type game struct {
 	reward  reward.Reward
 	rng     *rand.Rand
 	rounds  int
+	mon     *monitor.Monitor
 }
 
 func newGame(cfg Config) (*game, error) {
@@ -151,6 +155,9 @@ func newGame(cfg Config) (*game, error) {
 		trainer: policy.Trainer{Model: model, Ref: m.Clone(), Loss: loss, Advantage: policy.GroupNorm{}},
 		reward:  reward.Mentions{Words: []string{cfg.Word}, Prefix: true},
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 2))}
+	if g.mon, err = monitor.New(monitor.Config{}); err != nil {
+		return nil, err
+	}
 	g.eva = &selfplay.Eva{Creator: g.sampler, Solver: g.sampler, Reward: g.reward, Seeds: seeds[:cfg.Size],
 		N: cfg.Group, Children: 3, Size: cfg.Size, Seed: cfg.Seed,
 		Template:       template.Must(template.New("continue").Parse("{{.}}")),
@@ -185,7 +192,7 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		return nil, err
 	}
 	for range cfg.Rounds {
-		log, err := g.round(ctx)
+		log, err := g.round(ctx, w)
 		if err != nil {
 			return nil, err
 		}
@@ -195,6 +202,7 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 				log.Round, log.Reward, log.Info, log.KL, log.NewPrompts, log.Prompts[0])
 		}
 	}
+	res.Monitor = g.mon.Run()
 	if res.After, err = g.evaluate(ctx); err != nil {
 		return nil, err
 	}
@@ -207,9 +215,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	return res, nil
 }
 
-// round plays one eva round (or draws the baseline's prompts) and takes
-// one solver step on its batch.
-func (g *game) round(ctx context.Context) (RoundLog, error) {
+// round plays one eva round (or draws the baseline's prompts), takes one
+// solver step on its batch and prints the monitor's events to w.
+func (g *game) round(ctx context.Context, w io.Writer) (RoundLog, error) {
 	var batch selfplay.Batch
 	var log RoundLog
 	if g.cfg.Baseline {
@@ -244,7 +252,11 @@ func (g *game) round(ctx context.Context) (RoundLog, error) {
 		return log, err
 	}
 	log.KL = st.KL
-	return log, nil
+	events, err := g.mon.Observe(ctx, monitor.Step{Stats: &st, Rollouts: ro, Texts: monitor.Texts(batch.Groups)})
+	for _, e := range events {
+		fmt.Fprintln(w, "monitor:", e)
+	}
+	return log, err
 }
 
 // evaluate returns the share of EvalSamples stories of each held-out

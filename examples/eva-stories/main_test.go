@@ -36,6 +36,10 @@ func TestRunImproves(t *testing.T) {
 	if evolved == 0 {
 		t.Error("the creator evolved no prompt")
 	}
+	if res.Monitor == nil || len(res.Monitor.Records) != cfg.Rounds {
+		t.Fatalf("the monitor observed %v, want %d solver steps", res.Monitor, cfg.Rounds)
+	}
+	t.Logf("monitor:\n%s", res.Monitor)
 }
 
 func TestRunErrors(t *testing.T) {

@@ -29,11 +29,12 @@ type state struct {
 }
 
 // save writes a checkpoint of the run into cfg.Dir (nothing without one):
-// the step's weights and optimizer state and log.jsonl, then state.json
-// naming them (a kill before it leaves the previous checkpoint whole: the
-// log may run ahead of the state, never behind), then model.bin (the
-// latest weights, for llama2.c's run and llama.Load) and, at the end of
-// the run or every 10 steps, plot.png; older step files are removed.
+// the step's weights and optimizer state, log.jsonl and monitor.jsonl,
+// then state.json naming them (a kill before it leaves the previous
+// checkpoint whole: the logs may run ahead of the state, never behind),
+// then model.bin (the latest weights, for llama2.c's run and llama.Load)
+// and, at the end of the run or every 10 steps, plot.png; older step
+// files are removed.
 func (r *run) save(final bool) error {
 	dir := r.cfg.Dir
 	if dir == "" {
@@ -47,6 +48,7 @@ func (r *run) save(final bool) error {
 	m := r.model.Model
 	files := []checkpointFile{
 		{st.Model, m.Save}, {st.Optimizer, r.model.Optimizer.SaveState}, {"log.jsonl", r.writeLog},
+		{"monitor.jsonl", r.writeMonitor},
 		{"state.json", func(w io.Writer) error { return json.NewEncoder(w).Encode(st) }},
 		{"model.bin", m.Save},
 	}
@@ -129,7 +131,10 @@ func (r *run) resume() error {
 		}
 	}
 	r.step, r.counts, r.history = st.Step, st.Counts, st.History
-	return r.readLog()
+	if err := r.readLog(); err != nil {
+		return err
+	}
+	return r.readMonitor()
 }
 
 // compatible reports whether a saved run can go on under r's config: all

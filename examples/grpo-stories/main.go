@@ -25,9 +25,14 @@
 // the floor of that KL (the least KL that lifts success from its base rate
 // to the reached one), the base model's NLL per token of the stories (their
 // fluency), distinct-2 (their diversity) — and a story before and after.
+// A monitor (package monitor) watches the run — the policy's entropy, the
+// diversity of its stories, the KL, the groups without learning signal, a
+// probe of the held-out stories' sentences — and its events are printed
+// as they fire; the default run raises none.
 // With -dir it writes the checkpoint (model.bin in llama2.c's format, the
-// optimizer's state, state.json), log.jsonl (a JSON line per step) and
-// plot.png every -checkpoint-every steps and at the end; -resume continues
+// optimizer's state, state.json), log.jsonl (a JSON line per step),
+// monitor.jsonl (the monitor's record, monitor.ReadRun) and plot.png
+// every -checkpoint-every steps and at the end; -resume continues
 // such a run bit for bit; Ctrl-C stops after the current step and keeps
 // them. -survey N prints the base model's rates of a few words instead.
 //

@@ -74,6 +74,7 @@ func TestResumeBitForBit(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameRun(t, whole, parts)
+	sameMonitor(t, whole, parts, 3)
 }
 
 // sameRun checks that two run directories hold the same model, optimizer

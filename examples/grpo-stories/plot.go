@@ -18,10 +18,11 @@ var palette = []color.Color{
 	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
 }
 
-// writePlot draws the run so far as a PNG of three panels sharing the step
+// writePlot draws the run so far as a PNG of four panels sharing the step
 // axis: the training reward and each task's held-out success at the
 // checks; the KL to the starting model; each task's share of the prompts
-// chosen by the curriculum.
+// chosen by the curriculum; the monitor's signals and events
+// (monitorPanel).
 func (r *run) writePlot(w io.Writer) error {
 	rew, kl, shares := plot.New(), plot.New(), plot.New()
 	rew.Title.Text = "reward: training (black) and held-out success per task"
@@ -55,7 +56,11 @@ func (r *run) writePlot(w io.Writer) error {
 			return err
 		}
 	}
-	return drawPanels(w, [][]*plot.Plot{{rew}, {kl}, {shares}})
+	mon, err := monitorPanel(r.mon.Run())
+	if err != nil {
+		return err
+	}
+	return drawPanels(w, [][]*plot.Plot{{rew}, {kl}, {shares}, {mon}})
 }
 
 // addLine adds a line of xys in colour c to p, with a legend entry when

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evolve-go/evolve/curriculum"
+	"github.com/evolve-go/evolve/monitor"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
 	"github.com/evolve-go/evolve/policy/llama/stories260k"
@@ -42,6 +43,8 @@ type Result struct {
 	// Solved is the first check step at which every task's held-out
 	// success reached 0.9 (0: never).
 	Solved int
+	// Monitor is the monitor's record of the run (see monitor.go).
+	Monitor *monitor.Run
 }
 
 // run is one training run's state.
@@ -61,6 +64,7 @@ type run struct {
 	history []observation
 	logs    []StepLog
 	start   time.Time
+	mon     *monitor.Monitor
 }
 
 // observation is what the curriculum saw at one step (replayed on resume).
@@ -95,6 +99,9 @@ func newRun(cfg Config) (*run, error) {
 		trainer: policy.Trainer{Model: model, Ref: base, Loss: obj.loss(cfg), Advantage: obj.adv},
 		teacher: teacher, pcg: rand.NewPCG(cfg.Seed, 1), counts: make([]float64, len(ts)), start: time.Now()}
 	r.rng = rand.New(r.pcg)
+	if r.mon, err = newMonitor(cfg, r.sampler, ts); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -161,7 +168,7 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	if err := r.save(true); err != nil {
 		return nil, err
 	}
-	res.Steps, res.Solved = r.logs, solvedAt(r.logs)
+	res.Steps, res.Solved, res.Monitor = r.logs, solvedAt(r.logs), r.mon.Run()
 	if res.After, err = evaluate(context.WithoutCancel(ctx), r.model.Model, r.sampler.Tokenizer, r.base, r.tasks, cfg); err != nil {
 		return nil, err
 	}
@@ -199,6 +206,13 @@ func (r *run) takeStep(ctx context.Context, w io.Writer) error {
 	log.KL, log.ClipFrac, log.Loss = st.KL, st.ClipFrac, st.Loss
 	log.SampleTPS = batch.Tokens() / sampleTime.Seconds()
 	log.TrainTPS = batch.Tokens() / time.Since(t1).Seconds()
+	stats := &st
+	if log.Skipped {
+		stats = nil
+	}
+	if err := r.watch(ctx, w, stats, batch, groups); err != nil {
+		return err
+	}
 	if err := r.observe(arms, batch, &log); err != nil {
 		return err
 	}

@@ -88,8 +88,9 @@ type Tape struct {
 	xb, dx, dxb, datt, dqkv, dh, dh13 []float32
 	work                              []scratch // per goroutine
 
-	done bool // Backward has consumed the tape
-	keep bool // the forward pass kept its activations (Forward, not LogProbs)
+	done bool      // Backward has consumed the tape
+	keep bool      // the forward pass kept its activations (Forward, not LogProbs)
+	ent  []float64 // where the forward pass in progress writes entropies; nil for none
 }
 
 // layerTape holds one layer's saved activations and transposed weights.
@@ -144,6 +145,39 @@ func (m *Model) LogProbs(dst []float64, seqs []Sequence, T int) error {
 
 // scoringTapes are the tapes of LogProbs.
 var scoringTapes = sync.Pool{New: func() any { return new(Tape) }}
+
+// LogProbsEntropy is LogProbs that also writes into ent[i*T+j] the
+// entropy of the model's next-token distribution at the position that
+// scores token j of seqs[i], in nats,
+//
+//	H = −Σ_v p_v log p_v = log Σ_v exp(z_v − max z) − Σ_v p_v (z_v − max z),
+//
+// accumulated in float64 from the exponentials of the log-softmax (one
+// extra pass over each scored row's logits), and 0 for j ≥
+// len(Completion). ent has the length of dst; nil computes none. dst is
+// bit for bit that of LogProbs.
+func (m *Model) LogProbsEntropy(dst, ent []float64, seqs []Sequence, T int) error {
+	tp := scoringTapes.Get().(*Tape)
+	defer scoringTapes.Put(tp)
+	return tp.withEntropy(ent, len(dst), func() error { return tp.forward(m, dst, seqs, T, false) })
+}
+
+// ForwardEntropy is Forward that also writes the entropies of
+// LogProbsEntropy into ent (nil: none).
+func (tp *Tape) ForwardEntropy(m *Model, dst, ent []float64, seqs []Sequence, T int) error {
+	return tp.withEntropy(ent, len(dst), func() error { return tp.forward(m, dst, seqs, T, true) })
+}
+
+// withEntropy runs pass with tp writing entropies into ent, which must
+// have length n or be nil.
+func (tp *Tape) withEntropy(ent []float64, n int, pass func() error) error {
+	if ent != nil && len(ent) != n {
+		return fmt.Errorf("llama: len(ent) = %d, want len(dst) = %d", len(ent), n)
+	}
+	tp.ent = ent
+	defer func() { tp.ent = nil }()
+	return pass()
+}
 
 // Forward is LogProbs keeping the activations on a new Tape for Backward
 // (Tape.Forward reuses a Tape's buffers instead).
@@ -232,6 +266,7 @@ func (tp *Tape) forward(m *Model, dst []float64, seqs []Sequence, T int, keep bo
 	tp.m, tp.B, tp.T, tp.done, tp.keep = m, len(seqs), T, false, keep
 	maxPos := tp.layout(seqs, T)
 	clear(dst)
+	clear(tp.ent)
 	tp.ropeTable(maxPos, m.Config.HeadSize())
 	if len(tp.layers) != m.Config.Layers {
 		tp.layers = make([]layerTape, m.Config.Layers)
@@ -364,9 +399,10 @@ func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
 //
 //	log p(v | x) = z_v − (max z + log Σ_u exp(z_u − max z)),  z = Wcls·RMSNorm(h_L),
 //
-// accumulated in float64. With keep it saves every row's normalised input
-// and exponentials for Backward; without, it reuses buffers of headChunk
-// rows.
+// accumulated in float64, and, when tp.ent is set, each scored token's
+// entropy (see Model.LogProbsEntropy) into tp.ent. With keep it saves
+// every row's normalised input and exponentials for Backward; without, it
+// reuses buffers of headChunk rows.
 func (tp *Tape) classify(x []float32, dst []float64) {
 	m := tp.m
 	dim, V, Nh := m.Config.Dim, m.Config.Vocab, len(tp.head)
@@ -386,11 +422,15 @@ func (tp *Tape) classify(x []float32, dst []float64) {
 		}
 		rmsNormRows(tp.xf, tp.xh, m.RMSFinal, tp.rFin, n, dim)
 		gemmSet(n, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.exps, V)
-		parallelFor(n, 1, func(lo, hi int) {
+		work := tp.scratchFor()
+		parallelForW(n, 1, func(w, lo, hi int) {
 			for k := lo; k < hi; k++ {
 				z := tp.exps[k*V : (k+1)*V]
 				zt := z[tp.target[k0+k]]
 				mx := maxf(z)
+				if tp.ent != nil {
+					work[w].a = append(work[w].a[:0], z...)
+				}
 				expShift(z, 1, mx)
 				s := 0.0
 				for _, e := range z {
@@ -398,9 +438,23 @@ func (tp *Tape) classify(x []float32, dst []float64) {
 				}
 				tp.psum[k] = 1 / s
 				dst[tp.out[k0+k]] = float64(zt) - (float64(mx) + math.Log(s))
+				if tp.ent != nil {
+					tp.ent[tp.out[k0+k]] = entropy(z, work[w].a, mx, s)
+				}
 			}
 		})
 	}
+}
+
+// entropy returns −Σ p_v log p_v of the softmax of the logits z, given
+// e_v = exp(z_v − mx) and s = Σ e_v: log s − Σ e_v (z_v − mx) / s, in
+// float64, and 0 where rounding would make it negative.
+func entropy(e, z []float32, mx float32, s float64) float64 {
+	m, ez := float64(mx), 0.0
+	for v, x := range e {
+		ez += float64(x) * (float64(z[v]) - m)
+	}
+	return max(0, math.Log(s)-ez/s)
 }
 
 // rmsNormRows writes y = g ⊙ x / rms(x) for each of n rows of x (width d)

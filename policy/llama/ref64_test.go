@@ -55,6 +55,14 @@ func matvec64(w, x []float64, rows int) []float64 {
 
 // logProbs returns the B×T log-probabilities of seqs, like Model.LogProbs.
 func (r *ref64) logProbs(seqs []Sequence, T int) []float64 {
+	lp, _ := r.logProbsEntropy(seqs, T)
+	return lp
+}
+
+// logProbsEntropy returns the B×T log-probabilities of seqs and the
+// entropies −Σ p log p of the distributions that score them, like
+// Model.LogProbsEntropy.
+func (r *ref64) logProbsEntropy(seqs []Sequence, T int) (out, ent []float64) {
 	c := r.c
 	dim, kv, hid, hs, V := c.Dim, c.KVDim(), c.Hidden, c.HeadSize(), c.Vocab
 	group := c.Heads / c.KVHeads
@@ -63,7 +71,7 @@ func (r *ref64) logProbs(seqs []Sequence, T int) []float64 {
 	if c.Shared {
 		cls = emb
 	}
-	out := make([]float64, len(seqs)*T)
+	out, ent = make([]float64, len(seqs)*T), make([]float64, len(seqs)*T)
 	for i, s := range seqs {
 		toks := append(append([]int(nil), s.Prompt...), s.Completion...)
 		n := len(toks) - 1 // positions fed to the model
@@ -153,7 +161,11 @@ func (r *ref64) logProbs(seqs []Sequence, T int) []float64 {
 				sum += math.Exp(v - mx)
 			}
 			out[i*T+j] = z[tgt] - mx - math.Log(sum)
+			for _, v := range z {
+				lp := v - mx - math.Log(sum)
+				ent[i*T+j] -= math.Exp(lp) * lp
+			}
 		}
 	}
-	return out
+	return out, ent
 }

@@ -24,7 +24,10 @@ type Trainable struct {
 	tape  Tape
 }
 
-var _ policy.Trainable = (*Trainable)(nil)
+var (
+	_ policy.Trainable     = (*Trainable)(nil)
+	_ policy.EntropyProber = (*Trainable)(nil)
+)
 
 // NewTrainable returns m with an AdamW optimizer configured by cfg (see
 // AdamW for its defaults).
@@ -46,6 +49,18 @@ func (t *Trainable) LogProbs(dst []float64, seqs []policy.Sequence, T int) error
 // activations on the Trainable's tape.
 func (t *Trainable) Forward(dst []float64, seqs []policy.Sequence, T int) error {
 	return t.tape.Forward(t.Model, dst, seqs, T)
+}
+
+// LogProbsEntropy implements policy.EntropyProber with
+// Model.LogProbsEntropy (no activations kept).
+func (t *Trainable) LogProbsEntropy(dst, ent []float64, seqs []policy.Sequence, T int) error {
+	return t.Model.LogProbsEntropy(dst, ent, seqs, T)
+}
+
+// ForwardEntropy implements policy.EntropyProber: Forward that also
+// writes each scored token's entropy (Tape.ForwardEntropy).
+func (t *Trainable) ForwardEntropy(dst, ent []float64, seqs []policy.Sequence, T int) error {
+	return t.tape.ForwardEntropy(t.Model, dst, ent, seqs, T)
 }
 
 // Backward implements policy.Trainable: it adds the gradient of every

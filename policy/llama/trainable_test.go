@@ -120,6 +120,7 @@ func TestTrainerMicroBatches(t *testing.T) {
 	}
 	for _, loss := range []policy.Loss{policy.GRPO(), preferenceLike{}} {
 		var weights [2][]float32
+		var entropy [2]float64
 		for k, micro := range []int{0, 3} {
 			m := base.Clone()
 			tr, err := NewTrainable(m, AdamW{LR: 1e-2})
@@ -136,7 +137,10 @@ func TestTrainerMicroBatches(t *testing.T) {
 			if st.Update.Step != 1 || st.Update.Skipped || st.LossGradNorm == 0 {
 				t.Fatalf("micro %d: %+v", micro, st)
 			}
-			weights[k] = m.flat
+			weights[k], entropy[k] = m.flat, st.Entropy
+		}
+		if entropy[0] != entropy[1] || !(entropy[0] > 0 && entropy[0] < math.Log(16)) {
+			t.Errorf("%T: entropy %v in one pass, %v in micro-batches; want equal, in (0, log 16)", loss, entropy[0], entropy[1])
 		}
 		for i := range weights[0] {
 			if d := math.Abs(float64(weights[0][i] - weights[1][i])); d > 1e-6 {
@@ -243,5 +247,78 @@ func TestTrainerInjectedNaNs(t *testing.T) {
 	trainer.Loss = policy.PG{}
 	if st, err := trainer.Step(r); err != nil || st.Update.Skipped || st.Update.Step != 1 {
 		t.Errorf("next step: %+v, %v", st.Update, err)
+	}
+}
+
+// The entropies of LogProbsEntropy and ForwardEntropy match a direct
+// float64 computation (ref64), leave the log-probs bit for bit as they
+// were, and are 0 past each completion.
+func TestEntropy(t *testing.T) {
+	stories, err := LoadBytes(stories260k.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, m := range []*Model{stories, tinyModel(t, false, 7), randomModel(t, wideConfig, 8)} {
+		const B = 6
+		T := min(20, m.Config.SeqLen-1)
+		seqs := randomSeqs(rng, m, B, T)
+		want := make([]float64, B*T)
+		if err := m.LogProbs(want, seqs, T); err != nil {
+			t.Fatal(err)
+		}
+		wantLP, wantH := newRef64(m).logProbsEntropy(seqs, T)
+		for _, pass := range []string{"LogProbsEntropy", "ForwardEntropy"} {
+			lp, ent := make([]float64, B*T), make([]float64, B*T)
+			for k := range ent {
+				ent[k] = math.NaN() // must be overwritten, padding included
+			}
+			if pass == "LogProbsEntropy" {
+				err = m.LogProbsEntropy(lp, ent, seqs, T)
+			} else {
+				err = new(Tape).ForwardEntropy(m, lp, ent, seqs, T)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(lp, want) {
+				t.Fatalf("%s: log-probs differ from LogProbs", pass)
+			}
+			for k, h := range ent {
+				if j := k % T; j >= len(seqs[k/T].Completion) {
+					if h != 0 {
+						t.Fatalf("%s: ent[%d] = %v past the completion, want 0", pass, k, h)
+					}
+					continue
+				}
+				if math.Abs(h-wantH[k]) > 1e-4*max(1, wantH[k]) || math.Abs(lp[k]-wantLP[k]) > 1e-3 {
+					t.Fatalf("%s: ent[%d] = %v, float64 reference %v", pass, k, h, wantH[k])
+				}
+			}
+		}
+	}
+}
+
+// A model whose logits are all equal (zero classifier) has entropy log V
+// at every position, and ent of the wrong length is an error.
+func TestEntropyUniform(t *testing.T) {
+	m := tinyModel(t, false, 9)
+	clear(m.Classifier())
+	seqs, T, _ := tinyBatch(rand.New(rand.NewPCG(1, 1)))
+	lp, ent := make([]float64, len(seqs)*T), make([]float64, len(seqs)*T)
+	if err := m.LogProbsEntropy(lp, ent, seqs, T); err != nil {
+		t.Fatal(err)
+	}
+	want := math.Log(float64(m.Config.Vocab))
+	for k, h := range ent {
+		if k%T < len(seqs[k/T].Completion) && math.Abs(h-want) > 1e-6 {
+			t.Errorf("ent[%d] = %v, want log V = %v", k, h, want)
+		}
+	}
+	if err := m.LogProbsEntropy(lp, ent[1:], seqs, T); err == nil {
+		t.Error("short ent: no error")
+	}
+	if err := new(Tape).ForwardEntropy(m, lp, make([]float64, 1), seqs, T); err == nil {
+		t.Error("short ent: no error from ForwardEntropy")
 	}
 }

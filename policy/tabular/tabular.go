@@ -61,8 +61,9 @@ type Policy struct {
 }
 
 var (
-	_ policy.Generator = (*Policy)(nil)
-	_ policy.Trainable = (*Policy)(nil)
+	_ policy.Generator     = (*Policy)(nil)
+	_ policy.Trainable     = (*Policy)(nil)
+	_ policy.EntropyProber = (*Policy)(nil)
 )
 
 // New returns the uniform policy (all logits 0) over answers for each

@@ -219,3 +219,33 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// The entropies of LogProbsEntropy and ForwardEntropy are −Σ π log π of
+// each row's prompt, written at i*T; the log-probs are LogProbs'.
+func TestEntropy(t *testing.T) {
+	p, err := New([]string{"a", "b"}, []string{"x", "y", "z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Logits[1] = []float64{math.Log(0.5), math.Log(0.25), math.Log(0.25)}
+	seqs := []policy.Sequence{{Prompt: []int{0}, Completion: []int{2}}, {Prompt: []int{1}, Completion: []int{0}}}
+	want := []float64{math.Log(3), 0, 1.5 * math.Ln2, 0}
+	for _, f := range []func(dst, ent []float64, seqs []policy.Sequence, T int) error{p.LogProbsEntropy, p.ForwardEntropy} {
+		lp, ent := make([]float64, 4), []float64{9, 9, 9, 9}
+		if err := f(lp, ent, seqs, 2); err != nil {
+			t.Fatal(err)
+		}
+		for k := range want {
+			if math.Abs(ent[k]-want[k]) > 1e-15 {
+				t.Errorf("ent = %v, want %v", ent, want)
+				break
+			}
+		}
+		if math.Abs(lp[2]-math.Log(0.5)) > 1e-15 || math.Abs(lp[0]+math.Log(3)) > 1e-15 {
+			t.Errorf("log-probs %v", lp)
+		}
+		if err := f(lp, ent[:3], seqs, 2); err == nil {
+			t.Error("short ent: no error")
+		}
+	}
+}

@@ -28,6 +28,48 @@ func (p *Policy) Forward(dst []float64, seqs []policy.Sequence, T int) error {
 	return nil
 }
 
+// LogProbsEntropy implements policy.EntropyProber: LogProbs, and into
+// ent[i*T] the entropy −Σ_a π(a | p_i) log π(a | p_i) of the row's
+// prompt's distribution (0 elsewhere).
+func (p *Policy) LogProbsEntropy(dst, ent []float64, seqs []policy.Sequence, T int) error {
+	rows, err := p.score(dst, seqs, T)
+	if err != nil {
+		return err
+	}
+	return p.entropies(ent, rows, T)
+}
+
+// ForwardEntropy implements policy.EntropyProber: Forward with the
+// entropies of LogProbsEntropy.
+func (p *Policy) ForwardEntropy(dst, ent []float64, seqs []policy.Sequence, T int) error {
+	if err := p.Forward(dst, seqs, T); err != nil {
+		return err
+	}
+	return p.entropies(ent, p.last, T)
+}
+
+// entropies writes the entropy of each row's prompt into ent[i*T], 0
+// elsewhere; ent must have len(rows)*T entries or be nil.
+func (p *Policy) entropies(ent []float64, rows [][2]int, T int) error {
+	if ent == nil {
+		return nil
+	}
+	if len(ent) != len(rows)*T {
+		return fmt.Errorf("tabular: len(ent) = %d, want len(seqs)*T = %d*%d", len(ent), len(rows), T)
+	}
+	clear(ent)
+	lp := make([]float64, len(p.Answers))
+	for i, r := range rows {
+		logSoftmax(lp, p.Logits[r[0]], 1)
+		h := 0.0
+		for _, l := range lp {
+			h -= math.Exp(l) * l
+		}
+		ent[i*T] = h
+	}
+	return nil
+}
+
 // score checks seqs and writes their log-probs, returning each row's
 // (prompt, answer).
 func (p *Policy) score(dst []float64, seqs []policy.Sequence, T int) ([][2]int, error) {
