@@ -51,9 +51,14 @@ func newServer(t testing.TB, cfg server.Config) (*server.Server, *httptest.Serve
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	return s, newHTTPServer(t, s)
+}
+
+// newHTTPServer serves h until the test ends.
+func newHTTPServer(t testing.TB, h http.Handler) *httptest.Server {
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return s, ts
+	return ts
 }
 
 // post sends body to url and decodes the JSON answer into out.
