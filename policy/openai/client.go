@@ -206,8 +206,12 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
+// maxRetryAfter caps the wait a Retry-After header asks for.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-// It returns 0 when the header is absent or unusable.
+// It returns 0 when the header is absent or unusable, and at most
+// maxRetryAfter.
 func retryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
@@ -217,14 +221,11 @@ func retryAfter(h string, now time.Time) time.Duration {
 		if s <= 0 || math.IsNaN(s) {
 			return 0
 		}
-		if s > 24*3600 {
-			s = 24 * 3600
-		}
-		return time.Duration(s * float64(time.Second))
+		return time.Duration(min(s, maxRetryAfter.Seconds()) * float64(time.Second))
 	}
 	if t, err := http.ParseTime(h); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
