@@ -238,3 +238,14 @@ func TestExposedWarning(t *testing.T) {
 		})
 	}
 }
+
+func TestListenLoopbackByDefault(t *testing.T) {
+	ln, err := server.Listen(":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if a := ln.Addr().(*net.TCPAddr); !a.IP.IsLoopback() || a.Port == 0 {
+		t.Errorf("Listen(\":0\") listens on %v, want loopback", a)
+	}
+}

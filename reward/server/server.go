@@ -509,17 +509,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// ListenAndServe listens on the TCP address addr and calls Serve. An
-// address without a host (":5000") listens on the loopback interface only
-// (127.0.0.1), and "" means DefaultAddr: to serve other machines, name the
-// interface ("0.0.0.0:5000", "[::]:5000", a host's address), and set
-// Config.Token (and a certificate) unless the network is trusted.
+// ListenAndServe listens on addr with Listen and calls Serve.
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", loopbackAddr(addr))
+	ln, err := Listen(addr)
 	if err != nil {
-		return fmt.Errorf("server: %w", err)
+		return err
 	}
 	return s.Serve(ctx, ln)
+}
+
+// Listen listens on the TCP address addr, loopback unless addr says
+// otherwise: an address without a host (":5000") listens on 127.0.0.1
+// only, and "" means DefaultAddr. To serve other machines, name the
+// interface ("0.0.0.0:5000", "[::]:5000", a host's address), and set
+// Config.Token (and a certificate) unless the network is trusted.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", loopbackAddr(addr))
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return ln, nil
 }
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully: it
