@@ -91,11 +91,7 @@ func FuzzBanditState(f *testing.F) {
 func FuzzCurriculumState(f *testing.F) {
 	pools := [][]int{{10, 11}, {20}, {30, 31, 32}}
 	build := func(t testing.TB) *Curriculum[int] {
-		b, err := NewSEC(len(pools), SECConfig{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := New(b, pools, Config{})
+		c, err := New(first(NewSEC(len(pools), SECConfig{})), pools, Config{})
 		if err != nil {
 			t.Fatal(err)
 		}

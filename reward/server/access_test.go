@@ -149,14 +149,7 @@ func serveOn(t *testing.T, srv *server.Server, ln net.Listener, scheme string) s
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := writeCert(t, dir)
-	srv, err := server.New(server.Config{Reward: &counting{}, CertFile: certFile, KeyFile: keyFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: &counting{}, CertFile: certFile, KeyFile: keyFile})
 	url := serveOn(t, srv, ln, "https")
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
@@ -214,14 +207,7 @@ func TestExposedWarning(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
-			srv, err := server.New(server.Config{Reward: &counting{}, Token: tc.token, Logger: log})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv, ln := newListening(t, server.Config{Reward: &counting{}, Token: tc.token, Logger: log})
 			var l net.Listener = ln
 			if tc.addr != nil {
 				l = exposed{ln, tc.addr}

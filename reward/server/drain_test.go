@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,14 +24,7 @@ func TestDrainLosesNothing(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 		return lastNumber(ctx, s)
 	})
-	srv, err := server.New(server.Config{Reward: slow, DrainGrace: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: slow, DrainGrace: 100 * time.Millisecond})
 	url := "http://" + ln.Addr().String() + "/get_reward"
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)

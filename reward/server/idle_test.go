@@ -84,14 +84,7 @@ func TestIdleConnections(t *testing.T) {
 	if n < 100 {
 		t.Skipf("the open-file limit allows only %d connections", n)
 	}
-	srv, err := server.New(server.Config{Reward: lastNumber})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: lastNumber})
 	url := serveOn(t, srv, ln, "http")
 	conns := openIdle(t, ln.Addr().String(), n)
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,14 +28,7 @@ func TestRSSChild(t *testing.T) {
 	if os.Getenv(rssChildEnv) != "1" {
 		t.Skip("the server process of TestPeakRSS")
 	}
-	srv, err := server.New(server.Config{Reward: lastNumber, MaxBodyBytes: 1 << 20, MaxInFlight: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: lastNumber, MaxBodyBytes: 1 << 20, MaxInFlight: 8})
 	fmt.Println(ln.Addr())
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

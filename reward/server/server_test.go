@@ -54,6 +54,21 @@ func newServer(t testing.TB, cfg server.Config) (*server.Server, *httptest.Serve
 	return s, newHTTPServer(t, s)
 }
 
+// newListening returns a Server for cfg and a loopback listener to serve
+// it on.
+func newListening(t testing.TB, cfg server.Config) (*server.Server, net.Listener) {
+	t.Helper()
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, ln
+}
+
 // newHTTPServer serves h until the test ends.
 func newHTTPServer(t testing.TB, h http.Handler) *httptest.Server {
 	ts := httptest.NewServer(h)
@@ -418,14 +433,7 @@ func TestSampleTimeout(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	b := newBlocker()
-	srv, err := server.New(server.Config{Reward: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: b})
 	url := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -454,14 +462,7 @@ func TestGracefulShutdown(t *testing.T) {
 // With DrainGrace, /healthz reports "shutting down" while the server
 // still listens and serves, and the listener closes after the grace.
 func TestDrainGrace(t *testing.T) {
-	srv, err := server.New(server.Config{Reward: &recorder{}, DrainGrace: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: &recorder{}, DrainGrace: 300 * time.Millisecond})
 	url := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -509,14 +510,7 @@ func TestDrainGrace(t *testing.T) {
 
 func TestShutdownTimeoutCancelsRequests(t *testing.T) {
 	b := newBlocker() // never released: only cancellation ends Score
-	srv, err := server.New(server.Config{Reward: b, ShutdownTimeout: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: b, ShutdownTimeout: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
