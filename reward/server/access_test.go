@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -149,7 +150,7 @@ func serveOn(t *testing.T, srv *server.Server, ln net.Listener, scheme string) s
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := writeCert(t, dir)
-	srv, ln := newListening(t, server.Config{Reward: &counting{}, CertFile: certFile, KeyFile: keyFile})
+	srv, ln := newListening(t, server.Config{Reward: &counting{}, CertFile: certFile, KeyFile: keyFile, MaxBodyBytes: 4 << 10})
 	url := serveOn(t, srv, ln, "https")
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
@@ -160,6 +161,13 @@ func TestTLS(t *testing.T) {
 	resp, err := (&http.Client{Transport: tr}).Get(url + "/healthz")
 	if err != nil || resp.ProtoMajor != 2 {
 		t.Errorf("healthz over TLS: %v, %v; want HTTP/2", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	// A body over the limit, of unknown length, gets its 413 over HTTP/2.
+	big := io.MultiReader(strings.NewReader(`{"query": ["`), strings.NewReader(strings.Repeat("x", 1<<20)))
+	if resp, err := (&http.Client{Transport: tr}).Post(url+"/get_reward", "application/json", big); err != nil || resp.StatusCode != 413 {
+		t.Errorf("oversized body over HTTP/2: %v, %v; want a 413", resp, err)
 	} else {
 		resp.Body.Close()
 	}

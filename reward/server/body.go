@@ -42,8 +42,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 // than a broken connection. It stops at lingerFactor × MaxBodyBytes in
 // all, or at the request deadline, and then has the connection closed
 // after the answer. A client that asked for "Expect: 100-continue" has
-// sent no body and gets the answer at once.
+// sent no body and gets the answer at once. HTTP/2 needs none of this: the
+// server resets the request's stream, not the connection.
 func (s *Server) linger(w http.ResponseWriter, r *http.Request, read int64) {
+	if r.ProtoMajor >= 2 {
+		return
+	}
 	rest := lingerFactor*s.cfg.MaxBodyBytes - read
 	expect := strings.EqualFold(r.Header.Get("Expect"), "100-continue")
 	if expect || r.ContentLength-read > rest {
