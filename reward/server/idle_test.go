@@ -32,9 +32,18 @@ func idleBudget(want int) int {
 	return max(0, min(want, (int(min(lim.Cur, 1<<20))-256)/2))
 }
 
-// openIdle opens n connections to addr that each stall: half send
-// nothing, half send half a request header (slowloris).
-func openIdle(t *testing.T, addr string, n int) []net.Conn {
+// slowloris is what idle connection i sends before it stalls: nothing
+// for half of them, half a request header for the others.
+func slowloris(i int) string {
+	if i%2 == 1 {
+		return "POST /get_reward HTTP/1.1\r\nHost: x\r\nContent-Le"
+	}
+	return ""
+}
+
+// openIdle opens n connections to addr that each send start(i) and
+// stall.
+func openIdle(t *testing.T, addr string, n int, start func(i int) string) []net.Conn {
 	t.Helper()
 	conns := make([]net.Conn, 0, n)
 	t.Cleanup(func() {
@@ -48,10 +57,8 @@ func openIdle(t *testing.T, addr string, n int) []net.Conn {
 			t.Fatalf("idle connection %d: %v", i, err)
 		}
 		conns = append(conns, c)
-		if i%2 == 1 {
-			if _, err := io.WriteString(c, "POST /get_reward HTTP/1.1\r\nHost: x\r\nContent-Le"); err != nil {
-				t.Fatalf("idle connection %d: %v", i, err)
-			}
+		if _, err := io.WriteString(c, start(i)); err != nil {
+			t.Fatalf("idle connection %d: %v", i, err)
 		}
 	}
 	return conns
@@ -86,16 +93,32 @@ func TestIdleConnections(t *testing.T) {
 	}
 	srv, ln := newListening(t, server.Config{Reward: lastNumber})
 	url := serveOn(t, srv, ln, "http")
-	conns := openIdle(t, ln.Addr().String(), n)
+	conns := openIdle(t, ln.Addr().String(), n, slowloris)
 
+	latency := realClient(t, url, "")
+	held := stillOpen(conns)
+	if held != n {
+		t.Errorf("%d of %d idle connections still open", held, n)
+	}
+	t.Logf("%d idle connections held (half of them stalled mid-header): a real request answered in %v", held, latency.Round(time.Microsecond))
+}
+
+// realClient posts a four-sample request with a 10 s timeout (and the
+// bearer token, if any), checks the answer and returns its latency.
+func realClient(t *testing.T, url, token string) time.Duration {
+	t.Helper()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	req, _ := http.NewRequest("POST", url+"/get_reward", strings.NewReader(loadBody(3)))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	start := time.Now()
-	resp, err := client.Post(url+"/get_reward", "application/json", strings.NewReader(loadBody(3)))
+	resp, err := client.Do(req)
 	latency := time.Since(start)
 	if err != nil {
-		t.Fatalf("real client not served with %d idle connections: %v", n, err)
+		t.Fatalf("real client not served: %v", err)
 	}
 	var got server.Response
 	err = json.NewDecoder(resp.Body).Decode(&got)
@@ -103,9 +126,20 @@ func TestIdleConnections(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || !equal(got.Rewards, []float64{1, 0, 1, 0}) {
 		t.Fatalf("real client: %d %+v %v", resp.StatusCode, got, err)
 	}
-	held := stillOpen(conns)
-	if held != n {
-		t.Errorf("%d of %d idle connections still open", held, n)
-	}
-	t.Logf("%d idle connections held (half of them stalled mid-header): a real request answered in %v", held, latency.Round(time.Microsecond))
+	return latency
+}
+
+// TestStalledBodies: a request that stalls in the middle of its body
+// holds a scoring slot until RequestTimeout, but with Config.Token a
+// request without the token is refused before its body is read or a slot
+// taken, so 100 of them stalled mid-body (against MaxInFlight 2) do not
+// delay a client that has the token.
+func TestStalledBodies(t *testing.T) {
+	srv, ln := newListening(t, server.Config{Reward: lastNumber, Token: "t0ken", MaxInFlight: 2})
+	url := serveOn(t, srv, ln, "http")
+	openIdle(t, ln.Addr().String(), idleBudget(100), func(int) string {
+		return "POST /get_reward HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"query\": [\""
+	})
+	latency := realClient(t, url, "t0ken")
+	t.Logf("100 requests without the token stalled mid-body: a real request answered in %v", latency.Round(time.Microsecond))
 }

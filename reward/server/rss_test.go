@@ -93,7 +93,7 @@ func TestPeakRSS(t *testing.T) {
 	}
 	cmd, stdin, addr := startChild(t)
 	url := "http://" + addr + "/get_reward"
-	openIdle(t, addr, idleBudget(1000))
+	openIdle(t, addr, idleBudget(1000), slowloris)
 	var wg sync.WaitGroup
 	big := `{"query": ["` + strings.Repeat("x", 4<<20) + `"]}`
 	var tooLarge [32]int

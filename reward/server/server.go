@@ -90,7 +90,10 @@ type Config struct {
 	// server answer 503 rather than pile up goroutines.
 	// Default (0): 4 × GOMAXPROCS, which keeps CPU-bound verifiers busy
 	// (recent OpenRLHF sends one sample per request); raise it for
-	// rewards that wait on I/O.
+	// rewards that wait on I/O. A slot is taken before the body is read,
+	// so that at most MaxInFlight bodies are in memory, and a client that
+	// stalls in the middle of its body holds one until RequestTimeout:
+	// where clients are not trusted, set Token, which is checked first.
 	MaxInFlight int
 	// SampleTimeout bounds each sample's Score call
 	// (reward.Scorer.Timeout); a sample past it gets FailureScore at the
