@@ -18,13 +18,14 @@
 // Failed attempts are retried with exponential backoff and jitter,
 // honouring a Retry-After header (seconds or an HTTP date), up to
 // WithMaxRetries times and always bounded by the caller's context, by one
-// rule: a request is repeated when the server cannot have done its work,
-// or when doing it twice is harmless.
+// rule: a request is repeated when the server cannot have done its work
+// or answered that it failed; one whose reply was lost is repeated only
+// when doing it twice is harmless.
 //
 //   - Not sent: a connection that fails before the whole request is
 //     written (refused, reset, DNS or TLS failure) is retried.
 //   - Declined: a reply of 408, 409, 429 or 5xx is retried; the server
-//     says it did not complete the request.
+//     answered that the request failed.
 //   - Unanswered: when the whole request was written but no complete reply
 //     came back (the connection dropped, the attempt's WithTimeout passed,
 //     the body was cut short), the server may have generated it. It is

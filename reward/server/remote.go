@@ -33,15 +33,17 @@ import (
 // server's message, both with a NaN score.
 //
 // Retries, with exponential backoff (honouring Retry-After) and always
-// bounded by the context, follow one rule: a request is repeated only when
-// repeating it cannot score a batch twice, unless the reward is declared
+// bounded by the context, follow one rule: a request is repeated when the
+// server cannot have scored it or answered that it failed; one whose
+// answer was lost is repeated only when the reward is declared
 // idempotent.
 //
 //   - Not sent: a connection that fails before the whole request is
 //     written (refused, reset, DNS or TLS failure) is retried; the server
 //     cannot have scored a request it has not read.
 //   - Declined: an answer of 408, 409, 429 or 5xx is retried; the server
-//     says it did not complete the request.
+//     answered that the request failed (a Server of this package: it was
+//     busy, or the request timed out and its scores were dropped).
 //   - Unanswered: when the whole request was written but no complete
 //     answer came back (the connection dropped, the attempt timed out,
 //     the answer was cut short), the server may have scored the batch.
