@@ -16,7 +16,7 @@ import (
 
 // bandits returns one of each bandit over k arms, by name, and a fresh
 // zero value of the same type for restoring.
-func bandits(t *testing.T, k int) map[string]struct {
+func bandits(t testing.TB, k int) map[string]struct {
 	b     Bandit
 	fresh func() Bandit
 } {
@@ -47,7 +47,7 @@ func bandits(t *testing.T, k int) map[string]struct {
 
 // play runs n rounds of b on Bernoulli arms with the given means and
 // returns the arms played.
-func play(t *testing.T, b Bandit, means []float64, n int, rng *rand.Rand) []int {
+func play(t testing.TB, b Bandit, means []float64, n int, rng *rand.Rand) []int {
 	t.Helper()
 	arms := make([]int, n)
 	for i := range arms {

@@ -21,6 +21,12 @@
 // finish.
 //
 //	go run ./examples/reward-server [-addr 127.0.0.1:5000] [-failure-score 0] [-sample-timeout 10s] [-drain-grace 0]
+//	    [-token-file FILE] [-tls-cert cert.pem -tls-key key.pem]
+//
+// It listens on loopback unless -addr names another interface
+// (-addr 0.0.0.0:5000); then give it a token (-token-file, whose first
+// line is the token, so that it stays out of the process list) and
+// a certificate, or keep the network trusted. OpenRLHF sends no token.
 package main
 
 import (
@@ -29,7 +35,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -89,7 +94,10 @@ func checkSuite(r reward.Reward) rewardtest.Suite {
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reward-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:5000", "address to listen on")
+	addr := fs.String("addr", server.DefaultAddr, "address to listen on (a host-less :PORT means loopback)")
+	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (empty: no token)")
+	cert := fs.String("tls-cert", "", "PEM certificate (chain) to serve TLS with, with -tls-key")
+	key := fs.String("tls-key", "", "PEM private key of -tls-cert")
 	failure := fs.Float64("failure-score", 0, "reward sent for a sample whose reward fails or is not applicable")
 	inFlight := fs.Int("max-in-flight", 0, "requests scored at once (0: 4 × GOMAXPROCS)")
 	sampleTimeout := fs.Duration("sample-timeout", 10*time.Second, "time limit per sample (0: none)")
@@ -108,6 +116,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "warning: the reward failed some checks; serving it anyway")
 		}
 	}
+	token, err := readToken(*tokenFile)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv, err := server.New(server.Config{
 		Reward:        r,
@@ -115,18 +127,42 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		MaxInFlight:   *inFlight,
 		SampleTimeout: *sampleTimeout,
 		DrainGrace:    *drain,
+		Token:         token,
+		CertFile:      *cert,
+		KeyFile:       *key,
 		Logger:        log,
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := server.Listen(*addr)
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String()+server.DefaultPath, "health", "http://"+ln.Addr().String()+"/healthz")
+	base := "http://" + ln.Addr().String()
+	if *cert != "" {
+		base = "https://" + ln.Addr().String()
+	}
+	log.Info("serving", "url", base+server.DefaultPath, "health", base+"/healthz", "token", token != "")
 	err = srv.Serve(ctx, ln)
 	st := srv.Stats()
 	log.Info("stopped", "requests", st.Requests, "samples", st.Samples, "sample_errors", st.SampleErrors, "rejected", st.Rejected)
 	return err
+}
+
+// readToken returns the first line of the token file, "" for no file.
+func readToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return "", fmt.Errorf("-token-file %s: the first line is empty", path)
+	}
+	return token, nil
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -41,23 +43,33 @@ func TestRewardPassesChecks(t *testing.T) {
 	}
 }
 
-func TestServeAndShutdown(t *testing.T) {
-	var out syncBuffer
+// start runs the server with args until the returned stop is called,
+// and returns its reward URL and its output.
+func start(t *testing.T, args ...string) (url string, out *syncBuffer, stop func() error) {
+	t.Helper()
+	out = &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, &out) }()
-
+	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out) }()
+	stop = func() error {
+		cancel()
+		return <-done
+	}
 	urlRe := regexp.MustCompile(`url=(http://\S+/get_reward)`)
-	var url string
 	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if m := urlRe.FindStringSubmatch(out.String()); m != nil {
 			url = m[1]
 		}
 	}
 	if url == "" {
+		stop()
 		t.Fatalf("server did not start:\n%s", out.String())
 	}
+	return url, out, stop
+}
+
+func TestServeAndShutdown(t *testing.T) {
+	url, out, stop := start(t)
 	if !strings.Contains(out.String(), "hacks           PASS") {
 		t.Errorf("startup report:\n%s", out.String())
 	}
@@ -75,8 +87,7 @@ func TestServeAndShutdown(t *testing.T) {
 	if len(got.Rewards) != 2 || got.Rewards[0] != 1 || got.Rewards[1] != 0 {
 		t.Errorf("rewards %v, want [1 0]", got.Rewards)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
 	}
 	if !strings.Contains(out.String(), "msg=stopped requests=1 samples=2") {
@@ -119,6 +130,41 @@ func TestBadFlags(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-addr", "127.0.0.1:-1", "-check=false"}, &out); err == nil {
 		t.Error("bad address accepted")
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	for _, args := range [][]string{
+		{"-token-file", empty},
+		{"-token-file", empty + ".missing"},
+		{"-tls-cert", empty + ".missing", "-tls-key", empty + ".missing"},
+		{"-tls-cert", empty},
+	} {
+		if err := run(context.Background(), append(args, "-check=false"), &out); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+}
+
+func TestTokenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("  s3cret \nsecond line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, stop := start(t, "-token-file", file, "-check=false")
+	defer stop()
+	for auth, want := range map[string]int{"": 401, "Bearer second": 401, "Bearer s3cret": 200} {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(`{"query": ["42"], "labels": ["42"]}`))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Authorization %q: %d, want %d", auth, resp.StatusCode, want)
+		}
 	}
 }
 

@@ -10,8 +10,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +53,7 @@ type Client struct {
 	headers     http.Header
 	tokenIDs    bool
 	splitN      bool
+	idempotent  bool
 
 	// Defaults of Complete and ChatComplete.
 	temperature *float64
@@ -140,6 +143,15 @@ func WithTokenIDs(on bool) Option { return func(c *Client) { c.tokenIDs = on } }
 // vLLM and OpenAI honour n).
 func WithSplitN(on bool) Option { return func(c *Client) { c.splitN = on } }
 
+// WithIdempotent declares whether the server may do a request's work
+// twice, so that a request whose answer was lost after the server
+// received it (the connection dropped, the attempt timed out, the reply
+// was cut short) is repeated; see the package documentation for the whole
+// rule. Default true: a completion changes nothing on the server, so a
+// repeat costs its compute and the caller still sees one answer. Turn it
+// off where a repeat costs what matters (a paid API billing per token).
+func WithIdempotent(on bool) Option { return func(c *Client) { c.idempotent = on } }
+
 // WithTemperature sets the sampling temperature of Complete and
 // ChatComplete (default: not sent, the server's default, 1 on vLLM and
 // OpenAI). Judges that sample several verdicts need a positive one;
@@ -169,6 +181,7 @@ func New(opts ...Option) *Client {
 		timeout:     DefaultTimeout,
 		concurrency: DefaultConcurrency,
 		headers:     http.Header{},
+		idempotent:  true,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -193,8 +206,12 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
+// maxRetryAfter caps the wait a Retry-After header asks for.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-// It returns 0 when the header is absent or unusable.
+// It returns 0 when the header is absent or unusable, and at most
+// maxRetryAfter.
 func retryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
@@ -204,14 +221,11 @@ func retryAfter(h string, now time.Time) time.Duration {
 		if s <= 0 || math.IsNaN(s) {
 			return 0
 		}
-		if s > 24*3600 {
-			s = 24 * 3600
-		}
-		return time.Duration(s * float64(time.Second))
+		return time.Duration(min(s, maxRetryAfter.Seconds()) * float64(time.Second))
 	}
 	if t, err := http.ParseTime(h); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
@@ -232,7 +246,7 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 			}
 			return fmt.Errorf("openai: POST %s: %w", path, err)
 		}
-		status, hdr, respBody, err := c.once(ctx, path, payload)
+		status, hdr, respBody, sent, err := c.once(ctx, path, payload)
 		var wait time.Duration
 		switch {
 		case err != nil:
@@ -245,6 +259,9 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 			}
 			if ctx.Err() != nil {
 				return fmt.Errorf("openai: POST %s: %w", path, ctx.Err())
+			}
+			if sent && !c.idempotent {
+				return fmt.Errorf("openai: POST %s: %w (the request was sent, so the server may have done it: not repeated, see WithIdempotent)", path, err)
 			}
 			lastErr = fmt.Errorf("openai: POST %s: %w", path, err)
 		case status >= 200 && status < 300:
@@ -275,13 +292,22 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 }
 
 // once makes one attempt. A non-nil error is a transport failure (no
-// status, or a body cut short).
-func (c *Client) once(ctx context.Context, path string, payload []byte) (int, http.Header, []byte, error) {
+// status, or a body cut short); sent reports whether the whole request
+// had been written by then, so that the server may have received it.
+func (c *Client) once(ctx context.Context, path string, payload []byte) (status int, hdr http.Header, body []byte, sent bool, err error) {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) }}
+	status, hdr, body, err = c.attempt(httptrace.WithClientTrace(ctx, trace), path, payload)
+	return status, hdr, body, wrote.Load(), err
+}
+
+// attempt sends one request and reads its reply.
+func (c *Client) attempt(ctx context.Context, path string, payload []byte) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(payload))
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)

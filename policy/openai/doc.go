@@ -15,10 +15,28 @@
 // (temperature 0, greedy) is sent while an absent field leaves the server's
 // default.
 //
-// Failed calls are retried with exponential backoff and jitter on
-// connection errors, HTTP 408, 409, 429 and 5xx, honouring a Retry-After
-// header (seconds or an HTTP date), always bounded by the caller's context.
-// Other 4xx replies are not retried. Errors are typed: *APIError for an
+// Failed attempts are retried with exponential backoff and jitter,
+// honouring a Retry-After header (seconds or an HTTP date), up to
+// WithMaxRetries times and always bounded by the caller's context, by one
+// rule: a request is repeated when the server cannot have done its work
+// or answered that it failed; one whose reply was lost is repeated only
+// when doing it twice is harmless.
+//
+//   - Not sent: a connection that fails before the whole request is
+//     written (refused, reset, DNS or TLS failure) is retried.
+//   - Declined: a reply of 408, 409, 429 or 5xx is retried; the server
+//     answered that the request failed.
+//   - Unanswered: when the whole request was written but no complete reply
+//     came back (the connection dropped, the attempt's WithTimeout passed,
+//     the body was cut short), the server may have generated it. It is
+//     retried while the client is idempotent (WithIdempotent, default
+//     true: a completion changes nothing on the server).
+//   - Answered: other 4xx replies, and a complete reply that is not the
+//     JSON it should be, are final.
+//
+// A Client holds no per-call state: one may be used by many goroutines,
+// and Generate runs up to WithConcurrency requests at once. Errors are
+// typed: *APIError for an
 // error reply (both the {"error": {...}} shape of OpenAI, llama.cpp and
 // recent vLLM and the flat {"object": "error", "message": ...} shape of
 // older vLLM), *DecodeError for a reply that is not the JSON it should be,

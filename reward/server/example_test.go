@@ -86,3 +86,27 @@ func ExampleSplitResponse() {
 	// " 4</s>" true
 	// "truncated prompt 4" false
 }
+
+// A Server that asks for a bearer token, and a Remote that sends it; a
+// request without the token is refused before the reward sees it.
+func ExampleConfig_token() {
+	one := reward.Func(func(context.Context, reward.Sample) (float64, error) { return 1, nil })
+	srv, err := server.New(server.Config{Reward: one, Token: "change-me"})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv) // in production: srv.ListenAndServe(ctx, "0.0.0.0:5000") with CertFile and KeyFile
+	defer ts.Close()
+
+	remote, _ := server.NewRemote(ts.URL+"/get_reward", server.WithToken("change-me"))
+	fmt.Println(remote.Score(context.Background(), reward.Sample{Completion: "x"}))
+	resp, err := http.Post(ts.URL+"/get_reward", "application/json", strings.NewReader(`{"query": ["x"]}`))
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	// Output:
+	// 1 <nil>
+	// 401 Unauthorized
+}

@@ -157,11 +157,7 @@ func TestLoad(t *testing.T) {
 	if after > before+32<<10 {
 		t.Errorf("live heap grew from %d KiB to %d KiB", before, after)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n := srv.Stats().InFlight; n != 0 {
+	if n := settle(srv); n != 0 {
 		t.Errorf("%d requests still in flight", n)
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/evolve-go/evolve/reward"
@@ -19,7 +21,8 @@ import (
 // Remote is a reward.Reward backed by a remote reward model that speaks
 // the OpenRLHF protocol: a Server of this package, OpenRLHF's own
 // serve_rm, or any compatible service. It implements reward.BatchScorer,
-// so reward.Scorer sends a whole batch in one request.
+// so reward.Scorer sends a whole batch in one request (or several, see
+// WithMaxBatch).
 //
 // Each sample is sent as query = Prompt + Completion, prompts = Prompt,
 // labels = Label, and, when any sample has one, metas = Meta (which must
@@ -29,22 +32,45 @@ import (
 // reward.ErrSkip, one flagged in extra_logs.reward_error an error with the
 // server's message, both with a NaN score.
 //
-// Requests that fail with a connection error, 408, 409, 429 or 5xx are
-// retried with exponential backoff (honouring Retry-After), bounded by
-// the context. A Remote is safe for concurrent use.
+// Retries, with exponential backoff (honouring Retry-After) and always
+// bounded by the context, follow one rule: a request is repeated when the
+// server cannot have scored it or answered that it failed; one whose
+// answer was lost is repeated only when the reward is declared
+// idempotent.
+//
+//   - Not sent: a connection that fails before the whole request is
+//     written (refused, reset, DNS or TLS failure) is retried; the server
+//     cannot have scored a request it has not read.
+//   - Declined: an answer of 408, 409, 429 or 5xx is retried; the server
+//     answered that the request failed (a Server of this package: it was
+//     busy, or the request timed out and its scores were dropped).
+//   - Unanswered: when the whole request was written but no complete
+//     answer came back (the connection dropped, the attempt timed out,
+//     the answer was cut short), the server may have scored the batch.
+//     It is retried only with WithIdempotent(true).
+//   - Answered: any other answer is final. A 413 splits the batch in
+//     halves, each sent on its own (a single sample the server finds too
+//     large gets an error of its own); other 4xx, and a 200 that is not
+//     the expected JSON, fail the batch.
+//
+// A Remote is safe for concurrent use.
 type Remote struct {
-	url       string
-	client    *http.Client
-	clientSet bool
-	retries   int
-	backoff   time.Duration
+	url        string
+	client     *http.Client
+	clientSet  bool
+	retries    int
+	backoff    time.Duration
+	token      string
+	idempotent bool
+	maxBatch   int
 }
 
 // RemoteOption configures a Remote.
 type RemoteOption func(*Remote)
 
-// WithHTTPClient sets the HTTP client. Default: a client with a
-// 3-minute timeout per attempt.
+// WithHTTPClient sets the HTTP client (for TLS settings, proxies, a
+// transport of your own). Default: a client with a 3-minute timeout per
+// attempt.
 func WithHTTPClient(c *http.Client) RemoteOption {
 	return func(r *Remote) { r.client, r.clientSet = c, true }
 }
@@ -56,6 +82,23 @@ func WithRetries(n int) RemoteOption { return func(r *Remote) { r.retries = n } 
 // WithBackoff sets the wait before the first retry; it doubles with each
 // further retry, up to 10 s. Default 250 ms.
 func WithBackoff(d time.Duration) RemoteOption { return func(r *Remote) { r.backoff = d } }
+
+// WithToken sends "Authorization: Bearer token" with every request, for a
+// Server with Config.Token. Default: no Authorization header.
+func WithToken(token string) RemoteOption { return func(r *Remote) { r.token = token } }
+
+// WithIdempotent declares whether scoring a batch twice is harmless, so
+// that a request whose answer was lost after the server received it is
+// repeated (see Remote). A pure function of the sample, such as a
+// verifier, is idempotent; a reward that bills (an LLM judge on a paid
+// API), counts or remembers what it scored is not. Default false: such a
+// request fails the batch instead.
+func WithIdempotent(on bool) RemoteOption { return func(r *Remote) { r.idempotent = on } }
+
+// WithMaxBatch sets the most samples sent in one request; a larger batch
+// is sent as several requests, one after another. Default 0: the whole
+// batch in one request (a 413 still splits it, see Remote).
+func WithMaxBatch(n int) RemoteOption { return func(r *Remote) { r.maxBatch = n } }
 
 // NewRemote returns a Remote that posts to rawURL, the full endpoint URL
 // (for example "http://127.0.0.1:5000/get_reward").
@@ -78,6 +121,8 @@ func NewRemote(rawURL string, opts ...RemoteOption) (*Remote, error) {
 		return nil, fmt.Errorf("server: WithRetries(%d) is negative", r.retries)
 	case r.backoff < 0:
 		return nil, fmt.Errorf("server: WithBackoff(%v) is negative", r.backoff)
+	case r.maxBatch < 0:
+		return nil, fmt.Errorf("server: WithMaxBatch(%d) is negative", r.maxBatch)
 	}
 	if r.client == nil {
 		r.client = &http.Client{Timeout: DefaultRequestTimeout}
@@ -95,11 +140,12 @@ func (r *Remote) Score(ctx context.Context, s reward.Sample) (float64, error) {
 	return dst[0], errs[0]
 }
 
-// ScoreBatch scores samples with one request (retried as documented on
-// Remote). It writes one score per sample into dst and, when errs is
-// non-nil, a per-sample error into errs. The returned error fails the
-// whole batch: a transport failure after the retries, an answer that is
-// not 200, or one that does not hold one finite reward per sample.
+// ScoreBatch scores samples, in requests of at most WithMaxBatch samples
+// (retried and split as documented on Remote). It writes one score per
+// sample into dst and, when errs is non-nil, a per-sample error into
+// errs. The returned error fails the whole batch: a transport failure
+// after the retries, an answer that is not 200, or one that does not hold
+// one finite reward per sample.
 func (r *Remote) ScoreBatch(ctx context.Context, samples []reward.Sample, dst []float64, errs []error) error {
 	if len(dst) != len(samples) {
 		return fmt.Errorf("server: Remote.ScoreBatch: len(dst) = %d, want %d", len(dst), len(samples))
@@ -107,30 +153,48 @@ func (r *Remote) ScoreBatch(ctx context.Context, samples []reward.Sample, dst []
 	if errs != nil && len(errs) != len(samples) {
 		return fmt.Errorf("server: Remote.ScoreBatch: len(errs) = %d, want %d", len(errs), len(samples))
 	}
-	if len(samples) == 0 {
+	if errs == nil {
+		errs = make([]error, len(samples))
+	}
+	step := len(samples)
+	if r.maxBatch > 0 {
+		step = r.maxBatch
+	}
+	for lo := 0; lo < len(samples); lo += step {
+		hi := min(lo+step, len(samples))
+		if err := r.scoreSplit(ctx, samples[lo:hi], dst[lo:hi], errs[lo:hi]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scoreSplit scores samples with one request; when the server answers
+// 413 it scores each half on its own, and a single sample too large for
+// the server gets the 413 as its error.
+func (r *Remote) scoreSplit(ctx context.Context, samples []reward.Sample, dst []float64, errs []error) error {
+	err := r.scoreOnce(ctx, samples, dst, errs)
+	var se *statusError
+	if !errors.As(err, &se) || se.code != http.StatusRequestEntityTooLarge {
+		return err
+	}
+	if len(samples) == 1 {
+		dst[0], errs[0] = math.NaN(), err
 		return nil
 	}
-	req := Request{
-		Query:   make([]string, len(samples)),
-		Prompts: make([]Text, len(samples)),
-		Labels:  make([]Text, len(samples)),
+	h := len(samples) / 2
+	if err := r.scoreSplit(ctx, samples[:h], dst[:h], errs[:h]); err != nil {
+		return err
 	}
-	for i, s := range samples {
-		req.Query[i] = s.Prompt + s.Completion
-		req.Prompts[i] = Text(s.Prompt)
-		req.Labels[i] = Text(s.Label)
-		if s.Meta != nil && req.Metas == nil {
-			req.Metas = make([]map[string]any, len(samples))
-		}
-	}
-	if req.Metas != nil {
-		for i, s := range samples {
-			req.Metas[i] = s.Meta
-		}
-	}
-	body, err := json.Marshal(req)
+	return r.scoreSplit(ctx, samples[h:], dst[h:], errs[h:])
+}
+
+// scoreOnce scores samples with one request (retried as documented on
+// Remote).
+func (r *Remote) scoreOnce(ctx context.Context, samples []reward.Sample, dst []float64, errs []error) error {
+	body, err := encodeRequest(samples)
 	if err != nil {
-		return fmt.Errorf("server: Remote: encoding the request: %w", err)
+		return err
 	}
 	resp, err := r.post(ctx, body)
 	if err != nil {
@@ -159,12 +223,36 @@ func (r *Remote) ScoreBatch(ctx context.Context, samples []reward.Sample, dst []
 		if e != nil {
 			v = math.NaN()
 		}
-		dst[i] = v
-		if errs != nil {
-			errs[i] = e
-		}
+		dst[i], errs[i] = v, e
 	}
 	return nil
+}
+
+// encodeRequest is the request body for samples.
+func encodeRequest(samples []reward.Sample) ([]byte, error) {
+	req := Request{
+		Query:   make([]string, len(samples)),
+		Prompts: make([]Text, len(samples)),
+		Labels:  make([]Text, len(samples)),
+	}
+	for i, s := range samples {
+		req.Query[i] = s.Prompt + s.Completion
+		req.Prompts[i] = Text(s.Prompt)
+		req.Labels[i] = Text(s.Label)
+		if s.Meta != nil && req.Metas == nil {
+			req.Metas = make([]map[string]any, len(samples))
+		}
+	}
+	if req.Metas != nil {
+		for i, s := range samples {
+			req.Metas[i] = s.Meta
+		}
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("server: Remote: encoding the request: %w", err)
+	}
+	return body, nil
 }
 
 // remoteResponse is Response as a client reads it: a null reward (None
@@ -235,37 +323,45 @@ func (r *Remote) post(ctx context.Context, body []byte) (*remoteResponse, error)
 	}
 }
 
-// try makes one attempt; retry says whether the failure is worth another.
+// maxAnswerBytes bounds the answer Remote reads.
+const maxAnswerBytes = 64 << 20
+
+// statusError is an answer other than 200.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return "server: Remote: " + e.msg }
+
+// try makes one attempt; retry says whether the failure is worth another
+// (see Remote for the rule).
 func (r *Remote) try(ctx context.Context, body []byte) (resp *remoteResponse, retryAfter time.Duration, retry bool, err error) {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(body))
+	var sent atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) }}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, r.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("server: Remote: %w", err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
+	if r.token != "" {
+		hreq.Header.Set("Authorization", "Bearer "+r.token)
+	}
 	hresp, err := r.client.Do(hreq)
 	if err != nil {
-		return nil, 0, true, fmt.Errorf("server: Remote: %w", err)
+		return nil, 0, !sent.Load() || r.idempotent, r.lost(sent.Load(), err)
 	}
 	defer hresp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, DefaultMaxBodyBytes))
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, maxAnswerBytes+1))
 	if err != nil {
-		return nil, 0, true, fmt.Errorf("server: Remote: reading the answer: %w", err)
+		return nil, 0, r.idempotent, r.lost(true, fmt.Errorf("reading the answer: %w", err))
+	}
+	if len(data) > maxAnswerBytes {
+		return nil, 0, false, fmt.Errorf("server: Remote: the answer exceeds %d bytes", maxAnswerBytes)
 	}
 	if hresp.StatusCode != http.StatusOK {
-		var e ErrorResponse
-		msg := string(bytes.TrimSpace(data))
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			msg = e.Error
-		}
-		if len(msg) > 512 {
-			msg = msg[:512] + "…"
-		}
-		code := hresp.StatusCode
-		retry = code == 408 || code == 409 || code == 429 || code >= 500
-		if s, perr := strconv.Atoi(hresp.Header.Get("Retry-After")); perr == nil && s > 0 {
-			retryAfter = min(time.Duration(s)*time.Second, 30*time.Second)
-		}
-		return nil, retryAfter, retry, fmt.Errorf("server: Remote: %s: %s", hresp.Status, msg)
+		retryAfter, retry = declined(hresp)
+		return nil, retryAfter, retry, &statusError{hresp.StatusCode, hresp.Status + ": " + answerMessage(data)}
 	}
 	var out remoteResponse
 	if err := json.Unmarshal(data, &out); err != nil {
@@ -275,4 +371,39 @@ func (r *Remote) try(ctx context.Context, body []byte) (resp *remoteResponse, re
 		return nil, 0, false, errors.New(`server: Remote: the answer has no "rewards"`)
 	}
 	return &out, 0, false, nil
+}
+
+// lost wraps the error of an attempt that got no complete answer, saying
+// why it is not repeated when the server may have scored the batch.
+func (r *Remote) lost(sent bool, err error) error {
+	if sent && !r.idempotent {
+		return fmt.Errorf("server: Remote: %w (the request was sent, so the server may have scored it: not repeated, see WithIdempotent)", err)
+	}
+	return fmt.Errorf("server: Remote: %w", err)
+}
+
+// declined reports whether a status answer is retried (408, 409, 429,
+// 5xx) and after how long the server asks (Retry-After in seconds, at
+// most 30 s).
+func declined(resp *http.Response) (retryAfter time.Duration, retry bool) {
+	code := resp.StatusCode
+	retry = code == 408 || code == 409 || code == 429 || code >= 500
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		retryAfter = min(time.Duration(s)*time.Second, 30*time.Second)
+	}
+	return retryAfter, retry
+}
+
+// answerMessage is the error message of an answer body: the "error" of an
+// ErrorResponse, else the body's start.
+func answerMessage(data []byte) string {
+	var e ErrorResponse
+	msg := string(bytes.TrimSpace(data))
+	if json.Unmarshal(data, &e) == nil && e.Error != "" {
+		msg = e.Error
+	}
+	if len(msg) > 512 {
+		msg = msg[:512] + "…"
+	}
+	return msg
 }

@@ -22,12 +22,19 @@
 // (timeout, overload, shutdown) a 503, both with a JSON {"error": "..."}
 // body. See Server.ServeHTTP for the details.
 //
+// Access: ListenAndServe listens on loopback unless an address names
+// another interface; Config.Token asks every reward request for a bearer
+// token (off by default, since OpenRLHF sends none) and Config.CertFile
+// and KeyFile serve TLS. Serve warns when it listens beyond loopback
+// without them.
+//
 // Remote is the other side: a reward.Reward that scores through any server
 // speaking the protocol, so a Go training loop can use a reward served
 // elsewhere (another machine, OpenRLHF's Python serve_rm).
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,6 +65,9 @@ const (
 	// DefaultShutdownTimeout is how long Serve waits for in-flight
 	// requests when its context ends.
 	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultAddr is where ListenAndServe listens when given "": the
+	// loopback interface, port 5000.
+	DefaultAddr = "127.0.0.1:5000"
 )
 
 // Config configures a Server. The zero value of every field except Reward
@@ -80,7 +90,10 @@ type Config struct {
 	// server answer 503 rather than pile up goroutines.
 	// Default (0): 4 × GOMAXPROCS, which keeps CPU-bound verifiers busy
 	// (recent OpenRLHF sends one sample per request); raise it for
-	// rewards that wait on I/O.
+	// rewards that wait on I/O. A slot is taken before the body is read,
+	// so that at most MaxInFlight bodies are in memory, and a client that
+	// stalls in the middle of its body holds one until RequestTimeout:
+	// where clients are not trusted, set Token, which is checked first.
 	MaxInFlight int
 	// SampleTimeout bounds each sample's Score call
 	// (reward.Scorer.Timeout); a sample past it gets FailureScore at the
@@ -111,8 +124,25 @@ type Config struct {
 	// listener closes at once, and a client then sees connections refused
 	// rather than the "shutting down" answer. Negative is an error.
 	DrainGrace time.Duration
+	// Token, when set, is the bearer token every request to the reward
+	// endpoint must carry ("Authorization: Bearer <Token>"); a request
+	// without it or with another gets a 401 before its body is read. The
+	// comparison takes the same time whatever the token sent. /healthz
+	// needs no token. Default (""): no authentication, since OpenRLHF
+	// sends no Authorization header; serve on a loopback address
+	// (ListenAndServe's default) or behind a proxy that authenticates.
+	// It must be printable ASCII without spaces.
+	Token string
+	// CertFile and KeyFile, when set, are the PEM files of the
+	// certificate (chain) and private key that Serve and ListenAndServe
+	// answer TLS with (HTTP/2 and HTTP/1.1, TLS 1.2 or later). New loads
+	// them and reports a missing, unreadable or mismatched pair. Set both
+	// or neither. Default (""): plain HTTP.
+	CertFile, KeyFile string
 	// Logger receives one line per request that fails as a whole and per
-	// sample error. Default (nil): no logging.
+	// sample error. Default (nil): no logging, except the warning Serve
+	// gives when it listens beyond loopback without a token or TLS,
+	// which then goes to slog.Default().
 	Logger *slog.Logger
 }
 
@@ -123,6 +153,7 @@ type Server struct {
 	scorer   reward.Scorer
 	slots    chan struct{}
 	draining atomic.Bool
+	access   access
 
 	requests, rejected, failed, samples, sampleErrs, skipped atomic.Uint64
 	inFlight                                                 atomic.Int64
@@ -187,10 +218,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	acc, err := newAccess(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &Server{
 		cfg:    cfg,
 		scorer: reward.Scorer{Reward: cfg.Reward, Parallelism: cfg.Parallelism, Timeout: cfg.SampleTimeout},
 		slots:  make(chan struct{}, cfg.MaxInFlight),
+		access: acc,
 	}, nil
 }
 
@@ -224,13 +260,22 @@ func (s *Server) Stats() Stats {
 // extra_logs.reward_skipped; in both cases "errors"[i] says why. The
 // other samples are unaffected.
 //
-// Whole-request failures, each with a JSON {"error": "..."} body:
+// Whole-request failures, each with a JSON {"error": "..."} body and
+// none calling the reward:
 //
+//   - 401 with WWW-Authenticate when Config.Token is set and the request
+//     does not carry it (checked first, before anything is read);
 //   - 405 for a method other than POST (GET or HEAD on /healthz);
-//   - 413 for a body over MaxBodyBytes;
+//   - 413 for a body over MaxBodyBytes, answered before the body is read
+//     when its Content-Length says so, and after reading on and
+//     discarding the rest (up to 4 × MaxBodyBytes in all), so that a
+//     client that writes its whole body before reading gets the answer;
 //   - 408 when the body does not arrive before the request deadline;
-//   - 400 for invalid JSON, trailing data, a missing "query", or
-//     "prompts", "labels" or "metas" whose length differs from "query";
+//   - 400 for a body that is not UTF-8 (encoding/json would silently
+//     replace the bad bytes), invalid JSON, JSON nested deeper than
+//     encoding/json's limit (10,000), trailing data, a missing "query",
+//     or "prompts", "labels" or "metas" whose length differs from
+//     "query";
 //   - 503 with Retry-After when no slot frees up before RequestTimeout, or
 //     the request is cancelled or times out while it is scored;
 //   - 404 for any other path.
@@ -256,6 +301,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveReward handles one reward request.
 func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
+	if !s.access.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="reward"`)
+		s.writeError(w, http.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer <token>)")
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		s.writeError(w, http.StatusMethodNotAllowed, "method %s not allowed on %s, use POST", r.Method, s.cfg.Path)
@@ -263,7 +313,17 @@ func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-
+	if dl, ok := ctx.Deadline(); ok {
+		// Bound the body read by the request deadline; not every
+		// ResponseWriter supports it, which only loses this bound.
+		_ = http.NewResponseController(w).SetReadDeadline(dl)
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		// Known to be too large: answer without taking a slot.
+		s.linger(w, r, 0)
+		s.writeError(w, http.StatusRequestEntityTooLarge, "request body too large: %d bytes, the limit is %d", r.ContentLength, s.cfg.MaxBodyBytes)
+		return
+	}
 	// Take a slot before reading the body, so at most MaxInFlight bodies
 	// are in memory at once.
 	select {
@@ -274,28 +334,8 @@ func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.inFlight.Add(1)
-	// The slot is given back once the request is answered and every Score
-	// call it started has returned (settled); calls abandoned at a
-	// deadline keep it until they return.
 	var settled <-chan struct{} = closedChan
-	defer func() {
-		select {
-		case <-settled:
-			s.inFlight.Add(-1)
-			<-s.slots
-		default:
-			go func() {
-				<-settled
-				s.inFlight.Add(-1)
-				<-s.slots
-			}()
-		}
-	}()
-	if dl, ok := ctx.Deadline(); ok {
-		// Bound the body read by the request deadline; not every
-		// ResponseWriter supports it, which only loses this bound.
-		_ = http.NewResponseController(w).SetReadDeadline(dl)
-	}
+	defer func() { s.release(settled) }()
 
 	req, status, err := s.decode(w, r)
 	if err != nil {
@@ -309,6 +349,31 @@ func (s *Server) serveReward(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusServiceUnavailable, "request not scored: %v", err)
 		return
 	}
+	s.respond(w, scores, errs, mismatch)
+}
+
+// release gives a request's slot back once every Score call it started
+// has returned (settled): calls abandoned at a deadline keep it until
+// they return.
+func (s *Server) release(settled <-chan struct{}) {
+	free := func() {
+		s.inFlight.Add(-1)
+		<-s.slots
+	}
+	select {
+	case <-settled:
+		free()
+	default:
+		go func() {
+			<-settled
+			free()
+		}()
+	}
+}
+
+// respond answers 200 with the scores, FailureScore for the samples
+// whose reward failed or was skipped, and counts them.
+func (s *Server) respond(w http.ResponseWriter, scores []float64, errs []error, mismatch []float64) {
 	resp := Response{
 		Rewards: scores,
 		Scores:  scores,
@@ -357,17 +422,23 @@ var closedChan = func() chan struct{} {
 // decode reads and validates the request body; on failure it returns the
 // HTTP status to answer with.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request) (*Request, int, error) {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	body, status, err := s.readBody(w, r)
+	if err != nil {
+		return nil, status, err
+	}
+	if at := invalidUTF8(body); at >= 0 {
+		return nil, http.StatusBadRequest, fmt.Errorf("invalid request body: not UTF-8 (byte %d)", at)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	var req Request
 	if err := dec.Decode(&req); err != nil {
-		return nil, readStatus(err), fmt.Errorf("invalid request body: %w", err)
+		return nil, http.StatusBadRequest, fmt.Errorf("invalid request body: %w", err)
 	}
 	if err := dec.Decode(new(json.RawMessage)); err != io.EOF {
 		if err == nil {
 			return nil, http.StatusBadRequest, errors.New("invalid request body: data after the JSON object")
 		}
-		return nil, readStatus(err), fmt.Errorf("invalid request body after the JSON object: %w", err)
+		return nil, http.StatusBadRequest, fmt.Errorf("invalid request body after the JSON object: %w", err)
 	}
 	if req.Query == nil {
 		return nil, http.StatusBadRequest, errors.New(`missing "query": want {"query": [...], "prompts": [...], "labels": [...]}`)
@@ -383,19 +454,6 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) (*Request, int, 
 		return nil, http.StatusBadRequest, fmt.Errorf(`"metas" has %d entries, "query" has %d`, len(req.Metas), n)
 	}
 	return &req, 0, nil
-}
-
-// readStatus maps a body read or decode error to an HTTP status.
-func readStatus(err error) int {
-	var tooBig *http.MaxBytesError
-	var ne net.Error
-	switch {
-	case errors.As(err, &tooBig):
-		return http.StatusRequestEntityTooLarge
-	case errors.As(err, &ne) && ne.Timeout():
-		return http.StatusRequestTimeout
-	}
-	return http.StatusBadRequest
 }
 
 // buildSamples turns a validated request into reward samples and the
@@ -454,13 +512,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// ListenAndServe listens on the TCP address addr and calls Serve.
+// ListenAndServe listens on addr with Listen and calls Serve.
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := Listen(addr)
 	if err != nil {
-		return fmt.Errorf("server: %w", err)
+		return err
 	}
 	return s.Serve(ctx, ln)
+}
+
+// Listen listens on the TCP address addr, loopback unless addr says
+// otherwise: an address without a host (":5000") listens on 127.0.0.1
+// only, and "" means DefaultAddr. To serve other machines, name the
+// interface ("0.0.0.0:5000", "[::]:5000", a host's address), and set
+// Config.Token (and a certificate) unless the network is trusted.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", loopbackAddr(addr))
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return ln, nil
 }
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully: it
@@ -470,7 +541,14 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // rest. It returns nil after a clean shutdown, the
 // listener's error if serving fails, or the shutdown error when requests
 // had to be cancelled. ln is closed on return.
+//
+// With Config.CertFile and KeyFile it answers TLS on ln. When ln listens
+// beyond loopback without Config.Token, or with a token but without TLS,
+// it logs a warning. A client must send its request headers within 30 s
+// of connecting (idle connections are closed after 2 minutes), so that
+// connections opened and left idle cannot hold the server.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.warnExposed(ln.Addr())
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	hs := &http.Server{
@@ -478,12 +556,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return base },
+		TLSConfig:         s.access.tls,
 	}
 	if s.cfg.Logger != nil {
 		hs.ErrorLog = slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if hs.TLSConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)

@@ -51,9 +51,40 @@ func newServer(t testing.TB, cfg server.Config) (*server.Server, *httptest.Serve
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	return s, newHTTPServer(t, s)
+}
+
+// newListening returns a Server for cfg and a loopback listener to serve
+// it on.
+func newListening(t testing.TB, cfg server.Config) (*server.Server, net.Listener) {
+	t.Helper()
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, ln
+}
+
+// settle waits up to 5 s for srv to have no request in flight (a slot
+// is given back once the reward calls of its request have returned,
+// which may be just after the answer) and returns the number left.
+func settle(srv *server.Server) int64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return srv.Stats().InFlight
+}
+
+// newHTTPServer serves h until the test ends.
+func newHTTPServer(t testing.TB, h http.Handler) *httptest.Server {
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return s, ts
+	return ts
 }
 
 // post sends body to url and decodes the JSON answer into out.
@@ -341,10 +372,7 @@ func TestBusy(t *testing.T) {
 		t.Errorf("stats while the reward runs on: %+v, want 2 failed and the slot held", st)
 	}
 	close(release)
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	settle(srv)
 	var out server.Response
 	if resp := post(t, ts.URL+"/get_reward", `{"query": ["c"]}`, &out); resp.StatusCode != 200 || len(out.Rewards) != 1 || out.Rewards[0] != 1 {
 		t.Errorf("request after the reward returned: %d %+v", resp.StatusCode, out)
@@ -389,6 +417,7 @@ func TestRequestTimeout(t *testing.T) {
 	if resp.StatusCode != 503 || !strings.Contains(e.Error, "request not scored") || !strings.Contains(e.Error, "deadline exceeded") {
 		t.Errorf("timed-out request: %d %q", resp.StatusCode, e.Error)
 	}
+	settle(srv)
 	if st := srv.Stats(); st.Failed != 1 || st.InFlight != 0 {
 		t.Errorf("stats %+v", st)
 	}
@@ -413,14 +442,7 @@ func TestSampleTimeout(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	b := newBlocker()
-	srv, err := server.New(server.Config{Reward: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: b})
 	url := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -449,14 +471,7 @@ func TestGracefulShutdown(t *testing.T) {
 // With DrainGrace, /healthz reports "shutting down" while the server
 // still listens and serves, and the listener closes after the grace.
 func TestDrainGrace(t *testing.T) {
-	srv, err := server.New(server.Config{Reward: &recorder{}, DrainGrace: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: &recorder{}, DrainGrace: 300 * time.Millisecond})
 	url := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -504,14 +519,7 @@ func TestDrainGrace(t *testing.T) {
 
 func TestShutdownTimeoutCancelsRequests(t *testing.T) {
 	b := newBlocker() // never released: only cancellation ends Score
-	srv, err := server.New(server.Config{Reward: b, ShutdownTimeout: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, server.Config{Reward: b, ShutdownTimeout: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
@@ -526,11 +534,7 @@ func TestShutdownTimeoutCancelsRequests(t *testing.T) {
 	if err := <-served; err == nil || !strings.Contains(err.Error(), "shutdown") {
 		t.Errorf("Serve = %v, want a shutdown error", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.Stats().InFlight != 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := srv.Stats().InFlight; n != 0 {
+	if n := settle(srv); n != 0 {
 		t.Errorf("%d requests still in flight after a forced shutdown", n)
 	}
 }
