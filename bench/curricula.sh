@@ -3,16 +3,23 @@
 # first held-out check step (every 5 steps) at which every task reached 0.9 ("-" when a run never
 # did), the final mean held-out success and KL per token.
 #
-# usage: bench/curricula.sh [-seeds "1 2 3"] [extra flags for every run...]
+# usage: bench/curricula.sh [-seeds "1 2 3"] [-curricula "sec uniform ..."] [extra flags for every run...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds="1 2 3"
-if [ "${1:-}" = -seeds ]; then seeds=$2; shift 2; fi
+curricula="sec uniform easy2hard ladder ucb thompson"
+while [ $# -gt 0 ]; do
+	case $1 in
+	-seeds) seeds=$2; shift 2 ;;
+	-curricula) curricula=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 bin=$(mktemp -d)/main
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./examples/grpo-stories
 printf '%-10s %-24s %-24s %-24s\n' curriculum "steps to 0.9 (per seed)" "success (per seed)" "KL/token (per seed)"
-for c in sec uniform easy2hard ladder ucb thompson; do
+for c in $curricula; do
 	steps= succ= kls=
 	for s in $seeds; do
 		line=$("$bin" -quiet -curriculum "$c" -seed "$s" "$@" | grep '^summary:')
