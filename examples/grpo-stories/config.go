@@ -47,6 +47,12 @@ type Config struct {
 	// Beta is β of the preference objectives (DPO, IPO, RDP, CoPG, KTO);
 	// 0 means the objective's default.
 	Beta float64
+	// Pairs overrides how a pairwise objective's pairs are built: "best"
+	// (best vs worst of each group), "margin" (every pair of different
+	// rewards) or "all" (every pair of a group, ties included, in row
+	// order: what RDP's and CoPG's papers pool; not for DPO or IPO, to
+	// whom row order is a preference). "" means the objective's own.
+	Pairs string
 	// EvalSamples is the number of stories per held-out prompt of the
 	// final evaluation (default 64); EvalEvery the steps between the
 	// quick held-out checks of the run (default 5, 16 stories per
@@ -105,6 +111,25 @@ var objectives = []objective{
 		loss: func(c Config) policy.Loss { return preference.CoPG{Beta: c.Beta} }},
 	{name: "kto", lr: 2e-4, beta: 0.1, adv: policy.GroupNorm{},
 		loss: func(c Config) policy.Loss { return preference.KTO{Beta: c.Beta} }},
+}
+
+// pairBuilders are the pairings Config.Pairs names.
+var pairBuilders = map[string]func(rewards []float64, groups []int) ([]policy.Pair, error){
+	"best": bestWorst, "margin": marginPairs, "all": allPairs,
+}
+
+// allPairs returns every pair (i, j), i < j, of rows of a group, ties
+// included, in row order.
+func allPairs(_ []float64, groups []int) ([]policy.Pair, error) {
+	var out []policy.Pair
+	for i := range groups {
+		for j := i + 1; j < len(groups); j++ {
+			if groups[i] == groups[j] {
+				out = append(out, policy.Pair{Chosen: i, Rejected: j})
+			}
+		}
+	}
+	return out, nil
 }
 
 func bestWorst(rewards []float64, groups []int) ([]policy.Pair, error) {
@@ -202,6 +227,9 @@ func (c Config) validate() error {
 		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 			return fmt.Errorf("grpo-stories: Config.%s = %v, want finite ≥ 0", f.name, f.v)
 		}
+	}
+	if _, ok := pairBuilders[c.Pairs]; c.Pairs != "" && !ok {
+		return fmt.Errorf("grpo-stories: unknown pairing %q (have best, margin, all)", c.Pairs)
 	}
 	if !slices.Contains(curricula, c.Curriculum) {
 		return fmt.Errorf("grpo-stories: unknown curriculum %q (have %s)", c.Curriculum, strings.Join(curricula, ", "))

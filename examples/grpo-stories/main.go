@@ -122,6 +122,7 @@ func main() {
 	flag.Float64Var(&cfg.KLCoef, "kl", 0, "k3 KL coefficient of the policy-gradient objectives (0: the objective's default)")
 	flag.BoolVar(&cfg.NoKL, "no-kl", false, "no KL penalty")
 	flag.Float64Var(&cfg.Beta, "beta", 0, "β of the preference objectives (0: the objective's default)")
+	flag.StringVar(&cfg.Pairs, "pairs", "", "pairs of the pairwise objectives: best, margin or all (ties included); default the objective's")
 	flag.IntVar(&cfg.EvalSamples, "eval", 64, "stories per held-out prompt in the final evaluation")
 	flag.IntVar(&cfg.EvalEvery, "eval-every", 5, "steps between held-out checks")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "random seed")

@@ -77,6 +77,9 @@ type observation struct {
 // defaults).
 func newRun(cfg Config) (*run, error) {
 	obj, _ := objectiveNamed(cfg.Objective)
+	if b, ok := pairBuilders[cfg.Pairs]; ok && obj.pairs != nil {
+		obj.pairs = b
+	}
 	ts, _ := tasksNamed(cfg.Tasks)
 	base, err := llama.LoadBytes(stories260k.Checkpoint)
 	if err != nil {
