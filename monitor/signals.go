@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/evolve-go/evolve/curriculum"
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/preference"
 	"github.com/evolve-go/evolve/reward"
 )
@@ -380,20 +381,9 @@ func Disagreement(rewards, verdicts []float64, threshold float64) (float64, erro
 	return float64(d) / float64(n), nil
 }
 
-// nanMean is the mean of the non-NaN values of v; NaN when there is none.
-func nanMean(v []float64) float64 {
-	s, n := 0.0, 0
-	for _, x := range v {
-		if !math.IsNaN(x) {
-			s += x
-			n++
-		}
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return s / float64(n)
-}
+// nanMean is the mean of the non-NaN entries of v (NaN when there are
+// none).
+func nanMean(v []float64) float64 { return nanmean.Of(v) }
 
 // errNoRollouts is returned by Observe for a Step without rollouts.
 var errNoRollouts = errors.New("monitor: Step.Rollouts is nil")

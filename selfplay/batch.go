@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/preference"
 )
@@ -122,21 +122,9 @@ func generate(ctx context.Context, game, role string, round int, gen policy.Gene
 	return out, nil
 }
 
-// nanMean is the mean of the non-NaN entries of v, NaN when there are
-// none.
-func nanMean(v []float64) float64 {
-	s, n := 0.0, 0
-	for _, x := range v {
-		if !math.IsNaN(x) {
-			s += x
-			n++
-		}
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return s / float64(n)
-}
+// nanMean is the mean of the non-NaN entries of v (NaN when there are
+// none).
+func nanMean(v []float64) float64 { return nanmean.Of(v) }
 
 // rngState is a game's random state in its JSON form.
 type rngState []byte

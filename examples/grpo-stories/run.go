@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evolve-go/evolve/curriculum"
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/monitor"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
@@ -321,20 +322,9 @@ func slicesMin(v []float64) float64 {
 	return m
 }
 
-// nanMean is the mean of the non-NaN entries of v (NaN when there are none).
-func nanMean(v []float64) float64 {
-	s, n := 0.0, 0
-	for _, x := range v {
-		if !math.IsNaN(x) {
-			s += x
-			n++
-		}
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return s / float64(n)
-}
+// nanMean is the mean of the non-NaN entries of v (NaN when there are
+// none).
+func nanMean(v []float64) float64 { return nanmean.Of(v) }
 
 // header prints the run's settings.
 func (r *run) header(w io.Writer) {
