@@ -1,0 +1,5 @@
+//go:build !race
+
+package preference_test
+
+const raceEnabled = false
