@@ -86,8 +86,8 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 	})
 	// Classifier.
 	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
-	gemmSet(Nh, dim, V, tp.exps, V, 1, m.Classifier(), dim, dxf, dim)
-	gemm(V, dim, Nh, tp.exps, 1, V, tp.xf, dim, g.Classifier(), dim)
+	sgemm(false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
+	sgemm(true, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
 	clear(dxh)
@@ -111,29 +111,29 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		gw := g.Weights.layer(c, l)
 
 		// Feed-forward: x3 = x2 + W2·h, h = silu(a) ⊙ b, [a|b] = [W1;W3]·xb.
-		gemmSet(N, hid, dim, dx, dim, 1, w.W2, hid, dh, hid)
-		gemm(dim, hid, N, dx, 1, dim, lt.h, hid, gw.W2, hid)
+		sgemm(false, N, hid, dim, dx, dim, w.W2, hid, false, dh, hid)
+		sgemm(true, dim, hid, N, dx, dim, lt.h, hid, true, gw.W2, hid)
 		swigluBackward(tp.scratchFor(), dh13, dh, lt.h13, N, hid)
 		rmsNormRows(xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
-		gemmSet(N, dim, hid, dh13, 2*hid, 1, w.W1, dim, dxb, dim)
-		gemm(N, dim, hid, dh13[hid:], 2*hid, 1, w.W3, dim, dxb, dim)
-		gemm(hid, dim, N, dh13, 1, 2*hid, xb, dim, gw.W1, dim)
-		gemm(hid, dim, N, dh13[hid:], 1, 2*hid, xb, dim, gw.W3, dim)
+		sgemm(false, N, dim, hid, dh13, 2*hid, w.W1, dim, false, dxb, dim)
+		sgemm(false, N, dim, hid, dh13[hid:], 2*hid, w.W3, dim, true, dxb, dim)
+		sgemm(true, hid, dim, N, dh13, 2*hid, xb, dim, true, gw.W1, dim)
+		sgemm(true, hid, dim, N, dh13[hid:], 2*hid, xb, dim, true, gw.W3, dim)
 		rmsNormBackward(dx, gw.RMSFFN, dxb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 
 		// Attention: x2 = x + WO·att.
-		gemmSet(N, dim, dim, dx, dim, 1, w.WO, dim, datt, dim)
-		gemm(dim, dim, N, dx, 1, dim, lt.att, dim, gw.WO, dim)
+		sgemm(false, N, dim, dim, dx, dim, w.WO, dim, false, datt, dim)
+		sgemm(true, dim, dim, N, dx, dim, lt.att, dim, true, gw.WO, dim)
 		clear(dqkv)
 		tp.attentionBackward(lt, datt, dqkv)
 		tp.rope(dqkv, qkvW, dim, kv, hs, true)
 		rmsNormRows(xb, lt.x, w.RMSAtt, lt.r1, N, dim)
-		gemmSet(N, dim, dim, dqkv, qkvW, 1, w.WQ, dim, dxb, dim)
-		gemm(N, dim, kv, dqkv[dim:], qkvW, 1, w.WK, dim, dxb, dim)
-		gemm(N, dim, kv, dqkv[dim+kv:], qkvW, 1, w.WV, dim, dxb, dim)
-		gemm(dim, dim, N, dqkv, 1, qkvW, xb, dim, gw.WQ, dim)
-		gemm(kv, dim, N, dqkv[dim:], 1, qkvW, xb, dim, gw.WK, dim)
-		gemm(kv, dim, N, dqkv[dim+kv:], 1, qkvW, xb, dim, gw.WV, dim)
+		sgemm(false, N, dim, dim, dqkv, qkvW, w.WQ, dim, false, dxb, dim)
+		sgemm(false, N, dim, kv, dqkv[dim:], qkvW, w.WK, dim, true, dxb, dim)
+		sgemm(false, N, dim, kv, dqkv[dim+kv:], qkvW, w.WV, dim, true, dxb, dim)
+		sgemm(true, dim, dim, N, dqkv, qkvW, xb, dim, true, gw.WQ, dim)
+		sgemm(true, kv, dim, N, dqkv[dim:], qkvW, xb, dim, true, gw.WK, dim)
+		sgemm(true, kv, dim, N, dqkv[dim+kv:], qkvW, xb, dim, true, gw.WV, dim)
 		rmsNormBackward(dx, gw.RMSAtt, dxb, lt.x, w.RMSAtt, lt.r1, N, dim)
 	}
 
