@@ -71,23 +71,20 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 	N, Nh := tp.N, len(tp.head)
 	qkvW := dim + 2*kv
 
-	// Log-softmax: the buffer of exponentials becomes ∂loss/∂logits,
-	// g·(1[v = target] − p_v) with p_v = exp(z_v − max z)/Σ.
-	parallelFor(Nh, 1, func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			z := tp.exps[k*V : (k+1)*V]
-			gk := grad[tp.out[k]]
-			coef := float32(-gk * tp.psum[k])
-			for v := range z {
-				z[v] *= coef
-			}
-			z[tp.target[k]] += float32(gk)
-		}
-	})
-	// Classifier.
+	// Classifier and log-softmax.
 	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
-	sgemm(false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
-	sgemm(true, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
+	if tp.fused {
+		tp.hgrad = grow(tp.hgrad, Nh)
+		for k, o := range tp.out {
+			tp.hgrad[k] = grad[o]
+		}
+		clear(dxf)
+		tp.lm.backward(dxf, g.Classifier(), tp.hgrad, nil, &tp.rows)
+	} else {
+		logitGradRows(tp.exps, V, tp.target, tp.out, tp.psum, grad)
+		sgemm(false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
+		sgemm(true, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
+	}
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
 	clear(dxh)
@@ -143,6 +140,23 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		axpy(1, dx[r*dim:(r+1)*dim], g.TokenEmbedding[t*dim:(t+1)*dim])
 	}
 	return nil
+}
+
+// logitGradRows turns the exponentials z of softmaxRows (len(target) rows
+// of width V) into ∂loss/∂logits, g·(1[v = target] − p_v) with
+// p_v = z_v·psum and g = grad[out[k]] = ∂loss/∂logp of row k.
+func logitGradRows(z []float32, V int, target, out []int32, psum, grad []float64) {
+	parallelFor(len(target), 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			zk := z[k*V : (k+1)*V]
+			gk := grad[out[k]]
+			coef := float32(-gk * psum[k])
+			for v := range zk {
+				zk[v] *= coef
+			}
+			zk[target[k]] += float32(gk)
+		}
+	})
 }
 
 // rmsNormBackward back-propagates dy through y = g ⊙ x·r, r = 1/rms(x), for

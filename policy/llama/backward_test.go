@@ -2,6 +2,7 @@ package llama
 
 import (
 	"math"
+	"strings"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -94,8 +95,13 @@ func wideBatch(rng *rand.Rand) ([]Sequence, int, []float64) {
 // that carries a tensor's largest gradients exceeds it.
 func TestBackwardFiniteDifferences(t *testing.T) {
 	const h, rel, abs = 1e-5, 1e-5, 1e-7
-	for _, cfg := range []string{"shared", "separate", "wide"} {
-		shared := cfg != "separate"
+	defer func(v int) { fusedVocab = v }(fusedVocab)
+	for _, cfg := range []string{"shared", "separate", "wide", "fused shared", "fused separate"} {
+		shared := cfg != "separate" && cfg != "fused separate"
+		fusedVocab = 1 << 30
+		if strings.HasPrefix(cfg, "fused") {
+			fusedVocab = 1
+		}
 		var m *Model
 		rng := rand.New(rand.NewPCG(3, 4))
 		seqs, T, w := tinyBatch(rng)

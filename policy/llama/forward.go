@@ -55,10 +55,15 @@ type seqInfo struct {
 // passes of one Model at once.
 //
 // Memory: per position, 4·(3·Dim + Dim+2·KVDim + Heads + 3·Hidden + 2) bytes
-// per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch, and
-// 4·(2·Dim + Vocab) bytes per scored token: for stories260K about 23 KiB per
-// position, 95 MB for 16 sequences of 256 tokens. Attention probabilities
-// are not kept.
+// per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch; per scored
+// token 4·(2·Dim + Vocab) bytes with the unfused classifier (Vocab <
+// fusedVocab, which also keeps a transposed copy of the classifier), or
+// 8·Dim + 24 bytes with the fused head (Head, which adds about 3 MB of
+// tiles): for stories260K about 23 KiB per position, 95 MB for 16
+// sequences of 256 tokens; for a model of stories15M's shape about
+// 115 KiB per position, 235 MB for 8 sequences of 256 tokens, where the
+// unfused logits alone would take 262 MB. Attention probabilities are not
+// kept.
 type Tape struct {
 	m    *Model
 	B, T int
@@ -81,6 +86,10 @@ type Tape struct {
 	exps   []float32 // [Nh][Vocab] exp(z_v − max z); Backward overwrites it with ∂/∂z
 	psum   []float64 // [Nh] 1 / Σ_v exp(z_v − max z)
 	clsT   []float32 // [Dim][Vocab] classifier, transposed
+	fused  bool      // the classifier ran on the fused head (lm), not exps
+	lm     Head      // the fused head and its work memory
+	rows   HeadRows  // its rows: xf, target, log-probs and log-sum-exps
+	hgrad  []float64 // [Nh] ∂loss/∂logp of each classifier row, for lm
 	xOut   []float32 // [N][Dim] residual after the last layer
 	xIn    []float32 // [N][Dim] the other residual buffer of a forward pass without keep
 
@@ -364,43 +373,84 @@ func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
 //
 //	log p(v | x) = z_v − (max z + log Σ_u exp(z_u − max z)),  z = Wcls·RMSNorm(h_L),
 //
-// accumulated in float64. With keep it saves every row's normalised input
-// and exponentials for Backward; without, it reuses buffers of headChunk
-// rows.
+// accumulated in float64. With a vocabulary of at least fusedVocab tokens
+// the fused head (Head) computes it without materialising the logits, and
+// with keep saves only each row's normalised input and log-sum-exp for
+// Backward. With a smaller one the logits are materialised: with keep
+// every row's exponentials are saved for Backward; without, buffers of
+// headChunk rows are reused.
 func (tp *Tape) classify(x []float32, dst []float64) {
 	m := tp.m
 	dim, V, Nh := m.Config.Dim, m.Config.Vocab, len(tp.head)
+	tp.fused = V >= fusedVocab
 	chunk := Nh
-	if !tp.keep {
+	if !tp.keep && !tp.fused {
 		chunk = min(Nh, headChunk)
 	}
 	tp.xh, tp.xf = grow(tp.xh, chunk*dim), grow(tp.xf, chunk*dim)
-	tp.rFin, tp.psum = grow(tp.rFin, chunk), grow(tp.psum, chunk)
-	tp.exps = grow(tp.exps, chunk*V)
-	tp.clsT = grow(tp.clsT, dim*V)
-	transpose(tp.clsT, V, 0, m.Classifier(), V, dim)
+	tp.rFin = grow(tp.rFin, chunk)
+	if !tp.fused {
+		tp.psum = grow(tp.psum, chunk)
+		tp.exps = grow(tp.exps, chunk*V)
+		tp.clsT = grow(tp.clsT, dim*V)
+		transpose(tp.clsT, V, 0, m.Classifier(), V, dim)
+	}
 	for k0 := 0; k0 < Nh; k0 += chunk {
 		n := min(chunk, Nh-k0)
 		for k, r := range tp.head[k0 : k0+n] {
 			copy(tp.xh[k*dim:(k+1)*dim], x[int(r)*dim:(int(r)+1)*dim])
 		}
 		rmsNormRows(tp.xf, tp.xh, m.RMSFinal, tp.rFin, n, dim)
+		if tp.fused {
+			tp.fusedLogProbs(dst)
+			continue
+		}
 		sgemm(false, n, V, dim, tp.xf, dim, tp.clsT, V, false, tp.exps, V)
-		parallelFor(n, 1, func(lo, hi int) {
-			for k := lo; k < hi; k++ {
-				z := tp.exps[k*V : (k+1)*V]
-				zt := z[tp.target[k0+k]]
-				mx := maxf(z)
-				expShift(z, 1, mx)
-				s := 0.0
-				for _, e := range z {
-					s += float64(e)
-				}
-				tp.psum[k] = 1 / s
-				dst[tp.out[k0+k]] = float64(zt) - (float64(mx) + math.Log(s))
-			}
-		})
+		softmaxRows(tp.exps, V, tp.target[k0:k0+n], tp.out[k0:k0+n], tp.psum, dst)
 	}
+}
+
+// fusedVocab is the smallest vocabulary for which the model's classifier
+// runs on the fused head (Head): from there the Nh×Vocab logits of the
+// unfused path outweigh the activations of the layers (stories15M, Vocab
+// 32000, Dim 288: 128 KB of logits per scored token against 90 KB of
+// activations per position), while small vocabularies such as
+// stories260K's 512 keep the unfused path and its results. (A variable so
+// that tests can run either path on any model.)
+var fusedVocab = 4096
+
+// fusedLogProbs runs the fused head on every classifier row (normalised in
+// tp.xf) and writes the log-probs into dst.
+func (tp *Tape) fusedLogProbs(dst []float64) {
+	Nh := len(tp.head)
+	tp.lm.Weight, tp.lm.Dim = tp.m.Classifier(), tp.m.Config.Dim
+	tp.rows = HeadRows{Hidden: tp.xf[:Nh*tp.lm.Dim], Targets: tp.target,
+		LogProbs: grow(tp.rows.LogProbs, Nh), LSE: grow(tp.rows.LSE, Nh)}
+	tp.lm.forward(&tp.rows)
+	for k, o := range tp.out {
+		dst[o] = tp.rows.LogProbs[k]
+	}
+}
+
+// softmaxRows turns each row k of the logits z (len(target) rows of width
+// V) into exp(z − max z), writes 1/Σ_v exp(z_v − max z) into psum[k] and
+// the target's log-prob z_t − (max z + log Σ) into dst[out[k]], summing
+// in float64.
+func softmaxRows(z []float32, V int, target, out []int32, psum, dst []float64) {
+	parallelFor(len(target), 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			zk := z[k*V : (k+1)*V]
+			zt := zk[target[k]]
+			mx := maxf(zk)
+			expShift(zk, 1, mx)
+			s := 0.0
+			for _, e := range zk {
+				s += float64(e)
+			}
+			psum[k] = 1 / s
+			dst[out[k]] = float64(zt) - (float64(mx) + math.Log(s))
+		}
+	})
 }
 
 // rmsNormRows writes y = g ⊙ x / rms(x) for each of n rows of x (width d)
