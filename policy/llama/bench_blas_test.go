@@ -44,8 +44,9 @@ func modelShapes(dim, hid, kv, vocab, N int) []sgemmShape {
 // BenchmarkSgemm runs the model's products on the built-in kernels
 // (Kernels) and on gonum's pure-Go Sgemm, back to back per shape, at the
 // shapes of a stories260K step (16×256 positions) and a stories15M step
-// (8×256), and reports GFLOP/s (2mnk per product). Compare the two within
-// one run: docs/PERFORMANCE.md lists the ratios.
+// (8×256), and reports GFLOP/s (2mnk per product) per second of wall
+// clock and of the process's CPU time. Compare the two within one run:
+// docs/PERFORMANCE.md lists the ratios.
 func BenchmarkSgemm(b *testing.B) {
 	models := []struct {
 		name                 string
@@ -66,10 +67,15 @@ func BenchmarkSgemm(b *testing.B) {
 			for _, im := range impls {
 				name := fmt.Sprintf("%s/%s_%c_%dx%dx%d/%s", md.name, sh.name, sh.tA, sh.m, sh.n, sh.k, im.name)
 				b.Run(name, func(b *testing.B) {
+					cpu0 := cpuSeconds()
 					for b.Loop() {
 						im.impl.Sgemm(sh.tA, blas.NoTrans, sh.m, sh.n, sh.k, 1, a, lda, bm, sh.n, 0, c, sh.n)
 					}
-					b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					flops := 2 * float64(sh.m*sh.n*sh.k) * float64(b.N)
+					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					if cpu := cpuSeconds() - cpu0; cpu > 0 {
+						b.ReportMetric(flops/cpu/1e9, "GFLOP/cpu-s")
+					}
 				})
 			}
 		}
