@@ -2,9 +2,9 @@ package llama
 
 import (
 	"math"
-	"strings"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 )
 
