@@ -269,7 +269,10 @@ func TestLogProbsBatchIndependent(t *testing.T) {
 				}
 				continue
 			}
-			if math.Abs(got-one[j]) > 1e-6 || got >= 0 {
+			// Rows past the last multiple of 4 of a product are rounded
+			// without fused multiply-adds (by the built-in kernels; OpenBLAS
+			// picks kernels by size too): within float32 rounding.
+			if math.Abs(got-one[j]) > 1e-5 || got >= 0 {
 				t.Errorf("logp[%d*T+%d] = %v in a batch, %v alone", i, j, got, one[j])
 			}
 		}

@@ -42,7 +42,9 @@ func modelShapes(dim, hid, kv, vocab, N int) []sgemmShape {
 }
 
 // BenchmarkSgemm runs the model's products on the built-in kernels
-// (Kernels) and on gonum's pure-Go Sgemm, back to back per shape, at the
+// (Kernels), on gonum's pure-Go Sgemm and, when the build's default is
+// another implementation (OpenBLAS with the openblas tag), on that one
+// ("default"), back to back per shape, at the
 // shapes of a stories260K step (16×256 positions) and a stories15M step
 // (8×256), and reports GFLOP/s (2mnk per product) per second of wall
 // clock and of the process's CPU time. Compare the two within one run:
@@ -56,6 +58,12 @@ func BenchmarkSgemm(b *testing.B) {
 		name string
 		impl blas.Float32
 	}{{"kernels", Kernels{}}, {"gonum", gonum.Implementation{}}}
+	if _, ok := BLAS().(Kernels); !ok { // OpenBLAS with the openblas tag
+		impls = append(impls, struct {
+			name string
+			impl blas.Float32
+		}{"default", BLAS()})
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, md := range models {
 		for _, sh := range modelShapes(md.dim, md.hid, md.kv, md.V, md.pos) {

@@ -113,16 +113,17 @@ func (r sgemmRecorder) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, 
 
 // TestProductsGoThroughBLAS checks that a forward and backward pass make
 // their weight products through BLAS(), every one of them on the kernels'
-// fast path, and that the results are those of the default bit for bit.
+// fast path, and that the results are those of Kernels bit for bit.
 func TestProductsGoThroughBLAS(t *testing.T) {
+	defer UseBLAS(nil)
 	for _, vocab := range []int{40, fusedVocab + 8} {
 		m, seqs, T := smallModel(t, vocab)
+		UseBLAS(Kernels{})
 		logp0, g0 := forwardBackward(t, m, seqs, T)
 		var calls []string
 		slow := 0
 		UseBLAS(sgemmRecorder{mu: new(sync.Mutex), calls: &calls, slow: &slow})
 		logp1, g1 := forwardBackward(t, m, seqs, T)
-		UseBLAS(nil)
 		// 4 forward and 13 backward products per layer, the classifier's.
 		if want := m.Config.Layers*17 + 3; len(calls) < want {
 			t.Errorf("vocab %d: %d products through BLAS, want at least %d: %v", vocab, len(calls), want, calls)
@@ -132,12 +133,12 @@ func TestProductsGoThroughBLAS(t *testing.T) {
 		}
 		for i := range logp0 {
 			if logp0[i] != logp1[i] {
-				t.Fatalf("vocab %d: logp[%d] = %v through the recorder, %v by default", vocab, i, logp1[i], logp0[i])
+				t.Fatalf("vocab %d: logp[%d] = %v through the recorder, %v on Kernels", vocab, i, logp1[i], logp0[i])
 			}
 		}
 		for i, v := range g0.flat {
 			if g1.flat[i] != v {
-				t.Fatalf("vocab %d: grad[%d] = %v through the recorder, %v by default", vocab, i, g1.flat[i], v)
+				t.Fatalf("vocab %d: grad[%d] = %v through the recorder, %v on Kernels", vocab, i, g1.flat[i], v)
 			}
 		}
 	}

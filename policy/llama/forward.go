@@ -144,7 +144,8 @@ func grow[T any](buf []T, n int) []T {
 //
 // All sequences' positions go through each weight matrix as one matrix
 // product, split over GOMAXPROCS goroutines. The results are those of
-// Forward, bit for bit.
+// Forward, bit for bit with the built-in kernels (Kernels; another BLAS may
+// round a chunk of rows differently from all of them).
 func (m *Model) LogProbs(dst []float64, seqs []Sequence, T int) error {
 	tp := scoringTapes.Get().(*Tape)
 	defer scoringTapes.Put(tp)
