@@ -82,8 +82,8 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		tp.lm.backward(dxf, g.Classifier(), tp.hgrad, nil, &tp.rows)
 	} else {
 		logitGradRows(tp.exps, V, tp.target, tp.out, tp.psum, grad)
-		sgemm(false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
-		sgemm(true, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
+		sgemm(false, false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
+		sgemm(true, false, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
 	}
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
@@ -108,29 +108,29 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		gw := g.Weights.layer(c, l)
 
 		// Feed-forward: x3 = x2 + W2·h, h = silu(a) ⊙ b, [a|b] = [W1;W3]·xb.
-		sgemm(false, N, hid, dim, dx, dim, w.W2, hid, false, dh, hid)
-		sgemm(true, dim, hid, N, dx, dim, lt.h, hid, true, gw.W2, hid)
+		sgemm(false, false, N, hid, dim, dx, dim, w.W2, hid, false, dh, hid)
+		sgemm(true, false, dim, hid, N, dx, dim, lt.h, hid, true, gw.W2, hid)
 		swigluBackward(tp.scratchFor(), dh13, dh, lt.h13, N, hid)
 		rmsNormRows(xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
-		sgemm(false, N, dim, hid, dh13, 2*hid, w.W1, dim, false, dxb, dim)
-		sgemm(false, N, dim, hid, dh13[hid:], 2*hid, w.W3, dim, true, dxb, dim)
-		sgemm(true, hid, dim, N, dh13, 2*hid, xb, dim, true, gw.W1, dim)
-		sgemm(true, hid, dim, N, dh13[hid:], 2*hid, xb, dim, true, gw.W3, dim)
+		sgemm(false, false, N, dim, hid, dh13, 2*hid, w.W1, dim, false, dxb, dim)
+		sgemm(false, false, N, dim, hid, dh13[hid:], 2*hid, w.W3, dim, true, dxb, dim)
+		sgemm(true, false, hid, dim, N, dh13, 2*hid, xb, dim, true, gw.W1, dim)
+		sgemm(true, false, hid, dim, N, dh13[hid:], 2*hid, xb, dim, true, gw.W3, dim)
 		rmsNormBackward(dx, gw.RMSFFN, dxb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 
 		// Attention: x2 = x + WO·att.
-		sgemm(false, N, dim, dim, dx, dim, w.WO, dim, false, datt, dim)
-		sgemm(true, dim, dim, N, dx, dim, lt.att, dim, true, gw.WO, dim)
+		sgemm(false, false, N, dim, dim, dx, dim, w.WO, dim, false, datt, dim)
+		sgemm(true, false, dim, dim, N, dx, dim, lt.att, dim, true, gw.WO, dim)
 		clear(dqkv)
 		tp.attentionBackward(lt, datt, dqkv)
 		tp.rope(dqkv, qkvW, dim, kv, hs, true)
 		rmsNormRows(xb, lt.x, w.RMSAtt, lt.r1, N, dim)
-		sgemm(false, N, dim, dim, dqkv, qkvW, w.WQ, dim, false, dxb, dim)
-		sgemm(false, N, dim, kv, dqkv[dim:], qkvW, w.WK, dim, true, dxb, dim)
-		sgemm(false, N, dim, kv, dqkv[dim+kv:], qkvW, w.WV, dim, true, dxb, dim)
-		sgemm(true, dim, dim, N, dqkv, qkvW, xb, dim, true, gw.WQ, dim)
-		sgemm(true, kv, dim, N, dqkv[dim:], qkvW, xb, dim, true, gw.WK, dim)
-		sgemm(true, kv, dim, N, dqkv[dim+kv:], qkvW, xb, dim, true, gw.WV, dim)
+		sgemm(false, false, N, dim, dim, dqkv, qkvW, w.WQ, dim, false, dxb, dim)
+		sgemm(false, false, N, dim, kv, dqkv[dim:], qkvW, w.WK, dim, true, dxb, dim)
+		sgemm(false, false, N, dim, kv, dqkv[dim+kv:], qkvW, w.WV, dim, true, dxb, dim)
+		sgemm(true, false, dim, dim, N, dqkv, qkvW, xb, dim, true, gw.WQ, dim)
+		sgemm(true, false, kv, dim, N, dqkv[dim:], qkvW, xb, dim, true, gw.WK, dim)
+		sgemm(true, false, kv, dim, N, dqkv[dim+kv:], qkvW, xb, dim, true, gw.WV, dim)
 		rmsNormBackward(dx, gw.RMSAtt, dxb, lt.x, w.RMSAtt, lt.r1, N, dim)
 	}
 

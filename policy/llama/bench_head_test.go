@@ -42,19 +42,19 @@ func BenchmarkHead(b *testing.B) {
 					}
 				}
 				w := h.w
-				bytes := 4*(cap(w.wt)+cap(w.z)+cap(w.mx)+cap(w.zt)) + 8*(cap(w.s)+cap(w.u)+cap(r.LSE))
+				bytes := 4*(cap(w.z)+cap(w.mx)+cap(w.zt)) + 8*(cap(w.s)+cap(w.u)+cap(r.LSE))
 				reportHead(b, N, bytes)
 			})
 			b.Run(fmt.Sprintf("N%d_H%d_V%d/unfused%s", N, dim, V, suffix), func(b *testing.B) {
 				clsT, exps, psum := make([]float32, dim*V), make([]float32, N*V), make([]float64, N)
 				for b.Loop() {
 					transpose(clsT, V, 0, h.Weight, V, dim)
-					sgemm(false, N, V, dim, r.Hidden, dim, clsT, V, false, exps, V)
+					sgemm(false, false, N, V, dim, r.Hidden, dim, clsT, V, false, exps, V)
 					softmaxRows(exps, V, r.Targets, out, psum, r.LogProbs)
 					if !fwdOnly {
 						logitGradRows(exps, V, r.Targets, out, psum, g)
-						sgemm(false, N, dim, V, exps, V, h.Weight, dim, false, dh, dim)
-						sgemm(true, V, dim, N, exps, V, r.Hidden, dim, true, dw, dim)
+						sgemm(false, false, N, dim, V, exps, V, h.Weight, dim, false, dh, dim)
+						sgemm(true, false, V, dim, N, exps, V, r.Hidden, dim, true, dw, dim)
 					}
 				}
 				reportHead(b, N, 4*(len(clsT)+len(exps))+8*len(psum))

@@ -27,29 +27,33 @@ import (
 
 // Kernels is a blas.Float32 implementation: gonum's (embedded) with Sgemm
 // running on the model's kernels when they apply, which is every product
-// the model makes: B not transposed, α = 1, β = 0 or 1 (see Sgemm). It may
-// be installed for gonum's blas32 too (blas32.Use(Kernels{})).
+// the model makes: α = 1, β = 0 or 1, either operand transposed (see
+// Sgemm). It may be installed for gonum's blas32 too
+// (blas32.Use(Kernels{})).
 type Kernels struct {
 	gonum.Implementation
 }
 
 // Sgemm computes C = α·op(A)·op(B) + β·C for op(A) of m×k, op(B) of k×n and
 // C of m×n, all row-major (op(X) = X, or Xᵀ when its Transpose flag says
-// so), as blas.Float32 specifies. With op(B) = B, α = 1 and β ∈ {0, 1} it
-// runs the model's kernels: rows of C are split among GOMAXPROCS goroutines
-// in blocks of 4 and each element accumulates its k products in blocks of
-// 256, each in order, with one fused multiply-add per product (one rounding
-// per product and sum, so results differ from gonum's in the last bits);
-// the result does not depend on the number of goroutines. β = 0 ignores C's
-// previous contents, NaNs included. Any other case — B transposed, α ≠ 1,
-// another β — runs gonum's Sgemm: the model makes no such call.
+// so), as blas.Float32 specifies. With α = 1 and β ∈ {0, 1} it runs the
+// model's kernels: a transposed B is packed into the panels they read,
+// rows of C are split among GOMAXPROCS goroutines in blocks of 4 and each
+// element accumulates its k products in blocks of 256, each in order, with
+// one fused multiply-add per product (one rounding per product and sum, so
+// results differ from gonum's in the last bits; rows past the last
+// multiple of 4 and columns past the last multiple of 4 round each product
+// before adding it); the result does not depend on the number of
+// goroutines nor on the operands' layout. β = 0 ignores C's previous
+// contents, NaNs included. Any other α or β runs gonum's Sgemm: the model
+// makes no such call.
 //
 // At every shape of the model's products gonum's Sgemm is several times
 // slower than the kernels (BenchmarkSgemm runs both; docs/PERFORMANCE.md
 // lists the ratios), so Sgemm never hands it a product the kernels can
 // compute.
 func (k Kernels) Sgemm(tA, tB blas.Transpose, m, n, kk int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if tB != blas.NoTrans || alpha != 1 || (beta != 0 && beta != 1) || !checkSgemm(tA, m, n, kk, a, lda, b, ldb, c, ldc) {
+	if alpha != 1 || (beta != 0 && beta != 1) || !checkSgemm(tA, tB, m, n, kk, a, lda, b, ldb, c, ldc) {
 		k.Implementation.Sgemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -57,24 +61,29 @@ func (k Kernels) Sgemm(tA, tB blas.Transpose, m, n, kk int, alpha float32, a []f
 	if tA != blas.NoTrans {
 		rsa, csa = 1, lda
 	}
-	gemmPar(m, n, kk, a, rsa, csa, b, ldb, c, ldc, beta == 1)
+	gemmPar(m, n, kk, a, rsa, csa, b, ldb, tB != blas.NoTrans, c, ldc, beta == 1)
 }
 
-// checkSgemm reports whether the arguments of an Sgemm with op(B) = B are
-// valid and non-empty; when it returns false, gonum's Sgemm handles the
-// call (a quick return, or the panic that BLAS specifies for bad
-// arguments).
-func checkSgemm(tA blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
-	if m <= 0 || n <= 0 || k <= 0 || ldb < n || ldc < n {
+// checkSgemm reports whether the arguments of an Sgemm are valid and
+// non-empty; when it returns false, gonum's Sgemm handles the call (a quick
+// return, or the panic that BLAS specifies for bad arguments).
+func checkSgemm(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+	if m <= 0 || n <= 0 || k <= 0 || ldc < n || len(c) < (m-1)*ldc+n {
 		return false
 	}
-	switch tA {
+	return operand(tA, m, k, a, lda) && operand(tB, k, n, b, ldb)
+}
+
+// operand reports whether x holds op(X) of r×c with leading dimension ld.
+func operand(t blas.Transpose, r, c int, x []float32, ld int) bool {
+	switch t {
 	case blas.NoTrans:
-		return lda >= k && len(a) >= (m-1)*lda+k && len(b) >= (k-1)*ldb+n && len(c) >= (m-1)*ldc+n
 	case blas.Trans, blas.ConjTrans:
-		return lda >= m && len(a) >= (k-1)*lda+m && len(b) >= (k-1)*ldb+n && len(c) >= (m-1)*ldc+n
+		r, c = c, r
+	default:
+		return false
 	}
-	return false
+	return ld >= c && len(x) >= (r-1)*ld+c
 }
 
 // blasImpl holds the implementation the model's products use.
@@ -106,19 +115,23 @@ func BLAS() blas.Float32 {
 	return defaultBLAS
 }
 
-// sgemm computes C = op(A)·B (acc false) or C += op(A)·B (acc true)
-// through BLAS(), for op(A) of m×k — A itself (row-major, rows lda apart),
-// or the transpose of the k×m matrix at a when tA — B of k×n and C of m×n.
-func sgemm(tA bool, m, n, k int, a []float32, lda int, b []float32, ldb int, acc bool, c []float32, ldc int) {
+// sgemm computes C = op(A)·op(B) (acc false) or C += op(A)·op(B) (acc
+// true) through BLAS(), for op(A) of m×k — A itself (row-major, rows lda
+// apart), or the transpose of the k×m matrix at a when tA — op(B) of k×n —
+// B, or the transpose of the n×k matrix at b when tB — and C of m×n.
+func sgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, acc bool, c []float32, ldc int) {
 	if m <= 0 || n <= 0 || k <= 0 {
 		return
 	}
-	t, beta := blas.NoTrans, float32(0)
+	ta, tb, beta := blas.NoTrans, blas.NoTrans, float32(0)
 	if tA {
-		t = blas.Trans
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
 	}
 	if acc {
 		beta = 1
 	}
-	BLAS().Sgemm(t, blas.NoTrans, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	BLAS().Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }

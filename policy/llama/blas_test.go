@@ -104,7 +104,7 @@ type sgemmRecorder struct {
 func (r sgemmRecorder) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	r.mu.Lock()
 	*r.calls = append(*r.calls, fmt.Sprintf("%c %dx%dx%d", tA, m, n, k))
-	if tB != blas.NoTrans || alpha != 1 || (beta != 0 && beta != 1) || !checkSgemm(tA, m, n, k, a, lda, b, ldb, c, ldc) {
+	if alpha != 1 || (beta != 0 && beta != 1) || !checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
 		*r.slow++
 	}
 	r.mu.Unlock()

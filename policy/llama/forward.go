@@ -349,24 +349,24 @@ func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
 	lt.r1 = grow(lt.r1, N)
 	rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
 	lt.qkv = grow(lt.qkv, N*qkvW)
-	sgemm(false, N, qkvW, dim, tp.xb, dim, lt.qkvT, qkvW, false, lt.qkv, qkvW)
+	sgemm(false, false, N, qkvW, dim, tp.xb, dim, lt.qkvT, qkvW, false, lt.qkv, qkvW)
 	tp.rope(lt.qkv, qkvW, dim, kv, c.HeadSize(), false)
 	lt.lse = grow(lt.lse, N*c.Heads)
 	lt.att = grow(lt.att, N*dim)
 	tp.attention(lt)
 	lt.x2 = grow(lt.x2, N*dim)
 	copy(lt.x2, x)
-	sgemm(false, N, dim, dim, lt.att, dim, lt.woT, dim, true, lt.x2, dim)
+	sgemm(false, false, N, dim, dim, lt.att, dim, lt.woT, dim, true, lt.x2, dim)
 
 	// Feed-forward block.
 	lt.r2 = grow(lt.r2, N)
 	rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 	lt.h13 = grow(lt.h13, N*2*hid)
-	sgemm(false, N, 2*hid, dim, tp.xb, dim, lt.w13T, 2*hid, false, lt.h13, 2*hid)
+	sgemm(false, false, N, 2*hid, dim, tp.xb, dim, lt.w13T, 2*hid, false, lt.h13, 2*hid)
 	lt.h = grow(lt.h, N*hid)
 	swiglu(tp.scratchFor(), lt.h, lt.h13, N, hid)
 	copy(next, lt.x2)
-	sgemm(false, N, dim, hid, lt.h, hid, lt.w2T, dim, true, next, dim)
+	sgemm(false, false, N, dim, hid, lt.h, hid, lt.w2T, dim, true, next, dim)
 }
 
 // classify runs the final norm, the classifier and the log-softmax on the
@@ -406,7 +406,7 @@ func (tp *Tape) classify(x []float32, dst []float64) {
 			tp.fusedLogProbs(dst)
 			continue
 		}
-		sgemm(false, n, V, dim, tp.xf, dim, tp.clsT, V, false, tp.exps, V)
+		sgemm(false, false, n, V, dim, tp.xf, dim, tp.clsT, V, false, tp.exps, V)
 		softmaxRows(tp.exps, V, tp.target[k0:k0+n], tp.out[k0:k0+n], tp.psum, dst)
 	}
 }

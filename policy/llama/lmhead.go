@@ -66,7 +66,6 @@ const (
 
 // headWork is a Head's work memory, kept between calls.
 type headWork struct {
-	wt      []float32 // [Dim][headTile] a tile of W, transposed
 	z       []float32 // [headBlock][headTile] logits, then exponentials or ∂z
 	mx, zt  []float32 // [headBlock] running maximum, target logit
 	s, u    []float64 // [headBlock] running Σ e and Σ e·(z − m)
@@ -120,7 +119,6 @@ func (h *Head) forward(r *HeadRows) {
 
 // grow sizes the work memory for blocks of n rows.
 func (w *headWork) grow(n, dim int) {
-	w.wt = grow(w.wt, dim*headTile)
 	w.z = grow(w.z, n*headTile)
 	w.mx, w.zt = grow(w.mx, n), grow(w.zt, n)
 	w.s, w.u = grow(w.s, n), grow(w.u, n)
@@ -140,8 +138,7 @@ func (h *Head) forwardBlock(r *HeadRows, r0, n int) {
 	hid, tgt := r.Hidden[r0*dim:(r0+n)*dim], r.Targets[r0:r0+n]
 	for v0 := 0; v0 < V; v0 += headTile {
 		vt := min(headTile, V-v0)
-		transposeTile(w.wt, h.Weight[v0*dim:(v0+vt)*dim], vt, dim)
-		sgemm(false, n, vt, dim, hid, dim, w.wt, vt, false, w.z, vt)
+		sgemm(false, true, n, vt, dim, hid, dim, h.Weight[v0*dim:(v0+vt)*dim], dim, false, w.z, vt)
 		parallelForW(n, 8, func(wk, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				w.accumulate(i, w.z[i*vt:(i+1)*vt], int(tgt[i])-v0, ent, &w.scratch[wk])
@@ -194,19 +191,6 @@ func (w *headWork) accumulate(i int, z []float32, t int, ent bool, sc *scratch) 
 	w.u[i] += u
 }
 
-// transposeTile writes the transpose of the vt×dim rows of w into wt
-// (dim×vt): wt[d*vt+j] = w[j*dim+d].
-func transposeTile(wt, w []float32, vt, dim int) {
-	parallelFor(dim, 16, func(lo, hi int) {
-		for j := 0; j < vt; j++ {
-			row := w[j*dim+lo : j*dim+hi]
-			for d, v := range row {
-				wt[(lo+d)*vt+j] = v
-			}
-		}
-	})
-}
-
 // Backward adds to dHidden ([N][Dim]) and dWeight ([Vocab][Dim]) the
 // gradient of a loss given dLogProbs = ∂loss/∂logp and, optionally (nil: 0),
 // dEntropy = ∂loss/∂H, for the rows of a Forward pass of the same Head
@@ -239,8 +223,7 @@ func (h *Head) backward(dHidden, dWeight []float32, g, gH []float64, r *HeadRows
 		for v0 := 0; v0 < V; v0 += headTile {
 			vt := min(headTile, V-v0)
 			wv := h.Weight[v0*dim : (v0+vt)*dim]
-			transposeTile(w.wt, wv, vt, dim)
-			sgemm(false, nb, vt, dim, hid, dim, w.wt, vt, false, w.z, vt)
+			sgemm(false, true, nb, vt, dim, hid, dim, wv, dim, false, w.z, vt)
 			parallelForW(nb, 8, func(wk, lo, hi int) {
 				for i := lo; i < hi; i++ {
 					k := r0 + i
@@ -251,8 +234,8 @@ func (h *Head) backward(dHidden, dWeight []float32, g, gH []float64, r *HeadRows
 					logitGrad(w.z[i*vt:(i+1)*vt], int(r.Targets[k])-v0, g[k], gh, r.LSE[k], ez, &w.scratch[wk])
 				}
 			})
-			sgemm(false, nb, dim, vt, w.z, vt, wv, dim, true, dh, dim)
-			sgemm(true, vt, dim, nb, w.z, vt, hid, dim, true, dWeight[v0*dim:(v0+vt)*dim], dim)
+			sgemm(false, false, nb, dim, vt, w.z, vt, wv, dim, true, dh, dim)
+			sgemm(true, false, vt, dim, nb, w.z, vt, hid, dim, true, dWeight[v0*dim:(v0+vt)*dim], dim)
 		}
 	}
 }
