@@ -7,13 +7,13 @@ import (
 )
 
 // BenchmarkHead compares the fused head (Head) with the model's unfused
-// classifier path (the transposed classifier, the N×V logits, softmaxRows,
+// classifier path (the N×V logits, softmaxRows,
 // logitGradRows and the two backward products) on the same N rows of
 // width dim, back to back: forward and backward of Σ logp (forward only
 // with the suffix /fwd). It reports rows/s and work-MB, the memory each
 // path holds besides its inputs and outputs (hidden states, classifier,
-// log-probs, gradients): the unfused path's transposed classifier and
-// N×V exponentials, the fused head's tiles and per-row state.
+// log-probs, gradients): the unfused path's N×V exponentials, the fused
+// head's tile of logits and per-row state.
 func BenchmarkHead(b *testing.B) {
 	for _, sh := range [][3]int{{1024, 288, 32000}, {1024, 64, 512}} {
 		N, dim, V := sh[0], sh[1], sh[2]
@@ -46,10 +46,9 @@ func BenchmarkHead(b *testing.B) {
 				reportHead(b, N, bytes)
 			})
 			b.Run(fmt.Sprintf("N%d_H%d_V%d/unfused%s", N, dim, V, suffix), func(b *testing.B) {
-				clsT, exps, psum := make([]float32, dim*V), make([]float32, N*V), make([]float64, N)
+				exps, psum := make([]float32, N*V), make([]float64, N)
 				for b.Loop() {
-					transpose(clsT, V, 0, h.Weight, V, dim)
-					sgemm(false, false, N, V, dim, r.Hidden, dim, clsT, V, false, exps, V)
+					sgemm(false, true, N, V, dim, r.Hidden, dim, h.Weight, dim, false, exps, V)
 					softmaxRows(exps, V, r.Targets, out, psum, r.LogProbs)
 					if !fwdOnly {
 						logitGradRows(exps, V, r.Targets, out, psum, g)
@@ -57,7 +56,7 @@ func BenchmarkHead(b *testing.B) {
 						sgemm(true, false, V, dim, N, exps, V, r.Hidden, dim, true, dw, dim)
 					}
 				}
-				reportHead(b, N, 4*(len(clsT)+len(exps))+8*len(psum))
+				reportHead(b, N, 4*len(exps)+8*len(psum))
 			})
 		}
 	}

@@ -57,7 +57,7 @@ type seqInfo struct {
 // Memory: per position, 4·(3·Dim + Dim+2·KVDim + Heads + 3·Hidden + 2) bytes
 // per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch; per scored
 // token 4·(2·Dim + Vocab) bytes with the unfused classifier (Vocab <
-// fusedVocab, which also keeps a transposed copy of the classifier), or
+// fusedVocab), or
 // 8·Dim + 24 bytes with the fused head (Head, which adds about 3 MB of
 // tiles): for stories260K about 23 KiB per position, 95 MB for 16
 // sequences of 256 tokens; for a model of stories15M's shape about
@@ -85,7 +85,8 @@ type Tape struct {
 	xf     []float32 // [Nh][Dim] normalised
 	exps   []float32 // [Nh][Vocab] exp(z_v − max z); Backward overwrites it with ∂/∂z
 	psum   []float64 // [Nh] 1 / Σ_v exp(z_v − max z)
-	clsT   []float32 // [Dim][Vocab] classifier, transposed
+	qkvT   []float32 // [Dim][Dim+2·KVDim] one layer's [WQ; WK; WV], transposed
+	w13T   []float32 // [Dim][2·Hidden] one layer's [W1; W3], transposed
 	fused  bool      // the classifier ran on the fused head (lm), not exps
 	lm     Head      // the fused head and its work memory
 	rows   HeadRows  // its rows: xf, target, log-probs and log-sum-exps
@@ -101,21 +102,17 @@ type Tape struct {
 	keep bool // the forward pass kept its activations (Forward, not LogProbs)
 }
 
-// layerTape holds one layer's saved activations and transposed weights.
+// layerTape holds one layer's saved activations.
 type layerTape struct {
-	x    []float32 // [N][Dim] residual input
-	r1   []float32 // [N] 1/rms of x
-	qkv  []float32 // [N][Dim+2·KVDim] queries, keys (after RoPE), values
-	lse  []float32 // [N][Heads] attention log-sum-exp
-	att  []float32 // [N][Dim] attention output, before WO
-	x2   []float32 // [N][Dim] residual after attention
-	r2   []float32 // [N] 1/rms of x2
-	h13  []float32 // [N][2·Hidden] W1·x and W3·x
-	h    []float32 // [N][Hidden] silu(W1·x) ⊙ W3·x
-	qkvT []float32 // [Dim][Dim+2·KVDim]
-	woT  []float32 // [Dim][Dim]
-	w13T []float32 // [Dim][2·Hidden]
-	w2T  []float32 // [Hidden][Dim]
+	x   []float32 // [N][Dim] residual input
+	r1  []float32 // [N] 1/rms of x
+	qkv []float32 // [N][Dim+2·KVDim] queries, keys (after RoPE), values
+	lse []float32 // [N][Heads] attention log-sum-exp
+	att []float32 // [N][Dim] attention output, before WO
+	x2  []float32 // [N][Dim] residual after attention
+	r2  []float32 // [N] 1/rms of x2
+	h13 []float32 // [N][2·Hidden] W1·x and W3·x
+	h   []float32 // [N][Hidden] silu(W1·x) ⊙ W3·x
 }
 
 // grow returns a slice of length n, reusing buf's storage when it is large
@@ -332,41 +329,41 @@ func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
 	dim, kv, hid, N := c.Dim, c.KVDim(), c.Hidden, tp.N
 	qkvW := dim + 2*kv
 	lt.x = x
-	lt.qkvT = grow(lt.qkvT, dim*qkvW)
-	transpose(lt.qkvT, qkvW, 0, w.WQ, dim, dim)
-	transpose(lt.qkvT, qkvW, dim, w.WK, kv, dim)
-	transpose(lt.qkvT, qkvW, dim+kv, w.WV, kv, dim)
-	lt.woT = grow(lt.woT, dim*dim)
-	transpose(lt.woT, dim, 0, w.WO, dim, dim)
-	lt.w13T = grow(lt.w13T, dim*2*hid)
-	transpose(lt.w13T, 2*hid, 0, w.W1, hid, dim)
-	transpose(lt.w13T, 2*hid, hid, w.W3, hid, dim)
-	lt.w2T = grow(lt.w2T, hid*dim)
-	transpose(lt.w2T, dim, 0, w.W2, dim, hid)
+	// The stacked projections [WQ; WK; WV] and [W1; W3] are transposed into
+	// one [in][out] matrix each (shared by the layers: the backward pass
+	// reads the weights as they are), so that each is one product; WO, W2
+	// and the classifier go in as transposed operands.
+	tp.qkvT = grow(tp.qkvT, dim*qkvW)
+	transpose(tp.qkvT, qkvW, 0, w.WQ, dim, dim)
+	transpose(tp.qkvT, qkvW, dim, w.WK, kv, dim)
+	transpose(tp.qkvT, qkvW, dim+kv, w.WV, kv, dim)
+	tp.w13T = grow(tp.w13T, dim*2*hid)
+	transpose(tp.w13T, 2*hid, 0, w.W1, hid, dim)
+	transpose(tp.w13T, 2*hid, hid, w.W3, hid, dim)
 
 	// Attention block.
 	tp.xb = grow(tp.xb, N*dim)
 	lt.r1 = grow(lt.r1, N)
 	rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
 	lt.qkv = grow(lt.qkv, N*qkvW)
-	sgemm(false, false, N, qkvW, dim, tp.xb, dim, lt.qkvT, qkvW, false, lt.qkv, qkvW)
+	sgemm(false, false, N, qkvW, dim, tp.xb, dim, tp.qkvT, qkvW, false, lt.qkv, qkvW)
 	tp.rope(lt.qkv, qkvW, dim, kv, c.HeadSize(), false)
 	lt.lse = grow(lt.lse, N*c.Heads)
 	lt.att = grow(lt.att, N*dim)
 	tp.attention(lt)
 	lt.x2 = grow(lt.x2, N*dim)
 	copy(lt.x2, x)
-	sgemm(false, false, N, dim, dim, lt.att, dim, lt.woT, dim, true, lt.x2, dim)
+	sgemm(false, true, N, dim, dim, lt.att, dim, w.WO, dim, true, lt.x2, dim)
 
 	// Feed-forward block.
 	lt.r2 = grow(lt.r2, N)
 	rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 	lt.h13 = grow(lt.h13, N*2*hid)
-	sgemm(false, false, N, 2*hid, dim, tp.xb, dim, lt.w13T, 2*hid, false, lt.h13, 2*hid)
+	sgemm(false, false, N, 2*hid, dim, tp.xb, dim, tp.w13T, 2*hid, false, lt.h13, 2*hid)
 	lt.h = grow(lt.h, N*hid)
 	swiglu(tp.scratchFor(), lt.h, lt.h13, N, hid)
 	copy(next, lt.x2)
-	sgemm(false, false, N, dim, hid, lt.h, hid, lt.w2T, dim, true, next, dim)
+	sgemm(false, true, N, dim, hid, lt.h, hid, w.W2, hid, true, next, dim)
 }
 
 // classify runs the final norm, the classifier and the log-softmax on the
@@ -393,8 +390,6 @@ func (tp *Tape) classify(x []float32, dst []float64) {
 	if !tp.fused {
 		tp.psum = grow(tp.psum, chunk)
 		tp.exps = grow(tp.exps, chunk*V)
-		tp.clsT = grow(tp.clsT, dim*V)
-		transpose(tp.clsT, V, 0, m.Classifier(), V, dim)
 	}
 	for k0 := 0; k0 < Nh; k0 += chunk {
 		n := min(chunk, Nh-k0)
@@ -406,7 +401,7 @@ func (tp *Tape) classify(x []float32, dst []float64) {
 			tp.fusedLogProbs(dst)
 			continue
 		}
-		sgemm(false, false, n, V, dim, tp.xf, dim, tp.clsT, V, false, tp.exps, V)
+		sgemm(false, true, n, V, dim, tp.xf, dim, m.Classifier(), dim, false, tp.exps, V)
 		softmaxRows(tp.exps, V, tp.target[k0:k0+n], tp.out[k0:k0+n], tp.psum, dst)
 	}
 }
