@@ -1,8 +1,11 @@
 package llama
 
 import (
+	"bytes"
+	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"testing"
 )
@@ -271,6 +274,68 @@ func TestModelFusedMatchesUnfused(t *testing.T) {
 					t.Fatalf("shared %v: ∂%s[%d] fused %v, unfused %v (largest %v)", shared, tn.name, i, f[i], u[i], scale)
 				}
 			}
+		}
+	}
+}
+
+// TestLargeVocabTrainsAndSamples runs a model whose vocabulary takes the
+// fused head through a checkpoint round trip (the same log-probs bit for
+// bit), ten AdamW steps that raise the log-probs of a sequence, and the
+// sampler.
+func TestLargeVocabTrainsAndSamples(t *testing.T) {
+	c := Config{Dim: 32, Hidden: 48, Layers: 1, Heads: 4, KVHeads: 2, Vocab: fusedVocab + 900, SeqLen: 32, Shared: true}
+	m0, err := New(c, rand.New(rand.NewPCG(4, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m0.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := []Sequence{{Prompt: []int{1, 4000}, Completion: []int{4500, 17, 4995, 3}}}
+	const T = 4
+	lp0, lp := make([]float64, T), make([]float64, T)
+	if err := m0.LogProbs(lp0, seqs, T); err != nil {
+		t.Fatal(err)
+	}
+	opt, err := NewOptimizer(m, AdamW{LR: 1e-2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, grad := m.NewGrads(), []float64{-1, -1, -1, -1}
+	for step := range 10 {
+		tape, err := m.Forward(lp, seqs, T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if step == 0 && !reflect.DeepEqual(lp, lp0) {
+			t.Fatalf("log-probs after Save and Load %v, before %v", lp, lp0)
+		}
+		g.Zero()
+		if err := tape.Backward(grad, g); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := opt.Step(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.LogProbs(lp, seqs, T); err != nil {
+		t.Fatal(err)
+	}
+	if s, s0 := lp[0]+lp[1]+lp[2]+lp[3], lp0[0]+lp0[1]+lp0[2]+lp0[3]; !(s > s0+1) {
+		t.Errorf("Σ logp went from %v to %v, want a clear rise", s0, s)
+	}
+	gens, err := NewSampler(m, nil).Sample(context.Background(), [][]int{{1}, {1, 4000}}, SampleOptions{MaxTokens: 8, NoStopAtEOS: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gen := range gens {
+		if len(gen.Tokens) != 8 {
+			t.Errorf("sampled %d tokens, want 8", len(gen.Tokens))
 		}
 	}
 }
