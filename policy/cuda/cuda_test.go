@@ -62,6 +62,18 @@ func maxAbs[T float32 | float64](s []T) float64 {
 	return m
 }
 
+// closeGrads fails the test unless the GPU's gradient agrees with the
+// CPU's to 1e-4 of its largest entry.
+func closeGrads(t *testing.T, name string, cpu, gpu []float32) {
+	t.Helper()
+	s := maxAbs(cpu)
+	for i := range cpu {
+		if math.Abs(float64(cpu[i]-gpu[i])) > 1e-4*s {
+			t.Fatalf("%s[%d]: GPU %v, CPU %v (largest %v)", name, i, gpu[i], cpu[i], s)
+		}
+	}
+}
+
 // TestHeadMatchesCPU runs llama.Head and Head on the same rows, with one
 // tile and with several, entropy and its gradient included: log-probs,
 // log-sum-exps and entropies agree to 1e-4, gradients to 1e-4 of their
@@ -100,17 +112,8 @@ func TestHeadMatchesCPU(t *testing.T) {
 		if err := gpu.Backward(dhG, dwG, g, gH, rg); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []struct {
-			name     string
-			cpu, gpu []float32
-		}{{"hidden", dhC, dhG}, {"weight", dwC, dwG}} {
-			s := maxAbs(p.cpu)
-			for i := range p.cpu {
-				if math.Abs(float64(p.cpu[i]-p.gpu[i])) > 1e-4*s {
-					t.Fatalf("tile %d: ∂%s[%d] GPU %v, CPU %v (largest %v)", tb, p.name, i, p.gpu[i], p.cpu[i], s)
-				}
-			}
-		}
+		closeGrads(t, fmt.Sprintf("tile %d: ∂hidden", tb), dhC, dhG)
+		closeGrads(t, fmt.Sprintf("tile %d: ∂weight", tb), dwC, dwG)
 		if err := gpu.Free(); err != nil {
 			t.Fatal(err)
 		}
@@ -222,17 +225,8 @@ func TestStepMatchesCPU(t *testing.T) {
 	if !near(got.Loss, want.Loss, 1e-5, math.Abs(want.Loss)) {
 		t.Errorf("loss GPU %v, CPU %v", got.Loss, want.Loss)
 	}
-	for _, p := range []struct {
-		name     string
-		cpu, gpu []float32
-	}{{"hidden", dhC, dhG}, {"weight", dwC, dwG}} {
-		s := maxAbs(p.cpu)
-		for i := range p.cpu {
-			if math.Abs(float64(p.cpu[i]-p.gpu[i])) > 1e-4*s {
-				t.Fatalf("∂%s[%d] GPU %v, CPU %v (largest %v)", p.name, i, p.gpu[i], p.cpu[i], s)
-			}
-		}
-	}
+	closeGrads(t, "∂hidden", dhC, dhG)
+	closeGrads(t, "∂weight", dwC, dwG)
 }
 
 // TestErrors checks the argument errors that need no kernel.

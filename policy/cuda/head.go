@@ -3,17 +3,8 @@
 package cuda
 
 /*
-#include <cuda_runtime.h>
 #include <cublas_v2.h>
-#include <stdint.h>
-
-int evHeadInit(cudaStream_t st, int n, float *mx, double *s, double *u);
-int evHeadAccumulate(cudaStream_t st, int n, int vt, int v0, const float *z, const int32_t *tgt, float *mx,
-	float *zt, double *s, double *u);
-int evHeadFinish(cudaStream_t st, int n, const float *mx, const double *s, const double *u, const float *zt,
-	double *lse, double *logp, double *ent);
-int evHeadGrad(cudaStream_t st, int n, int vt, int v0, float *z, const int32_t *tgt, const double *g,
-	const double *gH, const double *lse, const double *ent);
+#include "kernels.h"
 */
 import "C"
 

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "kernels.h"
+
 namespace {
 
 constexpr int kBlock = 256;

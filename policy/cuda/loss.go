@@ -3,15 +3,7 @@
 package cuda
 
 /*
-#include <cuda_runtime.h>
-
-int evGRPOTokens(cudaStream_t st, int B, int T, const double *lp, const double *old, const double *ref,
-	const double *mask, const double *adv, int advPerToken, const double *w, double lo, double hi, double dual,
-	double beta, double *grad, double *rows);
-int evNFTTokens(cudaStream_t st, int B, int T, const double *lp, const double *old, const double *mask,
-	const double *prm, double *grad, double *rows);
-int evRowDiff(cudaStream_t st, int B, int T, const double *lp, const double *ref, const double *mask, double *x);
-int evScaleMask(cudaStream_t st, int B, int T, const double *coef, const double *mask, double *grad);
+#include "kernels.h"
 */
 import "C"
 
@@ -113,6 +105,23 @@ func rowWeights(b *policy.Batch, agg policy.Aggregation) (L, w []float64, total 
 	return L, w, total, nil
 }
 
+// rowSums downloads the q per-row sums of B rows that a token kernel
+// wrote and adds them over the rows in order, the first weighted by w_i.
+func rowSums(m *mem, B, q int, w []float64) ([]float64, error) {
+	rows := make([]float64, q*B)
+	if err := download(rows, m); err != nil {
+		return nil, err
+	}
+	s := make([]float64, q)
+	for i := range B {
+		s[0] += w[i] * rows[q*i]
+		for k := 1; k < q; k++ {
+			s[k] += rows[q*i+k]
+		}
+	}
+	return s, nil
+}
+
 // GRPO is policy.PG on a device, for its token-level PPO clip (GRPO, DAPO,
 // Dr. GRPO: any PPOClip with Level TokenLevel, dual clip included) with no
 // KL penalty or the k3 one, and any aggregation. Other surrogates and
@@ -196,16 +205,9 @@ func (l GRPO) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, err
 		grad.f64(), m.rows.f64())); err != nil {
 		return policy.Stats{}, err
 	}
-	rows := make([]float64, 6*b.B)
-	if err := download(rows, &m.rows); err != nil {
+	s, err := rowSums(&m.rows, b.B, 6, w) // loss (weighted), ratio, approx-KL, KL, low, high
+	if err != nil {
 		return policy.Stats{}, err
-	}
-	var s [6]float64 // loss (weighted), ratio, approx-KL, KL, low, high
-	for i := range b.B {
-		s[0] += w[i] * rows[6*i]
-		for q := 1; q < 6; q++ {
-			s[q] += rows[6*i+q]
-		}
 	}
 	st := policy.Stats{Loss: s[0], Tokens: total}
 	if total > 0 {
@@ -254,16 +256,9 @@ func (l NFT) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, erro
 		m.prm.f64(), grad.f64(), m.rows.f64())); err != nil {
 		return policy.Stats{}, err
 	}
-	rows := make([]float64, 4*b.B)
-	if err := download(rows, &m.rows); err != nil {
+	s, err := rowSums(&m.rows, b.B, 4, scale) // loss (weighted), ratio, approx-KL, clipped
+	if err != nil {
 		return policy.Stats{}, err
-	}
-	var s [4]float64 // loss (weighted), ratio, approx-KL, clipped
-	for i := range b.B {
-		s[0] += scale[i] * rows[4*i]
-		for q := 1; q < 4; q++ {
-			s[q] += rows[4*i+q]
-		}
 	}
 	st := policy.Stats{Loss: s[0], Tokens: total}
 	if total > 0 {
