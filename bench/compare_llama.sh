@@ -8,7 +8,8 @@
 #       sample  BenchmarkSample        batched greedy decoding with a KV cache, B=16, 128 new tokens from BOS
 #       single  BenchmarkDecodeSingle  one greedy stream, 256 new tokens from BOS
 #   -shape 15M | 42M | 110M  randomly initialised models of the tinyllamas shapes (vocabulary 32000):
-#       train   BenchmarkTrainShape/SHAPE  B=8, T=256, the same tokens (torch_llama.py --config)
+#       train   BenchmarkTrainShape/SHAPE   B=8, T=256, the same tokens (torch_llama.py --config)
+#       sample  BenchmarkSampleShape/SHAPE  batched greedy decoding with a KV cache, B=8, 64 new tokens
 #
 # -threads N runs Go with GOMAXPROCS=N and PyTorch with N threads (torch and OpenBLAS); -reps R rounds
 # (default 3), each one Go run then one PyTorch run. Before measuring, the script makes sure PyTorch runs
@@ -109,9 +110,9 @@ if [ "$shape" = 260K ]; then
 	benches='^(BenchmarkTrainStep|BenchmarkSample|BenchmarkDecodeSingle)$'
 	torch_args=(policy/llama/stories260k/stories260K.bin --batch 16 --seq 256 --new 128 --single-new 256)
 else
-	benches="^BenchmarkTrainShape\$/^$shape\$"
+	benches="^Benchmark(TrainShape|SampleShape)\$/^$shape\$"
 	benchtime=1x
-	torch_args=(--config "$config" --batch "$B" --seq "$T" --cases train)
+	torch_args=(--config "$config" --batch "$B" --seq "$T" --new 64 --cases train,sample)
 fi
 for r in $(seq "$reps"); do
 	echo "# round $r/$reps: FMA peak, Go ($benches, -benchtime $benchtime, GOMAXPROCS=$threads), PyTorch ($threads threads)" >&2
@@ -124,8 +125,8 @@ done
 # benchmark name: the value before the unit FIELD; a PyTorch case: the value of FIELD=).
 stat() {
 	awk -v sel="$2" -v f="$3" -v how="${4:-med}" '
-		$1 ~ "^Benchmark" && $1 ~ "^"sel"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == f) v[n++] = $i }
-		$1 == sel { for (i = 1; i <= NF; i++) if (index($i, f"=") == 1) v[n++] = substr($i, length(f) + 2) }
+		$1 ~ "^Benchmark" && $1 ~ "^"sel"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == f) v[n++] = $i + 0 }
+		$1 == sel { for (i = 1; i <= NF; i++) if (index($i, f"=") == 1) v[n++] = substr($i, length(f) + 2) + 0 }
 		END {
 			if (n == 0) { print "NA"; exit }
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
@@ -140,7 +141,7 @@ printf '%-8s %12s %12s %12s %12s %9s %9s\n' case go_median go_best torch_median 
 if [ "$shape" = 260K ]; then
 	cases="train:BenchmarkTrainStep sample:BenchmarkSample single:BenchmarkDecodeSingle"
 else
-	cases="train:BenchmarkTrainShape/$shape"
+	cases="train:BenchmarkTrainShape/$shape sample:BenchmarkSampleShape/$shape"
 fi
 for c in $cases; do
 	name=${c%%:*} gob=${c#*:}
