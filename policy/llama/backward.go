@@ -43,48 +43,18 @@ func (g *Grads) Norm() float64 {
 //
 // Backward consumes the tape: it may be called once per forward pass.
 func (tp *Tape) Backward(grad []float64, g *Grads) error {
-	if tp == nil || tp.m == nil {
-		return errors.New("llama: Backward on a Tape with no forward pass")
-	}
-	if tp.done {
-		return errors.New("llama: Backward called twice on one forward pass")
-	}
-	if !tp.keep {
-		return errors.New("llama: Backward after a forward pass that kept no activations (Model.LogProbs; use Forward)")
+	if err := tp.checkBackward(grad, g); err != nil {
+		return err
 	}
 	m := tp.m
 	c := m.Config
-	if g == nil || g.Config != c || len(g.flat) != len(m.flat) {
-		return errors.New("llama: Backward: Grads shaped for another model (use Model.NewGrads)")
-	}
-	if len(grad) != tp.B*tp.T {
-		return fmt.Errorf("llama: Backward: len(grad) = %d, want B*T = %d*%d", len(grad), tp.B, tp.T)
-	}
-	for _, o := range tp.out {
-		if v := grad[o]; math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("llama: Backward: grad[%d*T+%d] = %v", int(o)/tp.T, int(o)%tp.T, v)
-		}
-	}
 	tp.done = true
-	dim, kv, hid, V := c.Dim, c.KVDim(), c.Hidden, c.Vocab
+	dim, kv, hid := c.Dim, c.KVDim(), c.Hidden
 	hs := c.HeadSize()
 	N, Nh := tp.N, len(tp.head)
 	qkvW := dim + 2*kv
 
-	// Classifier and log-softmax.
-	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
-	if tp.fused {
-		tp.hgrad = grow(tp.hgrad, Nh)
-		for k, o := range tp.out {
-			tp.hgrad[k] = grad[o]
-		}
-		clear(dxf)
-		tp.lm.backward(dxf, g.Classifier(), tp.hgrad, nil, &tp.rows)
-	} else {
-		logitGradRows(tp.exps, V, tp.target, tp.out, tp.psum, grad)
-		sgemm(false, false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
-		sgemm(true, false, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
-	}
+	dxf := tp.classifierBackward(grad, g)
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
 	clear(dxh)
@@ -140,6 +110,54 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		axpy(1, dx[r*dim:(r+1)*dim], g.TokenEmbedding[t*dim:(t+1)*dim])
 	}
 	return nil
+}
+
+// checkBackward validates Backward's tape and arguments.
+func (tp *Tape) checkBackward(grad []float64, g *Grads) error {
+	if tp == nil || tp.m == nil {
+		return errors.New("llama: Backward on a Tape with no forward pass")
+	}
+	if tp.done {
+		return errors.New("llama: Backward called twice on one forward pass")
+	}
+	if !tp.keep {
+		return errors.New("llama: Backward after a forward pass that kept no activations (Model.LogProbs; use Forward)")
+	}
+	if g == nil || g.Config != tp.m.Config || len(g.flat) != len(tp.m.flat) {
+		return errors.New("llama: Backward: Grads shaped for another model (use Model.NewGrads)")
+	}
+	if len(grad) != tp.B*tp.T {
+		return fmt.Errorf("llama: Backward: len(grad) = %d, want B*T = %d*%d", len(grad), tp.B, tp.T)
+	}
+	for _, o := range tp.out {
+		if v := grad[o]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("llama: Backward: grad[%d*T+%d] = %v", int(o)/tp.T, int(o)%tp.T, v)
+		}
+	}
+	return nil
+}
+
+// classifierBackward back-propagates grad through the log-softmax and the
+// classifier of the classifier rows — the fused head's backward pass, or
+// the unfused one on the saved exponentials — adding the classifier's
+// gradient to g, and returns ∂loss/∂xf (Nh×Dim, in tp.dxb's storage).
+func (tp *Tape) classifierBackward(grad []float64, g *Grads) []float32 {
+	m := tp.m
+	dim, V, N, Nh := m.Config.Dim, m.Config.Vocab, tp.N, len(tp.head)
+	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
+	if tp.fused {
+		tp.hgrad = grow(tp.hgrad, Nh)
+		for k, o := range tp.out {
+			tp.hgrad[k] = grad[o]
+		}
+		clear(dxf)
+		tp.lm.backward(dxf, g.Classifier(), tp.hgrad, nil, &tp.rows)
+		return dxf
+	}
+	logitGradRows(tp.exps, V, tp.target, tp.out, tp.psum, grad)
+	sgemm(false, false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
+	sgemm(true, false, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
+	return dxf
 }
 
 // logitGradRows turns the exponentials z of softmaxRows (len(target) rows
