@@ -1,45 +1,79 @@
-#!/bin/sh
-# compare_llama.sh — stories260K throughput of the Go model (package policy/llama) against our PyTorch
-# baseline (bench/torch_llama.py, Debian python3-torch, eager, 1 thread), measured in the same run on the
-# same inputs:
+#!/usr/bin/env bash
+# compare_llama.sh — throughput of the Go model (package policy/llama) against our PyTorch baseline
+# (bench/torch_llama.py: Debian's python3-torch on OpenBLAS, eager), measured in the same run on the same
+# inputs, the two interleaved round by round so that both see the same load on a shared machine.
 #
-#   train   BenchmarkTrainStep     forward+backward of summed log-probs, B=16, T=256, the same tokens
-#   sample  BenchmarkSample        batched greedy decoding with a KV cache, B=16, 128 new tokens from BOS
-#   single  BenchmarkDecodeSingle  one greedy stream, 256 new tokens from BOS
+#   -shape 260K (default)  the stories260K checkpoint:
+#       train   BenchmarkTrainStep     forward+backward of summed log-probs, B=16, T=256, the same tokens
+#       sample  BenchmarkSample        batched greedy decoding with a KV cache, B=16, 128 new tokens from BOS
+#       single  BenchmarkDecodeSingle  one greedy stream, 256 new tokens from BOS
+#   -shape 15M | 42M | 110M  randomly initialised models of the tinyllamas shapes (vocabulary 32000):
+#       train   BenchmarkTrainShape/SHAPE   B=8, T=256, the same tokens (torch_llama.py --config)
+#       sample  BenchmarkSampleShape/SHAPE  batched greedy decoding with a KV cache, B=8, 64 new tokens
 #
-# It prints Go tokens/s, PyTorch tokens/s and their ratio next to the targets of docs/PERFORMANCE.md
-# (train ≥ 4×, sample ≥ 10× PyTorch; single stream ≥ 3× llama2.c). Go runs with GOMAXPROCS=2
-# (override with GOMAXPROCS=...).
+# -threads N runs Go with GOMAXPROCS=N and PyTorch with N threads (torch and OpenBLAS); -reps R rounds
+# (default 3), each one Go run then one PyTorch run. Before measuring, the script makes sure PyTorch runs
+# on OpenBLAS: without torch or with the reference BLAS it installs `python3-torch libopenblas0-pthread`
+# (as root, with apt-get), then bench/torch_blas.py prints the BLAS and its 1024² matmul GFLOP/s at N
+# threads and the script stops when that is below -min-gflops (default 50: the reference BLAS runs at
+# about 6). Each round also runs BenchmarkFMAPeak (internal/cpu) with -cpu N: the machine's float32 FMA
+# peak, the denominator of the training step's fraction of peak.
 #
-# llama2.c's single-stream figure is the 14k tokens/s quoted in docs/PERFORMANCE.md unless -llama2c names
-# a copy of llama2.c's run.c: the script then builds it with gcc -Ofast -march=native and measures it
-# in the same run (greedy, 256 tokens from BOS, median of 3 of its "achieved tok/s" lines).
+# It prints per case the median and best Go and PyTorch tokens/s, their ratios, and for the training step
+# tokens per second of CPU time (Go and, with one thread, PyTorch: a rate that other load on the machine
+# does not dilute), GFLOP per CPU-second as a fraction of the peak's, and peak resident memory (Go's
+# test binary; PyTorch's process, and above its resident memory before the model). llama2.c's
+# single-stream figure (shape 260K) is the 14k tokens/s of docs/PERFORMANCE.md unless -llama2c names a
+# copy of llama2.c's run.c, built here with gcc -Ofast -march=native and measured in the same run.
 #
-# usage: bench/compare_llama.sh [-benchtime 20x] [-count 3] [-python /usr/bin/python3] [-llama2c run.c]
-set -eu
+# usage: bench/compare_llama.sh [-shape 260K|15M|42M|110M] [-threads 1] [-reps 3] [-benchtime 20x]
+#                               [-python /usr/bin/python3] [-min-gflops 50] [-llama2c run.c]
+set -euo pipefail
 cd "$(dirname "$0")/.."
 
+shape=260K
+threads=1
+reps=3
 benchtime=20x
-count=3
 python=/usr/bin/python3
+min_gflops=50
 llama2c=
+usage="usage: $0 [-shape 260K|15M|42M|110M] [-threads 1] [-reps 3] [-benchtime 20x] [-python /usr/bin/python3] [-min-gflops 50] [-llama2c run.c]"
 while [ $# -gt 0 ]; do
 	case $1 in
+	-shape) shape=$2; shift 2 ;;
+	-threads) threads=$2; shift 2 ;;
+	-reps) reps=$2; shift 2 ;;
 	-benchtime) benchtime=$2; shift 2 ;;
-	-count) count=$2; shift 2 ;;
 	-python) python=$2; shift 2 ;;
+	-min-gflops) min_gflops=$2; shift 2 ;;
 	-llama2c) llama2c=$2; shift 2 ;;
-	*) echo "usage: $0 [-benchtime 20x] [-count 3] [-python /usr/bin/python3] [-llama2c run.c]" >&2; exit 2 ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
-: "${GOMAXPROCS:=2}"
-export GOMAXPROCS
+case $shape in
+260K) B=16 T=256 vocab=512 ;;
+15M) B=8 T=256 vocab=32000 config=288,768,6,6,6,32000,256 ;;
+42M) B=8 T=256 vocab=32000 config=512,1376,8,8,8,32000,1024 ;;
+110M) B=8 T=256 vocab=32000 config=768,2048,12,12,12,32000,1024 ;;
+*) echo "$usage" >&2; exit 2 ;;
+esac
+export OPENBLAS_NUM_THREADS=$threads
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The training tokens of BenchmarkTrainStep (policy/llama/bench_train_test.go): for each of the B=16
-# sequences, T+1=257 tokens 3 + IntN(vocab−3) from rand.NewPCG(0, 0), written as little-endian int32.
+# PyTorch on OpenBLAS, or stop.
+if ! "$python" -c 'import torch' 2>/dev/null || ! "$python" bench/torch_blas.py --threads "$threads" --min 0 >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "# installing python3-torch libopenblas0-pthread" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch libopenblas0-pthread >&2
+	fi
+fi
+"$python" bench/torch_blas.py --threads "$threads" --min "$min_gflops" | tee "$tmp/blas.txt" >&2
+
+# The training tokens of the Go benchmarks (benchTokens in policy/llama/bench_shapes_test.go): for each
+# of the B sequences, T+1 tokens 3 + IntN(vocab−3) from rand.NewPCG(0, 0), little-endian int32.
 mkdir "$tmp/gen"
 cat >"$tmp/gen/main.go" <<'GO'
 package main
@@ -48,10 +82,13 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"os"
+	"strconv"
 )
 
 func main() {
-	const B, T, vocab = 16, 256, 512
+	B, _ := strconv.Atoi(os.Args[1])
+	T, _ := strconv.Atoi(os.Args[2])
+	vocab, _ := strconv.Atoi(os.Args[3])
 	rng := rand.New(rand.NewPCG(0, 0))
 	toks := make([]int32, 0, B*(T+1))
 	for i := 0; i < B; i++ {
@@ -65,62 +102,78 @@ func main() {
 }
 GO
 printf 'module gen\n\ngo 1.24\n' >"$tmp/gen/go.mod"
-(cd "$tmp/gen" && GOFLAGS=-mod=mod go run .) >"$tmp/tokens.bin"
+(cd "$tmp/gen" && GOFLAGS=-mod=mod go run . "$B" "$T" "$vocab") >"$tmp/tokens.bin"
 
-benches='^(BenchmarkTrainStep|BenchmarkSample|BenchmarkDecodeSingle)$'
-echo "go test -bench '$benches' -benchtime $benchtime -count $count (GOMAXPROCS=$GOMAXPROCS)" >&2
-go test -run '^$' -bench "$benches" -benchtime "$benchtime" -count "$count" ./policy/llama >"$tmp/go.txt"
-echo "$python bench/torch_llama.py (1 thread)" >&2
-"$python" bench/torch_llama.py policy/llama/stories260k/stories260K.bin --tokens "$tmp/tokens.bin" \
-	--threads 1 --batch 16 --seq 256 --new 128 --single-new 256 --reps 5 >"$tmp/torch.txt"
+go test -c -o "$tmp/llama.test" ./policy/llama
+go test -c -o "$tmp/cpu.test" ./internal/cpu
+if [ "$shape" = 260K ]; then
+	benches='^(BenchmarkTrainStep|BenchmarkSample|BenchmarkDecodeSingle)$'
+	torch_args=(policy/llama/stories260k/stories260K.bin --batch 16 --seq 256 --new 128 --single-new 256)
+else
+	benches="^Benchmark(TrainShape|SampleShape)\$/^$shape\$"
+	benchtime=1x
+	torch_args=(--config "$config" --batch "$B" --seq "$T" --new 64 --cases train,sample)
+fi
+for r in $(seq "$reps"); do
+	echo "# round $r/$reps: FMA peak, Go ($benches, -benchtime $benchtime, GOMAXPROCS=$threads), PyTorch ($threads threads)" >&2
+	"$tmp/cpu.test" -test.run '^$' -test.bench 'FMAPeak/avx2' -test.cpu "$threads" -test.benchtime 2000x >>"$tmp/peak.txt"
+	(cd policy/llama && "$tmp/llama.test" -test.run '^$' -test.bench "$benches" -test.benchtime "$benchtime" -test.cpu "$threads") >>"$tmp/go.txt"
+	"$python" bench/torch_llama.py "${torch_args[@]}" --tokens "$tmp/tokens.bin" --threads "$threads" --reps 3 >>"$tmp/torch.txt"
+done
 
-# Median tokens/s of each Go benchmark over -count runs.
-gomed() {
-	awk -v name="$1" '
-		$1 ~ "^"name"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == "tokens/s") v[n++] = $i }
+# stat FILE SELECT FIELD [med|max]: median or maximum of a field over the lines matching SELECT (a Go
+# benchmark name: the value before the unit FIELD; a PyTorch case: the value of FIELD=).
+stat() {
+	awk -v sel="$2" -v f="$3" -v how="${4:-med}" '
+		$1 ~ "^Benchmark" && $1 ~ "^"sel"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == f) v[n++] = $i + 0 }
+		$1 == sel { for (i = 1; i <= NF; i++) if (index($i, f"=") == 1) v[n++] = substr($i, length(f) + 2) + 0 }
 		END {
 			if (n == 0) { print "NA"; exit }
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-			print (n % 2) ? v[int(n/2)] : (v[n/2-1] + v[n/2]) / 2
-		}' "$tmp/go.txt"
+			if (how == "max") print v[n-1]; else print (n % 2) ? v[int(n/2)] : (v[n/2-1] + v[n/2]) / 2
+		}' "$1"
 }
-torchval() {
-	awk -v c="case=$1" '$1 == c { for (i = 1; i <= NF; i++) if ($i ~ /^tokens_per_s=/) { sub(/tokens_per_s=/, "", $i); print $i } }' "$tmp/torch.txt"
-}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.2fx", a / b }'; }
 
-c_single=14000
-c_src="quoted"
-if [ -n "$llama2c" ]; then
-	echo "gcc -Ofast -march=native $llama2c; 3 greedy runs of 256 tokens" >&2
-	gcc -Ofast -march=native -o "$tmp/run" "$llama2c" -lm
-	for i in 1 2 3; do
-		"$tmp/run" policy/llama/stories260k/stories260K.bin -z policy/llama/stories260k/tok512.bin \
-			-t 0 -n 256 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p'
-	done | sort -n | sed -n 2p >"$tmp/c.txt"
-	c_single=$(cat "$tmp/c.txt")
-	c_src="measured"
-fi
-
-train_go=$(gomed BenchmarkTrainStep)
-sample_go=$(gomed BenchmarkSample)
-single_go=$(gomed BenchmarkDecodeSingle)
-train_pt=$(torchval train)
-sample_pt=$(torchval sample)
-single_pt=$(torchval single)
-
-printf '%-8s %14s %14s %9s   %s\n' case go_tokens/s torch_tokens/s ratio target
-row() {
-	awk -v c="$1" -v g="$2" -v p="$3" -v t="$4" 'BEGIN {
-		r = (g == "NA" || p == "" || p == 0) ? "NA" : sprintf("%.1fx", g / p)
-		printf "%-8s %14s %14s %9s   %s\n", c, (g == "NA" ? "NA" : sprintf("%.0f", g)), p, r, t
-	}'
-}
-row train "$train_go" "$train_pt" ">= 4x PyTorch"
-row sample "$sample_go" "$sample_pt" ">= 10x PyTorch"
-row single "$single_go" "$single_pt" ">= 3x llama2.c"
-awk -v g="$single_go" -v c="$c_single" -v s="$c_src" 'BEGIN { if (g != "NA") printf "single stream vs llama2.c (%.0f tokens/s, %s): %.1fx\n", c, s, g / c }'
 echo
-echo "raw Go output:"
-grep '^Benchmark' "$tmp/go.txt"
-echo "raw PyTorch output:"
-cat "$tmp/torch.txt"
+echo "shape $shape, $threads thread(s), $reps rounds; $(grep -o 'matmul1024_gflops=[0-9.]*' "$tmp/blas.txt") $(grep -o 'openblas_core=[A-Za-z0-9]*' "$tmp/blas.txt"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-8s %12s %12s %12s %12s %9s %9s\n' case go_median go_best torch_median torch_best ratio_med ratio_best
+if [ "$shape" = 260K ]; then
+	cases="train:BenchmarkTrainStep sample:BenchmarkSample single:BenchmarkDecodeSingle"
+else
+	cases="train:BenchmarkTrainShape/$shape sample:BenchmarkSampleShape/$shape"
+fi
+for c in $cases; do
+	name=${c%%:*} gob=${c#*:}
+	gm=$(stat "$tmp/go.txt" "$gob" tokens/s) gx=$(stat "$tmp/go.txt" "$gob" tokens/s max)
+	pm=$(stat "$tmp/torch.txt" "case=$name" tokens_per_s) px=$(stat "$tmp/torch.txt" "case=$name" tokens_per_s max)
+	printf '%-8s %12.0f %12.0f %12s %12s %9s %9s\n' "$name" "$gm" "$gx" "$pm" "$px" "$(ratio "$gm" "$pm")" "$(ratio "$gx" "$px")"
+done
+gob=${cases#train:}
+gob=${gob%% *}
+gcpu=$(stat "$tmp/go.txt" "$gob" tokens/cpu-s)
+pcpu=$(stat "$tmp/torch.txt" case=train cpu_tokens_per_s)
+echo "train per CPU-second: Go $gcpu tokens/cpu-s, PyTorch $pcpu ($(ratio "$gcpu" "$pcpu"); PyTorch's counts spinning threads when threads > 1)"
+if [ "$shape" != 260K ]; then
+	gf=$(stat "$tmp/go.txt" "$gob" GFLOP/cpu-s) pk=$(stat "$tmp/peak.txt" BenchmarkFMAPeak/avx2 GFLOP/cpu-s max)
+	gw=$(stat "$tmp/go.txt" "$gob" GFLOP/s max) pw=$(stat "$tmp/peak.txt" BenchmarkFMAPeak/avx2 GFLOP/s max)
+	echo "train fraction of the FMA peak: per CPU-second $gf / $pk GFLOP = $(awk -v a="$gf" -v b="$pk" 'BEGIN { printf "%.0f%%", 100 * a / b }');" \
+		"wall clock, best rounds: $gw / $pw GFLOP/s = $(awk -v a="$gw" -v b="$pw" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+	echo "train peak memory: Go $(stat "$tmp/go.txt" "$gob" maxrss-MB max) MB;" \
+		"PyTorch $(stat "$tmp/torch.txt" case=train maxrss_mb max) MB ($(stat "$tmp/torch.txt" case=train base_mb) MB before the model)"
+else
+	c_single=14000 c_src=quoted
+	if [ -n "$llama2c" ]; then
+		gcc -Ofast -march=native -o "$tmp/run" "$llama2c" -lm
+		c_single=$(for i in 1 2 3; do
+			"$tmp/run" policy/llama/stories260k/stories260K.bin -z policy/llama/stories260k/tok512.bin \
+				-t 0 -n 256 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p'
+		done | sort -n | sed -n 2p)
+		c_src=measured
+	fi
+	gs=$(stat "$tmp/go.txt" BenchmarkDecodeSingle tokens/s)
+	echo "single stream vs llama2.c ($c_single tokens/s, $c_src): $(ratio "$gs" "$c_single")"
+fi
+echo
+echo "raw output:"
+cat "$tmp/blas.txt" "$tmp/peak.txt" "$tmp/go.txt" "$tmp/torch.txt" | grep -E '^(Benchmark|case=|torch=|openblas)'

@@ -14,7 +14,9 @@
 # Usage: bench/compare_losses.sh            (from anywhere in the repository)
 # Environment: BENCHTIME (go test -benchtime, default 1s), COUNT (go test
 # -count, default 5), REPS (PyTorch repetitions, default 15), PYTHON (default
-# /usr/bin/python3: Debian's python3-torch, `apt-get install -y python3-torch`).
+# /usr/bin/python3: Debian's python3-torch on OpenBLAS, `apt-get install -y python3-torch
+# libopenblas0-pthread`, which the script installs when missing), MIN_GFLOPS (the least 1024² matmul
+# GFLOP/s bench/torch_blas.py accepts from PyTorch's BLAS, default 50).
 #
 # The machines here are shared and noisy: compare ratios from one run, not
 # absolute numbers across runs (see docs/PERFORMANCE.md).
@@ -69,7 +71,18 @@ run_go ./preference/ RDP DPO
 files=()
 for s in ${SIZES//,/ }; do files+=("$tmp/losses_$s.bin"); done
 : >"$tmp/torch.log"
+# The baseline is the PyTorch a user has: Debian's, on OpenBLAS (the losses use no BLAS, but the same
+# environment serves bench/compare_llama.sh, whose products do). Install it when missing (as root), print
+# the BLAS and its matmul GFLOP/s, and stop on the reference BLAS or below MIN_GFLOPS (default 50).
+export OPENBLAS_NUM_THREADS=1
+if ! "$PYTHON" -c 'import torch' 2>/dev/null || ! "$PYTHON" bench/torch_blas.py --min 0 >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "# installing python3-torch libopenblas0-pthread" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch libopenblas0-pthread >&2
+	fi
+fi
 if "$PYTHON" -c 'import torch' 2>/dev/null; then
+	"$PYTHON" bench/torch_blas.py --threads 1 --min "${MIN_GFLOPS:-50}" >&2
 	echo "# $PYTHON bench/torch_losses.py --threads 1 --reps $REPS" >&2
 	"$PYTHON" bench/torch_losses.py --threads 1 --reps "$REPS" "${files[@]}" | tee "$tmp/torch.log" >&2
 else

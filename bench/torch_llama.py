@@ -11,14 +11,24 @@ single (Go: BenchmarkDecodeSingle): one sequence from BOS, greedy, --single-new 
 Each case prints `case=NAME ... tokens_per_s=N` (median of --reps). The forward pass is llama2.c's
 (RMSNorm eps 1e-5, RoPE on consecutive pairs, grouped-query attention, SwiGLU, shared classifier).
 
-usage: torch_llama.py MODEL.bin [--tokens FILE] [--threads 1] [--batch 16] [--seq 256] [--new 128]
-                      [--single-new 256] [--reps 5]
+With --config DIM,HIDDEN,LAYERS,HEADS,KVHEADS,VOCAB,SEQLEN instead of MODEL.bin the weights are drawn at
+random like the Go benchmarks' llama.New (matrices N(0, 0.02²), RMSNorm gains 1, shared classifier): the
+tinyllamas shapes of BenchmarkTrainShape. --cases picks the cases to run (default all three). Each case
+also prints the process's peak resident memory so far (maxrss_mb) and the resident memory after loading
+torch, before the model (base_mb); train also the best repetition (best_tokens_per_s) and tokens per second
+of the process's CPU time (cpu_tokens_per_s: with one thread, the rate other load on the machine does not
+dilute; with more, it counts OpenMP's and OpenBLAS's spinning threads too). OpenBLAS's threads are set to --threads too.
+
+usage: torch_llama.py (MODEL.bin | --config D,H,L,NH,NKV,V,S) [--tokens FILE] [--threads 1] [--batch 16]
+                      [--seq 256] [--new 128] [--single-new 256] [--reps 5] [--cases train,sample,single]
 """
-import argparse, math, statistics, struct, time
+import argparse, ctypes, math, resource, statistics, struct, time
 import torch
 
 ap = argparse.ArgumentParser()
-ap.add_argument("model")
+ap.add_argument("model", nargs="?")
+ap.add_argument("--config")
+ap.add_argument("--cases", default="train,sample,single")
 ap.add_argument("--tokens")
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--batch", type=int, default=16)
@@ -27,27 +37,53 @@ ap.add_argument("--new", type=int, default=128)
 ap.add_argument("--single-new", type=int, default=256)
 ap.add_argument("--reps", type=int, default=5)
 a = ap.parse_args()
+if (a.model is None) == (a.config is None):
+    ap.error("give MODEL.bin or --config")
+cases = set(a.cases.split(","))
 torch.set_num_threads(a.threads)
-d = open(a.model, "rb").read()
-dim, hid, L, H, KV, V, S = struct.unpack_from("<7i", d, 0)
-shared = V > 0
-V = abs(V)
-w = torch.frombuffer(bytearray(d[28:]), dtype=torch.float32)
+try:
+    ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(a.threads)
+except OSError:
+    pass
+
+
+def rss_mb(field="VmRSS"):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+base_mb = rss_mb()
+if a.config:
+    dim, hid, L, H, KV, V, S = map(int, a.config.split(","))
+    shared = True
+    gen = torch.Generator().manual_seed(1)
+else:
+    d = open(a.model, "rb").read()
+    dim, hid, L, H, KV, V, S = struct.unpack_from("<7i", d, 0)
+    shared = V > 0
+    V = abs(V)
+    w = torch.frombuffer(bytearray(d[28:]), dtype=torch.float32)
 hs, kvd = dim // H, dim * KV // H
 o = 0
 
 
-def take(*shape):
+def take(*shape, gain=False):
     global o
     n = math.prod(shape)
+    if a.config:
+        t = torch.ones(*shape) if gain else torch.randn(*shape, generator=gen) * 0.02
+        t.requires_grad_(True)
+        return t
     t = w[o:o + n].reshape(*shape).clone().requires_grad_(True)
     o += n
     return t
 
 
-emb = take(V, dim); ra = take(L, dim); wq = take(L, dim, dim); wk = take(L, kvd, dim); wv = take(L, kvd, dim)
-wo = take(L, dim, dim); rf = take(L, dim); w1 = take(L, hid, dim); w2 = take(L, dim, hid); w3 = take(L, hid, dim)
-rfin = take(dim)
+emb = take(V, dim); ra = take(L, dim, gain=True); wq = take(L, dim, dim); wk = take(L, kvd, dim)
+wv = take(L, kvd, dim); wo = take(L, dim, dim); rf = take(L, dim, gain=True); w1 = take(L, hid, dim)
+w2 = take(L, dim, hid); w3 = take(L, hid, dim); rfin = take(dim, gain=True)
 o += S * hs  # legacy freq_cis_real and freq_cis_imag
 cls = emb if shared else take(V, dim)
 params = [emb, ra, wq, wk, wv, wo, rf, w1, w2, w3, rfin] + ([] if shared else [cls])
@@ -100,17 +136,26 @@ if a.tokens:
     toks = torch.tensor(struct.unpack(f"<{n}i", raw), dtype=torch.long).view(a.batch, a.seq + 1)
 else:
     toks = torch.randint(3, V, (a.batch, a.seq + 1), generator=torch.Generator().manual_seed(0))
-times = []
-for _ in range(a.reps):
+
+
+def mem():
+    return f"maxrss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} base_mb={base_mb:.0f}"
+
+
+times, cpu = [], []
+for _ in range(a.reps if "train" in cases else 0):
     for p in params:
         p.grad = None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     lp = torch.log_softmax(forward(toks[:, :-1], torch.arange(a.seq)), -1)
     loss = -lp.gather(-1, toks[:, 1:].unsqueeze(-1)).sum()
     loss.backward()
     times.append(time.perf_counter() - t0)
-m = statistics.median(times)
-print(f"case=train B={a.batch} T={a.seq} threads={a.threads} seconds={m:.4f} tokens_per_s={a.batch*a.seq/m:.0f}")
+    cpu.append(time.process_time() - c0)
+if times:
+    m, n = statistics.median(times), a.batch * a.seq
+    print(f"case=train B={a.batch} T={a.seq} threads={a.threads} seconds={m:.4f} tokens_per_s={n/m:.0f} "
+          f"best_tokens_per_s={n/min(times):.0f} cpu_tokens_per_s={n/statistics.median(cpu):.0f} {mem()}", flush=True)
 
 
 def decode(B, new, reps):
@@ -127,7 +172,9 @@ def decode(B, new, reps):
     return statistics.median(times)
 
 
-m = decode(a.batch, a.new, max(1, a.reps // 2))
-print(f"case=sample B={a.batch} new={a.new} threads={a.threads} seconds={m:.4f} tokens_per_s={a.batch*a.new/m:.0f}")
-m = decode(1, a.single_new, max(1, a.reps // 2))
-print(f"case=single B=1 new={a.single_new} threads={a.threads} seconds={m:.4f} tokens_per_s={a.single_new/m:.0f}")
+if "sample" in cases:
+    m = decode(a.batch, a.new, max(1, a.reps // 2))
+    print(f"case=sample B={a.batch} new={a.new} threads={a.threads} seconds={m:.4f} tokens_per_s={a.batch*a.new/m:.0f} {mem()}")
+if "single" in cases:
+    m = decode(1, a.single_new, max(1, a.reps // 2))
+    print(f"case=single B=1 new={a.single_new} threads={a.threads} seconds={m:.4f} tokens_per_s={a.single_new/m:.0f} {mem()}")

@@ -11,3 +11,8 @@ var AVX2 bool
 
 // FMA reports whether FMA3 (fused multiply-add) instructions can run.
 var FMA bool
+
+// AVX512F reports whether AVX-512 Foundation instructions can run (the
+// CPU has them and the operating system saves the ZMM and opmask state).
+// No kernel uses them yet; the peak benchmark (BenchmarkFMAPeak) does.
+var AVX512F bool

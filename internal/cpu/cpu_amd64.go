@@ -16,10 +16,25 @@ func init() {
 	if ecx1&(osxsave|avx) != osxsave|avx {
 		return
 	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state saved by the OS
+	xcr0, _ := xgetbv()
+	if xcr0&6 != 6 { // XMM and YMM state saved by the OS
 		return
 	}
 	_, ebx7, _, _ := cpuid(7, 0)
 	AVX2 = ebx7&(1<<5) != 0
 	FMA = ecx1&fma != 0
+	// AVX-512 Foundation, with the opmask and ZMM state saved by the OS.
+	AVX512F = ebx7&(1<<16) != 0 && xcr0&0xe0 == 0xe0
 }
+
+// fmaLoopAVX2 runs n iterations of 12 independent 8-lane fused
+// multiply-adds (192 FLOP each); see BenchmarkFMAPeak.
+//
+//go:noescape
+func fmaLoopAVX2(n int)
+
+// fmaLoopAVX512 runs n iterations of 12 independent 16-lane fused
+// multiply-adds (384 FLOP each).
+//
+//go:noescape
+func fmaLoopAVX512(n int)

@@ -34,4 +34,7 @@ func TestMatchesProcCPUInfo(t *testing.T) {
 	if FMA != flags["fma"] && flags["avx2"] {
 		t.Errorf("FMA = %v, /proc/cpuinfo fma = %v", FMA, flags["fma"])
 	}
+	if AVX512F != flags["avx512f"] {
+		t.Errorf("AVX512F = %v, /proc/cpuinfo avx512f = %v", AVX512F, flags["avx512f"])
+	}
 }

@@ -43,51 +43,18 @@ func (g *Grads) Norm() float64 {
 //
 // Backward consumes the tape: it may be called once per forward pass.
 func (tp *Tape) Backward(grad []float64, g *Grads) error {
-	if tp == nil || tp.m == nil {
-		return errors.New("llama: Backward on a Tape with no forward pass")
-	}
-	if tp.done {
-		return errors.New("llama: Backward called twice on one forward pass")
-	}
-	if !tp.keep {
-		return errors.New("llama: Backward after a forward pass that kept no activations (Model.LogProbs; use Forward)")
+	if err := tp.checkBackward(grad, g); err != nil {
+		return err
 	}
 	m := tp.m
 	c := m.Config
-	if g == nil || g.Config != c || len(g.flat) != len(m.flat) {
-		return errors.New("llama: Backward: Grads shaped for another model (use Model.NewGrads)")
-	}
-	if len(grad) != tp.B*tp.T {
-		return fmt.Errorf("llama: Backward: len(grad) = %d, want B*T = %d*%d", len(grad), tp.B, tp.T)
-	}
-	for _, o := range tp.out {
-		if v := grad[o]; math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("llama: Backward: grad[%d*T+%d] = %v", int(o)/tp.T, int(o)%tp.T, v)
-		}
-	}
 	tp.done = true
-	dim, kv, hid, V := c.Dim, c.KVDim(), c.Hidden, c.Vocab
+	dim, kv, hid := c.Dim, c.KVDim(), c.Hidden
 	hs := c.HeadSize()
 	N, Nh := tp.N, len(tp.head)
 	qkvW := dim + 2*kv
 
-	// Log-softmax: the buffer of exponentials becomes ∂loss/∂logits,
-	// g·(1[v = target] − p_v) with p_v = exp(z_v − max z)/Σ.
-	parallelFor(Nh, 1, func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			z := tp.exps[k*V : (k+1)*V]
-			gk := grad[tp.out[k]]
-			coef := float32(-gk * tp.psum[k])
-			for v := range z {
-				z[v] *= coef
-			}
-			z[tp.target[k]] += float32(gk)
-		}
-	})
-	// Classifier.
-	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
-	gemmSet(Nh, dim, V, tp.exps, V, 1, m.Classifier(), dim, dxf, dim)
-	gemm(V, dim, Nh, tp.exps, 1, V, tp.xf, dim, g.Classifier(), dim)
+	dxf := tp.classifierBackward(grad, g)
 	// Final RMSNorm, then scatter to the rows.
 	dxh := grow(tp.datt, max(Nh, N)*dim)[:Nh*dim]
 	clear(dxh)
@@ -111,29 +78,29 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		gw := g.Weights.layer(c, l)
 
 		// Feed-forward: x3 = x2 + W2·h, h = silu(a) ⊙ b, [a|b] = [W1;W3]·xb.
-		gemmSet(N, hid, dim, dx, dim, 1, w.W2, hid, dh, hid)
-		gemm(dim, hid, N, dx, 1, dim, lt.h, hid, gw.W2, hid)
+		sgemm(false, false, N, hid, dim, dx, dim, w.W2, hid, false, dh, hid)
+		sgemm(true, false, dim, hid, N, dx, dim, lt.h, hid, true, gw.W2, hid)
 		swigluBackward(tp.scratchFor(), dh13, dh, lt.h13, N, hid)
 		rmsNormRows(xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
-		gemmSet(N, dim, hid, dh13, 2*hid, 1, w.W1, dim, dxb, dim)
-		gemm(N, dim, hid, dh13[hid:], 2*hid, 1, w.W3, dim, dxb, dim)
-		gemm(hid, dim, N, dh13, 1, 2*hid, xb, dim, gw.W1, dim)
-		gemm(hid, dim, N, dh13[hid:], 1, 2*hid, xb, dim, gw.W3, dim)
+		sgemm(false, false, N, dim, hid, dh13, 2*hid, w.W1, dim, false, dxb, dim)
+		sgemm(false, false, N, dim, hid, dh13[hid:], 2*hid, w.W3, dim, true, dxb, dim)
+		sgemm(true, false, hid, dim, N, dh13, 2*hid, xb, dim, true, gw.W1, dim)
+		sgemm(true, false, hid, dim, N, dh13[hid:], 2*hid, xb, dim, true, gw.W3, dim)
 		rmsNormBackward(dx, gw.RMSFFN, dxb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 
 		// Attention: x2 = x + WO·att.
-		gemmSet(N, dim, dim, dx, dim, 1, w.WO, dim, datt, dim)
-		gemm(dim, dim, N, dx, 1, dim, lt.att, dim, gw.WO, dim)
+		sgemm(false, false, N, dim, dim, dx, dim, w.WO, dim, false, datt, dim)
+		sgemm(true, false, dim, dim, N, dx, dim, lt.att, dim, true, gw.WO, dim)
 		clear(dqkv)
 		tp.attentionBackward(lt, datt, dqkv)
 		tp.rope(dqkv, qkvW, dim, kv, hs, true)
 		rmsNormRows(xb, lt.x, w.RMSAtt, lt.r1, N, dim)
-		gemmSet(N, dim, dim, dqkv, qkvW, 1, w.WQ, dim, dxb, dim)
-		gemm(N, dim, kv, dqkv[dim:], qkvW, 1, w.WK, dim, dxb, dim)
-		gemm(N, dim, kv, dqkv[dim+kv:], qkvW, 1, w.WV, dim, dxb, dim)
-		gemm(dim, dim, N, dqkv, 1, qkvW, xb, dim, gw.WQ, dim)
-		gemm(kv, dim, N, dqkv[dim:], 1, qkvW, xb, dim, gw.WK, dim)
-		gemm(kv, dim, N, dqkv[dim+kv:], 1, qkvW, xb, dim, gw.WV, dim)
+		sgemm(false, false, N, dim, dim, dqkv, qkvW, w.WQ, dim, false, dxb, dim)
+		sgemm(false, false, N, dim, kv, dqkv[dim:], qkvW, w.WK, dim, true, dxb, dim)
+		sgemm(false, false, N, dim, kv, dqkv[dim+kv:], qkvW, w.WV, dim, true, dxb, dim)
+		sgemm(true, false, dim, dim, N, dqkv, qkvW, xb, dim, true, gw.WQ, dim)
+		sgemm(true, false, kv, dim, N, dqkv[dim:], qkvW, xb, dim, true, gw.WK, dim)
+		sgemm(true, false, kv, dim, N, dqkv[dim+kv:], qkvW, xb, dim, true, gw.WV, dim)
 		rmsNormBackward(dx, gw.RMSAtt, dxb, lt.x, w.RMSAtt, lt.r1, N, dim)
 	}
 
@@ -143,6 +110,71 @@ func (tp *Tape) Backward(grad []float64, g *Grads) error {
 		axpy(1, dx[r*dim:(r+1)*dim], g.TokenEmbedding[t*dim:(t+1)*dim])
 	}
 	return nil
+}
+
+// checkBackward validates Backward's tape and arguments.
+func (tp *Tape) checkBackward(grad []float64, g *Grads) error {
+	if tp == nil || tp.m == nil {
+		return errors.New("llama: Backward on a Tape with no forward pass")
+	}
+	if tp.done {
+		return errors.New("llama: Backward called twice on one forward pass")
+	}
+	if !tp.keep {
+		return errors.New("llama: Backward after a forward pass that kept no activations (Model.LogProbs; use Forward)")
+	}
+	if g == nil || g.Config != tp.m.Config || len(g.flat) != len(tp.m.flat) {
+		return errors.New("llama: Backward: Grads shaped for another model (use Model.NewGrads)")
+	}
+	if len(grad) != tp.B*tp.T {
+		return fmt.Errorf("llama: Backward: len(grad) = %d, want B*T = %d*%d", len(grad), tp.B, tp.T)
+	}
+	for _, o := range tp.out {
+		if v := grad[o]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("llama: Backward: grad[%d*T+%d] = %v", int(o)/tp.T, int(o)%tp.T, v)
+		}
+	}
+	return nil
+}
+
+// classifierBackward back-propagates grad through the log-softmax and the
+// classifier of the classifier rows — the fused head's backward pass, or
+// the unfused one on the saved exponentials — adding the classifier's
+// gradient to g, and returns ∂loss/∂xf (Nh×Dim, in tp.dxb's storage).
+func (tp *Tape) classifierBackward(grad []float64, g *Grads) []float32 {
+	m := tp.m
+	dim, V, N, Nh := m.Config.Dim, m.Config.Vocab, tp.N, len(tp.head)
+	dxf := grow(tp.dxb, max(Nh, N)*dim)[:Nh*dim]
+	if tp.fused {
+		tp.hgrad = grow(tp.hgrad, Nh)
+		for k, o := range tp.out {
+			tp.hgrad[k] = grad[o]
+		}
+		clear(dxf)
+		tp.lm.backward(dxf, g.Classifier(), tp.hgrad, nil, &tp.rows)
+		return dxf
+	}
+	logitGradRows(tp.exps, V, tp.target, tp.out, tp.psum, grad)
+	sgemm(false, false, Nh, dim, V, tp.exps, V, m.Classifier(), dim, false, dxf, dim)
+	sgemm(true, false, V, dim, Nh, tp.exps, V, tp.xf, dim, true, g.Classifier(), dim)
+	return dxf
+}
+
+// logitGradRows turns the exponentials z of softmaxRows (len(target) rows
+// of width V) into ∂loss/∂logits, g·(1[v = target] − p_v) with
+// p_v = z_v·psum and g = grad[out[k]] = ∂loss/∂logp of row k.
+func logitGradRows(z []float32, V int, target, out []int32, psum, grad []float64) {
+	parallelFor(len(target), 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			zk := z[k*V : (k+1)*V]
+			gk := grad[out[k]]
+			coef := float32(-gk * psum[k])
+			for v := range zk {
+				zk[v] *= coef
+			}
+			zk[target[k]] += float32(gk)
+		}
+	})
 }
 
 // rmsNormBackward back-propagates dy through y = g ⊙ x·r, r = 1/rms(x), for

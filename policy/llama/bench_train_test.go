@@ -1,7 +1,6 @@
 package llama
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/evolve-go/evolve/policy/llama/stories260k"
@@ -17,15 +16,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(0, 0))
-	seqs := make([]Sequence, B)
-	for i := range seqs {
-		toks := make([]int, T+1)
-		for j := range toks {
-			toks[j] = 3 + rng.IntN(m.Config.Vocab-3)
-		}
-		seqs[i] = Sequence{Prompt: toks[:1], Completion: toks[1:]}
-	}
+	seqs := benchTokens(B, T, m.Config.Vocab)
 	logp := make([]float64, B*T)
 	grad := make([]float64, B*T)
 	for i := range grad {
@@ -43,6 +34,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if err := tape.Forward(m, logp, seqs, T); err != nil {
 			b.Fatal(err)
@@ -52,4 +44,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(B*T)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(B*T)*float64(b.N)/cpu, "tokens/cpu-s")
+	}
 }

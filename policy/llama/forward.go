@@ -55,10 +55,15 @@ type seqInfo struct {
 // passes of one Model at once.
 //
 // Memory: per position, 4·(3·Dim + Dim+2·KVDim + Heads + 3·Hidden + 2) bytes
-// per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch, and
-// 4·(2·Dim + Vocab) bytes per scored token: for stories260K about 23 KiB per
-// position, 95 MB for 16 sequences of 256 tokens. Attention probabilities
-// are not kept.
+// per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch; per scored
+// token 4·(2·Dim + Vocab) bytes with the unfused classifier (Vocab <
+// fusedVocab), or
+// 8·Dim + 24 bytes with the fused head (Head, which adds about 3 MB of
+// tiles): for stories260K about 23 KiB per position, 95 MB for 16
+// sequences of 256 tokens; for a model of stories15M's shape about
+// 115 KiB per position, 235 MB for 8 sequences of 256 tokens, where the
+// unfused logits alone would take 262 MB. Attention probabilities are not
+// kept.
 type Tape struct {
 	m    *Model
 	B, T int
@@ -80,7 +85,12 @@ type Tape struct {
 	xf     []float32 // [Nh][Dim] normalised
 	exps   []float32 // [Nh][Vocab] exp(z_v − max z); Backward overwrites it with ∂/∂z
 	psum   []float64 // [Nh] 1 / Σ_v exp(z_v − max z)
-	clsT   []float32 // [Dim][Vocab] classifier, transposed
+	qkvT   []float32 // [Dim][Dim+2·KVDim] one layer's [WQ; WK; WV], transposed
+	w13T   []float32 // [Dim][2·Hidden] one layer's [W1; W3], transposed
+	fused  bool      // the classifier ran on the fused head (lm), not exps
+	lm     Head      // the fused head and its work memory
+	rows   HeadRows  // its rows: xf, target, log-probs and log-sum-exps
+	hgrad  []float64 // [Nh] ∂loss/∂logp of each classifier row, for lm
 	xOut   []float32 // [N][Dim] residual after the last layer
 	xIn    []float32 // [N][Dim] the other residual buffer of a forward pass without keep
 
@@ -93,21 +103,17 @@ type Tape struct {
 	ent  []float64 // where the forward pass in progress writes entropies; nil for none
 }
 
-// layerTape holds one layer's saved activations and transposed weights.
+// layerTape holds one layer's saved activations.
 type layerTape struct {
-	x    []float32 // [N][Dim] residual input
-	r1   []float32 // [N] 1/rms of x
-	qkv  []float32 // [N][Dim+2·KVDim] queries, keys (after RoPE), values
-	lse  []float32 // [N][Heads] attention log-sum-exp
-	att  []float32 // [N][Dim] attention output, before WO
-	x2   []float32 // [N][Dim] residual after attention
-	r2   []float32 // [N] 1/rms of x2
-	h13  []float32 // [N][2·Hidden] W1·x and W3·x
-	h    []float32 // [N][Hidden] silu(W1·x) ⊙ W3·x
-	qkvT []float32 // [Dim][Dim+2·KVDim]
-	woT  []float32 // [Dim][Dim]
-	w13T []float32 // [Dim][2·Hidden]
-	w2T  []float32 // [Hidden][Dim]
+	x   []float32 // [N][Dim] residual input
+	r1  []float32 // [N] 1/rms of x
+	qkv []float32 // [N][Dim+2·KVDim] queries, keys (after RoPE), values
+	lse []float32 // [N][Heads] attention log-sum-exp
+	att []float32 // [N][Dim] attention output, before WO
+	x2  []float32 // [N][Dim] residual after attention
+	r2  []float32 // [N] 1/rms of x2
+	h13 []float32 // [N][2·Hidden] W1·x and W3·x
+	h   []float32 // [N][Hidden] silu(W1·x) ⊙ W3·x
 }
 
 // grow returns a slice of length n, reusing buf's storage when it is large
@@ -136,7 +142,8 @@ func grow[T any](buf []T, n int) []T {
 //
 // All sequences' positions go through each weight matrix as one matrix
 // product, split over GOMAXPROCS goroutines. The results are those of
-// Forward, bit for bit.
+// Forward, bit for bit with the built-in kernels (Kernels; another BLAS may
+// round a chunk of rows differently from all of them).
 func (m *Model) LogProbs(dst []float64, seqs []Sequence, T int) error {
 	tp := scoringTapes.Get().(*Tape)
 	defer scoringTapes.Put(tp)
@@ -357,41 +364,41 @@ func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
 	dim, kv, hid, N := c.Dim, c.KVDim(), c.Hidden, tp.N
 	qkvW := dim + 2*kv
 	lt.x = x
-	lt.qkvT = grow(lt.qkvT, dim*qkvW)
-	transpose(lt.qkvT, qkvW, 0, w.WQ, dim, dim)
-	transpose(lt.qkvT, qkvW, dim, w.WK, kv, dim)
-	transpose(lt.qkvT, qkvW, dim+kv, w.WV, kv, dim)
-	lt.woT = grow(lt.woT, dim*dim)
-	transpose(lt.woT, dim, 0, w.WO, dim, dim)
-	lt.w13T = grow(lt.w13T, dim*2*hid)
-	transpose(lt.w13T, 2*hid, 0, w.W1, hid, dim)
-	transpose(lt.w13T, 2*hid, hid, w.W3, hid, dim)
-	lt.w2T = grow(lt.w2T, hid*dim)
-	transpose(lt.w2T, dim, 0, w.W2, dim, hid)
+	// The stacked projections [WQ; WK; WV] and [W1; W3] are transposed into
+	// one [in][out] matrix each (shared by the layers: the backward pass
+	// reads the weights as they are), so that each is one product; WO, W2
+	// and the classifier go in as transposed operands.
+	tp.qkvT = grow(tp.qkvT, dim*qkvW)
+	transpose(tp.qkvT, qkvW, 0, w.WQ, dim, dim)
+	transpose(tp.qkvT, qkvW, dim, w.WK, kv, dim)
+	transpose(tp.qkvT, qkvW, dim+kv, w.WV, kv, dim)
+	tp.w13T = grow(tp.w13T, dim*2*hid)
+	transpose(tp.w13T, 2*hid, 0, w.W1, hid, dim)
+	transpose(tp.w13T, 2*hid, hid, w.W3, hid, dim)
 
 	// Attention block.
 	tp.xb = grow(tp.xb, N*dim)
 	lt.r1 = grow(lt.r1, N)
 	rmsNormRows(tp.xb, x, w.RMSAtt, lt.r1, N, dim)
 	lt.qkv = grow(lt.qkv, N*qkvW)
-	gemmSet(N, qkvW, dim, tp.xb, dim, 1, lt.qkvT, qkvW, lt.qkv, qkvW)
+	sgemm(false, false, N, qkvW, dim, tp.xb, dim, tp.qkvT, qkvW, false, lt.qkv, qkvW)
 	tp.rope(lt.qkv, qkvW, dim, kv, c.HeadSize(), false)
 	lt.lse = grow(lt.lse, N*c.Heads)
 	lt.att = grow(lt.att, N*dim)
 	tp.attention(lt)
 	lt.x2 = grow(lt.x2, N*dim)
 	copy(lt.x2, x)
-	gemm(N, dim, dim, lt.att, dim, 1, lt.woT, dim, lt.x2, dim)
+	sgemm(false, true, N, dim, dim, lt.att, dim, w.WO, dim, true, lt.x2, dim)
 
 	// Feed-forward block.
 	lt.r2 = grow(lt.r2, N)
 	rmsNormRows(tp.xb, lt.x2, w.RMSFFN, lt.r2, N, dim)
 	lt.h13 = grow(lt.h13, N*2*hid)
-	gemmSet(N, 2*hid, dim, tp.xb, dim, 1, lt.w13T, 2*hid, lt.h13, 2*hid)
+	sgemm(false, false, N, 2*hid, dim, tp.xb, dim, tp.w13T, 2*hid, false, lt.h13, 2*hid)
 	lt.h = grow(lt.h, N*hid)
 	swiglu(tp.scratchFor(), lt.h, lt.h13, N, hid)
 	copy(next, lt.x2)
-	gemm(N, dim, hid, lt.h, hid, 1, lt.w2T, dim, next, dim)
+	sgemm(false, true, N, dim, hid, lt.h, hid, w.W2, hid, true, next, dim)
 }
 
 // classify runs the final norm, the classifier and the log-softmax on the
@@ -400,50 +407,96 @@ func (tp *Tape) layer(lt *layerTape, w LayerWeights, x, next []float32) {
 //	log p(v | x) = z_v − (max z + log Σ_u exp(z_u − max z)),  z = Wcls·RMSNorm(h_L),
 //
 // accumulated in float64, and, when tp.ent is set, each scored token's
-// entropy (see Model.LogProbsEntropy) into tp.ent. With keep it saves
-// every row's normalised input and exponentials for Backward; without, it
-// reuses buffers of headChunk rows.
+// entropy (see Model.LogProbsEntropy) into tp.ent. With a vocabulary of at
+// least fusedVocab tokens the fused head (Head) computes them without
+// materialising the logits, and with keep saves only each row's
+// normalised input and log-sum-exp for Backward. With a smaller one the
+// logits are materialised: with keep every row's exponentials are saved
+// for Backward; without, buffers of headChunk rows are reused.
 func (tp *Tape) classify(x []float32, dst []float64) {
 	m := tp.m
 	dim, V, Nh := m.Config.Dim, m.Config.Vocab, len(tp.head)
+	tp.fused = V >= fusedVocab
 	chunk := Nh
-	if !tp.keep {
+	if !tp.keep && !tp.fused {
 		chunk = min(Nh, headChunk)
 	}
 	tp.xh, tp.xf = grow(tp.xh, chunk*dim), grow(tp.xf, chunk*dim)
-	tp.rFin, tp.psum = grow(tp.rFin, chunk), grow(tp.psum, chunk)
-	tp.exps = grow(tp.exps, chunk*V)
-	tp.clsT = grow(tp.clsT, dim*V)
-	transpose(tp.clsT, V, 0, m.Classifier(), V, dim)
+	tp.rFin = grow(tp.rFin, chunk)
+	if !tp.fused {
+		tp.psum = grow(tp.psum, chunk)
+		tp.exps = grow(tp.exps, chunk*V)
+	}
 	for k0 := 0; k0 < Nh; k0 += chunk {
 		n := min(chunk, Nh-k0)
 		for k, r := range tp.head[k0 : k0+n] {
 			copy(tp.xh[k*dim:(k+1)*dim], x[int(r)*dim:(int(r)+1)*dim])
 		}
 		rmsNormRows(tp.xf, tp.xh, m.RMSFinal, tp.rFin, n, dim)
-		gemmSet(n, V, dim, tp.xf, dim, 1, tp.clsT, V, tp.exps, V)
-		work := tp.scratchFor()
-		parallelForW(n, 1, func(w, lo, hi int) {
-			for k := lo; k < hi; k++ {
-				z := tp.exps[k*V : (k+1)*V]
-				zt := z[tp.target[k0+k]]
-				mx := maxf(z)
-				if tp.ent != nil {
-					work[w].a = append(work[w].a[:0], z...)
-				}
-				expShift(z, 1, mx)
-				s := 0.0
-				for _, e := range z {
-					s += float64(e)
-				}
-				tp.psum[k] = 1 / s
-				dst[tp.out[k0+k]] = float64(zt) - (float64(mx) + math.Log(s))
-				if tp.ent != nil {
-					tp.ent[tp.out[k0+k]] = entropy(z, work[w].a, mx, s)
-				}
-			}
-		})
+		if tp.fused {
+			tp.fusedLogProbs(dst)
+			continue
+		}
+		sgemm(false, true, n, V, dim, tp.xf, dim, m.Classifier(), dim, false, tp.exps, V)
+		softmaxRows(tp.exps, V, tp.target[k0:k0+n], tp.out[k0:k0+n], tp.psum, dst, tp.ent, tp.scratchFor())
 	}
+}
+
+// fusedVocab is the smallest vocabulary for which the model's classifier
+// runs on the fused head (Head): from there the Nh×Vocab logits of the
+// unfused path outweigh the activations of the layers (stories15M, Vocab
+// 32000, Dim 288: 128 KB of logits per scored token against 90 KB of
+// activations per position), while small vocabularies such as
+// stories260K's 512 keep the unfused path and its results. (A variable so
+// that tests can run either path on any model.)
+var fusedVocab = 4096
+
+// fusedLogProbs runs the fused head on every classifier row (normalised in
+// tp.xf) and writes the log-probs into dst.
+func (tp *Tape) fusedLogProbs(dst []float64) {
+	Nh := len(tp.head)
+	tp.lm.Weight, tp.lm.Dim = tp.m.Classifier(), tp.m.Config.Dim
+	tp.rows = HeadRows{Hidden: tp.xf[:Nh*tp.lm.Dim], Targets: tp.target,
+		LogProbs: grow(tp.rows.LogProbs, Nh), LSE: grow(tp.rows.LSE, Nh)}
+	if tp.ent != nil {
+		tp.rows.Entropy = grow(tp.rows.Entropy, Nh)
+	}
+	tp.lm.forward(&tp.rows)
+	for k, o := range tp.out {
+		dst[o] = tp.rows.LogProbs[k]
+		if tp.ent != nil {
+			tp.ent[o] = tp.rows.Entropy[k]
+		}
+	}
+}
+
+// softmaxRows turns each row k of the logits z (len(target) rows of width
+// V) into exp(z − max z), writes 1/Σ_v exp(z_v − max z) into psum[k] and
+// the target's log-prob z_t − (max z + log Σ) into dst[out[k]], summing
+// in float64; when ent is not nil, it writes the row's entropy into
+// ent[out[k]] too, keeping a copy of the logits in the goroutine's
+// scratch.
+func softmaxRows(z []float32, V int, target, out []int32, psum, dst, ent []float64, work []scratch) {
+	parallelForW(len(target), 1, func(w, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			zk := z[k*V : (k+1)*V]
+			zt := zk[target[k]]
+			mx := maxf(zk)
+			if ent != nil {
+				work[w].a = append(work[w].a[:0], zk...)
+			}
+			expShift(zk, 1, mx)
+			s := 0.0
+			for _, e := range zk {
+				s += float64(e)
+			}
+			psum[k] = 1 / s
+			dst[out[k]] = float64(zt) - (float64(mx) + math.Log(s))
+			if ent != nil {
+				ent[out[k]] = entropy(zk, work[w].a, mx, s)
+			}
+		}
+	})
 }
 
 // entropy returns −Σ p_v log p_v of the softmax of the logits z, given

@@ -115,29 +115,144 @@ func maxf(x []float32) float32 {
 // gemm computes C += A·B for C of m×n, A(i,p) = a[i*rsa+p*csa],
 // B(p,j) = b[p*ldb+j], C(i,j) = c[i*ldc+j], using every worker.
 func gemm(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
-	gemmPar(m, n, k, a, rsa, csa, b, ldb, c, ldc, true)
+	gemmPar(m, n, k, a, rsa, csa, b, ldb, false, c, ldc, true)
 }
 
 // gemmSet computes C = A·B (C's previous contents are ignored), as gemm.
 func gemmSet(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
-	gemmPar(m, n, k, a, rsa, csa, b, ldb, c, ldc, false)
+	gemmPar(m, n, k, a, rsa, csa, b, ldb, false, c, ldc, false)
 }
 
-// gemmPar is gemm (acc) or gemmSet (!acc), with the rows split among the
-// workers when the product is large enough to repay it.
-func gemmPar(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
-	if m <= 0 || n <= 0 || k <= 0 || m*n*k < 1<<15 {
-		gemmAt(m, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
+// gemmB is the B operand of gemmSerial: B(p,j) = b[p*ldb+j], or, when tb,
+// B(p,j) = b[j*ldb+p] (B given by its transpose, row-major n×k). panels,
+// when not nil, holds the whole 16-column tiles of B packed by packB
+// (always, when tb); rem holds, when tb, the last n mod 16 columns of B
+// row-major (k × n mod 16), for the edge kernels.
+type gemmB struct {
+	b      []float32
+	ldb    int
+	tb     bool
+	panels []float32
+	rem    []float32
+}
+
+// edge returns the row-major source of B's columns from j0 = n &^ 15 on:
+// B(p, j) = s[p*ld + j − off].
+func (g *gemmB) edge(n int) (s []float32, ld, off int) {
+	if g.tb {
+		return g.rem, n - n&^15, n &^ 15
+	}
+	return g.b, g.ldb, 0
+}
+
+// gemmPar is gemm (acc) or gemmSet (!acc), B transposed when tb, with the
+// rows split among the workers when the product is large enough to repay
+// it. With at least gemmPackRows rows, or B transposed, the whole
+// 16-column tiles of B are first packed into panels (packB), which every
+// worker then reads sequentially.
+func gemmPar(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, tb bool, c []float32, ldc int, acc bool) {
+	if m <= 0 || n <= 0 || k <= 0 {
 		return
 	}
 	// The kernels do not check bounds: check the extreme elements once,
 	// here rather than on a worker goroutine.
 	_ = a[(m-1)*rsa+(k-1)*csa]
-	_ = b[(k-1)*ldb+n-1]
+	if tb {
+		_ = b[(n-1)*ldb+k-1]
+	} else {
+		_ = b[(k-1)*ldb+n-1]
+	}
 	_ = c[(m-1)*ldc+n-1]
+	g := gemmB{b: b, ldb: ldb, tb: tb}
+	if tb || (m >= gemmPackRows && n >= 16 && m*n*k >= 1<<15) {
+		g.panels = packB(b, ldb, tb, k, n&^15)
+		defer putPack(g.panels)
+	}
+	if r := n - n&^15; tb && r > 0 {
+		g.rem = getPack(k * r)
+		defer putPack(g.rem)
+		for jj := range r {
+			for p, v := range b[(n&^15+jj)*ldb : (n&^15+jj)*ldb+k] {
+				g.rem[p*r+jj] = v
+			}
+		}
+	}
+	if m*n*k < 1<<15 {
+		gemmSerial(0, m, n, k, a, rsa, csa, &g, c, ldc, acc)
+		return
+	}
 	parallelFor(m, gemmMR, func(lo, hi int) {
-		gemmSerial(lo, hi, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
+		gemmSerial(lo, hi, n, k, a, rsa, csa, &g, c, ldc, acc)
 	})
+}
+
+// gemmPackRows is the least number of rows of C for which gemmPar packs a
+// row-major B: below it the packing's pass over B is not repaid.
+const gemmPackRows = 32
+
+// packFree holds the packing buffers between products. Unlike a
+// sync.Pool it keeps them across garbage collections: a training step
+// reuses the same few buffers (the largest a few MB) and makes no garbage.
+var packFree struct {
+	sync.Mutex
+	bufs [][]float32
+}
+
+// getPack returns a buffer of n floats (contents undefined).
+func getPack(n int) []float32 {
+	packFree.Lock()
+	var b []float32
+	if k := len(packFree.bufs); k > 0 {
+		b = packFree.bufs[k-1]
+		packFree.bufs = packFree.bufs[:k-1]
+	}
+	packFree.Unlock()
+	return grow(b, n)
+}
+
+// putPack returns a buffer of getPack.
+func putPack(b []float32) {
+	packFree.Lock()
+	packFree.bufs = append(packFree.bufs, b)
+	packFree.Unlock()
+}
+
+// packB copies the first n16 (a multiple of 16) columns of the k×n16 block
+// of B (B(p,j) = b[p*ldb+j], or b[j*ldb+p] when tb) into panels, on every
+// worker: for each block of gemmKC rows starting at p0, its 16-column
+// tiles one after the other, each kk×16 row-major: B(p, 16t+j) goes to
+// p0·n16 + t·kk·16 + (p−p0)·16 + j. The kernels then read each tile's rows
+// 64 bytes apart.
+func packB(b []float32, ldb int, tb bool, k, n16 int) []float32 {
+	dst := getPack(k * n16)
+	if tb {
+		// Transposed: each row of b is a column of B, read contiguously.
+		parallelFor(n16, 16, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				t, jj, col := j/16, j%16, b[j*ldb:j*ldb+k]
+				for p0 := 0; p0 < k; p0 += gemmKC {
+					kk := min(gemmKC, k-p0)
+					out := dst[p0*n16+t*kk*16+jj:]
+					for p, v := range col[p0 : p0+kk] {
+						out[p*16] = v
+					}
+				}
+			}
+		})
+		return dst
+	}
+	parallelFor(k, 16, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			p0 := p - p%gemmKC
+			kk := min(gemmKC, k-p0)
+			row := b[p*ldb : p*ldb+n16]
+			out := dst[p0*n16+(p-p0)*16:]
+			for t := 0; t < n16; t += 16 {
+				copy(out[t*kk:t*kk+16], row[t:t+16])
+			}
+		}
+	})
+	return dst
 }
 
 // gemmAt is gemm (acc) or gemmSet (!acc) on the calling goroutine, for
@@ -150,43 +265,78 @@ func gemmAt(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []fl
 	_ = a[(m-1)*rsa+(k-1)*csa]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
-	gemmSerial(0, m, n, k, a, rsa, csa, b, ldb, c, ldc, acc)
+	gemmSerial(0, m, n, k, a, rsa, csa, &gemmB{b: b, ldb: ldb}, c, ldc, acc)
 }
 
 // gemmSerial computes rows [lo, hi) of C (+)= A·B on the calling goroutine.
-// lo must be a multiple of gemmMR.
-func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+// lo must be a multiple of gemmMR. When A is a transposed view (csa ≠ 1)
+// each strip of gemmMR rows × gemmKC is first copied into a contiguous
+// buffer, so that the kernels read it sequentially. No packing changes the
+// arithmetic: each element of C accumulates its products in the same
+// order, whatever the layout of A and B.
+func gemmSerial(lo, hi, n, k int, a []float32, rsa, csa int, g *gemmB, c []float32, ldc int, acc bool) {
+	var apk []float32
+	if csa != 1 && n > 16 && hi-lo >= gemmMR {
+		apk = getPack(gemmMR * gemmKC)
+		defer putPack(apk)
+	}
+	n16 := n &^ 15
+	eb, eld, eoff := g.edge(n)
 	for p0 := 0; p0 < k; p0 += gemmKC {
 		kk := min(gemmKC, k-p0)
 		ac := 0
 		if acc || p0 > 0 {
 			ac = 1
 		}
+		var bt []float32
+		bld, bts := g.ldb, 16
+		if g.panels != nil {
+			bt, bld, bts = g.panels[p0*n16:], 16, kk*16
+		} else if n16 > 0 {
+			bt = g.b[p0*g.ldb:]
+		}
 		i := lo
 		for ; i+gemmMR <= hi; i += gemmMR {
-			j := n &^ 15
-			if j > 0 {
-				kern4x16(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb:], ldb, c[i*ldc:], ldc, ac, j/16)
+			as, ars, acs := a[i*rsa+p0*csa:], rsa, csa
+			if apk != nil {
+				packA(apk[:gemmMR*kk], as, rsa, csa)
+				as, ars, acs = apk, 1, gemmMR
 			}
+			if n16 > 0 {
+				kern4x16(kk, as, ars, acs, bt, bld, c[i*ldc:], ldc, ac, n16/16, 4*bts)
+			}
+			j := n16
 			for ; j+8 <= n; j += 8 {
-				kern4x8(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
+				kern4x8(kk, as, ars, acs, eb[p0*eld+j-eoff:], eld, c[i*ldc+j:], ldc, ac)
 			}
 			for ; j+4 <= n; j += 4 {
-				kern4x4(kk, a[i*rsa+p0*csa:], rsa, csa, b[p0*ldb+j:], ldb, c[i*ldc+j:], ldc, ac)
+				kern4x4(kk, as, ars, acs, eb[p0*eld+j-eoff:], eld, c[i*ldc+j:], ldc, ac)
 			}
 			if j < n {
-				gemmScalar(i, i+gemmMR, j, n, p0, kk, a, rsa, csa, b, ldb, c, ldc, ac)
+				gemmScalar(i, i+gemmMR, j, n, p0, kk, a, rsa, csa, eb, eld, eoff, false, c, ldc, ac)
 			}
 		}
 		if i < hi {
-			gemmScalar(i, hi, 0, n, p0, kk, a, rsa, csa, b, ldb, c, ldc, ac)
+			gemmScalar(i, hi, 0, n, p0, kk, a, rsa, csa, g.b, g.ldb, 0, g.tb, c, ldc, ac)
 		}
 	}
 }
 
+// packA copies a strip of gemmMR rows of A (len(dst)/gemmMR reduction
+// indices; A(r, p) = a[r*rsa+p*csa]) into dst, gemmMR values per p:
+// dst[p*gemmMR+r] = A(r, p).
+func packA(dst, a []float32, rsa, csa int) {
+	for p := 0; p < len(dst)/gemmMR; p++ {
+		q := p * csa
+		d := dst[p*gemmMR : p*gemmMR+gemmMR : p*gemmMR+gemmMR]
+		d[0], d[1], d[2], d[3] = a[q], a[q+rsa], a[q+2*rsa], a[q+3*rsa]
+	}
+}
+
 // gemmScalar is the edge case of gemmSerial: rows [i0,i1), columns [j0,j1),
-// reduction indices [p0, p0+kk).
-func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {
+// reduction indices [p0, p0+kk), with B(p,j) = b[p*ldb+j−off], or
+// b[(j−off)*ldb+p] when tb; every product is rounded before it is added.
+func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float32, ldb, off int, tb bool, c []float32, ldc int, acc int) {
 	for i := i0; i < i1; i++ {
 		crow := c[i*ldc : i*ldc+j1]
 		if acc == 0 {
@@ -194,9 +344,15 @@ func gemmScalar(i0, i1, j0, j1, p0, kk int, a []float32, rsa, csa int, b []float
 		}
 		for p := p0; p < p0+kk; p++ {
 			av := a[i*rsa+p*csa]
-			brow := b[p*ldb : p*ldb+j1]
+			if tb {
+				for j := j0; j < j1; j++ {
+					crow[j] += av * b[(j-off)*ldb+p]
+				}
+				continue
+			}
+			brow := b[p*ldb : p*ldb+j1-off]
 			for j := j0; j < j1; j++ {
-				crow[j] += av * brow[j]
+				crow[j] += av * brow[j-off]
 			}
 		}
 	}
@@ -211,9 +367,12 @@ var (
 )
 
 // kern4x16Go is the portable kernel: nt tiles of 4×16 side by side, C at c
-// (row stride ldc) += A(4×k) · B(k×16·nt) when acc is 1, = A·B when acc is 0.
-func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int) {
-	kernGo(k, 16*nt, a, rsa, csa, b, ldb, c, ldc, acc)
+// (row stride ldc) += A(4×k) · B(k×16·nt) when acc is 1, = A·B when acc is
+// 0, tile t of B starting bts bytes after tile t−1.
+func kern4x16Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int, bts int) {
+	for t := range nt {
+		kernGo(k, 16, a, rsa, csa, b[t*bts/4:], ldb, c[16*t:], ldc, acc)
+	}
 }
 
 func kern4x8Go(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int) {

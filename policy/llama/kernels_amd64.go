@@ -9,7 +9,7 @@ import "github.com/evolve-go/evolve/internal/cpu"
 // FMA. Build with -tags purego to use the portable Go kernels instead.
 
 //go:noescape
-func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int)
+func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int, bts int)
 
 //go:noescape
 func kern4x8AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int)

@@ -13,9 +13,11 @@
 // reduction is added with one fused multiply-add in order of p, and the tile
 // is stored back.
 
-// func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int)
-// Computes nt tiles of 4×16 side by side (columns 16·t … 16·t+15).
-TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-128
+// func kern4x16AVX2(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc int, nt int, bts int)
+// Computes nt tiles of 4×16 side by side (columns 16·t … 16·t+15 of C);
+// tile t of B starts bts bytes after tile t−1 (64 for a row-major B,
+// 64·k for B packed in panels).
+TEXT ·kern4x16AVX2(SB), NOSPLIT, $0-136
 	MOVQ a_base+8(FP), R15
 	MOVQ rsa+32(FP), R8
 	MOVQ csa+40(FP), R9
@@ -86,7 +88,7 @@ loop16:
 	VMOVUPS Y5, 32(R13)
 	VMOVUPS Y6, (R13)(R12*1)
 	VMOVUPS Y7, 32(R13)(R12*1)
-	ADDQ $64, BX
+	ADDQ bts+128(FP), BX
 	ADDQ $64, DX
 	DECQ R14
 	JNZ  tile16

@@ -214,3 +214,41 @@ func TestSwiglu(t *testing.T) {
 		}
 	}
 }
+
+// TestPackingKeepsBits checks that packing B into panels (a row-major B
+// with enough rows of C, and any transposed B) and packing strips of a
+// transposed A change no bit of the product: every element accumulates
+// the same products in the same order. The reference is gemmAt on a
+// row-major copy of each operand, which packs neither.
+func TestPackingKeepsBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, sh := range [][3]int{{64, 48, 300}, {37, 70, 520}, {33, 16, 9}, {40, 5, 260}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, b := randF32(rng, m*k), randF32(rng, k*n)
+		aT, bT := make([]float32, k*m), make([]float32, n*k)
+		transpose(aT, m, 0, a, m, k) // aT[p*m+i] = a[i*k+p]
+		transpose(bT, k, 0, b, k, n) // bT[j*k+p] = b[p*n+j]
+		want := make([]float32, m*n)
+		gemmAt(m, n, k, a, k, 1, b, n, want, n, false)
+		for _, v := range []struct {
+			name   string
+			ta, tb bool
+		}{{"A·B", false, false}, {"Aᵀ·B", true, false}, {"A·Bᵀ", false, true}, {"Aᵀ·Bᵀ", true, true}} {
+			av, rsa, csa := a, k, 1
+			if v.ta {
+				av, rsa, csa = aT, 1, m
+			}
+			bv, ldb := b, n
+			if v.tb {
+				bv, ldb = bT, k
+			}
+			got := make([]float32, m*n)
+			gemmPar(m, n, k, av, rsa, csa, bv, ldb, v.tb, got, n, false)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%v %s: C[%d] = %v, unpacked %v", sh, v.name, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,11 @@
 package llama
 
-import "math"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
 
 // ref64 is a float64 forward pass written directly from llama2.c's run.c,
 // one position at a time, sharing no code with the model's own kernels.
@@ -40,16 +45,12 @@ func rms64(x, g []float64) []float64 {
 	return y
 }
 
-// matvec64 returns W x for W of shape [rows][len(x)], row-major.
+// matvec64 returns W x for W of shape [rows][len(x)], row-major, through
+// gonum's float64 BLAS (blas64, the seam of the float64 paths).
 func matvec64(w, x []float64, rows int) []float64 {
 	y := make([]float64, rows)
-	for i := range y {
-		s := 0.0
-		for j, v := range x {
-			s += w[i*len(x)+j] * v
-		}
-		y[i] = s
-	}
+	blas64.Gemv(blas.NoTrans, 1, blas64.General{Rows: rows, Cols: len(x), Stride: len(x), Data: w},
+		blas64.Vector{N: len(x), Inc: 1, Data: x}, 0, blas64.Vector{N: rows, Inc: 1, Data: y})
 	return y
 }
 
