@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/evolve-go/evolve/curriculum"
@@ -307,19 +307,11 @@ func (r *run) observe(arms []int, batch *policy.Rollouts, log *StepLog) error {
 // solvedAt returns the first check step at which every task reached 0.9.
 func solvedAt(logs []StepLog) int {
 	for _, l := range logs {
-		if l.HeldOut != nil && slicesMin(l.HeldOut) >= 0.9 {
+		if len(l.HeldOut) > 0 && slices.Min(l.HeldOut) >= 0.9 {
 			return l.Step
 		}
 	}
 	return 0
-}
-
-func slicesMin(v []float64) float64 {
-	m := math.Inf(1)
-	for _, x := range v {
-		m = min(m, x)
-	}
-	return m
 }
 
 // nanMean is the mean of the non-NaN entries of v (NaN when there are
