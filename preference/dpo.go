@@ -305,13 +305,14 @@ func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.
 	if grad == nil {
 		return st, nil
 	}
-	for i := range b.B {
-		c := coef[i]
-		if p.normalize && cnt[i] > 0 {
-			c /= cnt[i]
+	if p.normalize {
+		for i, n := range cnt {
+			if n > 0 {
+				coef[i] /= n
+			}
 		}
-		scaleMask(grad[i*b.T:(i+1)*b.T], c, rowMask(b, i))
 	}
+	scaleRows(grad, b, coef)
 	return st, nil
 }
 

@@ -128,19 +128,9 @@ func (k KTO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	}
 	st.Margin = st.ChosenReward - st.RejectedReward
 	if grad != nil {
-		for i := range b.B {
-			scaleMask(grad[i*b.T:(i+1)*b.T], coef[i], rowMask(b, i))
-		}
+		scaleRows(grad, b, coef)
 	}
 	return st, nil
-}
-
-// rowMask returns row i of b's mask, nil without one.
-func rowMask(b *policy.Batch, i int) []float64 {
-	if b.Mask == nil {
-		return nil
-	}
-	return b.Mask[i*b.T : (i+1)*b.T]
 }
 
 // check validates k and returns β, λ_D and λ_U resolved.
