@@ -91,11 +91,21 @@ type NFT struct {
 // sample left out of the means; a group whose samples are all left out has
 // rate 0.
 func GroupRates(dst, correct []float64, groups []int) error {
+	return groupRates(dst, correct, groups, make(map[int]groupAcc))
+}
+
+// groupAcc is a group's count of samples and sum of correctness.
+type groupAcc struct{ n, s float64 }
+
+// groupMaps holds the maps NFT.Eval counts its groups in, so that it
+// allocates nothing once warm; a map goes back cleared.
+var groupMaps = sync.Pool{New: func() any { return make(map[int]groupAcc) }}
+
+// groupRates is GroupRates counting in m, which must be empty.
+func groupRates(dst, correct []float64, groups []int, m map[int]groupAcc) error {
 	if len(dst) != len(correct) || len(groups) != len(correct) {
 		return fmt.Errorf("policy: GroupRates: len(dst) = %d, len(correct) = %d, len(groups) = %d, want equal", len(dst), len(correct), len(groups))
 	}
-	type acc struct{ n, s float64 }
-	m := make(map[int]acc)
 	for i, c := range correct {
 		if math.IsNaN(c) {
 			continue
@@ -240,7 +250,11 @@ func (n NFT) signals(b *Batch, buf *[]float64) (correct, rate []float64, err err
 			return nil, nil, fmt.Errorf("policy: NFT needs NFT.Rate or one Batch.Groups per sequence (have %d for B = %d)", len(b.Groups), B)
 		}
 		rate = (*buf)[B : 2*B]
-		return correct, rate, GroupRates(rate, correct, b.Groups)
+		m := groupMaps.Get().(map[int]groupAcc)
+		err = groupRates(rate, correct, b.Groups, m)
+		clear(m)
+		groupMaps.Put(m)
+		return correct, rate, err
 	}
 	if len(rate) != B {
 		return nil, nil, fmt.Errorf("policy: len(NFT.Rate) = %d, want B = %d", len(rate), B)
