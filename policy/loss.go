@@ -138,8 +138,8 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 	if err := agg.Check(); err != nil {
 		return Stats{}, err
 	}
-	clip, fast := sur.(PPOClip)
-	fast = fast && clip.Level == TokenLevel
+	clip, isClip := sur.(PPOClip)
+	fast := isClip && clip.Level == TokenLevel
 	if err := checkBatch(b, needs{who: "PG", ref: p.KL.Coef > 0, refWhy: " with KL.Coef > 0", adv: true, shapeOnly: fast}); err != nil {
 		return Stats{}, err
 	}
@@ -150,7 +150,7 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 	if k.old = b.OldLogProbs; k.old == nil {
 		k.old = b.LogProbs
 	}
-	if _, ok := sur.(PPOClip); ok {
+	if isClip {
 		k.lo, k.hi = clip.bounds()
 		k.dual = clip.DualClip
 		k.seq = clip.Level == SequenceLevel
@@ -183,24 +183,10 @@ type pgKernel struct {
 	lo, hi, dual float64 // the PPO clip's bounds, for tokenClip
 }
 
-// pgSums are the running sums of the generic loop.
-type pgSums struct {
-	loss, ratio, akl, kl, nLow, nHigh float64
-}
-
-// count adds a token's clip side to the sums.
-func (s *pgSums) count(clip int) {
-	if clip < 0 {
-		s.nLow++
-	} else if clip > 0 {
-		s.nHigh++
-	}
-}
-
 func (k *pgKernel) run() (Stats, error) {
 	b := k.b
 	total := b.Tokens()
-	var s pgSums
+	var s sums
 	for i := range b.B {
 		Li := seqTokens(b.Mask, i, b.T)
 		w, err := k.agg.Weight(i, b.B, b.T, Li, total)
@@ -213,16 +199,7 @@ func (k *pgKernel) run() (Stats, error) {
 			s.loss += k.tokenRow(i, w, &s)
 		}
 	}
-	st := Stats{Loss: s.loss, Tokens: total}
-	if total > 0 {
-		st.MeanRatio = s.ratio / total
-		st.ApproxKL = s.akl / total
-		st.KLTerm = s.kl / total
-		st.ClipFracLow = s.nLow / total
-		st.ClipFracHigh = s.nHigh / total
-		st.ClipFrac = st.ClipFracLow + st.ClipFracHigh
-	}
-	return st, nil
+	return s.stats(total), nil
 }
 
 // advantage returns the advantage of token j of sequence i.
@@ -234,7 +211,7 @@ func (k *pgKernel) advantage(i, j int) float64 {
 }
 
 // klToken returns β·k and β·∂k/∂lp of token j, adding k to s.kl.
-func (k *pgKernel) klToken(j int, s *pgSums) (l, g float64) {
+func (k *pgKernel) klToken(j int, s *sums) (l, g float64) {
 	if k.kl.Coef == 0 {
 		return 0, 0
 	}
@@ -246,7 +223,7 @@ func (k *pgKernel) klToken(j int, s *pgSums) (l, g float64) {
 
 // tokenRow evaluates sequence i token by token and returns its weighted
 // loss.
-func (k *pgKernel) tokenRow(i int, w float64, s *pgSums) float64 {
+func (k *pgKernel) tokenRow(i int, w float64, s *sums) float64 {
 	b := k.b
 	lp, old, mask, grad := b.LogProbs, k.old, b.Mask, k.grad
 	rowLoss := 0.0
@@ -277,7 +254,7 @@ func (k *pgKernel) tokenRow(i int, w float64, s *pgSums) float64 {
 //	s_i = exp((1/L_i) Σ_t M_t (lp_t − old_t))
 //
 // in place of every token's own ratio, and returns its weighted loss.
-func (k *pgKernel) seqRow(i int, w, Li float64, s *pgSums) float64 {
+func (k *pgKernel) seqRow(i int, w, Li float64, s *sums) float64 {
 	b := k.b
 	lp, old, mask, grad := b.LogProbs, k.old, b.Mask, k.grad
 	row := b.T * i

@@ -447,8 +447,9 @@ func TestPGZeroAllocs(t *testing.T) {
 	b := randBatch(rand.New(rand.NewPCG(2, 2)), 8, 32, 0.2)
 	grad := make([]float64, b.B*b.T)
 	rate := []float64{0.5, 0.5, 0.25, 0.25, 0.75, 0.75, 1, 0}
+	b.Groups = []int{0, 0, 1, 1, 2, 2, 3, 3} // for NFT's rates from the batch
 	for _, l := range []Loss{GRPO(), DAPO(), DrGRPO(0), GSPO(), PG{Surrogate: CISPO{}}, PG{Surrogate: Reinforce{}, Agg: TokenMean{}},
-		NFT{Rate: rate}, NFT{Omega: OmegaSqrt, Agg: TokenMean{}, Rate: rate}} {
+		NFT{Rate: rate}, NFT{Omega: OmegaSqrt, Agg: TokenMean{}, Rate: rate}, NFT{}} {
 		if a := testing.AllocsPerRun(20, func() {
 			if _, err := l.Eval(grad, b); err != nil {
 				t.Fatal(err)
@@ -461,7 +462,11 @@ func TestPGZeroAllocs(t *testing.T) {
 	big := randBatch(rand.New(rand.NewPCG(2, 3)), 64, 1024, 0.2)
 	bigGrad := make([]float64, 64*1024)
 	bigRate := make([]float64, 64)
-	for _, l := range []Loss{GRPO(), DAPO(), NFT{Rate: bigRate}} {
+	big.Groups = make([]int, 64)
+	for i := range big.Groups {
+		big.Groups[i] = i / 4
+	}
+	for _, l := range []Loss{GRPO(), DAPO(), NFT{Rate: bigRate}, NFT{}} {
 		if a := testing.AllocsPerRun(10, func() {
 			if _, err := l.Eval(bigGrad, big); err != nil {
 				t.Fatal(err)

@@ -91,11 +91,21 @@ type NFT struct {
 // sample left out of the means; a group whose samples are all left out has
 // rate 0.
 func GroupRates(dst, correct []float64, groups []int) error {
+	return groupRates(dst, correct, groups, make(map[int]groupAcc))
+}
+
+// groupAcc is a group's count of samples and sum of correctness.
+type groupAcc struct{ n, s float64 }
+
+// groupMaps holds the maps NFT.Eval counts its groups in, so that it
+// allocates nothing once warm; a map goes back cleared.
+var groupMaps = sync.Pool{New: func() any { return make(map[int]groupAcc) }}
+
+// groupRates is GroupRates counting in m, which must be empty.
+func groupRates(dst, correct []float64, groups []int, m map[int]groupAcc) error {
 	if len(dst) != len(correct) || len(groups) != len(correct) {
 		return fmt.Errorf("policy: GroupRates: len(dst) = %d, len(correct) = %d, len(groups) = %d, want equal", len(dst), len(correct), len(groups))
 	}
-	type acc struct{ n, s float64 }
-	m := make(map[int]acc)
 	for i, c := range correct {
 		if math.IsNaN(c) {
 			continue
@@ -240,7 +250,11 @@ func (n NFT) signals(b *Batch, buf *[]float64) (correct, rate []float64, err err
 			return nil, nil, fmt.Errorf("policy: NFT needs NFT.Rate or one Batch.Groups per sequence (have %d for B = %d)", len(b.Groups), B)
 		}
 		rate = (*buf)[B : 2*B]
-		return correct, rate, GroupRates(rate, correct, b.Groups)
+		m := groupMaps.Get().(map[int]groupAcc)
+		err = groupRates(rate, correct, b.Groups, m)
+		clear(m)
+		groupMaps.Put(m)
+		return correct, rate, err
 	}
 	if len(rate) != B {
 		return nil, nil, fmt.Errorf("policy: len(NFT.Rate) = %d, want B = %d", len(rate), B)
@@ -302,19 +316,12 @@ func (k *nftKernel) rowParams(i int, w float64) nftRow {
 	return r
 }
 
-// nftSums are the running sums of NFT's loop; chk sums every value read:
-// it is finite exactly when they all are (short of an overflow of finite
-// values, which Validate then clears).
-type nftSums struct {
-	loss, ratio, akl, chk, clipped float64
-}
-
 // rows runs NFT's loop over rows [i0, i1) into p: per token one inlined
 // exponential and, for incorrect answers, one inlined logarithm.
 func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	b := k.b
 	T := b.T
-	var s nftSums
+	var s sums
 	var rbuf [expChunk]float64 // the tails' exponentials, a chunk at a time
 	for i := i0; i < i1; i++ {
 		lpr, oldr := b.LogProbs[i*T:(i+1)*T], k.old[i*T:(i+1)*T]
@@ -341,18 +348,18 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 			s.ratio += lanes(v.Ratio)
 			s.akl += lanes(v.AKL)
 			s.chk += lanes(v.Chk)
-			s.clipped += v.Clipped
+			s.nHigh += v.Clipped
 		}
 		rowLoss += k.tail(&r, gr, lpr, oldr, maskr, t0, &s, &rbuf)
 		s.loss += w * r.scale * rowLoss
 	}
-	p.loss, p.ratioSum, p.akl, p.nHigh, p.chk = s.loss, s.ratio, s.akl, s.clipped, s.chk
+	p.sums = s
 }
 
 // tail runs tokens [t0, T) of a row with constants r, token by token with
 // exponentials from vec.ExpDiff a chunk at a time into rbuf, adding to s,
 // and returns the sum of their per-token terms.
-func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *nftSums, rbuf *[expChunk]float64) float64 {
+func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *sums, rbuf *[expChunk]float64) float64 {
 	logTable, logInv := vec.LogTables()
 	rowLoss, clipped := 0.0, 0
 	for ; t0 < len(lpr); t0 += expChunk {
@@ -402,6 +409,6 @@ func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *n
 			}
 		}
 	}
-	s.clipped += float64(clipped)
+	s.nHigh += float64(clipped)
 	return rowLoss
 }

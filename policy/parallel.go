@@ -18,25 +18,61 @@ const (
 	maxWorkers  = 7
 )
 
-// partial holds the sums of one chunk.
-type partial struct {
-	loss, ratioSum, akl, klSum, nLow, nHigh, tokens, chk float64
-	badMask                                              bool
-	err                                                  error
+// sums are the running sums of a PG or NFT loop: the weighted loss and,
+// over the counted tokens, Σ r, Σ (r − 1 − log r), Σ k, the tokens
+// clipped low and high (NFT counts its clipped tokens as high), and chk,
+// the sum of every value a fused loop reads: finite exactly when they all
+// are (short of an overflow of finite values, which Validate then
+// clears). The generic loop leaves chk at 0.
+type sums struct {
+	loss, ratio, akl, kl, nLow, nHigh, chk float64
 }
 
-func (p *partial) stats() Stats {
-	st := Stats{Loss: p.loss, Tokens: p.tokens}
-	if p.tokens > 0 {
-		st.MeanRatio = p.ratioSum / p.tokens
-		st.ApproxKL = p.akl / p.tokens
-		st.KLTerm = p.klSum / p.tokens
-		st.ClipFracLow = p.nLow / p.tokens
-		st.ClipFracHigh = p.nHigh / p.tokens
+// count adds a token's clip side (−1 low, +1 high, 0 none).
+func (s *sums) count(clip int) {
+	if clip < 0 {
+		s.nLow++
+	} else if clip > 0 {
+		s.nHigh++
+	}
+}
+
+// add adds o to s.
+func (s *sums) add(o *sums) {
+	s.loss += o.loss
+	s.ratio += o.ratio
+	s.akl += o.akl
+	s.kl += o.kl
+	s.nLow += o.nLow
+	s.nHigh += o.nHigh
+	s.chk += o.chk
+}
+
+// stats returns the Stats of s over tokens counted tokens: the loss and
+// the means of the per-token sums.
+func (s *sums) stats(tokens float64) Stats {
+	st := Stats{Loss: s.loss, Tokens: tokens}
+	if tokens > 0 {
+		st.MeanRatio = s.ratio / tokens
+		st.ApproxKL = s.akl / tokens
+		st.KLTerm = s.kl / tokens
+		st.ClipFracLow = s.nLow / tokens
+		st.ClipFracHigh = s.nHigh / tokens
 		st.ClipFrac = st.ClipFracLow + st.ClipFracHigh
 	}
 	return st
 }
+
+// partial holds the sums of one chunk, its counted tokens, whether a mask
+// entry was neither 0 nor 1, and the first error of its rows.
+type partial struct {
+	sums
+	tokens  float64
+	badMask bool
+	err     error
+}
+
+func (p *partial) stats() Stats { return p.sums.stats(p.tokens) }
 
 // task is one Eval's chunked work: exactly one of pg and nft is set.
 type task struct {
@@ -169,14 +205,8 @@ func (t *task) run() partial {
 	var sum partial
 	for i := range t.parts {
 		p := &t.parts[i]
-		sum.loss += p.loss
-		sum.ratioSum += p.ratioSum
-		sum.akl += p.akl
-		sum.klSum += p.klSum
-		sum.nLow += p.nLow
-		sum.nHigh += p.nHigh
+		sum.add(&p.sums)
 		sum.tokens += p.tokens
-		sum.chk += p.chk
 		sum.badMask = sum.badMask || p.badMask
 		if sum.err == nil {
 			sum.err = p.err

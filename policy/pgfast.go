@@ -1,10 +1,6 @@
 package policy
 
-import (
-	"math"
-
-	"github.com/evolve-go/evolve/internal/vec"
-)
+import "github.com/evolve-go/evolve/internal/vec"
 
 // expChunk is how many tokens' exponentials the fused loops compute ahead.
 const expChunk = 256
@@ -56,13 +52,6 @@ type clipRow struct {
 	a, w                             float64
 }
 
-// clipSums are the running sums of tokenClip's loop; chk sums every value
-// read, finite exactly when they all are (short of an overflow of finite
-// values, which Validate then clears).
-type clipSums struct {
-	loss, ratio, akl, kl, nLow, nHigh, chk float64
-}
-
 // clipRows runs tokenClip's loop over rows [i0, i1) into p.
 func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	b := k.b
@@ -76,7 +65,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 	// with k3, ref − lp at every token, so it must not run without KL when
 	// RefLogProbs is set: the loop below checks those at masked tokens.
 	fast := vec.Asm() && (kle == K3 || kle < 0 && b.RefLogProbs == nil)
-	var s clipSums
+	var s sums
 	var exps [2][expChunk]float64 // the tails' exponentials, a chunk at a time
 	for i := i0; i < i1; i++ {
 		var r clipRow
@@ -105,7 +94,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 		rowLoss += k.clipTail(&r, kle, t0, &s, &exps)
 		s.loss += r.w * rowLoss
 	}
-	p.loss, p.ratioSum, p.akl, p.klSum, p.nLow, p.nHigh, p.chk = s.loss, s.ratio, s.akl, s.kl, s.nLow, s.nHigh, s.chk
+	p.sums = s
 }
 
 // clipVector runs the vector loop of row r: the same per-token arithmetic,
@@ -113,7 +102,7 @@ func (k *pgKernel) clipRows(i0, i1 int, total float64, p *partial) {
 // internal/vec), which changes them by rounding only. It returns the sum
 // of the per-token losses and the tokens done; those past the last
 // multiple of four are left to clipTail.
-func (k *pgKernel) clipVector(r *clipRow, kle KLEstimator, s *clipSums) (rowLoss float64, done int) {
+func (k *pgKernel) clipVector(r *clipRow, kle KLEstimator, s *sums) (rowLoss float64, done int) {
 	prm := vec.TokenClipParams{A: r.a, Lo: k.lo, Hi: k.hi, Dual: k.dual, KL: kle == K3, Beta: k.kl.Coef, W: r.w, Lim: maxLogRatio}
 	var v vec.TokenClipSums
 	done = vec.TokenClip(r.gr, r.lpr, r.oldr, r.refr, r.maskr, &prm, &v)
@@ -134,7 +123,7 @@ func (k *pgKernel) clipVector(r *clipRow, kle KLEstimator, s *clipSums) (rowLoss
 // the exponentials come a chunk at a time from vec.ExpDiff (the same
 // function, four at a time) into exps; the portable build computes them
 // inline.
-func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *clipSums, exps *[2][expChunk]float64) float64 {
+func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *sums, exps *[2][expChunk]float64) float64 {
 	rbuf, ebuf := &exps[0], &exps[1]
 	beta, lo, hi, dual := k.kl.Coef, k.lo, k.hi, k.dual
 	a, w, T := r.a, r.w, len(r.lpr)
@@ -192,10 +181,8 @@ func (k *pgKernel) clipTail(r *clipRow, kle KLEstimator, t0 int, s *clipSums, ex
 				chk += x
 				var kl, gk float64
 				switch {
-				case kle != K3:
+				case kle != K3 || x > maxLogRatio || x < -maxLogRatio:
 					kl, gk = kle.term(x)
-				case x > maxLogRatio || x < -maxLogRatio:
-					kl, gk = vec.K3Clamped(x, vec.Exp(math.Max(-maxLogRatio, math.Min(maxLogRatio, x))), maxLogRatio)
 				case eb != nil:
 					kl, gk = vec.K3(x, eb[t-t0])
 				default:

@@ -252,7 +252,7 @@ func (p *dpoParams) pair(xw, xl float64) (loss, dw, dl float64) {
 // counted token, and an invalid parameter (PairSmoothing included).
 func (d DPO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	if d.PairSmoothing == nil {
-		return d.eval(grad, b, nil)
+		return d.eval(grad, b)
 	}
 	if d.Variant != Sigmoid && d.Variant != SimPO {
 		return policy.Stats{}, fmt.Errorf("preference: DPO.PairSmoothing is set, but %v takes no per-pair label smoothing", d.Variant)
@@ -265,7 +265,7 @@ func (d DPO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 			return policy.Stats{}, fmt.Errorf("preference: DPO.PairSmoothing[%d] = %v, want in [0, 1]", k, e)
 		}
 	}
-	return d.eval(grad, b, d.PairSmoothing)
+	return d.eval(grad, b)
 }
 
 // EvalSmoothed is Eval with DPO.PairSmoothing = smoothing: one label
@@ -281,7 +281,8 @@ func (d DPO) EvalSmoothed(grad []float64, b *policy.Batch, smoothing []float64) 
 	return d.Eval(grad, b)
 }
 
-func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.Stats, error) {
+// eval is Eval once PairSmoothing is checked.
+func (d DPO) eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	var st policy.Stats
 	p, err := d.params()
 	if err != nil {
@@ -299,19 +300,20 @@ func (d DPO) eval(grad []float64, b *policy.Batch, smoothing []float64) (policy.
 	if st.Tokens, err = p.rows(b, x, cnt); err != nil {
 		return st, err
 	}
-	if err := p.pairs(&st, b.Pairs, x, cnt, coef, smoothing); err != nil {
+	if err := p.pairs(&st, b.Pairs, x, cnt, coef, d.PairSmoothing); err != nil {
 		return st, err
 	}
 	if grad == nil {
 		return st, nil
 	}
-	for i := range b.B {
-		c := coef[i]
-		if p.normalize && cnt[i] > 0 {
-			c /= cnt[i]
+	if p.normalize {
+		for i, n := range cnt {
+			if n > 0 {
+				coef[i] /= n
+			}
 		}
-		scaleMask(grad[i*b.T:(i+1)*b.T], c, rowMask(b, i))
 	}
+	scaleRows(grad, b, coef)
 	return st, nil
 }
 

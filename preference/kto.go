@@ -104,8 +104,8 @@ func (k KTO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	st.RefPoint = k.refPoint(labels, u)
 	inv := 1 / float64(labels.nD+labels.nU)
 	var loss, rD, rU float64
-	for i, l := range labels.of {
-		switch l {
+	for i := range u {
+		switch labels.at(i) {
 		case Desirable:
 			s := sigmoid(beta * (u[i] - st.RefPoint))
 			loss += wD * (1 - s)
@@ -128,19 +128,9 @@ func (k KTO) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	}
 	st.Margin = st.ChosenReward - st.RejectedReward
 	if grad != nil {
-		for i := range b.B {
-			scaleMask(grad[i*b.T:(i+1)*b.T], coef[i], rowMask(b, i))
-		}
+		scaleRows(grad, b, coef)
 	}
 	return st, nil
-}
-
-// rowMask returns row i of b's mask, nil without one.
-func rowMask(b *policy.Batch, i int) []float64 {
-	if b.Mask == nil {
-		return nil
-	}
-	return b.Mask[i*b.T : (i+1)*b.T]
 }
 
 // check validates k and returns β, λ_D and λ_U resolved.
@@ -160,38 +150,47 @@ func (k KTO) check() (beta, wD, wU float64, err error) {
 	return
 }
 
-// ktoLabels are the labels of a batch's rows and their counts.
+// ktoLabels are the labels of a batch's rows, KTO.Labels or the signs of
+// Batch.Advantages, and their counts.
 type ktoLabels struct {
-	of         []Label
+	of         []Label   // KTO.Labels; nil when the labels come from adv
+	adv        []float64 // Batch.Advantages, one per row, when of is nil
 	nD, nU, nM int
+}
+
+// at returns the label of row i: of[i], or Desirable, Undesirable or
+// Unused as adv[i] is positive, negative or 0.
+func (l *ktoLabels) at(i int) Label {
+	switch {
+	case l.of != nil:
+		return l.of[i]
+	case l.adv[i] > 0:
+		return Desirable
+	case l.adv[i] < 0:
+		return Undesirable
+	}
+	return Unused
 }
 
 // labels returns the rows' labels, KTO.Labels or those derived from the
 // advantages, and checks them.
 func (k KTO) labels(b *policy.Batch) (ktoLabels, error) {
 	l := ktoLabels{of: k.Labels}
-	if l.of == nil {
-		if len(b.Advantages) != b.B {
-			return l, fmt.Errorf("preference: KTO needs KTO.Labels or one Batch.Advantages per sequence (have %d for B = %d)", len(b.Advantages), b.B)
-		}
-		l.of = make([]Label, b.B)
+	switch {
+	case l.of != nil && len(l.of) != b.B:
+		return l, fmt.Errorf("preference: len(KTO.Labels) = %d, want B = %d", len(l.of), b.B)
+	case l.of == nil && len(b.Advantages) != b.B:
+		return l, fmt.Errorf("preference: KTO needs KTO.Labels or one Batch.Advantages per sequence (have %d for B = %d)", len(b.Advantages), b.B)
+	case l.of == nil:
 		for i, a := range b.Advantages {
 			if err := checkFinite("Batch.Advantages", i, a); err != nil {
 				return l, err
 			}
-			switch {
-			case a > 0:
-				l.of[i] = Desirable
-			case a < 0:
-				l.of[i] = Undesirable
-			}
 		}
+		l.adv = b.Advantages
 	}
-	if len(l.of) != b.B {
-		return l, fmt.Errorf("preference: len(KTO.Labels) = %d, want B = %d", len(l.of), b.B)
-	}
-	for i, x := range l.of {
-		switch x {
+	for i := range b.B {
+		switch x := l.at(i); x {
 		case Desirable:
 			l.nD++
 		case Undesirable:
@@ -215,8 +214,8 @@ func (k KTO) refPoint(l ktoLabels, u []float64) float64 {
 		return k.RefPoint
 	}
 	sum, cnt := 0.0, 0
-	for i, x := range l.of {
-		if x == Mismatched || l.nM == 0 && (x == Desirable || x == Undesirable) {
+	for i := range u {
+		if x := l.at(i); x == Mismatched || l.nM == 0 && (x == Desirable || x == Undesirable) {
 			sum += u[i]
 			cnt++
 		}

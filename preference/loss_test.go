@@ -68,14 +68,19 @@ func TestNoAllocs(t *testing.T) {
 	b := withPairs(randBatch(rng, 8, 16), rdpRewards(rng, 8), allPairs(rdpGroups))
 	labels := []preference.Label{preference.Desirable, preference.Undesirable, preference.Mismatched, preference.Desirable,
 		preference.Undesirable, preference.Unused, preference.Desirable, preference.Mismatched}
+	b.Advantages = []float64{0.5, -1, 0, 2, -0.25, 0, 1, -3}
 	grad := make([]float64, 8*16)
 	for name, l := range map[string]policy.Loss{
-		"dpo":   preference.DPO{},
-		"simpo": preference.DPO{Variant: preference.SimPO},
-		"rdp":   preference.RDP{Epsilon: 0.05},
-		"copg":  preference.CoPG{},
-		"kto":   preference.KTO{Labels: labels},
+		"dpo":            preference.DPO{},
+		"simpo":          preference.DPO{Variant: preference.SimPO},
+		"rdp":            preference.RDP{Epsilon: 0.05},
+		"copg":           preference.CoPG{},
+		"kto":            preference.KTO{Labels: labels},
+		"kto advantages": preference.KTO{},
 	} {
+		if _, err := l.Eval(grad, b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		if a := testing.AllocsPerRun(50, func() { l.Eval(grad, b) }); a > 0.1 {
 			t.Errorf("%s: %v allocations per call, want 0", name, a)
 		}

@@ -271,6 +271,22 @@ func sumMasked(a, m []float64) (s, n float64, ok bool) { return vec.MaskedSum(a,
 // scaleMask writes g_t = c·m_t (g_t = c when m is nil).
 func scaleMask(g []float64, c float64, m []float64) { vec.ScaleMask(g, c, m) }
 
+// rowMask returns row i of b's mask, nil without one.
+func rowMask(b *policy.Batch, i int) []float64 {
+	if b.Mask == nil {
+		return nil
+	}
+	return b.Mask[i*b.T : (i+1)*b.T]
+}
+
+// scaleRows writes the gradient of a loss that depends on each row only
+// through its summed log-probs: grad[i*T+t] = coef[i]·M_{i,t}.
+func scaleRows(grad []float64, b *policy.Batch, coef []float64) {
+	for i, c := range coef[:b.B] {
+		scaleMask(grad[i*b.T:(i+1)*b.T], c, rowMask(b, i))
+	}
+}
+
 // Numerically stable logistic helpers.
 
 // sigmoid returns σ(x) = 1/(1+e^−x).

@@ -88,13 +88,8 @@ func resolveBeta(name string, beta float64) (float64, error) {
 // tokens and the counted tokens outside the clip range.
 func logRatioRows(b *policy.Batch, eps float64, h, hc, cnt []float64) (tokens, clipped float64, err error) {
 	T := b.T
-	var mask []float64
 	for i := range b.B {
-		lp := b.LogProbs[i*T : i*T+T]
-		ref := b.RefLogProbs[i*T : i*T+T]
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
+		lp, ref, mask := b.LogProbs[i*T:(i+1)*T], b.RefLogProbs[i*T:(i+1)*T], rowMask(b, i)
 		if eps == 0 {
 			s, n, ok := sumDiff(lp, ref, mask)
 			if !ok || !finite(s) {
@@ -104,7 +99,7 @@ func logRatioRows(b *policy.Batch, eps float64, h, hc, cnt []float64) (tokens, c
 			tokens += n
 			continue
 		}
-		s, sc, n, c, chk, ok := sumClip(lp, ref, b.OldLogProbs[i*T:i*T+T], mask, eps)
+		s, sc, n, c, chk, ok := sumClip(lp, ref, b.OldLogProbs[i*T:(i+1)*T], mask, eps)
 		if !ok || !finite(s) || !finite(sc) || !finite(chk) {
 			return 0, 0, rowError(b, i, "LogProbs", "RefLogProbs", "OldLogProbs")
 		}
@@ -311,22 +306,18 @@ func (r RDP) pairs(b *policy.Batch, beta float64, h, hc, coef, coefc []float64) 
 // grad writes ∂loss/∂LogProbs from the per-row coefficients.
 func (r RDP) grad(grad []float64, b *policy.Batch, cnt, coef, coefc []float64) {
 	T := b.T
-	var mask []float64
 	for i := range b.B {
 		c, cc := coef[i], coefc[i]
 		if r.Reduce == Mean && cnt[i] > 0 {
 			c /= cnt[i]
 			cc /= cnt[i]
 		}
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
-		g := grad[i*T : i*T+T]
+		g, mask := grad[i*T:(i+1)*T], rowMask(b, i)
 		if cc == 0 {
 			scaleMask(g, c, mask)
 			continue
 		}
-		clipGrad(g, b.LogProbs[i*T:i*T+T], b.RefLogProbs[i*T:i*T+T], b.OldLogProbs[i*T:i*T+T], mask, r.Epsilon, c, cc)
+		clipGrad(g, b.LogProbs[i*T:(i+1)*T], b.RefLogProbs[i*T:(i+1)*T], b.OldLogProbs[i*T:(i+1)*T], mask, r.Epsilon, c, cc)
 	}
 }
 
@@ -353,7 +344,7 @@ func (o CoPG) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	if err := checkRewardPairs(grad, b, false); err != nil {
 		return st, err
 	}
-	B, T := b.B, b.T
+	B := b.B
 	buf := getScratch(3 * B)
 	defer scratch.Put(buf)
 	s := *buf
@@ -381,15 +372,8 @@ func (o CoPG) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) {
 	if !finite(st.Loss) {
 		return st, fmt.Errorf("preference: CoPG loss is not finite (%v)", st.Loss)
 	}
-	if grad == nil {
-		return st, nil
-	}
-	var mask []float64
-	for i := range B {
-		if b.Mask != nil {
-			mask = b.Mask[i*T : i*T+T]
-		}
-		scaleMask(grad[i*T:i*T+T], coef[i], mask)
+	if grad != nil {
+		scaleRows(grad, b, coef)
 	}
 	return st, nil
 }

@@ -249,3 +249,35 @@ func TestEntropy(t *testing.T) {
 		}
 	}
 }
+
+// A gradient that is not finite in any row is an error and adds nothing:
+// the rows before it leave the held gradient and, after Update, the
+// logits as they were.
+func TestBackwardRejectsWholeGradient(t *testing.T) {
+	p := newPolicy(t)
+	before := p.Clone()
+	seqs := []policy.Sequence{{Prompt: []int{0}, Completion: []int{2}}, {Prompt: []int{1}, Completion: []int{0}}}
+	if err := p.Forward(make([]float64, 2), seqs, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Backward([]float64{0.7, math.Inf(1)}); err == nil || !strings.Contains(err.Error(), "grad[1*T] = +Inf") {
+		t.Fatalf("Backward with an Inf: %v", err)
+	}
+	for i, row := range p.grad {
+		for v, g := range row {
+			if g != 0 {
+				t.Errorf("held gradient [%d][%d] = %v after a rejected Backward, want 0", i, v, g)
+			}
+		}
+	}
+	if _, err := p.Update(); err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range p.Logits {
+		for v, x := range row {
+			if x != before.Logits[i][v] {
+				t.Errorf("logit [%d][%d] moved from %v to %v", i, v, before.Logits[i][v], x)
+			}
+		}
+	}
+}

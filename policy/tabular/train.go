@@ -98,7 +98,8 @@ func (p *Policy) score(dst []float64, seqs []policy.Sequence, T int) ([][2]int, 
 //
 //	∂L/∂θ_{p,v} += g_i·(1[v = a_i] − π(v | p_i))
 //
-// for each row i of the last Forward, g_i = grad[i*T].
+// for each row i of the last Forward, g_i = grad[i*T]. A g_i that is not
+// finite is an error, and then nothing is added.
 func (p *Policy) Backward(grad []float64) error {
 	if !p.forwards {
 		return errors.New("tabular: Backward without a Forward")
@@ -106,20 +107,23 @@ func (p *Policy) Backward(grad []float64) error {
 	if len(grad) != len(p.last)*p.lastT {
 		return fmt.Errorf("tabular: Backward: len(grad) = %d, want %d", len(grad), len(p.last)*p.lastT)
 	}
+	p.forwards = false
+	for i := range p.last {
+		if g := grad[i*p.lastT]; math.IsNaN(g) || math.IsInf(g, 0) {
+			return fmt.Errorf("tabular: Backward: grad[%d*T] = %v", i, g)
+		}
+	}
 	if p.grad == nil {
 		p.grad = table(len(p.Logits), len(p.Answers))
 	}
-	p.forwards = false
+	lp := make([]float64, len(p.Answers))
 	for i, r := range p.last {
-		g := grad[i*p.lastT]
-		if math.IsNaN(g) || math.IsInf(g, 0) {
-			return fmt.Errorf("tabular: Backward: grad[%d*T] = %v", i, g)
+		g, row := grad[i*p.lastT], p.grad[r[0]]
+		logSoftmax(lp, p.Logits[r[0]], 1)
+		for v, l := range lp {
+			row[v] -= g * math.Exp(l)
 		}
-		probs := p.Probs(r[0])
-		for v, pv := range probs {
-			p.grad[r[0]][v] -= g * pv
-		}
-		p.grad[r[0]][r[1]] += g
+		row[r[1]] += g
 	}
 	return nil
 }
