@@ -462,17 +462,9 @@ func (g *SPC) rates(ctx context.Context, round int, call uint64, ins []spcAsk, r
 			}
 		}
 	}
-	scores, errs, err := (&reward.Scorer{Reward: g.Verifier, Parallelism: g.Parallelism}).ScoreAll(ctx, samples)
-	if err == nil {
-		err = ctx.Err()
-	}
-	for k := 0; err == nil && k < len(errs); k++ {
-		if errs[k] != nil && !errors.Is(errs[k], reward.ErrSkip) {
-			err = errs[k]
-		}
-	}
+	scores, err := scoreSamples(ctx, spcGame, "verifier", round, g.Verifier, g.Parallelism, samples)
 	if err != nil {
-		return nil, roundErr(spcGame, "verifier", round, err)
+		return nil, err
 	}
 	out := make([]float64, len(ins))
 	for i := range out {
