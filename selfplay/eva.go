@@ -1,7 +1,6 @@
 package selfplay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -299,17 +298,12 @@ func (e *Eva) evolve(ctx context.Context, round int, parents []string, children 
 	if children == 0 || len(parents) == 0 {
 		return nil, nil
 	}
-	t := e.Template
-	if t == nil {
-		t = defaultEvolveTemplate
-	}
 	asks := make([]string, len(parents))
 	for i, p := range parents {
-		var b bytes.Buffer
-		if err := t.Execute(&b, p); err != nil {
-			return nil, roundErr(evaGame, "creator", round, fmt.Errorf("template: %w", err))
+		var err error
+		if asks[i], err = runTemplate(e.Template, defaultEvolveTemplate, p); err != nil {
+			return nil, roundErr(evaGame, "creator", round, err)
 		}
-		asks[i] = b.String()
 	}
 	req := e.CreatorRequest
 	req.Prompts, req.N, req.Seed = asks, children, e.rng.Uint64()

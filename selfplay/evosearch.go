@@ -1,7 +1,6 @@
 package selfplay
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -414,11 +413,10 @@ func (g *EvoSearch) mutations(ctx context.Context, c evoConfig, round int) ([]st
 	}
 	prompts := make([]string, len(ins))
 	for m, in := range ins {
-		var b bytes.Buffer
-		if err := c.tmpl[ops[m]].Execute(&b, in); err != nil {
-			return nil, nil, fmt.Errorf("selfplay: evosearch: %s template: %w", ops[m], err)
+		var err error
+		if prompts[m], err = runTemplate(c.tmpl[ops[m]], nil, in); err != nil {
+			return nil, nil, fmt.Errorf("selfplay: evosearch: %s %w", ops[m], err)
 		}
-		prompts[m] = b.String()
 	}
 	return prompts, ops, nil
 }

@@ -1,7 +1,6 @@
 package selfplay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -318,18 +317,6 @@ func orDefault(v, def int) int {
 		return def
 	}
 	return v
-}
-
-// runTemplate renders t (def when nil) with data.
-func runTemplate(t, def *template.Template, data any) (string, error) {
-	if t == nil {
-		t = def
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("template: %w", err)
-	}
-	return b.String(), nil
 }
 
 // Round plays one round (see RedTeam).

@@ -1,11 +1,13 @@
 package selfplay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"text/template"
 
 	"github.com/evolve-go/evolve/internal/parallel"
 	"github.com/evolve-go/evolve/policy"
@@ -71,6 +73,18 @@ func sizeOr(game, field string, v, def int) (int, error) {
 // limitOf resolves a Parallelism field: 0 means GOMAXPROCS.
 func limitOf(game string, p int) (int, error) {
 	return sizeOr(game, "Parallelism", p, runtime.GOMAXPROCS(0))
+}
+
+// runTemplate renders t (def when nil) with data.
+func runTemplate(t, def *template.Template, data any) (string, error) {
+	if t == nil {
+		t = def
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("template: %w", err)
+	}
+	return b.String(), nil
 }
 
 // drawSeeds draws n generator seeds from rng.
