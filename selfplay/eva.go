@@ -140,13 +140,7 @@ const evaGame = "eva"
 
 // config returns the resolved settings or the first invalid one.
 func (e *Eva) config() (n, children, bufSize, size int, keep, replay float64, err error) {
-	def := func(v, d int) int {
-		if v == 0 {
-			return d
-		}
-		return v
-	}
-	n, children, bufSize, size = def(e.N, 4), def(e.Children, 4), def(e.BufferSize, 256), def(e.Size, len(e.Seeds))
+	n, children, bufSize, size = orDefault(e.N, 4), orDefault(e.Children, 4), orDefault(e.BufferSize, 256), orDefault(e.Size, len(e.Seeds))
 	keep, replay = e.Keep, e.Replay
 	if keep == 0 {
 		keep = 0.25

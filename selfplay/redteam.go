@@ -311,14 +311,6 @@ func (g *RedTeam) config() (size, attacks, responses int, err error) {
 	return
 }
 
-// orDefault returns v, or def when v is 0.
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
 // Round plays one round (see RedTeam).
 func (g *RedTeam) Round(ctx context.Context) (RedTeamRound, error) {
 	return playRound(&g.clock, g.Seed, func(round int) (RedTeamRound, error) { return g.play(ctx, round) })

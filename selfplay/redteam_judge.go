@@ -37,10 +37,7 @@ func (j SafetyJudges) check() error {
 func (g *RedTeam) judge(ctx context.Context, round int, attacks, responses []string, m int) (rtVerdicts, error) {
 	v := rtVerdicts{q: make([]int8, len(attacks)), h: make([]int8, len(responses)), f: make([]int8, len(responses))}
 	na, nr := len(attacks), len(responses)
-	par := g.Parallelism
-	if par == 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
+	par := orDefault(g.Parallelism, runtime.GOMAXPROCS(0)) // config rejects a negative one
 	err := parallel.Do(ctx, na+2*nr, par, func(ctx context.Context, i int) error {
 		var err error
 		switch {

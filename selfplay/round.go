@@ -58,16 +58,21 @@ func playRound[T any](c *clock, seed uint64, play func(round int) (T, error)) (T
 	return out, nil
 }
 
+// orDefault returns v, or def when v is 0.
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
 // sizeOr returns v, or def when v is 0; negative v is an error naming the
 // game's field.
 func sizeOr(game, field string, v, def int) (int, error) {
-	switch {
-	case v < 0:
+	if v < 0 {
 		return 0, fmt.Errorf("selfplay: %s: %s = %d, want ≥ 0", game, field, v)
-	case v == 0:
-		return def, nil
 	}
-	return v, nil
+	return orDefault(v, def), nil
 }
 
 // limitOf resolves a Parallelism field: 0 means GOMAXPROCS.
