@@ -1,6 +1,7 @@
 package selfplay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
@@ -235,30 +238,18 @@ func (e *Eva) play(ctx context.Context, round int) (EvaRound, error) {
 // of returns the informativeness of one prompt's rewards (NaN ones left
 // out); fewer than two rewards give 0.
 func (k Informativeness) of(rewards []float64) float64 {
-	var v []float64
-	for _, x := range rewards {
-		if !math.IsNaN(x) {
-			v = append(v, x)
-		}
-	}
+	v := slices.DeleteFunc(slices.Clone(rewards), math.IsNaN)
 	if len(v) < 2 {
 		return 0
 	}
-	hi, lo, mean := slices.Max(v), slices.Min(v), 0.0
-	for _, x := range v {
-		mean += x / float64(len(v))
-	}
+	mean, variance := stat.PopMeanVariance(v, nil)
 	switch k {
 	case MaxMinusMean:
-		return hi - mean
+		return slices.Max(v) - mean
 	case RewardVariance:
-		s := 0.0
-		for _, x := range v {
-			s += (x - mean) * (x - mean)
-		}
-		return s / float64(len(v))
+		return variance
 	}
-	return hi - lo
+	return slices.Max(v) - slices.Min(v)
 }
 
 // mostInformative returns the k prompts of highest informativeness, ties
@@ -268,22 +259,12 @@ func mostInformative(prompts []string, info []float64, k int) []string {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return -cmpFloat(info[a], info[b]) })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(info[b], info[a]) })
 	out := make([]string, 0, k)
 	for _, i := range idx[:min(k, len(idx))] {
 		out = append(out, prompts[i])
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // evolve asks the creator for children new prompts of each parent and
@@ -334,7 +315,7 @@ func keepBuffer(buf []ScoredPrompt, prompts []string, info []float64, capacity i
 		}
 		out = append(out, ScoredPrompt{Prompt: p, Info: info[i]})
 	}
-	slices.SortStableFunc(out, func(a, b ScoredPrompt) int { return -cmpFloat(a.Info, b.Info) })
+	slices.SortStableFunc(out, func(a, b ScoredPrompt) int { return cmp.Compare(b.Info, a.Info) })
 	return out[:min(len(out), capacity)]
 }
 
