@@ -366,7 +366,7 @@ func (g *RedTeam) attack(ctx context.Context, round int, seeds []RedTeamSeed, n 
 		m.prompts = append(m.prompts, p)
 	}
 	req := g.AttackerRequest
-	req.Prompts, req.N, req.Seed = m.prompts, n, g.Seed<<20^uint64(round)<<4
+	req.Prompts, req.N, req.Seed = m.prompts, n, callSeed(g.Seed, round, 0)
 	var err error
 	if m.groups, err = generate(ctx, redTeamGame, "attacker", round, g.Attacker, req); err != nil {
 		return m, err
@@ -386,7 +386,7 @@ func (g *RedTeam) defend(ctx context.Context, round int, attacks []string, n int
 		m.prompts = append(m.prompts, p)
 	}
 	req := g.DefenderRequest
-	req.Prompts, req.N, req.Seed = m.prompts, n, g.Seed<<20^uint64(round)<<4^1
+	req.Prompts, req.N, req.Seed = m.prompts, n, callSeed(g.Seed, round, 1)
 	var err error
 	if m.groups, err = generate(ctx, redTeamGame, "defender", round, g.Defender, req); err != nil {
 		return m, err

@@ -92,6 +92,11 @@ func runTemplate(t, def *template.Template, data any) (string, error) {
 	return b.String(), nil
 }
 
+// callSeed is the sampling seed of call k (< 16) of a round of a game
+// that seeds its players from its Seed and the round rather than from its
+// random state (RedTeam, SPC): Seed·2²⁰ ⊕ round·2⁴ ⊕ k.
+func callSeed(seed uint64, round int, k uint64) uint64 { return seed<<20 ^ uint64(round)<<4 ^ k }
+
 // drawSeeds draws n generator seeds from rng.
 func drawSeeds(rng *rand.PCG, n int) []uint64 {
 	s := make([]uint64, n)

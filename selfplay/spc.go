@@ -375,7 +375,7 @@ func (g *SPC) corrupt(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConfi
 		var err error
 		if task == 0 {
 			req := g.SneakyRequest
-			req.Prompts, req.N, req.Seed = m.prompts, c.n, g.Seed<<20^uint64(r.Round)<<4
+			req.Prompts, req.N, req.Seed = m.prompts, c.n, callSeed(g.Seed, r.Round, 0)
 			m.groups, err = generate(ctx, spcGame, "sneaky", r.Round, g.Sneaky, req)
 		} else {
 			rates, err = g.rates(ctx, r.Round, 1, ins, c.rollouts)
@@ -451,7 +451,7 @@ func (g *SPC) rates(ctx context.Context, round int, call uint64, ins []spcAsk, r
 			}
 			req.Prompts = append(req.Prompts, p)
 		}
-		req.N, req.Seed, per = rollouts, g.Seed<<20^uint64(round)<<4^call, max(rollouts, 1)
+		req.N, req.Seed, per = rollouts, callSeed(g.Seed, round, call), max(rollouts, 1)
 		groups, err := generate(ctx, spcGame, "solver", round, g.Solver, req)
 		if err != nil {
 			return nil, err

@@ -26,7 +26,7 @@ func (g *SPC) critique(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 		return m, nil, nil
 	}
 	req := g.CriticRequest
-	req.Prompts, req.N, req.Seed = m.prompts, c.critiques, g.Seed<<20^uint64(r.Round)<<4^3
+	req.Prompts, req.N, req.Seed = m.prompts, c.critiques, callSeed(g.Seed, r.Round, 3)
 	m.groups, err = generate(ctx, spcGame, "critic", r.Round, g.Critic, req)
 	return m, judged, err
 }
