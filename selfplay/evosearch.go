@@ -297,6 +297,11 @@ func (g *EvoSearch) Round(ctx context.Context) (EvoRound, error) {
 	if err != nil {
 		return EvoRound{}, err
 	}
+	return g.next(ctx, c)
+}
+
+// next plays the next generation with the settings c.
+func (g *EvoSearch) next(ctx context.Context, c evoConfig) (EvoRound, error) {
 	return playRound(&g.clock, g.Seed, func(round int) (EvoRound, error) { return g.play(ctx, c, round) })
 }
 
@@ -312,7 +317,7 @@ func (g *EvoSearch) Search(ctx context.Context) (EvoResult, error) {
 	}
 	var batches []Batch
 	for g.round < c.generations {
-		r, err := g.Round(ctx)
+		r, err := g.next(ctx, c)
 		if err != nil {
 			return EvoResult{}, err
 		}
