@@ -411,7 +411,7 @@ func (g *SPC) validate(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 	var asks []spcAsk
 	for k := range r.Steps {
 		s, o := &r.Steps[k], r.Steps[k-k%per]
-		if s.Sneaky && o.Valid && s.Text != "" && s.Text != strings.TrimSpace(o.Text) {
+		if s.Sneaky && o.Valid && s.rewrites(o) {
 			in := ins[k/per]
 			in.Step = s.Text
 			todo, asks = append(todo, k), append(asks, in)
@@ -426,6 +426,13 @@ func (g *SPC) validate(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 		r.Steps[k].Valid = rates[i] <= c.sneakyMax
 	}
 	return nil
+}
+
+// rewrites says a sneaky step s changes its original step o: it is not
+// empty and differs from o's text trimmed of space. Only such a step is
+// validated; any other is no error.
+func (s *SPCStep) rewrites(o SPCStep) bool {
+	return s.Text != "" && s.Text != strings.TrimSpace(o.Text)
 }
 
 // rates returns the success rate from each step: the mean verifier score
