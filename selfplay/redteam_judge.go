@@ -221,10 +221,7 @@ func ratioOrNaN(num, den int) float64 {
 	return float64(num) / float64(den)
 }
 
-var (
-	thinkEnd   = regexp.MustCompile(`</think>`)
-	answerSpan = regexp.MustCompile(`(?s)<answer>\s*(.*?)\s*</answer>`)
-)
+var answerSpan = regexp.MustCompile(`(?s)<answer>\s*(.*?)\s*</answer>`)
 
 // HiddenAnswer splits a hidden chain-of-thought reply, "thinking
 // </think> <answer> public text </answer>", and returns the public text
@@ -242,12 +239,12 @@ func HiddenAnswer(reply string) (answer string, ok bool) {
 		return strings.TrimSpace(reply), false
 	}
 	answer = reply[m[2]:m[3]]
-	end := thinkEnd.FindStringIndex(reply)
-	if end == nil || answer == "" || strings.Contains(reply, "<think>") {
+	end := strings.Index(reply, "</think>")
+	if end < 0 || answer == "" || strings.Contains(reply, "<think>") {
 		return answer, false
 	}
-	thinking := strings.TrimSpace(reply[:end[0]])
+	thinking := strings.TrimSpace(reply[:end])
 	once := strings.Count(reply, "</think>") == 1 && strings.Count(reply, "<answer>") == 1 && strings.Count(reply, "</answer>") == 1
-	ordered := end[0] < m[0] && strings.TrimSpace(reply[end[1]:m[0]]) == ""
+	ordered := end < m[0] && strings.TrimSpace(reply[end+len("</think>"):m[0]]) == ""
 	return answer, thinking != "" && once && ordered && strings.TrimSpace(reply[m[1]:]) == ""
 }
