@@ -1,7 +1,6 @@
 package selfplay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -198,16 +197,12 @@ func (g *CoMAS) play(ctx context.Context, round int, questions []string, nSol, n
 // asks gen for n completions of each.
 func (g *CoMAS) turn(ctx context.Context, round int, role string, gen policy.Generator, req policy.GenerateRequest,
 	t, def *template.Template, ins []CoMASInput, n, limit int) ([]string, [][]policy.Completion, error) {
-	if t == nil {
-		t = def
-	}
 	prompts := make([]string, len(ins))
 	for i, in := range ins {
-		var b bytes.Buffer
-		if err := t.Execute(&b, in); err != nil {
-			return nil, nil, fmt.Errorf("selfplay: comas: %s template: %w", role, err)
+		var err error
+		if prompts[i], err = runTemplate(t, def, in); err != nil {
+			return nil, nil, fmt.Errorf("selfplay: comas: %s %w", role, err)
 		}
-		prompts[i] = b.String()
 	}
 	groups, err := generateEach(ctx, "comas", role, round, gen, req, prompts, n, drawSeeds(g.rng, len(prompts)), limit)
 	return prompts, groups, err

@@ -2,6 +2,7 @@ package selfplay
 
 import (
 	"context"
+	"flag"
 	"math"
 	"testing"
 	"text/template"
@@ -61,10 +62,11 @@ func matrixJudges(D [2][2]float64) SafetyJudges {
 // sum to zero, and that after 1500 rounds (learning rate 0.1, 16 attacks
 // of 4 responses a round) the averaged strategies are within 0.05 of the
 // equilibrium, their value within 0.01 of v, and their exploitability
-// (max_y V(x̄, y) − min_x V(x, ȳ), 0 at the equilibrium) below 0.12. (Over
-// game seeds 1–9 the averages came within 0.021 of x*, y*, the value
-// within 0.001 of v and the exploitability below 0.055; the last iterates
-// were anywhere on the cycle.)
+// (max_y V(x̄, y) − min_x V(x, ȳ), 0 at the equilibrium) below 0.12. It
+// plays game seed 1; over game seeds 1–9 (go test ./selfplay -run
+// MatrixGameEquilibrium -v -equilibrium.seeds 9) the averages came within
+// 0.021 of x*, y*, the value within 0.001 of v and the exploitability
+// below 0.055, and the last iterates were anywhere on the cycle.
 func TestRedTeamMatrixGameEquilibrium(t *testing.T) {
 	D := [2][2]float64{{2, -2}, {0, 2}}
 	a, b, c, d := D[0][0], D[0][1], D[1][0], D[1][1]
@@ -73,7 +75,29 @@ func TestRedTeamMatrixGameEquilibrium(t *testing.T) {
 	value := func(x, y float64) float64 {
 		return x*y*a + x*(1-y)*b + (1-x)*y*c + (1-x)*(1-y)*d
 	}
+	var worstX, worstV, worstGap float64
+	for seed := uint64(1); seed <= uint64(*equilibriumSeeds); seed++ {
+		x, y, last := playMatrixGame(t, D, seed)
+		gap := max(value(x, 1), value(x, 0)) - min(value(1, y), value(0, y))
+		t.Logf("seed %d: averaged strategies x̄ = %.4f (x* = %.4f), ȳ = %.4f (y* = %.4f); value %.4f (v = %.4f); exploitability %.4f; last x = %.3f, y = %.3f",
+			seed, x, xStar, y, yStar, value(x, y), v, gap, last[0], last[1])
+		if math.Abs(x-xStar) > 0.05 || math.Abs(y-yStar) > 0.05 || math.Abs(value(x, y)-v) > 0.01 || gap > 0.12 {
+			t.Errorf("seed %d: the averaged strategies are not at the equilibrium", seed)
+		}
+		worstX = max(worstX, math.Abs(x-xStar), math.Abs(y-yStar))
+		worstV, worstGap = max(worstV, math.Abs(value(x, y)-v)), max(worstGap, gap)
+	}
+	t.Logf("over seeds 1–%d: |x̄ − x*|, |ȳ − y*| ≤ %.5f, |V(x̄, ȳ) − v| ≤ %.5f, exploitability ≤ %.5f", *equilibriumSeeds, worstX, worstV, worstGap)
+}
 
+var equilibriumSeeds = flag.Int("equilibrium.seeds", 1, "TestRedTeamMatrixGameEquilibrium plays game seeds 1 to this")
+
+// playMatrixGame plays 1500 rounds of the matrix game D with game seed
+// seed, checking that every round's rewards sum to zero, and returns the
+// attacker's and the defender's time-averaged P(A1) and P(R1) and their
+// last ones.
+func playMatrixGame(t *testing.T, D [2][2]float64, seed uint64) (x, y float64, last [2]float64) {
+	t.Helper()
 	attacker, err := tabular.New([]string{"seed"}, []string{"A1", "A2"})
 	if err != nil {
 		t.Fatal(err)
@@ -90,16 +114,15 @@ func TestRedTeamMatrixGameEquilibrium(t *testing.T) {
 		Seeds:          []RedTeamSeed{{Prompt: "seed", Harmful: true}},
 		AttackTemplate: template.Must(template.New("a").Parse("{{.Seed}}")),
 		DefendTemplate: template.Must(template.New("d").Parse("respond")),
-		Attacks:        16, Responses: 4, Seed: 1,
+		Attacks:        16, Responses: 4, Seed: seed,
 	}
 	loss := policy.PG{Surrogate: policy.Reinforce{}}
 	trainA := policy.Trainer{Model: attacker, Loss: loss, Advantage: policy.GroupMean{}}
 	trainD := policy.Trainer{Model: defender, Loss: loss, Advantage: policy.GroupMean{}}
 	ctx := context.Background()
-	var xSum, ySum float64
 	for round := range rounds {
-		xSum += attacker.Probs(0)[0]
-		ySum += defender.Probs(0)[0]
+		x += attacker.Probs(0)[0]
+		y += defender.Probs(0)[0]
 		r, err := g.Round(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -123,11 +146,5 @@ func TestRedTeamMatrixGameEquilibrium(t *testing.T) {
 			}
 		}
 	}
-	x, y := xSum/float64(rounds), ySum/float64(rounds)
-	gap := max(value(x, 1), value(x, 0)) - min(value(1, y), value(0, y))
-	t.Logf("averaged strategies x̄ = %.4f (x* = %.4f), ȳ = %.4f (y* = %.4f); value %.4f (v = %.4f); exploitability %.4f; last x = %.3f, y = %.3f",
-		x, xStar, y, yStar, value(x, y), v, gap, attacker.Probs(0)[0], defender.Probs(0)[0])
-	if math.Abs(x-xStar) > 0.05 || math.Abs(y-yStar) > 0.05 || math.Abs(value(x, y)-v) > 0.01 || gap > 0.12 {
-		t.Errorf("the averaged strategies are not at the equilibrium")
-	}
+	return x / rounds, y / rounds, [2]float64{attacker.Probs(0)[0], defender.Probs(0)[0]}
 }

@@ -1,7 +1,7 @@
 package selfplay
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
@@ -141,13 +143,7 @@ const evaGame = "eva"
 
 // config returns the resolved settings or the first invalid one.
 func (e *Eva) config() (n, children, bufSize, size int, keep, replay float64, err error) {
-	def := func(v, d int) int {
-		if v == 0 {
-			return d
-		}
-		return v
-	}
-	n, children, bufSize, size = def(e.N, 4), def(e.Children, 4), def(e.BufferSize, 256), def(e.Size, len(e.Seeds))
+	n, children, bufSize, size = orDefault(e.N, 4), orDefault(e.Children, 4), orDefault(e.BufferSize, 256), orDefault(e.Size, len(e.Seeds))
 	keep, replay = e.Keep, e.Replay
 	if keep == 0 {
 		keep = 0.25
@@ -242,30 +238,18 @@ func (e *Eva) play(ctx context.Context, round int) (EvaRound, error) {
 // of returns the informativeness of one prompt's rewards (NaN ones left
 // out); fewer than two rewards give 0.
 func (k Informativeness) of(rewards []float64) float64 {
-	var v []float64
-	for _, x := range rewards {
-		if !math.IsNaN(x) {
-			v = append(v, x)
-		}
-	}
+	v := slices.DeleteFunc(slices.Clone(rewards), math.IsNaN)
 	if len(v) < 2 {
 		return 0
 	}
-	hi, lo, mean := slices.Max(v), slices.Min(v), 0.0
-	for _, x := range v {
-		mean += x / float64(len(v))
-	}
+	mean, variance := stat.PopMeanVariance(v, nil)
 	switch k {
 	case MaxMinusMean:
-		return hi - mean
+		return slices.Max(v) - mean
 	case RewardVariance:
-		s := 0.0
-		for _, x := range v {
-			s += (x - mean) * (x - mean)
-		}
-		return s / float64(len(v))
+		return variance
 	}
-	return hi - lo
+	return slices.Max(v) - slices.Min(v)
 }
 
 // mostInformative returns the k prompts of highest informativeness, ties
@@ -275,22 +259,12 @@ func mostInformative(prompts []string, info []float64, k int) []string {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return -cmpFloat(info[a], info[b]) })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(info[b], info[a]) })
 	out := make([]string, 0, k)
 	for _, i := range idx[:min(k, len(idx))] {
 		out = append(out, prompts[i])
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // evolve asks the creator for children new prompts of each parent and
@@ -299,17 +273,12 @@ func (e *Eva) evolve(ctx context.Context, round int, parents []string, children 
 	if children == 0 || len(parents) == 0 {
 		return nil, nil
 	}
-	t := e.Template
-	if t == nil {
-		t = defaultEvolveTemplate
-	}
 	asks := make([]string, len(parents))
 	for i, p := range parents {
-		var b bytes.Buffer
-		if err := t.Execute(&b, p); err != nil {
-			return nil, roundErr(evaGame, "creator", round, fmt.Errorf("template: %w", err))
+		var err error
+		if asks[i], err = runTemplate(e.Template, defaultEvolveTemplate, p); err != nil {
+			return nil, roundErr(evaGame, "creator", round, err)
 		}
-		asks[i] = b.String()
 	}
 	req := e.CreatorRequest
 	req.Prompts, req.N, req.Seed = asks, children, e.rng.Uint64()
@@ -346,7 +315,7 @@ func keepBuffer(buf []ScoredPrompt, prompts []string, info []float64, capacity i
 		}
 		out = append(out, ScoredPrompt{Prompt: p, Info: info[i]})
 	}
-	slices.SortStableFunc(out, func(a, b ScoredPrompt) int { return -cmpFloat(a.Info, b.Info) })
+	slices.SortStableFunc(out, func(a, b ScoredPrompt) int { return cmp.Compare(b.Info, a.Info) })
 	return out[:min(len(out), capacity)]
 }
 

@@ -2,7 +2,6 @@ package selfplay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -119,34 +118,16 @@ func TestEvaStateAndErrors(t *testing.T) {
 	}
 	ctx := context.Background()
 	g := newGame()
-	for range 2 {
-		if _, err := g.Round(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data, err := json.Marshal(g.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st EvaState
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	h := newGame()
-	if err := h.Restore(st); err != nil {
-		t.Fatal(err)
-	}
-	r1, err1 := g.Round(ctx)
-	r2, err2 := h.Round(ctx)
-	if err1 != nil || err2 != nil || r1.Round != 3 || fmt.Sprintf("%v", r1) != fmt.Sprintf("%v", r2) {
-		t.Fatalf("restored round differs:\n%v\n%v", r1, r2)
+	checkRestore(t, g, newGame(), 2, func(g *Eva) (any, error) { return g.Round(ctx) })
+	if n := g.State().Round; n != 3 {
+		t.Fatalf("%d rounds played, want 3", n)
 	}
 	before := g.State()
 	bad := *g
 	bad.Creator = policy.GeneratorFunc(func(context.Context, policy.GenerateRequest) ([][]policy.Completion, error) {
 		return nil, errors.New("creator down")
 	})
-	_, err = bad.Round(ctx)
+	_, err := bad.Round(ctx)
 	var re *RoundError
 	if !errors.As(err, &re) || re.Role != "creator" || re.Round != 4 {
 		t.Errorf("creator failure: %v", err)

@@ -1,7 +1,6 @@
 package selfplay
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -298,6 +297,11 @@ func (g *EvoSearch) Round(ctx context.Context) (EvoRound, error) {
 	if err != nil {
 		return EvoRound{}, err
 	}
+	return g.next(ctx, c)
+}
+
+// next plays the next generation with the settings c.
+func (g *EvoSearch) next(ctx context.Context, c evoConfig) (EvoRound, error) {
 	return playRound(&g.clock, g.Seed, func(round int) (EvoRound, error) { return g.play(ctx, c, round) })
 }
 
@@ -313,7 +317,7 @@ func (g *EvoSearch) Search(ctx context.Context) (EvoResult, error) {
 	}
 	var batches []Batch
 	for g.round < c.generations {
-		r, err := g.Round(ctx)
+		r, err := g.next(ctx, c)
 		if err != nil {
 			return EvoResult{}, err
 		}
@@ -414,11 +418,10 @@ func (g *EvoSearch) mutations(ctx context.Context, c evoConfig, round int) ([]st
 	}
 	prompts := make([]string, len(ins))
 	for m, in := range ins {
-		var b bytes.Buffer
-		if err := c.tmpl[ops[m]].Execute(&b, in); err != nil {
-			return nil, nil, fmt.Errorf("selfplay: evosearch: %s template: %w", ops[m], err)
+		var err error
+		if prompts[m], err = runTemplate(c.tmpl[ops[m]], nil, in); err != nil {
+			return nil, nil, fmt.Errorf("selfplay: evosearch: %s %w", ops[m], err)
 		}
-		prompts[m] = b.String()
 	}
 	return prompts, ops, nil
 }

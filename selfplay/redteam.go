@@ -1,7 +1,6 @@
 package selfplay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -312,26 +311,6 @@ func (g *RedTeam) config() (size, attacks, responses int, err error) {
 	return
 }
 
-// orDefault returns v, or def when v is 0.
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-// runTemplate renders t (def when nil) with data.
-func runTemplate(t, def *template.Template, data any) (string, error) {
-	if t == nil {
-		t = def
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("template: %w", err)
-	}
-	return b.String(), nil
-}
-
 // Round plays one round (see RedTeam).
 func (g *RedTeam) Round(ctx context.Context) (RedTeamRound, error) {
 	return playRound(&g.clock, g.Seed, func(round int) (RedTeamRound, error) { return g.play(ctx, round) })
@@ -387,7 +366,7 @@ func (g *RedTeam) attack(ctx context.Context, round int, seeds []RedTeamSeed, n 
 		m.prompts = append(m.prompts, p)
 	}
 	req := g.AttackerRequest
-	req.Prompts, req.N, req.Seed = m.prompts, n, g.Seed<<20^uint64(round)<<4
+	req.Prompts, req.N, req.Seed = m.prompts, n, callSeed(g.Seed, round, 0)
 	var err error
 	if m.groups, err = generate(ctx, redTeamGame, "attacker", round, g.Attacker, req); err != nil {
 		return m, err
@@ -407,7 +386,7 @@ func (g *RedTeam) defend(ctx context.Context, round int, attacks []string, n int
 		m.prompts = append(m.prompts, p)
 	}
 	req := g.DefenderRequest
-	req.Prompts, req.N, req.Seed = m.prompts, n, g.Seed<<20^uint64(round)<<4^1
+	req.Prompts, req.N, req.Seed = m.prompts, n, callSeed(g.Seed, round, 1)
 	var err error
 	if m.groups, err = generate(ctx, redTeamGame, "defender", round, g.Defender, req); err != nil {
 		return m, err

@@ -13,15 +13,7 @@ import (
 
 // replies is a scripted player: the same replies to every prompt.
 func replies(texts ...string) policy.GeneratorFunc {
-	return func(_ context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
-		out := make([][]policy.Completion, len(req.Prompts))
-		for i := range req.Prompts {
-			for j := range max(req.N, 1) {
-				out[i] = append(out[i], policy.Completion{Prompt: i, Text: texts[j%len(texts)]})
-			}
-		}
-		return out, nil
-	}
+	return player(func(_ string, j int) string { return texts[j%len(texts)] })
 }
 
 // One round of the attacker/defender game with scripted players and a

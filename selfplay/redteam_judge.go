@@ -37,10 +37,7 @@ func (j SafetyJudges) check() error {
 func (g *RedTeam) judge(ctx context.Context, round int, attacks, responses []string, m int) (rtVerdicts, error) {
 	v := rtVerdicts{q: make([]int8, len(attacks)), h: make([]int8, len(responses)), f: make([]int8, len(responses))}
 	na, nr := len(attacks), len(responses)
-	par := g.Parallelism
-	if par == 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
+	par := orDefault(g.Parallelism, runtime.GOMAXPROCS(0)) // config rejects a negative one
 	err := parallel.Do(ctx, na+2*nr, par, func(ctx context.Context, i int) error {
 		var err error
 		switch {
@@ -224,10 +221,7 @@ func ratioOrNaN(num, den int) float64 {
 	return float64(num) / float64(den)
 }
 
-var (
-	thinkEnd   = regexp.MustCompile(`</think>`)
-	answerSpan = regexp.MustCompile(`(?s)<answer>\s*(.*?)\s*</answer>`)
-)
+var answerSpan = regexp.MustCompile(`(?s)<answer>\s*(.*?)\s*</answer>`)
 
 // HiddenAnswer splits a hidden chain-of-thought reply, "thinking
 // </think> <answer> public text </answer>", and returns the public text
@@ -245,12 +239,12 @@ func HiddenAnswer(reply string) (answer string, ok bool) {
 		return strings.TrimSpace(reply), false
 	}
 	answer = reply[m[2]:m[3]]
-	end := thinkEnd.FindStringIndex(reply)
-	if end == nil || answer == "" || strings.Contains(reply, "<think>") {
+	end := strings.Index(reply, "</think>")
+	if end < 0 || answer == "" || strings.Contains(reply, "<think>") {
 		return answer, false
 	}
-	thinking := strings.TrimSpace(reply[:end[0]])
+	thinking := strings.TrimSpace(reply[:end])
 	once := strings.Count(reply, "</think>") == 1 && strings.Count(reply, "<answer>") == 1 && strings.Count(reply, "</answer>") == 1
-	ordered := end[0] < m[0] && strings.TrimSpace(reply[end[1]:m[0]]) == ""
+	ordered := end < m[0] && strings.TrimSpace(reply[end+len("</think>"):m[0]]) == ""
 	return answer, thinking != "" && once && ordered && strings.TrimSpace(reply[m[1]:]) == ""
 }

@@ -2,7 +2,6 @@ package selfplay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -49,14 +48,7 @@ func checkResume[G resumable[R, S], R, S any](t *testing.T, newGame func() G, in
 	if !reflect.DeepEqual(b.State(), before) {
 		t.Fatal("the cancelled round changed the state")
 	}
-	blob, err := json.Marshal(b.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s S
-	if err := json.Unmarshal(blob, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := jsonTrip(t, b.State())
 	c := newGame()
 	if err := c.Restore(s); err != nil {
 		t.Fatal(err)

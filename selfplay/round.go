@@ -1,11 +1,13 @@
 package selfplay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"text/template"
 
 	"github.com/evolve-go/evolve/internal/parallel"
 	"github.com/evolve-go/evolve/policy"
@@ -56,22 +58,44 @@ func playRound[T any](c *clock, seed uint64, play func(round int) (T, error)) (T
 	return out, nil
 }
 
+// orDefault returns v, or def when v is 0.
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
 // sizeOr returns v, or def when v is 0; negative v is an error naming the
 // game's field.
 func sizeOr(game, field string, v, def int) (int, error) {
-	switch {
-	case v < 0:
+	if v < 0 {
 		return 0, fmt.Errorf("selfplay: %s: %s = %d, want ≥ 0", game, field, v)
-	case v == 0:
-		return def, nil
 	}
-	return v, nil
+	return orDefault(v, def), nil
 }
 
 // limitOf resolves a Parallelism field: 0 means GOMAXPROCS.
 func limitOf(game string, p int) (int, error) {
 	return sizeOr(game, "Parallelism", p, runtime.GOMAXPROCS(0))
 }
+
+// runTemplate renders t (def when nil) with data.
+func runTemplate(t, def *template.Template, data any) (string, error) {
+	if t == nil {
+		t = def
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("template: %w", err)
+	}
+	return b.String(), nil
+}
+
+// callSeed is the sampling seed of call k (< 16) of a round of a game
+// that seeds its players from its Seed and the round rather than from its
+// random state (RedTeam, SPC): Seed·2²⁰ ⊕ round·2⁴ ⊕ k.
+func callSeed(seed uint64, round int, k uint64) uint64 { return seed<<20 ^ uint64(round)<<4 ^ k }
 
 // drawSeeds draws n generator seeds from rng.
 func drawSeeds(rng *rand.PCG, n int) []uint64 {

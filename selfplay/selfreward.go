@@ -127,13 +127,8 @@ func (g *SelfRewarding) Restore(s SelfRewardingState) error {
 
 const selfRewardingGame = "self-rewarding"
 
-// n returns N resolved.
-func (g *SelfRewarding) n() int {
-	if g.N > 0 {
-		return g.N
-	}
-	return 4
-}
+// n returns N resolved (play rejects a negative N first).
+func (g *SelfRewarding) n() int { return orDefault(g.N, 4) }
 
 // Round plays one round on prompts.
 func (g *SelfRewarding) Round(ctx context.Context, prompts []string) (SelfRewardingRound, error) {

@@ -2,7 +2,6 @@ package selfplay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -124,27 +123,10 @@ func TestSelfRewardingErrorsAndState(t *testing.T) {
 	}
 	// State survives JSON.
 	table := map[string][][]float64{"policy": {{1, 2, 3, 4}}}
-	g = &SelfRewarding{Policy: scripted("policy"), Judge: tableJudge(table)}
-	for range 2 {
-		if _, err := g.Round(ctx, []string{"a"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data, err := json.Marshal(g.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st SelfRewardingState
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	h := &SelfRewarding{Policy: scripted("policy"), Judge: tableJudge(table)}
-	if err := h.Restore(st); err != nil {
-		t.Fatal(err)
-	}
-	r1, err1 := g.Round(ctx, []string{"a"})
-	r2, err2 := h.Round(ctx, []string{"a"})
-	if err1 != nil || err2 != nil || r1.Round != 3 || fmt.Sprintf("%+v", r1) != fmt.Sprintf("%+v", r2) {
-		t.Errorf("restored game: round %d vs %d (%v, %v)", r1.Round, r2.Round, err1, err2)
+	newGame := func() *SelfRewarding { return &SelfRewarding{Policy: scripted("policy"), Judge: tableJudge(table)} }
+	g = newGame()
+	checkRestore(t, g, newGame(), 2, func(g *SelfRewarding) (any, error) { return g.Round(ctx, []string{"a"}) })
+	if n := g.State().Round; n != 3 {
+		t.Errorf("%d rounds played, want 3", n)
 	}
 }

@@ -375,7 +375,7 @@ func (g *SPC) corrupt(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConfi
 		var err error
 		if task == 0 {
 			req := g.SneakyRequest
-			req.Prompts, req.N, req.Seed = m.prompts, c.n, g.Seed<<20^uint64(r.Round)<<4
+			req.Prompts, req.N, req.Seed = m.prompts, c.n, callSeed(g.Seed, r.Round, 0)
 			m.groups, err = generate(ctx, spcGame, "sneaky", r.Round, g.Sneaky, req)
 		} else {
 			rates, err = g.rates(ctx, r.Round, 1, ins, c.rollouts)
@@ -411,7 +411,7 @@ func (g *SPC) validate(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 	var asks []spcAsk
 	for k := range r.Steps {
 		s, o := &r.Steps[k], r.Steps[k-k%per]
-		if s.Sneaky && o.Valid && s.Text != "" && s.Text != strings.TrimSpace(o.Text) {
+		if s.Sneaky && o.Valid && s.rewrites(o) {
 			in := ins[k/per]
 			in.Step = s.Text
 			todo, asks = append(todo, k), append(asks, in)
@@ -426,6 +426,13 @@ func (g *SPC) validate(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 		r.Steps[k].Valid = rates[i] <= c.sneakyMax
 	}
 	return nil
+}
+
+// rewrites says a sneaky step s changes its original step o: it is not
+// empty and differs from o's text trimmed of space. Only such a step is
+// validated; any other is no error.
+func (s *SPCStep) rewrites(o SPCStep) bool {
+	return s.Text != "" && s.Text != strings.TrimSpace(o.Text)
 }
 
 // rates returns the success rate from each step: the mean verifier score
@@ -451,7 +458,7 @@ func (g *SPC) rates(ctx context.Context, round int, call uint64, ins []spcAsk, r
 			}
 			req.Prompts = append(req.Prompts, p)
 		}
-		req.N, req.Seed, per = rollouts, g.Seed<<20^uint64(round)<<4^call, max(rollouts, 1)
+		req.N, req.Seed, per = rollouts, callSeed(g.Seed, round, call), max(rollouts, 1)
 		groups, err := generate(ctx, spcGame, "solver", round, g.Solver, req)
 		if err != nil {
 			return nil, err
@@ -462,17 +469,9 @@ func (g *SPC) rates(ctx context.Context, round int, call uint64, ins []spcAsk, r
 			}
 		}
 	}
-	scores, errs, err := (&reward.Scorer{Reward: g.Verifier, Parallelism: g.Parallelism}).ScoreAll(ctx, samples)
-	if err == nil {
-		err = ctx.Err()
-	}
-	for k := 0; err == nil && k < len(errs); k++ {
-		if errs[k] != nil && !errors.Is(errs[k], reward.ErrSkip) {
-			err = errs[k]
-		}
-	}
+	scores, err := scoreSamples(ctx, spcGame, "verifier", round, g.Verifier, g.Parallelism, samples)
 	if err != nil {
-		return nil, roundErr(spcGame, "verifier", round, err)
+		return nil, err
 	}
 	out := make([]float64, len(ins))
 	for i := range out {

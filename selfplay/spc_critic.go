@@ -1,9 +1,6 @@
 package selfplay
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // critique asks the critic to judge each original step (unless
 // SkipOriginals) and each valid sneaky step, Critiques times; judged
@@ -26,7 +23,7 @@ func (g *SPC) critique(ctx context.Context, r *SPCRound, ins []spcAsk, c spcConf
 		return m, nil, nil
 	}
 	req := g.CriticRequest
-	req.Prompts, req.N, req.Seed = m.prompts, c.critiques, g.Seed<<20^uint64(r.Round)<<4^3
+	req.Prompts, req.N, req.Seed = m.prompts, c.critiques, callSeed(g.Seed, r.Round, 3)
 	m.groups, err = generate(ctx, spcGame, "critic", r.Round, g.Critic, req)
 	return m, judged, err
 }
@@ -46,7 +43,7 @@ func (g *SPC) pay(r *SPCRound, sneaky, critic spcMoves, judged []int, c spcConfi
 			continue
 		case s.Valid:
 			r.Stats.Games++
-		case o.Valid && (s.Text == "" || s.Text == strings.TrimSpace(o.Text) || s.Rate > c.sneakyMax):
+		case o.Valid && (!s.rewrites(o) || s.Rate > c.sneakyMax):
 			r.Stats.Invalid++
 			if !g.SkipInvalid {
 				s.Reward = -1

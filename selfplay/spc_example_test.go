@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
 	"github.com/evolve-go/evolve/selfplay"
 )
@@ -19,24 +18,13 @@ import (
 // step's result, its second leaves the step as it is.
 func ExampleSPC() {
 	correct := []string{"3 × 4 = 12", "2 + 12 = 14"}
-	perPrompt := func(reply func(step string, j int) string) policy.GeneratorFunc {
-		return func(_ context.Context, req policy.GenerateRequest) ([][]policy.Completion, error) {
-			out := make([][]policy.Completion, len(req.Prompts))
-			for i, p := range req.Prompts {
-				for j := range max(req.N, 1) {
-					out[i] = append(out[i], policy.Completion{Prompt: i, Text: reply(p, j)})
-				}
-			}
-			return out, nil
-		}
-	}
-	sneaky := perPrompt(func(step string, j int) string {
+	sneaky := player(func(step string, j int) string {
 		if j == 0 {
 			return strings.NewReplacer("= 12", "= 13", "= 14", "= 15").Replace(step) // a planted error
 		}
 		return step
 	})
-	critic := perPrompt(func(step string, _ int) string {
+	critic := player(func(step string, _ int) string {
 		if slices.Contains(correct, step) {
 			return "The arithmetic holds. <Answer>Correct</Answer>"
 		}
