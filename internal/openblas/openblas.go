@@ -21,6 +21,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/evolve-go/evolve/internal/blasargs"
 )
 
 // CBLAS enumerations.
@@ -41,36 +43,21 @@ type Implementation struct {
 // products go to gonum's Sgemm, which panics as BLAS specifies or returns;
 // so do sizes beyond 32-bit integers.
 func (im Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ta, okA := trans(tA)
-	tb, okB := trans(tB)
-	if !okA || !okB || m <= 0 || n <= 0 || k <= 0 || !fits(m, n, k, lda, ldb, ldc) ||
-		!valid(ta == cblasTrans, m, k, a, lda) || !valid(tb == cblasTrans, k, n, b, ldb) ||
-		ldc < n || len(c) < (m-1)*ldc+n {
+	if !blasargs.Sgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) || !fits(m, n, k, lda, ldb, ldc) {
 		im.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	C.cblas_sgemm(cblasRowMajor, C.int(ta), C.int(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
+	C.cblas_sgemm(cblasRowMajor, trans(tA), trans(tB), C.int(m), C.int(n), C.int(k), C.float(alpha),
 		(*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]), C.int(ldb), C.float(beta), (*C.float)(&c[0]), C.int(ldc))
 }
 
-// trans maps a blas.Transpose to CBLAS's (conjugation means nothing for
-// real matrices).
-func trans(t blas.Transpose) (int, bool) {
-	switch t {
-	case blas.NoTrans:
-		return cblasNoTrans, true
-	case blas.Trans, blas.ConjTrans:
-		return cblasTrans, true
+// trans maps a valid blas.Transpose to CBLAS's (conjugation means nothing
+// for real matrices).
+func trans(t blas.Transpose) C.int {
+	if t == blas.NoTrans {
+		return cblasNoTrans
 	}
-	return 0, false
-}
-
-// valid reports whether x holds op(X), r×c, with leading dimension ld.
-func valid(t bool, r, c int, x []float32, ld int) bool {
-	if t {
-		r, c = c, r
-	}
-	return ld >= max(1, c) && len(x) >= (r-1)*ld+c
+	return cblasTrans
 }
 
 // fits reports whether every size fits CBLAS's 32-bit integers.

@@ -83,10 +83,11 @@ func uploadAll(pairs ...any) error {
 	return nil
 }
 
-// rowWeights returns each sequence's counted tokens L_i, the batch's, and
-// the aggregation weights w_i = agg.Weight(i, B, T, L_i, total).
-func rowWeights(b *policy.Batch, agg policy.Aggregation) (L, w []float64, total float64, err error) {
-	L, w = make([]float64, b.B), make([]float64, b.B)
+// rowWeights returns the aggregation weights w_i = agg.Weight(i, B, T,
+// L_i, total) of the rows, L_i being row i's counted tokens, and the
+// batch's, total = Σ_i L_i.
+func rowWeights(b *policy.Batch, agg policy.Aggregation) (w []float64, total float64, err error) {
+	L := make([]float64, b.B)
 	for i := range b.B {
 		L[i] = float64(b.T)
 		if b.Mask != nil {
@@ -97,12 +98,13 @@ func rowWeights(b *policy.Batch, agg policy.Aggregation) (L, w []float64, total 
 		}
 		total += L[i]
 	}
+	w = make([]float64, b.B)
 	for i := range b.B {
 		if w[i], err = agg.Weight(i, b.B, b.T, L[i], total); err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
 		}
 	}
-	return L, w, total, nil
+	return w, total, nil
 }
 
 // rowSums downloads the q per-row sums of B rows that a token kernel
@@ -181,7 +183,7 @@ func (l GRPO) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, err
 	if b.Advantages == nil || (beta > 0 && b.RefLogProbs == nil) {
 		return policy.Stats{}, errors.New("cuda: GRPO needs Batch.Advantages (and Batch.RefLogProbs with a KL penalty)")
 	}
-	_, w, total, err := rowWeights(b, agg)
+	w, total, err := rowWeights(b, agg)
 	if err != nil {
 		return policy.Stats{}, err
 	}
@@ -298,7 +300,7 @@ func nftRows(n policy.NFT, b *policy.Batch) (prm, scale []float64, total float64
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	_, w, total, err := rowWeights(b, agg)
+	w, total, err := rowWeights(b, agg)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -9,36 +9,39 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// sgemmShape is one product the model makes: C(m×n) (+)= op(A)·B.
+// sgemmShape is one product the model makes: C(m×n) (+)= op(A)·op(B).
 type sgemmShape struct {
 	name    string
-	tA      blas.Transpose
+	tA, tB  blas.Transpose
 	m, n, k int
 }
 
 // modelShapes lists the products of a training step of a model of width
 // dim, hidden width hid, key/value width kv, over N positions: the
 // forward projections, the backward's input and weight gradients, and the
-// fused head's tiles (headBlock rows × headTile tokens) when vocab is large.
+// fused head's tiles (headBlock rows × headTile tokens) when vocab is large,
+// each with the operands transposed as the model passes them (WO, W2 and
+// the classifier as they are stored: B transposed).
 func modelShapes(dim, hid, kv, vocab, N int) []sgemmShape {
+	const n, t = blas.NoTrans, blas.Trans
 	s := []sgemmShape{
-		{"qkv", blas.NoTrans, N, dim + 2*kv, dim},
-		{"wo", blas.NoTrans, N, dim, dim},
-		{"w13", blas.NoTrans, N, 2 * hid, dim},
-		{"w2", blas.NoTrans, N, dim, hid},
-		{"dW2", blas.Trans, dim, hid, N},
-		{"dW13", blas.Trans, hid, dim, N},
-		{"dWQ", blas.Trans, dim, dim, N},
+		{"qkv", n, n, N, dim + 2*kv, dim},
+		{"wo", n, t, N, dim, dim},
+		{"w13", n, n, N, 2 * hid, dim},
+		{"w2", n, t, N, dim, hid},
+		{"dW2", t, n, dim, hid, N},
+		{"dW13", t, n, hid, dim, N},
+		{"dWQ", t, n, dim, dim, N},
 	}
 	if vocab >= fusedVocab {
 		nb := min(N, headBlock)
-		return append(s, sgemmShape{"head", blas.NoTrans, nb, headTile, dim},
-			sgemmShape{"dhead", blas.NoTrans, nb, dim, headTile},
-			sgemmShape{"dWhead", blas.Trans, headTile, dim, nb})
+		return append(s, sgemmShape{"head", n, t, nb, headTile, dim},
+			sgemmShape{"dhead", n, n, nb, dim, headTile},
+			sgemmShape{"dWhead", t, n, headTile, dim, nb})
 	}
-	return append(s, sgemmShape{"cls", blas.NoTrans, N, vocab, dim},
-		sgemmShape{"dcls", blas.NoTrans, N, dim, vocab},
-		sgemmShape{"dWcls", blas.Trans, vocab, dim, N})
+	return append(s, sgemmShape{"cls", n, t, N, vocab, dim},
+		sgemmShape{"dcls", n, n, N, dim, vocab},
+		sgemmShape{"dWcls", t, n, vocab, dim, N})
 }
 
 // BenchmarkSgemm runs the model's products on the built-in kernels
@@ -68,16 +71,19 @@ func BenchmarkSgemm(b *testing.B) {
 	for _, md := range models {
 		for _, sh := range modelShapes(md.dim, md.hid, md.kv, md.V, md.pos) {
 			a, bm, c := randF32(rng, sh.m*sh.k), randF32(rng, sh.k*sh.n), make([]float32, sh.m*sh.n)
-			lda := sh.k
+			lda, ldb := sh.k, sh.n
 			if sh.tA == blas.Trans {
 				lda = sh.m
 			}
+			if sh.tB == blas.Trans {
+				ldb = sh.k
+			}
 			for _, im := range impls {
-				name := fmt.Sprintf("%s/%s_%c_%dx%dx%d/%s", md.name, sh.name, sh.tA, sh.m, sh.n, sh.k, im.name)
+				name := fmt.Sprintf("%s/%s_%c%c_%dx%dx%d/%s", md.name, sh.name, sh.tA, sh.tB, sh.m, sh.n, sh.k, im.name)
 				b.Run(name, func(b *testing.B) {
 					cpu0 := cpuSeconds()
 					for b.Loop() {
-						im.impl.Sgemm(sh.tA, blas.NoTrans, sh.m, sh.n, sh.k, 1, a, lda, bm, sh.n, 0, c, sh.n)
+						im.impl.Sgemm(sh.tA, sh.tB, sh.m, sh.n, sh.k, 1, a, lda, bm, ldb, 0, c, sh.n)
 					}
 					flops := 2 * float64(sh.m*sh.n*sh.k) * float64(b.N)
 					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/evolve-go/evolve/internal/blasargs"
 )
 
 // The model's weight products — the projections of every layer and the
@@ -53,7 +55,7 @@ type Kernels struct {
 // lists the ratios), so Sgemm never hands it a product the kernels can
 // compute.
 func (k Kernels) Sgemm(tA, tB blas.Transpose, m, n, kk int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if alpha != 1 || (beta != 0 && beta != 1) || !checkSgemm(tA, tB, m, n, kk, a, lda, b, ldb, c, ldc) {
+	if !onKernels(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc) {
 		k.Implementation.Sgemm(tA, tB, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -64,26 +66,12 @@ func (k Kernels) Sgemm(tA, tB blas.Transpose, m, n, kk int, alpha float32, a []f
 	gemmPar(m, n, kk, a, rsa, csa, b, ldb, tB != blas.NoTrans, c, ldc, beta == 1)
 }
 
-// checkSgemm reports whether the arguments of an Sgemm are valid and
-// non-empty; when it returns false, gonum's Sgemm handles the call (a quick
-// return, or the panic that BLAS specifies for bad arguments).
-func checkSgemm(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
-	if m <= 0 || n <= 0 || k <= 0 || ldc < n || len(c) < (m-1)*ldc+n {
-		return false
-	}
-	return operand(tA, m, k, a, lda) && operand(tB, k, n, b, ldb)
-}
-
-// operand reports whether x holds op(X) of r×c with leading dimension ld.
-func operand(t blas.Transpose, r, c int, x []float32, ld int) bool {
-	switch t {
-	case blas.NoTrans:
-	case blas.Trans, blas.ConjTrans:
-		r, c = c, r
-	default:
-		return false
-	}
-	return ld >= c && len(x) >= (r-1)*ld+c
+// onKernels reports whether Kernels.Sgemm runs a call on the model's
+// kernels: α = 1, β ∈ {0, 1} and valid, non-empty arguments. Any other
+// call goes to gonum's Sgemm (a quick return, the panic that BLAS
+// specifies for bad arguments, or the product).
+func onKernels(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	return alpha == 1 && (beta == 0 || beta == 1) && blasargs.Sgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 // blasImpl holds the implementation the model's products use.

@@ -104,7 +104,7 @@ type sgemmRecorder struct {
 func (r sgemmRecorder) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	r.mu.Lock()
 	*r.calls = append(*r.calls, fmt.Sprintf("%c %dx%dx%d", tA, m, n, k))
-	if alpha != 1 || (beta != 0 && beta != 1) || !checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
+	if !onKernels(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		*r.slow++
 	}
 	r.mu.Unlock()

@@ -55,15 +55,14 @@ type seqInfo struct {
 // passes of one Model at once.
 //
 // Memory: per position, 4·(3·Dim + Dim+2·KVDim + Heads + 3·Hidden + 2) bytes
-// per layer and 4·(5·Dim + 2·KVDim + 3·Hidden) bytes of scratch; per scored
-// token 4·(2·Dim + Vocab) bytes with the unfused classifier (Vocab <
-// fusedVocab), or
-// 8·Dim + 24 bytes with the fused head (Head, which adds about 3 MB of
-// tiles): for stories260K about 23 KiB per position, 95 MB for 16
-// sequences of 256 tokens; for a model of stories15M's shape about
-// 115 KiB per position, 235 MB for 8 sequences of 256 tokens, where the
-// unfused logits alone would take 262 MB. Attention probabilities are not
-// kept.
+// per layer and 4·(6·Dim + 2·KVDim + 3·Hidden) bytes of scratch and last
+// residual; per scored token 4·(2·Dim + Vocab) + 24 bytes with the unfused
+// classifier (Vocab < fusedVocab), or 8·Dim + 40 bytes with the fused head
+// (Head, which adds about 3 MB of tiles): for stories260K about 23 KiB per
+// position, 96 MB for 16 sequences of 256 tokens; for a model of
+// stories15M's shape about 115 KiB per position, 241 MB for 8 sequences of
+// 256 tokens, where the unfused logits alone would take 262 MB. Attention
+// probabilities are not kept.
 type Tape struct {
 	m    *Model
 	B, T int

@@ -8,14 +8,16 @@ import (
 )
 
 // The matrix products of the forward and backward passes all reduce to one
-// operation, gemm: C[m×n] += A[m×k] · B[k×n], with A addressed through a row
+// operation, C[m×n] (+)= A[m×k] · B[k×n], with A addressed through a row
 // and a column stride (so that A may be a transposed view, as in the weight
-// gradient dW += dYᵀ X) and B and C row-major. Rows of C are split among
-// goroutines in blocks of gemmMR rows and the reduction over k always runs in
-// the same blocks and order, so a result does not depend on the number of
-// goroutines. The inner kernels compute gemmMR×16, ×8 or ×4 tiles of C over
-// a block of k, in registers (AVX2/FMA assembly on amd64 when the CPU has it;
-// plain Go otherwise).
+// gradient dW += dYᵀ X), B row-major or given by its transpose, and C
+// row-major: gemmPar behind Kernels.Sgemm for the weight products, gemmAt
+// on the calling goroutine for the attention's blocks. Rows of C are split
+// among goroutines in blocks of gemmMR rows and the reduction over k always
+// runs in the same blocks and order, so a result does not depend on the
+// number of goroutines. The inner kernels compute gemmMR×16, ×8 or ×4 tiles
+// of C over a block of k, in registers (AVX2/FMA assembly on amd64 when the
+// CPU has it; plain Go otherwise).
 
 const (
 	gemmMR = 4   // rows of C per kernel tile
@@ -112,17 +114,6 @@ func maxf(x []float32) float32 {
 	return m
 }
 
-// gemm computes C += A·B for C of m×n, A(i,p) = a[i*rsa+p*csa],
-// B(p,j) = b[p*ldb+j], C(i,j) = c[i*ldc+j], using every worker.
-func gemm(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
-	gemmPar(m, n, k, a, rsa, csa, b, ldb, false, c, ldc, true)
-}
-
-// gemmSet computes C = A·B (C's previous contents are ignored), as gemm.
-func gemmSet(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int) {
-	gemmPar(m, n, k, a, rsa, csa, b, ldb, false, c, ldc, false)
-}
-
 // gemmB is the B operand of gemmSerial: B(p,j) = b[p*ldb+j], or, when tb,
 // B(p,j) = b[j*ldb+p] (B given by its transpose, row-major n×k). panels,
 // when not nil, holds the whole 16-column tiles of B packed by packB
@@ -145,11 +136,13 @@ func (g *gemmB) edge(n int) (s []float32, ld, off int) {
 	return g.b, g.ldb, 0
 }
 
-// gemmPar is gemm (acc) or gemmSet (!acc), B transposed when tb, with the
-// rows split among the workers when the product is large enough to repay
-// it. With at least gemmPackRows rows, or B transposed, the whole
-// 16-column tiles of B are first packed into panels (packB), which every
-// worker then reads sequentially.
+// gemmPar computes C += A·B (acc) or C = A·B (!acc, C's previous contents
+// ignored) for C of m×n, A(i,p) = a[i*rsa+p*csa], B(p,j) = b[p*ldb+j] or,
+// when tb, b[j*ldb+p], C(i,j) = c[i*ldc+j], with the rows split among the
+// workers when the product is large enough to repay it. With at least
+// gemmPackRows rows, or B transposed, the whole 16-column tiles of B are
+// first packed into panels (packB), which every worker then reads
+// sequentially.
 func gemmPar(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, tb bool, c []float32, ldc int, acc bool) {
 	if m <= 0 || n <= 0 || k <= 0 {
 		return
@@ -255,7 +248,7 @@ func packB(b []float32, ldb int, tb bool, k, n16 int) []float32 {
 	return dst
 }
 
-// gemmAt is gemm (acc) or gemmSet (!acc) on the calling goroutine, for
+// gemmAt is gemmPar with a row-major B on the calling goroutine, for
 // products too small to split (the attention blocks).
 func gemmAt(m, n, k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	if m <= 0 || n <= 0 || k <= 0 {

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestGemm compares gemm, with plain and transposed A and every edge of
-// the tiling, against a float64 reference.
+// TestGemm compares gemmPar, accumulating and not, with plain and
+// transposed A and every edge of the tiling, against a float64 reference.
 func TestGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range [][3]int{{1, 1, 1}, {4, 16, 3}, {5, 17, 7}, {7, 172, 64}, {64, 172, 300}, {130, 344, 64}, {12, 8, 600}, {3, 5, 2}, {4, 8, 5}, {8, 24, 9}, {4, 8, 1}, {9, 40, 257}, {4, 4, 3}, {8, 12, 6}, {5, 29, 4}} {
@@ -36,18 +36,18 @@ func TestGemm(t *testing.T) {
 				}
 			}
 			c0 := append([]float32(nil), c...)
-			gemm(m, n, k, a, rsa, csa, b, n, c, n)
+			gemmPar(m, n, k, a, rsa, csa, b, n, false, c, n, true)
 			for i, w := range want {
 				if math.Abs(float64(c[i])-w) > 1e-4*(1+math.Sqrt(float64(k))) {
 					t.Fatalf("%v trans=%v: C[%d] = %v, want %v", sh, trans, i, c[i], w)
 				}
 			}
-			// gemmSet ignores C's previous contents.
-			gemmSet(m, n, k, a, rsa, csa, b, n, c, n)
+			// Without acc, C's previous contents are ignored.
+			gemmPar(m, n, k, a, rsa, csa, b, n, false, c, n, false)
 			for i, w := range want {
 				w -= float64(c0[i])
 				if math.Abs(float64(c[i])-w) > 1e-4*(1+math.Sqrt(float64(k))) {
-					t.Fatalf("%v trans=%v: gemmSet C[%d] = %v, want %v", sh, trans, i, c[i], w)
+					t.Fatalf("%v trans=%v: C = A·B: C[%d] = %v, want %v", sh, trans, i, c[i], w)
 				}
 			}
 		}
@@ -117,7 +117,7 @@ func TestMaxfAndGemmSet(t *testing.T) {
 	for i := range c {
 		c[i] = 1e6 // overwritten
 	}
-	gemmSet(m, n, k, a, k, 1, b, n, c, n)
+	gemmPar(m, n, k, a, k, 1, b, n, false, c, n, false)
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			s := float32(0)
@@ -125,7 +125,7 @@ func TestMaxfAndGemmSet(t *testing.T) {
 				s += a[i*k+p] * b[p*n+j]
 			}
 			if c[i*n+j] != s {
-				t.Fatalf("gemmSet C[%d][%d] = %v, want %v", i, j, c[i*n+j], s)
+				t.Fatalf("C = A·B: C[%d][%d] = %v, want %v", i, j, c[i*n+j], s)
 			}
 		}
 	}

@@ -75,7 +75,7 @@ type headWork struct {
 // vocab returns the number of rows of h.Weight.
 func (h *Head) vocab() int { return len(h.Weight) / h.Dim }
 
-// check validates a Head and its rows for Forward (grads false) or
+// check validates a Head and its rows for Forward (backward false) or
 // Backward.
 func (h *Head) check(r *HeadRows, backward bool) error {
 	if h.Dim <= 0 || len(h.Weight) == 0 || len(h.Weight)%h.Dim != 0 {
@@ -118,7 +118,7 @@ func (h *Head) forward(r *HeadRows) {
 }
 
 // grow sizes the work memory for blocks of n rows.
-func (w *headWork) grow(n, dim int) {
+func (w *headWork) grow(n int) {
 	w.z = grow(w.z, n*headTile)
 	w.mx, w.zt = grow(w.mx, n), grow(w.zt, n)
 	w.s, w.u = grow(w.s, n), grow(w.u, n)
@@ -130,7 +130,7 @@ func (w *headWork) grow(n, dim int) {
 // forwardBlock runs Forward on the n rows starting at r0.
 func (h *Head) forwardBlock(r *HeadRows, r0, n int) {
 	dim, V, w := h.Dim, h.vocab(), &h.w
-	w.grow(n, dim)
+	w.grow(n)
 	for i := range n {
 		w.mx[i], w.s[i], w.u[i] = float32(math.Inf(-1)), 0, 0
 	}
@@ -218,7 +218,7 @@ func (h *Head) backward(dHidden, dWeight []float32, g, gH []float64, r *HeadRows
 	n := len(r.Targets)
 	for r0 := 0; r0 < n; r0 += headBlock {
 		nb := min(headBlock, n-r0)
-		w.grow(nb, dim)
+		w.grow(nb)
 		hid, dh := r.Hidden[r0*dim:(r0+nb)*dim], dHidden[r0*dim:(r0+nb)*dim]
 		for v0 := 0; v0 < V; v0 += headTile {
 			vt := min(headTile, V-v0)

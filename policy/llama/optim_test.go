@@ -226,11 +226,22 @@ func TestOptimizerState(t *testing.T) {
 	other, _ := NewOptimizer(tinyModel(t, false, 1), AdamW{})
 	bad := append([]byte(nil), saved...)
 	copy(bad[len(optimMagic)+16:], []byte{0xff, 0xff, 0xff, 0xff}) // the first moment becomes NaN
+	state := func(o *Optimizer) []byte {
+		var b bytes.Buffer
+		if err := o.SaveState(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	before := state(o2)
 	for name, data := range map[string][]byte{
 		"truncated": saved[:len(saved)-5], "magic": append([]byte("X"), saved[1:]...), "NaN moment": bad,
 	} {
 		if err := o2.LoadState(bytes.NewReader(data)); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+		if !bytes.Equal(state(o2), before) {
+			t.Errorf("%s: the refused state changed the optimizer", name)
 		}
 	}
 	if err := other.LoadState(bytes.NewReader(saved)); err == nil {
