@@ -89,13 +89,6 @@ func or[T int | float64](x, def T) T {
 	return x
 }
 
-// measured returns the records' steps and values of the signal called
-// name where it was measured.
-func measured(records []Record, name string) (steps []int, values []float64) {
-	run := Run{Records: records}
-	return run.Series(name)
-}
-
 // recent returns the last up to n measured values of name and the window
 // of steps they span, from the records up to the last one; ok is false
 // when the last record did not measure it.
