@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/evolve-go/evolve/internal/nanmean"
 )
 
 // Detector watches a run's records and says whether its condition holds at
@@ -361,8 +363,8 @@ func (d RewardHacking) Detect(records []Record) (Event, bool) {
 	if n <= win || steps[n-1] != records[len(records)-1].Step {
 		return Event{}, false
 	}
-	r0, v0 := mean(rs[:win]), mean(vs[:win])
-	r1, v1 := mean(rs[n-win:]), mean(vs[n-win:])
+	r0, v0 := nanmean.Of(rs[:win]), nanmean.Of(vs[:win])
+	r1, v1 := nanmean.Of(rs[n-win:]), nanmean.Of(vs[n-win:])
 	if r1-r0 < rise || v1-v0 > ratio*(r1-r0) {
 		return Event{}, false
 	}
@@ -476,21 +478,13 @@ func (d Starvation) Detect(records []Record) (Event, bool) {
 	if !ok || len(vals) < win {
 		return Event{}, false
 	}
-	m := mean(vals)
+	m := nanmean.Of(vals)
 	if m < share {
 		return Event{}, false
 	}
 	return Event{Detector: NameStarvation, Signal: "starved", Window: w, Values: vals, Threshold: share, Baseline: math.NaN(),
 		Message: fmt.Sprintf("%.0f%% of groups over steps %d–%d had all rewards equal and below success: no learning signal (threshold %.0f%%)",
 			100*m, w[0], w[1], 100*share)}, true
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 // rounded returns v rounded to 3 decimals, for messages.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
 )
@@ -298,7 +299,7 @@ func (m *Monitor) fromRewards(rec *Record, s Step) error {
 	if r.Rewards == nil {
 		return nil
 	}
-	rec.Reward = nanMean(r.Rewards)
+	rec.Reward = nanmean.Of(r.Rewards)
 	var err error
 	if rec.ZeroVariance, rec.Starved, err = flatShares("Observe", r.Rewards, r.Groups, m.cfg.Threshold); err != nil {
 		return err
@@ -307,7 +308,7 @@ func (m *Monitor) fromRewards(rec *Record, s Step) error {
 		return err
 	}
 	if s.Watch != nil {
-		rec.Watch = nanMean(s.Watch)
+		rec.Watch = nanmean.Of(s.Watch)
 		if rec.Disagreement, err = Disagreement(r.Rewards, s.Watch, m.cfg.Threshold); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
 )
@@ -89,7 +90,7 @@ func (p *Probe) Score(ctx context.Context) (mean, stderr float64, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("monitor: Probe: %w", err)
 	}
-	mean, n, ss := nanMean(scores), 0, 0.0
+	mean, n, ss := nanmean.Of(scores), 0, 0.0
 	for _, x := range scores {
 		if !math.IsNaN(x) {
 			n++
