@@ -169,6 +169,15 @@ func TestProbe(t *testing.T) {
 	if len(probed) != 3 || probed[0] != 1 || probed[1] != 3 || probed[2] != 5 {
 		t.Errorf("probed at steps %v, want 1, 3, 5", probed)
 	}
+	// No sample scored: no mean; one: no standard error.
+	skip := reward.Func(func(context.Context, reward.Sample) (float64, error) { return 0, reward.ErrSkip })
+	if mean, se, err := (&Probe{Generator: p, Prompts: []string{"q"}, Reward: skip}).Score(ctx); err != nil || !math.IsNaN(mean) || !math.IsNaN(se) {
+		t.Errorf("every sample skipped: Score = %v ± %v, %v; want NaN ± NaN", mean, se, err)
+	}
+	one := &Probe{Generator: p, Prompts: []string{"q"}, Reward: reward.Mentions{Words: []string{"a"}}, N: 1}
+	if mean, se, err := one.Score(ctx); err != nil || mean != 1 || !math.IsNaN(se) {
+		t.Errorf("one sample: Score = %v ± %v, %v; want 1 ± NaN", mean, se, err)
+	}
 	if _, _, err := (&Probe{Generator: p, Prompts: []string{"not a prompt"}, Reward: Sentences}).Score(ctx); err == nil {
 		t.Error("a prompt the generator refuses: no error")
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
-	"github.com/evolve-go/evolve/internal/nanmean"
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
 )
@@ -90,17 +92,10 @@ func (p *Probe) Score(ctx context.Context) (mean, stderr float64, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("monitor: Probe: %w", err)
 	}
-	mean, n, ss := nanmean.Of(scores), 0, 0.0
-	for _, x := range scores {
-		if !math.IsNaN(x) {
-			n++
-			ss += (x - mean) * (x - mean)
-		}
-	}
-	if n < 2 {
-		return mean, math.NaN(), nil
-	}
-	return mean, math.Sqrt(ss / float64(n-1) / float64(n)), nil
+	present := slices.DeleteFunc(scores, math.IsNaN)
+	// Both NaN without a score; the standard deviation NaN with one.
+	mean, std := stat.MeanStdDev(present, nil)
+	return mean, stat.StdErr(std, float64(len(present))), nil
 }
 
 // Sentences is a probe reward for story and prose generation: 1 when the
