@@ -283,8 +283,10 @@ func Balance(rewards, verdicts []float64, texts []string, groups []int, threshol
 		return 0, err
 	}
 	var each []float64
+	seen := map[string]bool{} // a group's correct texts
 	for _, r := range rows {
-		selected, correct := 0, map[string]bool{}
+		selected, correct := 0, 0
+		clear(seen)
 		for _, i := range r {
 			v := rewards[i]
 			if verdicts != nil {
@@ -294,15 +296,16 @@ func Balance(rewards, verdicts []float64, texts []string, groups []int, threshol
 				continue
 			}
 			selected++
-			if v >= threshold {
-				key := fmt.Sprint(i)
-				if texts != nil {
-					key = "\x00" + texts[i]
-				}
-				correct[key] = true
+			switch {
+			case v < threshold:
+			case texts == nil:
+				correct++
+			case !seen[texts[i]]:
+				seen[texts[i]] = true
+				correct++
 			}
 		}
-		bs, err := curriculum.BalanceScore(len(correct), selected, nStar)
+		bs, err := curriculum.BalanceScore(correct, selected, nStar)
 		if err != nil {
 			return 0, fmt.Errorf("monitor: Balance: %w", err)
 		}
