@@ -154,18 +154,28 @@ type EntropyCollapse struct {
 
 // Detect implements Detector.
 func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
-	ratio := or(d.Ratio, 0.5)
-	base, at, ok := baseline(records, "entropy")
-	w, vals, ok2 := recent(records, "entropy", shown)
+	return fell(records, NameEntropyCollapse, "entropy", "mean token entropy %.3f nats", or(d.Ratio, 0.5))
+}
+
+// fell reports whether the signal called name, measured at the last
+// record, has fallen to ratio times its first measured value x₀,
+//
+//	x_t ≤ ratio · x₀,   x₀ > 0,
+//
+// and returns the event of detector det that says so; value is the
+// message's format of x_t.
+func fell(records []Record, det, name, value string, ratio float64) (Event, bool) {
+	base, at, ok := baseline(records, name)
+	w, vals, ok2 := recent(records, name, shown)
 	if !ok || !ok2 || base <= 0 {
 		return Event{}, false
 	}
-	h := vals[len(vals)-1]
-	if h > ratio*base {
+	x := vals[len(vals)-1]
+	if x > ratio*base {
 		return Event{}, false
 	}
-	return Event{Detector: NameEntropyCollapse, Signal: "entropy", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
-		Message: fmt.Sprintf("mean token entropy %.3f nats, %.2f of its %.3f at step %d (threshold %.2f)", h, h/base, base, at, ratio)}, true
+	return Event{Detector: det, Signal: name, Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
+		Message: fmt.Sprintf(value+", %.2f of its %.3f at step %d (threshold %.2f)", x, x/base, base, at, ratio)}, true
 }
 
 // DiversityCollapse fires when a step's samples lose their diversity:
@@ -221,17 +231,7 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 			return ev, true
 		}
 	}
-	ratio := or(d.DistinctRatio, 0.5)
-	base, at, ok := baseline(records, "distinct")
-	w, vals, ok2 := recent(records, "distinct", shown)
-	if !ok || !ok2 || base <= 0 {
-		return Event{}, false
-	}
-	if x := vals[len(vals)-1]; x <= ratio*base {
-		return Event{Detector: NameDiversityCollapse, Signal: "distinct", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
-			Message: fmt.Sprintf("distinct-n within groups %.3f, %.2f of its %.3f at step %d (threshold %.2f)", x, x/base, base, at, ratio)}, true
-	}
-	return Event{}, false
+	return fell(records, NameDiversityCollapse, "distinct", "distinct-n within groups %.3f", or(d.DistinctRatio, 0.5))
 }
 
 // closure checks one similarity signal against its recent low and its
