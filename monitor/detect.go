@@ -104,10 +104,11 @@ func recent(records []Record, name string, n int) (window [2]int, values []float
 	}
 	for i := len(records) - 1; i >= 0 && len(values) < n; i-- {
 		if v, _ := records[i].Value(name); !math.IsNaN(v) {
-			values = append([]float64{v}, values...)
+			values = append(values, v)
 			window[0] = records[i].Step
 		}
 	}
+	slices.Reverse(values)
 	window[1] = last.Step
 	return window, values, true
 }
@@ -165,9 +166,12 @@ func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
 // and returns the event of detector det that says so; value is the
 // message's format of x_t.
 func fell(records []Record, det, name, value string, ratio float64) (Event, bool) {
+	w, vals, ok := recent(records, name, shown)
+	if !ok {
+		return Event{}, false
+	}
 	base, at, ok := baseline(records, name)
-	w, vals, ok2 := recent(records, name, shown)
-	if !ok || !ok2 || base <= 0 {
+	if !ok || base <= 0 {
 		return Event{}, false
 	}
 	x := vals[len(vals)-1]
@@ -239,8 +243,7 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) {
 	fast, win, level := or(d.Closure, 0.35), or(d.Window, 3), or(d.Level, 0.65)
 	w, vals, ok := recent(records, name, win+1)
-	first, at, ok2 := baseline(records, name)
-	if !ok || !ok2 || len(vals) < 2 {
+	if !ok || len(vals) < 2 {
 		return Event{}, false
 	}
 	s, low := vals[len(vals)-1], slices.Min(vals[:len(vals)-1])
@@ -249,6 +252,7 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 			Message: fmt.Sprintf("%s %.3f from %.3f within steps %d–%d: %.2f of the way to identical samples (threshold %.2f)",
 				name, s, low, w[0], w[1], c, fast)}, true
 	}
+	first, at, _ := baseline(records, name) // found: vals holds an earlier value
 	if c := (s - first) / (1 - first); first < 1 && c >= level {
 		w, vals, _ := recent(records, name, shown)
 		return Event{Detector: NameDiversityCollapse, Signal: name, Window: w, Values: vals, Baseline: first, Threshold: first + level*(1-first),
