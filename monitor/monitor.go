@@ -89,8 +89,7 @@ func Texts(groups [][]policy.Completion) []string {
 type Monitor struct {
 	cfg       Config
 	detectors []Detector
-	armed     []bool // detector i may fire
-	clear     []int  // steps detector i's condition has been clear since it fired
+	clear     []int // steps detector i's condition has been clear (Rearm at first): it may fire at Rearm or more
 	run       Run
 	prevTexts []string
 	prevVecs  [][]float64
@@ -130,9 +129,9 @@ func New(cfg Config) (*Monitor, error) {
 		}
 	}
 	ds = append(ds, cfg.Extra...)
-	m := &Monitor{cfg: cfg, detectors: ds, armed: make([]bool, len(ds)), clear: make([]int, len(ds))}
-	for i := range m.armed {
-		m.armed[i] = true
+	m := &Monitor{cfg: cfg, detectors: ds, clear: make([]int, len(ds))}
+	for i := range m.clear {
+		m.clear[i] = cfg.Rearm
 	}
 	return m, nil
 }
@@ -175,17 +174,15 @@ func (m *Monitor) push(rec Record) []Event {
 	var events []Event
 	for i, d := range m.detectors {
 		ev, holds := d.Detect(m.run.Records)
-		switch {
-		case holds && m.armed[i]:
+		if !holds {
+			m.clear[i]++
+			continue
+		}
+		if m.clear[i] >= m.cfg.Rearm {
 			ev.Step = rec.Step
 			events = append(events, ev)
-			m.armed[i], m.clear[i] = false, 0
-		case holds:
-			m.clear[i] = 0
-		case !m.armed[i]:
-			m.clear[i]++
-			m.armed[i] = m.clear[i] >= m.cfg.Rearm
 		}
+		m.clear[i] = 0
 	}
 	m.run.Events = append(m.run.Events, events...)
 	return events
