@@ -101,16 +101,10 @@ func New(cfg Config) (*Monitor, error) {
 	if cfg.N < 0 || cfg.NStar < 0 || cfg.Rearm < 0 {
 		return nil, fmt.Errorf("monitor: Config.N = %d, NStar = %d, Rearm = %d, want ≥ 0", cfg.N, cfg.NStar, cfg.Rearm)
 	}
-	cfg.Rearm = or(cfg.Rearm, 5)
 	if math.IsNaN(cfg.Threshold) || math.IsInf(cfg.Threshold, 0) {
 		return nil, fmt.Errorf("monitor: Config.Threshold = %v, want finite", cfg.Threshold)
 	}
-	if cfg.N == 0 {
-		cfg.N = 2
-	}
-	if cfg.Threshold == 0 {
-		cfg.Threshold = 0.5
-	}
+	cfg.N, cfg.Threshold, cfg.Rearm = or(cfg.N, 2), or(cfg.Threshold, 0.5), or(cfg.Rearm, 5)
 	if cfg.Embedder == nil {
 		cfg.Embedder = reward.HashEmbedder{}
 	}
@@ -243,7 +237,7 @@ func (m *Monitor) record(ctx context.Context, s Step) (Record, [][]float64, erro
 	if err != nil {
 		return rec, nil, err
 	}
-	if m.cfg.Probe != nil && (rec.Step-1)%m.cfg.Probe.every() == 0 {
+	if m.cfg.Probe != nil && (rec.Step-1)%or(m.cfg.Probe.Every, 10) == 0 {
 		if rec.Probe, rec.ProbeSE, err = m.cfg.Probe.Score(ctx); err != nil {
 			return rec, nil, err
 		}
