@@ -387,22 +387,18 @@ func writeEscape(b *strings.Builder, q []byte) int {
 	return 2
 }
 
-// hex4 decodes four hex digits, or returns -1 if they are not.
+// hex4 decodes the four hex digits at the start of q, checked by the
+// scanner's escape.
 func hex4(q []byte) rune {
-	if len(q) < 4 {
-		return -1
-	}
 	var r rune
 	for _, c := range q[:4] {
 		switch {
-		case '0' <= c && c <= '9':
+		case c <= '9':
 			c -= '0'
-		case 'a' <= c && c <= 'f':
+		case c >= 'a':
 			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
 		default:
-			return -1
+			c -= 'A' - 10
 		}
 		r = r<<4 | rune(c)
 	}

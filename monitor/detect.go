@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/evolve-go/evolve/internal/nanmean"
 )
 
 // Detector watches a run's records and says whether its condition holds at
@@ -89,13 +91,6 @@ func or[T int | float64](x, def T) T {
 	return x
 }
 
-// measured returns the records' steps and values of the signal called
-// name where it was measured.
-func measured(records []Record, name string) (steps []int, values []float64) {
-	run := Run{Records: records}
-	return run.Series(name)
-}
-
 // recent returns the last up to n measured values of name and the window
 // of steps they span, from the records up to the last one; ok is false
 // when the last record did not measure it.
@@ -109,10 +104,11 @@ func recent(records []Record, name string, n int) (window [2]int, values []float
 	}
 	for i := len(records) - 1; i >= 0 && len(values) < n; i-- {
 		if v, _ := records[i].Value(name); !math.IsNaN(v) {
-			values = append([]float64{v}, values...)
+			values = append(values, v)
 			window[0] = records[i].Step
 		}
 	}
+	slices.Reverse(values)
 	window[1] = last.Step
 	return window, values, true
 }
@@ -159,18 +155,31 @@ type EntropyCollapse struct {
 
 // Detect implements Detector.
 func (d EntropyCollapse) Detect(records []Record) (Event, bool) {
-	ratio := or(d.Ratio, 0.5)
-	base, at, ok := baseline(records, "entropy")
-	w, vals, ok2 := recent(records, "entropy", shown)
-	if !ok || !ok2 || base <= 0 {
+	return fell(records, NameEntropyCollapse, "entropy", "mean token entropy %.3f nats", or(d.Ratio, 0.5))
+}
+
+// fell reports whether the signal called name, measured at the last
+// record, has fallen to ratio times its first measured value x₀,
+//
+//	x_t ≤ ratio · x₀,   x₀ > 0,
+//
+// and returns the event of detector det that says so; value is the
+// message's format of x_t.
+func fell(records []Record, det, name, value string, ratio float64) (Event, bool) {
+	w, vals, ok := recent(records, name, shown)
+	if !ok {
 		return Event{}, false
 	}
-	h := vals[len(vals)-1]
-	if h > ratio*base {
+	base, at, ok := baseline(records, name)
+	if !ok || base <= 0 {
 		return Event{}, false
 	}
-	return Event{Detector: NameEntropyCollapse, Signal: "entropy", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
-		Message: fmt.Sprintf("mean token entropy %.3f nats, %.2f of its %.3f at step %d (threshold %.2f)", h, h/base, base, at, ratio)}, true
+	x := vals[len(vals)-1]
+	if x > ratio*base {
+		return Event{}, false
+	}
+	return Event{Detector: det, Signal: name, Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
+		Message: fmt.Sprintf(value+", %.2f of its %.3f at step %d (threshold %.2f)", x, x/base, base, at, ratio)}, true
 }
 
 // DiversityCollapse fires when a step's samples lose their diversity:
@@ -226,17 +235,7 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 			return ev, true
 		}
 	}
-	ratio := or(d.DistinctRatio, 0.5)
-	base, at, ok := baseline(records, "distinct")
-	w, vals, ok2 := recent(records, "distinct", shown)
-	if !ok || !ok2 || base <= 0 {
-		return Event{}, false
-	}
-	if x := vals[len(vals)-1]; x <= ratio*base {
-		return Event{Detector: NameDiversityCollapse, Signal: "distinct", Window: w, Values: vals, Baseline: base, Threshold: ratio * base,
-			Message: fmt.Sprintf("distinct-n within groups %.3f, %.2f of its %.3f at step %d (threshold %.2f)", x, x/base, base, at, ratio)}, true
-	}
-	return Event{}, false
+	return fell(records, NameDiversityCollapse, "distinct", "distinct-n within groups %.3f", or(d.DistinctRatio, 0.5))
 }
 
 // closure checks one similarity signal against its recent low and its
@@ -244,8 +243,7 @@ func (d DiversityCollapse) Detect(records []Record) (Event, bool) {
 func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) {
 	fast, win, level := or(d.Closure, 0.35), or(d.Window, 3), or(d.Level, 0.65)
 	w, vals, ok := recent(records, name, win+1)
-	first, at, ok2 := baseline(records, name)
-	if !ok || !ok2 || len(vals) < 2 {
+	if !ok || len(vals) < 2 {
 		return Event{}, false
 	}
 	s, low := vals[len(vals)-1], slices.Min(vals[:len(vals)-1])
@@ -254,6 +252,7 @@ func (d DiversityCollapse) closure(records []Record, name string) (Event, bool) 
 			Message: fmt.Sprintf("%s %.3f from %.3f within steps %d–%d: %.2f of the way to identical samples (threshold %.2f)",
 				name, s, low, w[0], w[1], c, fast)}, true
 	}
+	first, at, _ := baseline(records, name) // found: vals holds an earlier value
 	if c := (s - first) / (1 - first); first < 1 && c >= level {
 		w, vals, _ := recent(records, name, shown)
 		return Event{Detector: NameDiversityCollapse, Signal: name, Window: w, Values: vals, Baseline: first, Threshold: first + level*(1-first),
@@ -368,8 +367,8 @@ func (d RewardHacking) Detect(records []Record) (Event, bool) {
 	if n <= win || steps[n-1] != records[len(records)-1].Step {
 		return Event{}, false
 	}
-	r0, v0 := mean(rs[:win]), mean(vs[:win])
-	r1, v1 := mean(rs[n-win:]), mean(vs[n-win:])
+	r0, v0 := nanmean.Of(rs[:win]), nanmean.Of(vs[:win])
+	r1, v1 := nanmean.Of(rs[n-win:]), nanmean.Of(vs[n-win:])
 	if r1-r0 < rise || v1-v0 > ratio*(r1-r0) {
 		return Event{}, false
 	}
@@ -483,21 +482,13 @@ func (d Starvation) Detect(records []Record) (Event, bool) {
 	if !ok || len(vals) < win {
 		return Event{}, false
 	}
-	m := mean(vals)
+	m := nanmean.Of(vals)
 	if m < share {
 		return Event{}, false
 	}
 	return Event{Detector: NameStarvation, Signal: "starved", Window: w, Values: vals, Threshold: share, Baseline: math.NaN(),
 		Message: fmt.Sprintf("%.0f%% of groups over steps %d–%d had all rewards equal and below success: no learning signal (threshold %.0f%%)",
 			100*m, w[0], w[1], 100*share)}, true
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 // rounded returns v rounded to 3 decimals, for messages.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
 )
@@ -88,8 +89,7 @@ func Texts(groups [][]policy.Completion) []string {
 type Monitor struct {
 	cfg       Config
 	detectors []Detector
-	armed     []bool // detector i may fire
-	clear     []int  // steps detector i's condition has been clear since it fired
+	clear     []int // steps detector i's condition has been clear (Rearm at first): it may fire at Rearm or more
 	run       Run
 	prevTexts []string
 	prevVecs  [][]float64
@@ -101,16 +101,10 @@ func New(cfg Config) (*Monitor, error) {
 	if cfg.N < 0 || cfg.NStar < 0 || cfg.Rearm < 0 {
 		return nil, fmt.Errorf("monitor: Config.N = %d, NStar = %d, Rearm = %d, want ≥ 0", cfg.N, cfg.NStar, cfg.Rearm)
 	}
-	cfg.Rearm = or(cfg.Rearm, 5)
 	if math.IsNaN(cfg.Threshold) || math.IsInf(cfg.Threshold, 0) {
 		return nil, fmt.Errorf("monitor: Config.Threshold = %v, want finite", cfg.Threshold)
 	}
-	if cfg.N == 0 {
-		cfg.N = 2
-	}
-	if cfg.Threshold == 0 {
-		cfg.Threshold = 0.5
-	}
+	cfg.N, cfg.Threshold, cfg.Rearm = or(cfg.N, 2), or(cfg.Threshold, 0.5), or(cfg.Rearm, 5)
 	if cfg.Embedder == nil {
 		cfg.Embedder = reward.HashEmbedder{}
 	}
@@ -129,9 +123,9 @@ func New(cfg Config) (*Monitor, error) {
 		}
 	}
 	ds = append(ds, cfg.Extra...)
-	m := &Monitor{cfg: cfg, detectors: ds, armed: make([]bool, len(ds)), clear: make([]int, len(ds))}
-	for i := range m.armed {
-		m.armed[i] = true
+	m := &Monitor{cfg: cfg, detectors: ds, clear: make([]int, len(ds))}
+	for i := range m.clear {
+		m.clear[i] = cfg.Rearm
 	}
 	return m, nil
 }
@@ -174,17 +168,15 @@ func (m *Monitor) push(rec Record) []Event {
 	var events []Event
 	for i, d := range m.detectors {
 		ev, holds := d.Detect(m.run.Records)
-		switch {
-		case holds && m.armed[i]:
+		if !holds {
+			m.clear[i]++
+			continue
+		}
+		if m.clear[i] >= m.cfg.Rearm {
 			ev.Step = rec.Step
 			events = append(events, ev)
-			m.armed[i], m.clear[i] = false, 0
-		case holds:
-			m.clear[i] = 0
-		case !m.armed[i]:
-			m.clear[i]++
-			m.armed[i] = m.clear[i] >= m.cfg.Rearm
 		}
+		m.clear[i] = 0
 	}
 	m.run.Events = append(m.run.Events, events...)
 	return events
@@ -245,7 +237,7 @@ func (m *Monitor) record(ctx context.Context, s Step) (Record, [][]float64, erro
 	if err != nil {
 		return rec, nil, err
 	}
-	if m.cfg.Probe != nil && (rec.Step-1)%m.cfg.Probe.every() == 0 {
+	if m.cfg.Probe != nil && (rec.Step-1)%or(m.cfg.Probe.Every, 10) == 0 {
 		if rec.Probe, rec.ProbeSE, err = m.cfg.Probe.Score(ctx); err != nil {
 			return rec, nil, err
 		}
@@ -298,7 +290,7 @@ func (m *Monitor) fromRewards(rec *Record, s Step) error {
 	if r.Rewards == nil {
 		return nil
 	}
-	rec.Reward = nanMean(r.Rewards)
+	rec.Reward = nanmean.Of(r.Rewards)
 	var err error
 	if rec.ZeroVariance, rec.Starved, err = flatShares("Observe", r.Rewards, r.Groups, m.cfg.Threshold); err != nil {
 		return err
@@ -307,7 +299,7 @@ func (m *Monitor) fromRewards(rec *Record, s Step) error {
 		return err
 	}
 	if s.Watch != nil {
-		rec.Watch = nanMean(s.Watch)
+		rec.Watch = nanmean.Of(s.Watch)
 		if rec.Disagreement, err = Disagreement(r.Rewards, s.Watch, m.cfg.Threshold); err != nil {
 			return err
 		}

@@ -47,11 +47,14 @@ func TestObserveRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := m.Run().Records[0]
+	// Group 0 is one text twice: similarity 1, bigrams "a fish", "fish
+	// swam" twice (2 of 4); both rows selected, one verified: n' = 1, n =
+	// 2, bs = ⅛·½. Group 1: the cosine of its two texts, 5 bigrams of 5;
+	// row 3 selected and verified: bs = ⅛·1.
 	vecs, _ := reward.HashEmbedder{}.Embed(ctx, texts)
-	groupIDs := []int{0, 0, 1, 1}
-	sim, _ := GroupSimilarity(vecs, groupIDs)
-	dist, _ := GroupDistinctN(texts, groupIDs, 2)
-	bal, _ := Balance(r.Rewards, watch, texts, groupIDs, 0.5, 8)
+	sim := (1 + reward.Cosine(vecs[2], vecs[3])) / 2
+	dist := (2.0/4 + 5.0/5) / 2
+	bal := (1.0/16 + 1.0/8) / 2
 	for name, want := range map[string]float64{
 		"step": 1, "reward": 0.75, "watch": 0.5, "disagreement": 0.25, "kl": 0.1, "entropy": 1.2, "kl_rate": nan,
 		"distinct": dist, "distinct_steps": nan, "similarity": sim, "cross_similarity": nan, "zero_variance": 0.5,
@@ -70,7 +73,8 @@ func TestObserveRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec = m.Run().Records[1]
-	pooled, _ := DistinctN(append(texts, texts...), 2)
+	// Each text twice: 8 + 6 + 4 bigrams, 2 + 3 + 2 distinct.
+	pooled := 7.0 / 18
 	if rec.Step != 2 || !near(rec.KLRate, 0.2) || !near(rec.DistinctSteps, pooled) || !(rec.CrossSimilarity > 0) ||
 		rec.Starved != 1 || !math.IsNaN(rec.Watch) {
 		t.Errorf("second record %+v", rec)
@@ -168,6 +172,15 @@ func TestProbe(t *testing.T) {
 	probed = append(probed, steps...)
 	if len(probed) != 3 || probed[0] != 1 || probed[1] != 3 || probed[2] != 5 {
 		t.Errorf("probed at steps %v, want 1, 3, 5", probed)
+	}
+	// No sample scored: no mean; one: no standard error.
+	skip := reward.Func(func(context.Context, reward.Sample) (float64, error) { return 0, reward.ErrSkip })
+	if mean, se, err := (&Probe{Generator: p, Prompts: []string{"q"}, Reward: skip}).Score(ctx); err != nil || !math.IsNaN(mean) || !math.IsNaN(se) {
+		t.Errorf("every sample skipped: Score = %v ± %v, %v; want NaN ± NaN", mean, se, err)
+	}
+	one := &Probe{Generator: p, Prompts: []string{"q"}, Reward: reward.Mentions{Words: []string{"a"}}, N: 1}
+	if mean, se, err := one.Score(ctx); err != nil || mean != 1 || !math.IsNaN(se) {
+		t.Errorf("one sample: Score = %v ± %v, %v; want 1 ± NaN", mean, se, err)
 	}
 	if _, _, err := (&Probe{Generator: p, Prompts: []string{"not a prompt"}, Reward: Sentences}).Score(ctx); err == nil {
 		t.Error("a prompt the generator refuses: no error")

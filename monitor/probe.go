@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/reward"
@@ -58,13 +61,6 @@ func (p *Probe) check() error {
 	return nil
 }
 
-func (p *Probe) every() int {
-	if p.Every == 0 {
-		return 10
-	}
-	return p.Every
-}
-
 // Score samples N completions of each prompt and returns their mean
 // reward and its standard error s/√n (s the samples' standard deviation
 // with Bessel's correction, n the samples scored); samples the reward
@@ -74,14 +70,8 @@ func (p *Probe) Score(ctx context.Context) (mean, stderr float64, err error) {
 	if err := p.check(); err != nil {
 		return 0, 0, err
 	}
-	n, tokens := p.N, p.MaxTokens
-	if n == 0 {
-		n = 8
-	}
-	if tokens == 0 {
-		tokens = 48
-	}
-	groups, err := p.Generator.Generate(ctx, policy.GenerateRequest{Prompts: p.Prompts, N: n, MaxTokens: tokens, Seed: p.Seed})
+	req := policy.GenerateRequest{Prompts: p.Prompts, N: or(p.N, 8), MaxTokens: or(p.MaxTokens, 48), Seed: p.Seed}
+	groups, err := p.Generator.Generate(ctx, req)
 	if err != nil {
 		return 0, 0, fmt.Errorf("monitor: Probe: %w", err)
 	}
@@ -89,17 +79,10 @@ func (p *Probe) Score(ctx context.Context) (mean, stderr float64, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("monitor: Probe: %w", err)
 	}
-	mean, n, ss := nanMean(scores), 0, 0.0
-	for _, x := range scores {
-		if !math.IsNaN(x) {
-			n++
-			ss += (x - mean) * (x - mean)
-		}
-	}
-	if n < 2 {
-		return mean, math.NaN(), nil
-	}
-	return mean, math.Sqrt(ss / float64(n-1) / float64(n)), nil
+	present := slices.DeleteFunc(scores, math.IsNaN)
+	// Both NaN without a score; the standard deviation NaN with one.
+	mean, std := stat.MeanStdDev(present, nil)
+	return mean, stat.StdErr(std, float64(len(present))), nil
 }
 
 // Sentences is a probe reward for story and prose generation: 1 when the

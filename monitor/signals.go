@@ -111,7 +111,7 @@ func GroupDistinctN(texts []string, groups []int, n int) (float64, error) {
 		}
 		each = append(each, d)
 	}
-	return nanMean(each), nil
+	return nanmean.Of(each), nil
 }
 
 // GroupSimilarity is the mean over groups of the mean cosine similarity
@@ -143,7 +143,7 @@ func GroupSimilarity(vecs [][]float64, groups []int) (float64, error) {
 			each = append(each, s/float64(n))
 		}
 	}
-	return nanMean(each), nil
+	return nanmean.Of(each), nil
 }
 
 // CrossSimilarity is the mean cosine similarity over every pair (a[i],
@@ -283,8 +283,10 @@ func Balance(rewards, verdicts []float64, texts []string, groups []int, threshol
 		return 0, err
 	}
 	var each []float64
+	seen := map[string]bool{} // a group's correct texts
 	for _, r := range rows {
-		selected, correct := 0, map[string]bool{}
+		selected, correct := 0, 0
+		clear(seen)
 		for _, i := range r {
 			v := rewards[i]
 			if verdicts != nil {
@@ -294,21 +296,22 @@ func Balance(rewards, verdicts []float64, texts []string, groups []int, threshol
 				continue
 			}
 			selected++
-			if v >= threshold {
-				key := fmt.Sprint(i)
-				if texts != nil {
-					key = "\x00" + texts[i]
-				}
-				correct[key] = true
+			switch {
+			case v < threshold:
+			case texts == nil:
+				correct++
+			case !seen[texts[i]]:
+				seen[texts[i]] = true
+				correct++
 			}
 		}
-		bs, err := curriculum.BalanceScore(len(correct), selected, nStar)
+		bs, err := curriculum.BalanceScore(correct, selected, nStar)
 		if err != nil {
 			return 0, fmt.Errorf("monitor: Balance: %w", err)
 		}
 		each = append(each, bs)
 	}
-	return nanMean(each), nil
+	return nanmean.Of(each), nil
 }
 
 // Consistency is CREAM's rewarding consistency: the mean over groups of
@@ -345,7 +348,7 @@ func Consistency(prev, cur []float64, groups []int) (float64, error) {
 			each = append(each, tau)
 		}
 	}
-	return nanMean(each), nil
+	return nanmean.Of(each), nil
 }
 
 // Disagreement is the share of rows on which the training reward and a
@@ -380,10 +383,6 @@ func Disagreement(rewards, verdicts []float64, threshold float64) (float64, erro
 	}
 	return float64(d) / float64(n), nil
 }
-
-// nanMean is the mean of the non-NaN entries of v (NaN when there are
-// none).
-func nanMean(v []float64) float64 { return nanmean.Of(v) }
 
 // errNoRollouts is returned by Observe for a Step without rollouts.
 var errNoRollouts = errors.New("monitor: Step.Rollouts is nil")
