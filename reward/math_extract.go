@@ -151,7 +151,7 @@ func (t *mathText) xAt(i, window int) []mathCand {
 	}
 	for j := i; j <= i+window && j < len(t.s); j++ {
 		if c := t.s[j]; (isDigit(c) || c == '-' || c == '.' || c == '(') && !t.inRegion(j) {
-			if cands, _ := plainAt(t.s, j); len(cands) > 0 {
+			if cands, _, _ := plainAt(t.s, j, nil); len(cands) > 0 {
 				return append(out, cands...)
 			}
 		}
@@ -167,7 +167,7 @@ func (t *mathText) afterAnswer(i int) []mathCand {
 	if eq := strings.LastIndexByte(window, '='); eq >= 0 {
 		j := skipSpaces(t.s, i+eq+1)
 		if j < len(t.s) && !t.inRegion(j) {
-			if cands, _ := plainAt(t.s, j); len(cands) > 0 && !strings.HasPrefix(strings.TrimLeft(t.s[cands[0].end:], " "), "=") {
+			if cands, _, _ := plainAt(t.s, j, nil); len(cands) > 0 && !strings.HasPrefix(strings.TrimLeft(t.s[cands[0].end:], " "), "=") {
 				out = append(out, cands...)
 			}
 		}
