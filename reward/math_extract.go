@@ -106,7 +106,7 @@ func (t *mathText) spanCandidates() []mathCand {
 	}
 	var out []mathCand
 	for _, k := range starts[max(0, len(starts)-mathMaxCandidates):] {
-		text, end, _ := t.spanGroup(k)
+		text, end := t.spanGroup(k)
 		out = append(out, mathCand{start: t.spans[k].start, end: end, text: text})
 	}
 	return out
@@ -146,7 +146,7 @@ func (t *mathText) xAt(i, window int) []mathCand {
 	var out []mathCand
 	k := sort.Search(len(t.spans), func(k int) bool { return t.spans[k].start >= i })
 	if k < len(t.spans) && t.spans[k].start <= i+window {
-		text, end, _ := t.spanGroup(k)
+		text, end := t.spanGroup(k)
 		out = append(out, mathCand{start: t.spans[k].start, end: end, text: text})
 	}
 	for j := i; j <= i+window && j < len(t.s); j++ {
