@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -183,22 +184,14 @@ func (m Math) comparer() (*mathCmp, [][]MathSource, error) {
 			}
 		}
 	}
-	w := &mathWork{left: cmpOr(m.Budget, DefaultMathBudget)}
-	c := newMathCmp(w, cmpOr(m.Precision, 6), cmpOr(m.Tolerance, 1e-9))
+	w := &mathWork{left: cmp.Or(m.Budget, DefaultMathBudget)}
+	c := newMathCmp(w, cmp.Or(m.Precision, 6), cmp.Or(m.Tolerance, 1e-9))
 	c.setRel, c.strictEq = m.SetRelations, m.StrictEquations
 	order := m.Order
 	if order == nil {
 		order = defaultMathOrder
 	}
 	return c, order, nil
-}
-
-// cmpOr returns v, or def when v is zero.
-func cmpOr[T int | float64](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // answerOf reads a label (or an extracted answer): whole when it has no

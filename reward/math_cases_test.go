@@ -420,6 +420,7 @@ var completionCases = []mathCase{
 	{`\frac{\pi}{4}`, `\boxed{\tan^{-1}(1)}`, false, "a power −1 of tan is 1/tan (Math-Verify), not arctan"},
 	{`\frac{9}{2}`, `\boxed{4\frac{1}{2}}`, false, "juxtaposition multiplies: 4·½ = 2 (Math-Verify), not a mixed number"},
 	{`\frac{1}{400}`, `\boxed{\frac{1}{4}\%}`, true, "a fraction of a percent"},
+	{`1`, `\boxed{2^{-9223372036854775808}}`, false, "2^{-2^{63}} is not 1 (the exponent's magnitude does not fit an int64)"},
 }
 
 func allMathCases() map[string][]mathCase {

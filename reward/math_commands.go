@@ -264,7 +264,7 @@ func (p *mparser) text(string) *mnode {
 func isWords(s string) bool {
 	run := 0
 	for _, r := range s {
-		if r < 0x80 && isLetter(byte(r)) || r >= 0x80 && isLetterRune(r) {
+		if unicode.IsLetter(r) {
 			if run++; run >= 2 {
 				return true
 			}
@@ -446,5 +446,3 @@ var pow10 = func() (p [19]int64) {
 	}
 	return p
 }()
-
-func isLetterRune(r rune) bool { return unicode.IsLetter(r) }

@@ -140,19 +140,23 @@ func powInt(b *big.Rat, k int64) (*big.Rat, bool) {
 		}
 		return new(big.Rat), true
 	}
-	bits := int64(max(b.Num().BitLen(), b.Denom().BitLen()))
-	if abs64(k) > mathMaxBits || bits > 1 && bits*abs64(k) > mathMaxBits {
+	if k < -mathMaxBits || k > mathMaxBits {
+		return nil, false // also keeps −k from overflowing
+	}
+	n := abs(k)
+	if bits := int64(max(b.Num().BitLen(), b.Denom().BitLen())); bits > 1 && bits*n > mathMaxBits {
 		return nil, false
 	}
-	num := new(big.Int).Exp(b.Num(), big.NewInt(abs64(k)), nil)
-	den := new(big.Int).Exp(b.Denom(), big.NewInt(abs64(k)), nil)
+	num := new(big.Int).Exp(b.Num(), big.NewInt(n), nil)
+	den := new(big.Int).Exp(b.Denom(), big.NewInt(n), nil)
 	if k < 0 {
 		num, den = den, num
 	}
 	return new(big.Rat).SetFrac(num, den), true
 }
 
-func abs64(k int64) int64 {
+// abs is |k| for a k known to be above the smallest value of its type.
+func abs[T int | int64](k T) T {
 	if k < 0 {
 		return -k
 	}
@@ -273,13 +277,6 @@ func complexPow(b, x complex128) complex128 {
 		return complex(math.Pow(real(b), real(x)), 0)
 	}
 	return cmplx.Pow(b, x)
-}
-
-func abs(k int) int {
-	if k < 0 {
-		return -k
-	}
-	return k
 }
 
 // userFuncValue is the value of an unknown function f(args): a fixed

@@ -106,7 +106,7 @@ func (t *mathText) spanCandidates() []mathCand {
 	}
 	var out []mathCand
 	for _, k := range starts[max(0, len(starts)-mathMaxCandidates):] {
-		text, end, _ := t.spanGroup(k)
+		text, end := t.spanGroup(k)
 		out = append(out, mathCand{start: t.spans[k].start, end: end, text: text})
 	}
 	return out
@@ -146,12 +146,12 @@ func (t *mathText) xAt(i, window int) []mathCand {
 	var out []mathCand
 	k := sort.Search(len(t.spans), func(k int) bool { return t.spans[k].start >= i })
 	if k < len(t.spans) && t.spans[k].start <= i+window {
-		text, end, _ := t.spanGroup(k)
+		text, end := t.spanGroup(k)
 		out = append(out, mathCand{start: t.spans[k].start, end: end, text: text})
 	}
 	for j := i; j <= i+window && j < len(t.s); j++ {
 		if c := t.s[j]; (isDigit(c) || c == '-' || c == '.' || c == '(') && !t.inRegion(j) {
-			if cands, _ := plainAt(t.s, j); len(cands) > 0 {
+			if cands, _, _ := plainAt(t.s, j, nil); len(cands) > 0 {
 				return append(out, cands...)
 			}
 		}
@@ -167,7 +167,7 @@ func (t *mathText) afterAnswer(i int) []mathCand {
 	if eq := strings.LastIndexByte(window, '='); eq >= 0 {
 		j := skipSpaces(t.s, i+eq+1)
 		if j < len(t.s) && !t.inRegion(j) {
-			if cands, _ := plainAt(t.s, j); len(cands) > 0 && !strings.HasPrefix(strings.TrimLeft(t.s[cands[0].end:], " "), "=") {
+			if cands, _, _ := plainAt(t.s, j, nil); len(cands) > 0 && !strings.HasPrefix(strings.TrimLeft(t.s[cands[0].end:], " "), "=") {
 				out = append(out, cands...)
 			}
 		}

@@ -68,10 +68,12 @@ func ratExtreme(args []*big.Rat, isMax bool) *big.Rat {
 func intFunc(name string, args []*big.Rat) (*big.Rat, bool) {
 	ints := make([]int64, len(args))
 	for i, a := range args {
-		if !a.IsInt() || !a.Num().IsInt64() || abs64(a.Num().Int64()) > mathMaxFact {
+		if !a.IsInt() || !a.Num().IsInt64() {
 			return nil, false
 		}
-		ints[i] = a.Num().Int64()
+		if ints[i] = a.Num().Int64(); ints[i] < -mathMaxFact || ints[i] > mathMaxFact {
+			return nil, false
+		}
 	}
 	r := new(big.Int)
 	switch {
@@ -82,13 +84,13 @@ func intFunc(name string, args []*big.Rat) (*big.Rat, bool) {
 			r.Binomial(ints[0], ints[1])
 		}
 	case (name == "gcd" || name == "lcm") && len(ints) >= 2:
-		r.SetInt64(abs64(ints[0]))
+		r.SetInt64(abs(ints[0]))
 		for _, k := range ints[1:] {
-			g := new(big.Int).GCD(nil, nil, r, big.NewInt(abs64(k)))
+			g := new(big.Int).GCD(nil, nil, r, big.NewInt(abs(k)))
 			if name == "gcd" {
 				r = g
 			} else if g.Sign() != 0 {
-				r.Mul(r, big.NewInt(abs64(k))).Quo(r, g)
+				r.Mul(r, big.NewInt(abs(k))).Quo(r, g)
 			}
 		}
 	default:

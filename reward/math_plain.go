@@ -193,34 +193,71 @@ func exponentAt(s string, i int) (string, int) {
 // plainExprAt reads an arithmetic expression of numbers at s[i:]
 // (Math-Verify's: digits, ".", spaces, + − * × / ÷ ^ and brackets, with
 // at least one operator, ending before ".", ",", ":", a space, ")", "$"
-// or the end) and returns its text and end.
-func plainExprAt(s string, i int) (string, int, bool) {
+// or the end) and returns its text and end. run describes the run of
+// expression characters that holds s[i] (see exprRunAt).
+func plainExprAt(s string, i int, run *exprRun) (string, int, bool) {
 	j := i
 	for _, p := range []string{"-", "(", "-"} {
 		if strings.HasPrefix(s[j:], p) {
 			j += len(p)
 		}
 	}
-	if j >= len(s) || !isDigit(s[j]) {
+	if j >= len(s) || !isDigit(s[j]) || run.exprEnd <= j || run.lastOp < i+1 {
 		return "", i, false
 	}
-	end := j
-	for end < len(s) {
-		if size := exprCharLen(s[end:]); size > 0 {
-			end += size
-			continue
-		}
-		break
+	return s[i:run.textEnd], run.exprEnd, true
+}
+
+// exprRun is a maximal run s[start:end] of expression characters. Every
+// expression that starts in it ends at the same place: at exprEnd, the
+// last position e in (start, end] where plainSuffix holds (−1: none),
+// with the text up to textEnd (exprEnd less trailing spaces and
+// periods). One that starts at i needs an operator at i+1 or later with
+// a digit or "(" after it: lastOp is the last such operator (−1: none).
+// So a run is scanned once, however many numbers start in it.
+type exprRun struct {
+	start, end, exprEnd, textEnd, lastOp int
+}
+
+// exprRunAt returns the run of expression characters from s[i] on,
+// reusing last when i lies in it.
+func exprRunAt(s string, i int, last *exprRun) *exprRun {
+	if last != nil && last.start <= i && i < last.end {
+		return last
 	}
-	for end > j {
-		text := strings.TrimRight(s[i:end], " \t\n.")
-		if plainSuffix(s, end) && hasOperatorBetweenDigits(text) {
-			return text, end, true
+	r := &exprRun{start: i, end: i, exprEnd: -1, textEnd: -1, lastOp: -1}
+	for r.end < len(s) {
+		size := exprCharLen(s[r.end:])
+		if size == 0 {
+			break
 		}
-		_, size := utf8.DecodeLastRuneInString(s[:end])
-		end -= size
+		r.end += size
 	}
-	return "", i, false
+	for e := r.end; e > i; {
+		if plainSuffix(s, e) {
+			r.exprEnd = e
+			break
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:e])
+		e -= size
+	}
+	if r.exprEnd < 0 {
+		return r
+	}
+	r.textEnd = r.exprEnd
+	for r.textEnd > i && strings.IndexByte(" \t\n.", s[r.textEnd-1]) >= 0 {
+		r.textEnd--
+	}
+	op := -1
+	for k, c := range s[i+1 : max(i+1, r.textEnd)] {
+		switch {
+		case strings.ContainsRune("+-*/^×÷", c):
+			op = i + 1 + k
+		case '0' <= c && c <= '9' || c == '(':
+			r.lastOp = op
+		}
+	}
+	return r
 }
 
 // exprCharLen returns the length of the expression character at the
@@ -239,22 +276,12 @@ func plainSuffix(s string, end int) bool {
 	return end == len(s) || strings.IndexByte(".,: \t\n)$", s[end]) >= 0
 }
 
-// hasOperatorBetweenDigits reports whether text has an operator with a
-// digit or bracket somewhere after it.
-func hasOperatorBetweenDigits(text string) bool {
-	k := strings.IndexAny(text[1:], "+-*/^×÷")
-	if k < 0 {
-		return false
-	}
-	rest := text[k+2:]
-	return strings.ContainsAny(rest, "0123456789(")
-}
-
 // plainCandidates returns the plain numbers and expressions of s outside
 // math regions, as candidates ending where they end; only the last
 // mathMaxCandidates are kept.
 func (t *mathText) plainCandidates() []mathCand {
 	var out []mathCand
+	var run *exprRun
 	s := t.s
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -264,8 +291,8 @@ func (t *mathText) plainCandidates() []mathCand {
 		if t.inRegion(i) {
 			continue
 		}
-		cands, next := plainAt(s, i)
-		out = append(out, cands...)
+		cands, next, r := plainAt(s, i, run)
+		out, run = append(out, cands...), r
 		if len(out) > 2*mathMaxCandidates {
 			out = append(out[:0], out[len(out)-mathMaxCandidates:]...)
 		}
@@ -275,28 +302,31 @@ func (t *mathText) plainCandidates() []mathCand {
 }
 
 // plainAt returns the candidates anchored at s[i] (a number and an
-// expression) and the index to scan on from.
-func plainAt(s string, i int) ([]mathCand, int) {
-	var out []mathCand
-	next := i + 1
+// expression) and the index to scan on from. last is the run of
+// expression characters of an earlier call on s (or nil), reused when
+// s[i] lies in it; run is the one this call used.
+func plainAt(s string, i int, last *exprRun) (cands []mathCand, next int, run *exprRun) {
+	next = i + 1
 	if isDigit(s[i]) {
 		for next < len(s) && isDigit(s[next]) {
 			next++
 		}
 	}
 	if !plainAnchored(s, i, false) && !(s[i] != '(' && plainAnchored(s, i, true)) {
-		return nil, next
+		return nil, next, last
 	}
 	if s[i] != '(' {
 		if pn, end, ok := scanPlainNumber(s, i); ok {
-			out = append(out, mathCand{start: i, end: end, num: pn})
+			cands = append(cands, mathCand{start: i, end: end, num: pn})
 			next = max(next, end)
 		}
 	}
-	if plainAnchored(s, i, false) {
-		if text, end, ok := plainExprAt(s, i); ok {
-			out = append(out, mathCand{start: i, end: end, text: text})
-		}
+	if !plainAnchored(s, i, false) {
+		return cands, next, last
 	}
-	return out, next
+	run = exprRunAt(s, i, last)
+	if text, end, ok := plainExprAt(s, i, run); ok {
+		cands = append(cands, mathCand{start: i, end: end, text: text})
+	}
+	return cands, next, run
 }

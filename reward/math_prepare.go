@@ -24,7 +24,7 @@ func prepareAnswer(n *mnode) *mnode {
 
 const mathMaxPM = 8
 
-// elementsOf returns the elements of a bare list, or n itself.
+// elementsOf returns the elements of a bare list or a set, or n itself.
 func elementsOf(n *mnode) []*mnode {
 	if n.op == mList || n.op == mSet {
 		return n.kids

@@ -9,7 +9,9 @@ import (
 )
 
 // hostileMathSamples are inputs built to exhaust a verifier: deep
-// nesting, huge exponents, megabyte completions.
+// nesting, huge exponents, megabyte completions, and runs of plain
+// numbers each of which starts an expression that ends where the run
+// does.
 func hostileMathSamples() map[string]Sample {
 	nested := strings.Repeat("{", 100000) + "1" + strings.Repeat("}", 100000)
 	return map[string]Sample{
@@ -31,6 +33,8 @@ func hostileMathSamples() map[string]Sample {
 		"huge-decimal":      {Completion: `\boxed{0.` + strings.Repeat("3", 4000) + `}`, Label: `\frac{1}{3}+1`},
 		"power-tower":       {Completion: `\boxed{2^{2^{2^{2^{2^{2}}}}}}`, Label: `2^{2^{2^{2^{2^{2}}}}}+1`},
 		"many-variables":    {Completion: `\boxed{` + manyVariables(200) + `}`, Label: manyVariables(200) + "+1"},
+		"spaced-numbers":    {Completion: strings.Repeat("1 ", 1<<12), Label: "2"},
+		"spaced-sums":       {Completion: strings.Repeat(" 1+1.", 1<<12) + "x", Label: "3"},
 	}
 }
 

@@ -343,7 +343,7 @@ func (c *mathCmp) membership(n *mnode, cuts []cut) ([]bool, bool) {
 		return c.intervalPlaces(n, cuts)
 	}
 	in := make([]bool, places)
-	for _, k := range elementsOrSelf(n) {
+	for _, k := range elementsOf(n) {
 		i, ok := c.placeOf(k, cuts)
 		if !ok || i < 0 || i >= places {
 			return nil, false // not a point, or ±∞, which no set of reals holds
@@ -351,13 +351,6 @@ func (c *mathCmp) membership(n *mnode, cuts []cut) ([]bool, bool) {
 		in[i] = true
 	}
 	return in, true
-}
-
-func elementsOrSelf(n *mnode) []*mnode {
-	if n.op == mList || n.op == mSet {
-		return n.kids
-	}
-	return []*mnode{n}
 }
 
 // placeOf returns the place of an endpoint: 2i+1 for cuts[i]; −∞ and +∞

@@ -179,26 +179,23 @@ func (t *mathText) inRegion(i int) bool {
 }
 
 // spanGroup returns the spans from index k on that are joined by "and",
-// "or" or commas (at most 6, as Math-Verify): their text joined by commas
-// with a following percent sign or word kept, where the group ends and
-// how many spans it holds.
-func (t *mathText) spanGroup(k int) (text string, end, n int) {
-	var parts []string
-	for ; k < len(t.spans) && n < 6; k++ {
-		sp := t.spans[k]
-		part, e := sp.content, sp.end
-		if pe, ok := percentAfter(t.s, sp.end); ok {
-			part, e = part+`\%`, pe
+// "or" or commas (at most 6, as Math-Verify; see groupLen): their text
+// joined by commas with a following percent sign or word kept, and where
+// the group ends.
+func (t *mathText) spanGroup(k int) (text string, end int) {
+	parts := make([]string, t.groupLen(k))
+	for i, sp := range t.spans[k : k+len(parts)] {
+		part := sp.content
+		e, pct := percentAfter(t.s, sp.end)
+		if pct {
+			part += `\%`
 		}
 		if strings.HasPrefix(sp.content, "[") && strings.HasSuffix(sp.content, "]") && strings.Count(sp.content, ",") != 1 {
 			part = strings.TrimSuffix(strings.TrimPrefix(part, "["), "]")
 		}
-		parts, end, n = append(parts, part), e, n+1
-		if !t.joined(k, end) {
-			break
-		}
+		parts[i], end = part, e
 	}
-	return strings.Join(parts, ","), end, n
+	return strings.Join(parts, ","), end
 }
 
 // joined reports whether span k, ending at end, joins the next span.
@@ -210,10 +207,7 @@ func (t *mathText) joined(k, end int) bool {
 func (t *mathText) groupLen(k int) int {
 	n := 1
 	for ; n < 6; n++ {
-		end := t.spans[k+n-1].end
-		if pe, ok := percentAfter(t.s, end); ok {
-			end = pe
-		}
+		end, _ := percentAfter(t.s, t.spans[k+n-1].end)
 		if !t.joined(k+n-1, end) {
 			break
 		}

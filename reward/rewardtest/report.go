@@ -112,9 +112,12 @@ const DefaultMinAUC = 0.5
 
 // checkMinimums validates MinAccuracy, MinAUC and MinSeparation.
 func (s *Suite) checkMinimums() error {
-	for name, v := range map[string]float64{"MinAccuracy": s.MinAccuracy, "MinAUC": s.MinAUC} {
-		if math.IsNaN(v) || v < 0 || v > 1 {
-			return fmt.Errorf("rewardtest: Suite.%s is %v, want in [0, 1]", name, v)
+	for _, m := range []struct {
+		name string
+		v    float64
+	}{{"MinAccuracy", s.MinAccuracy}, {"MinAUC", s.MinAUC}} {
+		if math.IsNaN(m.v) || m.v < 0 || m.v > 1 {
+			return fmt.Errorf("rewardtest: Suite.%s is %v, want in [0, 1]", m.name, m.v)
 		}
 	}
 	if math.IsNaN(s.MinSeparation) || math.IsInf(s.MinSeparation, 0) {
