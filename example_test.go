@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
 	"github.com/evolve-go/evolve/policy/llama/stories260k"
@@ -13,23 +15,31 @@ import (
 	"github.com/evolve-go/evolve/reward"
 )
 
+// rollouts samples a group of 8 completions of each prompt (seeded by the
+// step), lays them out for training and scores them.
+func rollouts(ctx context.Context, gen policy.Generator, scorer *reward.Scorer, prompts []string, step int) (*policy.Rollouts, error) {
+	req := policy.GenerateRequest{Prompts: prompts, N: 8, MaxTokens: 48, Seed: uint64(step)}
+	groups, err := gen.Generate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	batch, err := policy.NewRollouts(groups, 0)
+	if err != nil {
+		return nil, err
+	}
+	batch.Rewards, _, err = scorer.ScoreCompletions(ctx, prompts, nil, groups)
+	return batch, err
+}
+
 // trainGRPO is a complete GRPO loop over any generator and trainable
 // model: sample groups, score them, step.
 func trainGRPO(ctx context.Context, gen policy.Generator, model policy.Trainable, ref policy.LogProber,
 	prompts []string, r reward.Reward, steps int) error {
 	trainer := policy.Trainer{Model: model, Ref: ref, Loss: policy.GRPO(), Advantage: policy.GroupNorm{}}
-	scorer := reward.Scorer{Reward: r}
+	scorer := &reward.Scorer{Reward: r}
 	for step := range steps {
-		req := policy.GenerateRequest{Prompts: prompts, N: 8, MaxTokens: 48, Seed: uint64(step)}
-		groups, err := gen.Generate(ctx, req)
+		batch, err := rollouts(ctx, gen, scorer, prompts, step)
 		if err != nil {
-			return err
-		}
-		batch, err := policy.NewRollouts(groups, 0)
-		if err != nil {
-			return err
-		}
-		if batch.Rewards, _, err = scorer.ScoreCompletions(ctx, prompts, nil, groups); err != nil {
 			return err
 		}
 		if _, err := trainer.Step(batch); err != nil {
@@ -44,18 +54,10 @@ func trainGRPO(ctx context.Context, gen policy.Generator, model policy.Trainable
 func trainDPO(ctx context.Context, gen policy.Generator, model policy.Trainable, ref policy.LogProber,
 	prompts []string, r reward.Reward, steps int) error {
 	trainer := policy.Trainer{Model: model, Ref: ref, Loss: preference.DPO{Beta: 0.1}}
-	scorer := reward.Scorer{Reward: r}
+	scorer := &reward.Scorer{Reward: r}
 	for step := range steps {
-		req := policy.GenerateRequest{Prompts: prompts, N: 8, MaxTokens: 48, Seed: uint64(step)}
-		groups, err := gen.Generate(ctx, req)
+		batch, err := rollouts(ctx, gen, scorer, prompts, step)
 		if err != nil {
-			return err
-		}
-		batch, err := policy.NewRollouts(groups, 0)
-		if err != nil {
-			return err
-		}
-		if batch.Rewards, _, err = scorer.ScoreCompletions(ctx, prompts, nil, groups); err != nil {
 			return err
 		}
 		if batch.Pairs, err = preference.BestWorstPairs(nil, batch.Rewards, batch.Groups); err != nil {
@@ -81,11 +83,33 @@ func successRate(ctx context.Context, gen policy.Generator, prompts []string, r 
 	if err != nil {
 		return 0, err
 	}
-	sum := 0.0
-	for _, s := range scores {
-		sum += s
+	return stat.Mean(scores, nil), nil
+}
+
+// trainFunc is trainGRPO or trainDPO.
+type trainFunc func(ctx context.Context, gen policy.Generator, model policy.Trainable, ref policy.LogProber,
+	prompts []string, r reward.Reward, steps int) error
+
+// fish is the reward of the examples: 1 for a story that mentions "fish",
+// which the base model rarely does.
+var fish = reward.Mentions{Words: []string{"fish"}, Prefix: true}
+
+// fishRates trains model (sampled by gen) with train for 30 steps on the
+// story prompts and returns the share of its stories that mention fish
+// before and after.
+func fishRates(train trainFunc, gen policy.Generator, model policy.Trainable, ref policy.LogProber) (before, after float64) {
+	ctx := context.Background()
+	before, err := successRate(ctx, gen, storyPrompts, fish)
+	if err != nil {
+		log.Fatal(err)
 	}
-	return sum / float64(len(scores)), nil
+	if err := train(ctx, gen, model, ref, storyPrompts, fish, 30); err != nil {
+		log.Fatal(err)
+	}
+	if after, err = successRate(ctx, gen, storyPrompts, fish); err != nil {
+		log.Fatal(err)
+	}
+	return before, after
 }
 
 // band says where a success rate lies, coarsely enough that the last bits
@@ -123,40 +147,16 @@ func stories() (*llama.Sampler, *llama.Trainable, *llama.Model) {
 // GRPO on the built-in stories260K model: the reward is 1 for a story
 // that mentions "fish", which the base model rarely does.
 func Example_grpo() {
-	ctx := context.Background()
 	gen, model, ref := stories()
-	fish := reward.Mentions{Words: []string{"fish"}, Prefix: true}
-	before, err := successRate(ctx, gen, storyPrompts, fish)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := trainGRPO(ctx, gen, model, ref, storyPrompts, fish, 30); err != nil {
-		log.Fatal(err)
-	}
-	after, err := successRate(ctx, gen, storyPrompts, fish)
-	if err != nil {
-		log.Fatal(err)
-	}
+	before, after := fishRates(trainGRPO, gen, model, ref)
 	fmt.Printf("stories that mention fish: %s before, %s after\n", band(before), band(after))
 	// Output: stories that mention fish: under 10% before, over 90% after
 }
 
 // Online DPO on the built-in model, pairs from its own samples.
 func Example_dpo() {
-	ctx := context.Background()
 	gen, model, ref := stories()
-	fish := reward.Mentions{Words: []string{"fish"}, Prefix: true}
-	before, err := successRate(ctx, gen, storyPrompts, fish)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := trainDPO(ctx, gen, model, ref, storyPrompts, fish, 30); err != nil {
-		log.Fatal(err)
-	}
-	after, err := successRate(ctx, gen, storyPrompts, fish)
-	if err != nil {
-		log.Fatal(err)
-	}
+	before, after := fishRates(trainDPO, gen, model, ref)
 	fmt.Printf("stories that mention fish: %s before, %s after\n", band(before), band(after))
 	// Output: stories that mention fish: under 10% before, over 90% after
 }
@@ -164,25 +164,13 @@ func Example_dpo() {
 // The same loops train a tabular policy: one categorical distribution
 // over four short stories per prompt.
 func Example_tabular() {
-	ctx := context.Background()
 	answers := []string{"a dog ran home", "a fish swam away", "the cat slept", "birds sang"}
-	fish := reward.Mentions{Words: []string{"fish"}, Prefix: true}
-	for _, train := range []func(context.Context, policy.Generator, policy.Trainable, policy.LogProber, []string, reward.Reward, int) error{trainGRPO, trainDPO} {
+	for _, train := range []trainFunc{trainGRPO, trainDPO} {
 		p, err := tabular.New(storyPrompts, answers)
 		if err != nil {
 			log.Fatal(err)
 		}
-		before, err := successRate(ctx, p, storyPrompts, fish)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := train(ctx, p, p, p.Clone(), storyPrompts, fish, 30); err != nil {
-			log.Fatal(err)
-		}
-		after, err := successRate(ctx, p, storyPrompts, fish)
-		if err != nil {
-			log.Fatal(err)
-		}
+		before, after := fishRates(train, p, p, p.Clone())
 		fmt.Printf("answers that mention fish: %.0f%% before, %s after\n", 100*before, band(after))
 	}
 	// Output:

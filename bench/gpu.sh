@@ -31,9 +31,11 @@ elif [ ! -f policy/cuda/libevolvecuda.a ]; then
 	exit 1
 fi
 export CGO_ENABLED=1
+tests=$(mktemp)
+trap 'rm -f "$tests"' EXIT
 echo "# CPU/GPU agreement tests"
-go test -count=1 -tags cuda -v -run . ./policy/cuda 2>&1 | tee /tmp/gpu_tests.$$ | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+cuda_test)'
-if grep -q -- '--- SKIP' /tmp/gpu_tests.$$; then
+go test -count=1 -tags cuda -v -run . ./policy/cuda 2>&1 | tee "$tests" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+cuda_test)'
+if grep -q -- '--- SKIP' "$tests"; then
 	echo "gpu.sh: tests skipped (no usable GPU): see above" >&2
 	exit 1
 fi
@@ -45,4 +47,3 @@ if "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else
 else
 	echo "# $python has no CUDA build of torch: PyTorch's column is left out"
 fi
-rm -f /tmp/gpu_tests.$$

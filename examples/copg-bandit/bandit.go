@@ -117,7 +117,7 @@ func (p problem) objective(pi []float64) float64 {
 // regret returns J(π*) − J(π) ≥ 0, the regret of the CoPG paper's
 // bandit: the regularised objective the optimum loses by playing π.
 func (p problem) regret(pi []float64) float64 {
-	return p.objective(p.optimum()) - p.objective(pi)
+	return p.value() - p.objective(pi)
 }
 
 // value returns V* = J(π*) = β·ln Σ_y π_ref(y)·exp(R(y)/β), the value of

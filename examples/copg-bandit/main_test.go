@@ -110,6 +110,7 @@ func TestBanditTable(t *testing.T) {
 	// With 1000 pairs IPO's policy lies near its many-pair limit, which
 	// is not π*.
 	ipo, limit := rows["IPO (BT labels)"].pi, ipoLimit()
+	t.Logf("IPO's many-pair limit %.3f, regret %.3f", limit, regretOf(limit))
 	for a := range limit {
 		if math.Abs(ipo[a]-limit[a]) > 0.05 {
 			t.Errorf("IPO: π = %v, its limit %v", ipo, limit)

@@ -34,6 +34,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/evolve-go/evolve/internal/nanmean"
 	"github.com/evolve-go/evolve/monitor"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
@@ -221,28 +222,19 @@ func (g *game) round(ctx context.Context, w io.Writer) (RoundLog, error) {
 	var batch selfplay.Batch
 	var log RoundLog
 	if g.cfg.Baseline {
-		prompts := make([]string, g.cfg.Size)
-		for i := range prompts {
-			prompts[i] = seeds[g.rng.IntN(len(seeds))]
-		}
-		groups, err := g.sampler.Generate(ctx, policy.GenerateRequest{Prompts: prompts, N: g.cfg.Group, MaxTokens: g.cfg.Tokens, Seed: g.rng.Uint64()})
-		if err != nil {
+		var err error
+		if batch, err = g.baselineBatch(ctx); err != nil {
 			return log, err
 		}
-		rewards, _, err := (&reward.Scorer{Reward: g.reward}).ScoreCompletions(ctx, prompts, nil, groups)
-		if err != nil {
-			return log, err
-		}
-		batch = selfplay.Batch{Role: "solver", Prompts: prompts, Groups: groups, Rewards: rewards}
 	} else {
 		r, err := g.eva.Round(ctx)
 		if err != nil {
 			return log, err
 		}
-		batch, log.Info, log.NewPrompts = r.Solver, mean(r.Info), len(r.Evolved)
+		batch, log.Info, log.NewPrompts = r.Solver, nanmean.Of(r.Info), len(r.Evolved)
 	}
 	g.rounds++
-	log.Round, log.Prompts, log.Reward = g.rounds, batch.Prompts, mean(batch.Rewards)
+	log.Round, log.Prompts, log.Reward = g.rounds, batch.Prompts, nanmean.Of(batch.Rewards)
 	ro, err := batch.Rollouts()
 	if err != nil {
 		return log, err
@@ -259,6 +251,21 @@ func (g *game) round(ctx context.Context, w io.Writer) (RoundLog, error) {
 	return log, err
 }
 
+// baselineBatch is the baseline's round: the solver's scored stories of
+// Size prompts drawn uniformly from the seeds.
+func (g *game) baselineBatch(ctx context.Context) (selfplay.Batch, error) {
+	prompts := make([]string, g.cfg.Size)
+	for i := range prompts {
+		prompts[i] = seeds[g.rng.IntN(len(seeds))]
+	}
+	groups, err := g.sampler.Generate(ctx, policy.GenerateRequest{Prompts: prompts, N: g.cfg.Group, MaxTokens: g.cfg.Tokens, Seed: g.rng.Uint64()})
+	if err != nil {
+		return selfplay.Batch{}, err
+	}
+	rewards, _, err := (&reward.Scorer{Reward: g.reward}).ScoreCompletions(ctx, prompts, nil, groups)
+	return selfplay.Batch{Role: "solver", Prompts: prompts, Groups: groups, Rewards: rewards}, err
+}
+
 // evaluate returns the share of EvalSamples stories of each held-out
 // prompt that mention the word, with a fixed seed so that before and
 // after are paired.
@@ -271,15 +278,7 @@ func (g *game) evaluate(ctx context.Context) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return mean(scores), nil
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(max(1, len(v)))
+	return nanmean.Of(scores), nil
 }
 
 func main() {

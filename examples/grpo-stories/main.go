@@ -65,11 +65,7 @@ func Survey(ctx context.Context, w io.Writer, n, tokens int, seed uint64, words 
 	if n <= 0 || tokens <= 0 {
 		return fmt.Errorf("grpo-stories: Survey: n = %d and tokens = %d, want both > 0", n, tokens)
 	}
-	m, err := llama.LoadBytes(stories260k.Checkpoint)
-	if err != nil {
-		return err
-	}
-	tok, err := llama.LoadTokenizerBytes(stories260k.Tokenizer)
+	m, tok, err := loadStories()
 	if err != nil {
 		return err
 	}
@@ -100,6 +96,16 @@ func Survey(ctx context.Context, w io.Writer, n, tokens int, seed uint64, words 
 		fmt.Fprintf(w, "%-6s %5.1f%%\n", word, 100*hits/float64(n))
 	}
 	return nil
+}
+
+// loadStories returns the built-in stories260K model and its tokenizer.
+func loadStories() (*llama.Model, *llama.Tokenizer, error) {
+	m, err := llama.LoadBytes(stories260k.Checkpoint)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := llama.LoadTokenizerBytes(stories260k.Tokenizer)
+	return m, tok, err
 }
 
 // mentions returns the reward of a word: 1 when the completion has it at

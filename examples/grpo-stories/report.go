@@ -52,15 +52,10 @@ func evaluate(ctx context.Context, model *llama.Model, tok *llama.Tokenizer, bas
 // measure fills a TaskReport from one task's held-out stories.
 func measure(ctx context.Context, model, base *llama.Model, t Task, groups [][]policy.Completion) (TaskReport, error) {
 	rep := TaskReport{Name: t.Name, Story: t.HeldOut[0] + groups[0][0].Text}
-	labels := make([]string, len(t.HeldOut))
-	for i := range labels {
-		labels[i] = t.Word
-	}
-	scores, _, err := (&reward.Scorer{Reward: mentionsLabel}).ScoreCompletions(ctx, t.HeldOut, labels, groups)
-	if err != nil {
+	var err error
+	if rep.Success, err = success(ctx, t, groups); err != nil {
 		return rep, err
 	}
-	rep.Success = nanMean(scores)
 	r, err := policy.NewRollouts(groups, 0)
 	if err != nil {
 		return rep, err
@@ -117,17 +112,18 @@ func quickCheck(ctx context.Context, s *llama.Sampler, ts []Task, cfg Config, st
 		if err != nil {
 			return nil, err
 		}
-		labels := make([]string, len(t.HeldOut))
-		for i := range labels {
-			labels[i] = t.Word
-		}
-		scores, _, err := (&reward.Scorer{Reward: mentionsLabel}).ScoreCompletions(ctx, t.HeldOut, labels, groups)
-		if err != nil {
+		if out[k], err = success(ctx, t, groups); err != nil {
 			return nil, err
 		}
-		out[k] = nanMean(scores)
 	}
 	return out, nil
+}
+
+// success returns the share of the stories of t's held-out prompts
+// (groups, a group per prompt) that mention t's word.
+func success(ctx context.Context, t Task, groups [][]policy.Completion) (float64, error) {
+	scores, _, err := (&reward.Scorer{Reward: mentions(t.Word)}).ScoreCompletions(ctx, t.HeldOut, nil, groups)
+	return nanMean(scores), err
 }
 
 // klFloor is the least KL per sequence that lifts an event's probability

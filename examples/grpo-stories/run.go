@@ -14,7 +14,6 @@ import (
 	"github.com/evolve-go/evolve/monitor"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
-	"github.com/evolve-go/evolve/policy/llama/stories260k"
 	"github.com/evolve-go/evolve/preference"
 	"github.com/evolve-go/evolve/reward"
 )
@@ -82,11 +81,7 @@ func newRun(cfg Config) (*run, error) {
 		obj.pairs = b
 	}
 	ts, _ := tasksNamed(cfg.Tasks)
-	base, err := llama.LoadBytes(stories260k.Checkpoint)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := llama.LoadTokenizerBytes(stories260k.Tokenizer)
+	base, tok, err := loadStories()
 	if err != nil {
 		return nil, err
 	}
