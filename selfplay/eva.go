@@ -143,7 +143,7 @@ const evaGame = "eva"
 
 // config returns the resolved settings or the first invalid one.
 func (e *Eva) config() (n, children, bufSize, size int, keep, replay float64, err error) {
-	n, children, bufSize, size = orDefault(e.N, 4), orDefault(e.Children, 4), orDefault(e.BufferSize, 256), orDefault(e.Size, len(e.Seeds))
+	n, children, bufSize, size = cmp.Or(e.N, 4), cmp.Or(e.Children, 4), cmp.Or(e.BufferSize, 256), cmp.Or(e.Size, len(e.Seeds))
 	keep, replay = e.Keep, e.Replay
 	if keep == 0 {
 		keep = 0.25

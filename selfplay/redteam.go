@@ -1,6 +1,7 @@
 package selfplay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -295,7 +296,7 @@ func (g *RedTeam) Restore(s RedTeamState) error {
 
 // config returns the resolved sizes or the first invalid setting.
 func (g *RedTeam) config() (size, attacks, responses int, err error) {
-	size, attacks, responses = orDefault(g.Size, len(g.Seeds)), orDefault(g.Attacks, 4), orDefault(g.Responses, 4)
+	size, attacks, responses = cmp.Or(g.Size, len(g.Seeds)), cmp.Or(g.Attacks, 4), cmp.Or(g.Responses, 4)
 	switch {
 	case len(g.Seeds) == 0:
 		err = errors.New("selfplay: RedTeam.Seeds is empty")

@@ -1,6 +1,7 @@
 package selfplay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ func (j SafetyJudges) check() error {
 func (g *RedTeam) judge(ctx context.Context, round int, attacks, responses []string, m int) (rtVerdicts, error) {
 	v := rtVerdicts{q: make([]int8, len(attacks)), h: make([]int8, len(responses)), f: make([]int8, len(responses))}
 	na, nr := len(attacks), len(responses)
-	par := orDefault(g.Parallelism, runtime.GOMAXPROCS(0)) // config rejects a negative one
+	par := cmp.Or(g.Parallelism, runtime.GOMAXPROCS(0)) // config rejects a negative one
 	err := parallel.Do(ctx, na+2*nr, par, func(ctx context.Context, i int) error {
 		var err error
 		switch {

@@ -2,6 +2,7 @@ package selfplay
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,21 +59,13 @@ func playRound[T any](c *clock, seed uint64, play func(round int) (T, error)) (T
 	return out, nil
 }
 
-// orDefault returns v, or def when v is 0.
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
 // sizeOr returns v, or def when v is 0; negative v is an error naming the
 // game's field.
 func sizeOr(game, field string, v, def int) (int, error) {
 	if v < 0 {
 		return 0, fmt.Errorf("selfplay: %s: %s = %d, want ≥ 0", game, field, v)
 	}
-	return orDefault(v, def), nil
+	return cmp.Or(v, def), nil
 }
 
 // limitOf resolves a Parallelism field: 0 means GOMAXPROCS.

@@ -1,6 +1,7 @@
 package selfplay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -128,7 +129,7 @@ func (g *SelfRewarding) Restore(s SelfRewardingState) error {
 const selfRewardingGame = "self-rewarding"
 
 // n returns N resolved (play rejects a negative N first).
-func (g *SelfRewarding) n() int { return orDefault(g.N, 4) }
+func (g *SelfRewarding) n() int { return cmp.Or(g.N, 4) }
 
 // Round plays one round on prompts.
 func (g *SelfRewarding) Round(ctx context.Context, prompts []string) (SelfRewardingRound, error) {

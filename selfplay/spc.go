@@ -1,6 +1,7 @@
 package selfplay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -275,8 +276,8 @@ type spcConfig struct {
 
 // config returns the resolved settings or the first invalid one.
 func (g *SPC) config() (c spcConfig, err error) {
-	c = spcConfig{size: orDefault(g.Size, len(g.Solutions)), n: orDefault(g.N, 4), critiques: orDefault(g.Critiques, 4),
-		rollouts: orDefault(g.Rollouts, 8), origMin: g.OriginalMin, sneakyMax: g.SneakyMax}
+	c = spcConfig{size: cmp.Or(g.Size, len(g.Solutions)), n: cmp.Or(g.N, 4), critiques: cmp.Or(g.Critiques, 4),
+		rollouts: cmp.Or(g.Rollouts, 8), origMin: g.OriginalMin, sneakyMax: g.SneakyMax}
 	if c.origMin == 0 {
 		c.origMin = 0.5
 	}
