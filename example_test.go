@@ -162,7 +162,8 @@ func Example_dpo() {
 }
 
 // The same loops train a tabular policy: one categorical distribution
-// over four short stories per prompt.
+// over four short stories per prompt, uniform before training, so that
+// one answer in four mentions fish.
 func Example_tabular() {
 	answers := []string{"a dog ran home", "a fish swam away", "the cat slept", "birds sang"}
 	for _, train := range []trainFunc{trainGRPO, trainDPO} {
@@ -170,10 +171,23 @@ func Example_tabular() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		before, after := fishRates(train, p, p, p.Clone())
-		fmt.Printf("answers that mention fish: %.0f%% before, %s after\n", 100*before, band(after))
+		before := fishProb(p)
+		if err := train(context.Background(), p, p, p.Clone(), storyPrompts, fish, 30); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("answers that mention fish: %.0f%% before, %s after\n", 100*before, band(fishProb(p)))
 	}
 	// Output:
-	// answers that mention fish: 26% before, over 90% after
-	// answers that mention fish: 26% before, over 90% after
+	// answers that mention fish: 25% before, over 90% after
+	// answers that mention fish: 25% before, over 90% after
+}
+
+// fishProb is the probability, averaged over the prompts, that p answers
+// with its second answer, the one about fish.
+func fishProb(p *tabular.Policy) float64 {
+	s := 0.0
+	for i := range storyPrompts {
+		s += p.Probs(i)[1]
+	}
+	return s / float64(len(storyPrompts))
 }
