@@ -193,10 +193,6 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestMeasures(t *testing.T) {
-	// 4 bigrams, 3 distinct ("a b" twice).
-	if d := distinct2([]string{"a b c", "A B d"}); d != 0.75 {
-		t.Errorf("distinct2 = %v, want 0.75", d)
-	}
 	// From 0.5 to 1: log 2 nats; no change: 0.
 	if f := klFloor(0.5, 1, 10); math.Abs(f-math.Ln2) > 1e-15 || klFloor(0.3, 0.3, 10) != 0 {
 		t.Errorf("klFloor = %v, %v", f, klFloor(0.3, 0.3, 10))

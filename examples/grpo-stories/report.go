@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/evolve-go/evolve/monitor"
 	"github.com/evolve-go/evolve/policy"
 	"github.com/evolve-go/evolve/policy/llama"
 	"github.com/evolve-go/evolve/reward"
@@ -23,7 +24,7 @@ type TaskReport struct {
 	// of the stories: how fluent they are by the model they came from.
 	BaseNLL float64
 	// Distinct2 is the share of distinct word bigrams among all the
-	// stories' word bigrams.
+	// stories' word bigrams (monitor.DistinctN, n = 2).
 	Distinct2 float64
 	Tokens    float64 // mean new tokens per story
 	Story     string  // the first story of the first held-out prompt
@@ -75,32 +76,8 @@ func measure(ctx context.Context, model, base *llama.Model, t Task, groups [][]p
 		}
 	}
 	rep.Tokens = n / float64(r.B)
-	var texts []string
-	for _, g := range groups {
-		for _, c := range g {
-			texts = append(texts, c.Text)
-		}
-	}
-	rep.Distinct2 = distinct2(texts)
-	return rep, nil
-}
-
-// distinct2 is the number of distinct word bigrams over the number of
-// word bigrams of texts (case-insensitive; 0 without bigrams).
-func distinct2(texts []string) float64 {
-	seen := map[[2]string]bool{}
-	total := 0
-	for _, t := range texts {
-		w := strings.Fields(strings.ToLower(t))
-		for i := 1; i < len(w); i++ {
-			seen[[2]string{w[i-1], w[i]}] = true
-			total++
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return float64(len(seen)) / float64(total)
+	rep.Distinct2, err = monitor.DistinctN(monitor.Texts(groups), 2)
+	return rep, err
 }
 
 // quickCheck returns each task's held-out success over 16 stories per
