@@ -162,14 +162,8 @@ func (l GRPO) config() (lo, hi, dual, beta float64, agg policy.Aggregation, err 
 			return 0, 0, 0, 0, nil, err
 		}
 	}
-	el, eh := clip.EpsLow, clip.EpsHigh
-	if el == 0 {
-		el = 0.2
-	}
-	if eh == 0 {
-		eh = 0.2
-	}
-	return 1 - el, 1 + eh, clip.DualClip, l.PG.KL.Coef, agg, nil
+	lo, hi = clip.Bounds()
+	return lo, hi, clip.DualClip, l.PG.KL.Coef, agg, nil
 }
 
 func (l GRPO) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, error) {
