@@ -8,10 +8,10 @@ import "context"
 // Temperature 0 means the default 1 (sampling from the model's own
 // distribution, as OpenAI's API does when the field is left out) — a group
 // of samples must differ for its rewards to teach anything, so greedy
-// decoding (argmax) is asked for with Greedy, never by a zero; TopP 0
-// means 1 (off); TopK 0 means off; Seed 0 is a valid seed (generators that
-// cannot be seeded ignore it); Stop nil means no stop strings beyond the
-// model's own end of sequence.
+// decoding (argmax) is asked for with Greedy, never by a zero (see
+// DecodeTemperature); TopP 0 means 1 (off); TopK 0 means off; Seed 0 is a
+// valid seed (generators that cannot be seeded ignore it); Stop nil means
+// no stop strings beyond the model's own end of sequence.
 type GenerateRequest struct {
 	Prompts     []string
 	N           int
@@ -24,6 +24,19 @@ type GenerateRequest struct {
 	TopK   int
 	Seed   uint64
 	Stop   []string
+}
+
+// DecodeTemperature returns the temperature a generator decodes at for a
+// request's Temperature t and Greedy, by the defaults of GenerateRequest:
+// 0 (argmax) when greedy, else 1 when t is 0, else t. It does not check t.
+func DecodeTemperature(t float64, greedy bool) float64 {
+	switch {
+	case greedy:
+		return 0
+	case t == 0:
+		return 1
+	}
+	return t
 }
 
 // Completion is one sampled continuation of a prompt.

@@ -151,7 +151,7 @@ func (p PG) Eval(grad []float64, b *Batch) (Stats, error) {
 		k.old = b.LogProbs
 	}
 	if isClip {
-		k.lo, k.hi = clip.bounds()
+		k.lo, k.hi = clip.Bounds()
 		k.dual = clip.DualClip
 		k.seq = clip.Level == SequenceLevel
 	}

@@ -287,7 +287,7 @@ func TestPGFastMatchesGeneric(t *testing.T) {
 				b.LogProbs[3] = b.RefLogProbs[3] + 25 // k3 clamp
 				b.OldLogProbs[4] = b.LogProbs[4] + 30 // ratio clamp
 				k := pgKernel{b: b, agg: agg, kl: kl, old: b.OldLogProbs, sur: s, dual: s.DualClip}
-				k.lo, k.hi = s.bounds()
+				k.lo, k.hi = s.Bounds()
 				g1, g2 := make([]float64, b.B*b.T), make([]float64, b.B*b.T)
 				k.grad = g1
 				st1, err1 := k.tokenClip()
@@ -513,7 +513,7 @@ func TestParallelDeterministic(t *testing.T) {
 			if k.agg == nil {
 				k.agg = SeqMeanTokenMean{}
 			}
-			k.lo, k.hi = p.Surrogate.(PPOClip).bounds()
+			k.lo, k.hi = p.Surrogate.(PPOClip).Bounds()
 			k.grad = make([]float64, b.B*b.T)
 			st, err := k.run()
 			if err != nil {

@@ -166,35 +166,20 @@ func (n NFT) config() (eps, rmin, rmax, negW float64, err error) {
 // incorrect answers whose negative ratio (1 − r̂R)/(1 − r̂) is clipped at
 // ε; KLTerm and the PG clip fractions are 0.
 func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
-	eps, rmin, rmax, negW, err := n.config()
+	sig := scratchPool.Get().(*[]float64)
+	defer scratchPool.Put(sig)
+	r, err := n.Resolve(b, sig)
 	if err != nil {
-		return Stats{}, err
-	}
-	agg := n.Agg
-	if agg == nil {
-		agg = SeqMeanTokenSumNorm{}
-	}
-	if err := agg.Check(); err != nil {
-		return Stats{}, err
-	}
-	if err := checkBatch(b, needs{who: "NFT", shapeOnly: true}); err != nil {
 		return Stats{}, err
 	}
 	if err := checkGrad("NFT", grad, b); err != nil {
 		return Stats{}, err
 	}
-	sig := scratchPool.Get().(*[]float64)
-	defer scratchPool.Put(sig)
-	correct, rate, err := n.signals(b, sig)
-	if err != nil {
-		return Stats{}, err
-	}
-	k := nftKernel{b: b, grad: grad, old: b.OldLogProbs, agg: agg, eps: eps, rmin: rmin, rmax: rmax, negW: negW,
-		omega: n.Omega, correct: correct, rate: rate}
+	k := nftKernel{b: b, grad: grad, old: b.OldLogProbs, NFTRows: r}
 	if k.old == nil {
 		k.old = b.LogProbs
 	}
-	t := getTask(b, agg)
+	t := getTask(b, r.Agg)
 	t.nft = k
 	p, err := t.finish(b)
 	if err != nil {
@@ -206,6 +191,58 @@ func (n NFT) Eval(grad []float64, b *Batch) (Stats, error) {
 		return Stats{}, fmt.Errorf("%w (ratio overflow)", errNotFinite)
 	}
 	return st, nil
+}
+
+// NFTRows is an NFT resolved for one batch (see NFT.Resolve): its
+// hyperparameters with their defaults applied, and each sequence's
+// correctness c_i and group rate r̂_i, all checked. Row gives the
+// constants of row i of the loss.
+type NFTRows struct {
+	// Eps is ε of the straight-through clip (NFT.Eps, default 1).
+	Eps float64
+	// Agg is the aggregation (NFT.Agg, default SeqMeanTokenSumNorm{}).
+	Agg Aggregation
+
+	rmin, rmax, negW float64
+	omega            NFTWeight
+	correct, rate    []float64
+}
+
+// Resolve checks n and the shape of b and resolves n for b, as NFT.Eval
+// does before its token loop: the defaults ε = 1, RateMin = 0.02,
+// RateMax = 0.98, NegWeight = 1 (0 with DisableNegatives) and Agg
+// SeqMeanTokenSumNorm{}, and per sequence the correctness c_i (NFT.Correct,
+// else Batch.Rewards, else 1 where Batch.Advantages[i] > 0, which must be
+// finite) and the group rate r̂_i (NFT.Rate, each in [0, 1], else the
+// GroupRates of Batch.Groups). It does not check the log-probs and mask
+// (Batch.Validate does).
+//
+// What Resolve derives from the batch it writes into *buf, grown as
+// needed (buf nil: a new slice). The result reads NFT.Correct, NFT.Rate,
+// Batch.Rewards and *buf: it holds while they are unchanged.
+func (n NFT) Resolve(b *Batch, buf *[]float64) (NFTRows, error) {
+	eps, rmin, rmax, negW, err := n.config()
+	if err != nil {
+		return NFTRows{}, err
+	}
+	agg := n.Agg
+	if agg == nil {
+		agg = SeqMeanTokenSumNorm{}
+	}
+	if err := agg.Check(); err != nil {
+		return NFTRows{}, err
+	}
+	if err := checkBatch(b, needs{who: "NFT", shapeOnly: true}); err != nil {
+		return NFTRows{}, err
+	}
+	if buf == nil {
+		buf = new([]float64)
+	}
+	correct, rate, err := n.signals(b, buf)
+	if err != nil {
+		return NFTRows{}, err
+	}
+	return NFTRows{Eps: eps, Agg: agg, rmin: rmin, rmax: rmax, negW: negW, omega: n.Omega, correct: correct, rate: rate}, nil
 }
 
 // scratchPool holds per-sequence buffers for the objectives that derive
@@ -269,51 +306,51 @@ func (n NFT) signals(b *Batch, buf *[]float64) (correct, rate []float64, err err
 
 // nftKernel is NFT's validated configuration for one Eval.
 type nftKernel struct {
-	b                     *Batch
-	grad, old             []float64
-	agg                   Aggregation
-	eps, rmin, rmax, negW float64
-	omega                 NFTWeight
-	correct, rate         []float64
+	b         *Batch
+	grad, old []float64
+	NFTRows
 }
 
-// nftRow holds the constants of one row of NFT's loop.
-type nftRow struct {
-	correct bool
-	// scale is ω (correct) or ω·NegWeight (incorrect); the row's loss is
-	// w·scale times the sum of its per-token terms.
-	scale float64
-	// Incorrect: x = (1 − r̂R)/(1 − r̂) = inv − a·R.
-	inv, a float64
-	// Gradients: gCorrect at a correct token, gNeg·R/max(x, ε) at an
-	// incorrect one.
-	gCorrect, gNeg float64
+// NFTRow holds the constants of one row of NFT's loss, with the clamped
+// rate r̂ = min(max(r̂_i, RateMin), RateMax), the weight ω of NFT.Omega
+// (ω = 0 for a row left out) and the row's aggregation weight w.
+type NFTRow struct {
+	// Correct is c_i ≠ 0 (a row left out, c_i NaN, runs as a correct one
+	// with ω = 0: no loss, gradient 0).
+	Correct bool
+	// Scale is ω (correct) or ω·NegWeight (incorrect); the row's loss is
+	// w·Scale times the sum of its per-token terms: −ρ (correct) or
+	// −log max(x, ε) (incorrect), ρ = lp − old.
+	Scale float64
+	// Inv and A give an incorrect token's x = (1 − r̂R)/(1 − r̂) = Inv − A·R:
+	// Inv = 1/(1 − r̂), A = r̂/(1 − r̂).
+	Inv, A float64
+	// GCorrect = −w·ω is ∂ℓ/∂lp at a correct token; an incorrect one's
+	// is GNeg·R/max(x, ε) (0 where ρ was clamped), GNeg = w·Scale·A.
+	GCorrect, GNeg float64
 }
 
-// rowParams returns the constants of row i with weight w. Correct: ℓ =
-// −ω·ρ, ∂ℓ/∂lp = −ω. Incorrect: ℓ = −ω·NegWeight·log max(x, ε) and
-// ∂ℓ/∂lp = ω·NegWeight·a·R/max(x, ε). A row left out (NaN correctness)
-// runs as a correct one with ω = 0: no loss, gradient 0.
-func (k *nftKernel) rowParams(i int, w float64) nftRow {
-	rh := min(max(k.rate[i], k.rmin), k.rmax)
+// Row returns the constants of row i with aggregation weight w.
+func (r *NFTRows) Row(i int, w float64) NFTRow {
+	rh := min(max(r.rate[i], r.rmin), r.rmax)
 	var omega float64
-	switch c := k.correct[i]; {
+	switch c := r.correct[i]; {
 	case math.IsNaN(c):
-	case k.omega == OmegaOneMinusRate:
+	case r.omega == OmegaOneMinusRate:
 		omega = 1 - rh
-	case k.omega == OmegaSqrt:
+	case r.omega == OmegaSqrt:
 		omega = math.Sqrt((1 - rh) / rh)
-	case k.omega == OmegaOne:
+	case r.omega == OmegaOne:
 		omega = 1
 	}
-	r := nftRow{correct: k.correct[i] != 0, scale: omega, inv: 1 / (1 - rh)}
-	if !r.correct {
-		r.scale = omega * k.negW
+	row := NFTRow{Correct: r.correct[i] != 0, Scale: omega, Inv: 1 / (1 - rh)}
+	if !row.Correct {
+		row.Scale = omega * r.negW
 	}
-	r.a = rh * r.inv
-	r.gCorrect = -w * omega
-	r.gNeg = w * r.scale * r.a
-	return r
+	row.A = rh * row.Inv
+	row.GCorrect = -w * omega
+	row.GNeg = w * row.Scale * row.A
+	return row
 }
 
 // rows runs NFT's loop over rows [i0, i1) into p: per token one inlined
@@ -326,7 +363,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 	for i := i0; i < i1; i++ {
 		lpr, oldr := b.LogProbs[i*T:(i+1)*T], k.old[i*T:(i+1)*T]
 		var gr []float64
-		maskr, w, err := p.row(k.agg, b.Mask, i, b.B, T, total)
+		maskr, w, err := p.row(k.Agg, b.Mask, i, b.B, T, total)
 		if err != nil {
 			p.err = err
 			break
@@ -334,14 +371,14 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 		if k.grad != nil {
 			gr = k.grad[i*T : (i+1)*T]
 		}
-		r := k.rowParams(i, w)
+		r := k.Row(i, w)
 		rowLoss, t0 := 0.0, 0
 		if vec.Asm() {
 			// The vector loop: the same per-token arithmetic, gradients
 			// bit for bit, the row's sums in four lanes (see package
 			// internal/vec: rounding only). The tokens past the last
 			// multiple of four go on below.
-			prm := vec.NFTParams{Correct: r.correct, Inv: r.inv, A: r.a, Eps: k.eps, GCorrect: r.gCorrect, GNeg: r.gNeg, Lim: maxLogRatio}
+			prm := vec.NFTParams{Correct: r.Correct, Inv: r.Inv, A: r.A, Eps: k.Eps, GCorrect: r.GCorrect, GNeg: r.GNeg, Lim: maxLogRatio}
 			var v vec.NFTSums
 			t0 = vec.NFTRow(gr, lpr, oldr, maskr, &prm, &v)
 			rowLoss = lanes(v.Loss)
@@ -351,7 +388,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 			s.nHigh += v.Clipped
 		}
 		rowLoss += k.tail(&r, gr, lpr, oldr, maskr, t0, &s, &rbuf)
-		s.loss += w * r.scale * rowLoss
+		s.loss += w * r.Scale * rowLoss
 	}
 	p.sums = s
 }
@@ -359,7 +396,7 @@ func (k *nftKernel) rows(i0, i1 int, total float64, p *partial) {
 // tail runs tokens [t0, T) of a row with constants r, token by token with
 // exponentials from vec.ExpDiff a chunk at a time into rbuf, adding to s,
 // and returns the sum of their per-token terms.
-func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *sums, rbuf *[expChunk]float64) float64 {
+func (k *nftKernel) tail(r *NFTRow, gr, lpr, oldr, maskr []float64, t0 int, s *sums, rbuf *[expChunk]float64) float64 {
 	logTable, logInv := vec.LogTables()
 	rowLoss, clipped := 0.0, 0
 	for ; t0 < len(lpr); t0 += expChunk {
@@ -380,18 +417,18 @@ func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *s
 			R := rb[t-t0] // vec.ExpSmall(rc)
 			s.ratio += R
 			s.akl += R - 1 - rc
-			if r.correct {
+			if r.Correct {
 				rowLoss -= rho
 				if gr != nil {
-					gr[t] = r.gCorrect
+					gr[t] = r.GCorrect
 				}
 				continue
 			}
 			// Branch-free: x falls on either side of ε at random.
-			x := r.inv - r.a*R
-			xm := max(x, k.eps)
+			x := r.Inv - r.A*R
+			xm := max(x, k.Eps)
 			c := 0
-			if x <= k.eps {
+			if x <= k.Eps {
 				c = 1
 			}
 			clipped += c
@@ -405,7 +442,7 @@ func (k *nftKernel) tail(r *nftRow, gr, lpr, oldr, maskr []float64, t0 int, s *s
 			q := v + v2*((-0.5+v*(1.0/3))+v2*((-0.25+v*0.2)+v2*(-1.0/6)))
 			rowLoss -= e*vec.Ln2Hi + (logTable[j] + (q + e*vec.Ln2Lo))
 			if gr != nil {
-				gr[t] = live * r.gNeg * R / xm
+				gr[t] = live * r.GNeg * R / xm
 			}
 		}
 	}

@@ -125,7 +125,10 @@ func (s PPOClip) Check() error {
 	return nil
 }
 
-func (s PPOClip) bounds() (lo, hi float64) {
+// Bounds returns the clip interval [lo, hi] = [1 − EpsLow, 1 + EpsHigh] of
+// the ratio, each ε 0 taken as its default 0.2. It does not validate s
+// (see Check).
+func (s PPOClip) Bounds() (lo, hi float64) {
 	el, eh := s.EpsLow, s.EpsHigh
 	if el == 0 {
 		el = 0.2
@@ -157,7 +160,7 @@ func (Reinforce) Check() error { return nil }
 // Term implements Surrogate: ℓ = −min(r·A, clip(r, 1−EpsLow, 1+EpsHigh)·A)
 // with the dual clip, all of whose derivative flows through r.
 func (s PPOClip) Term(r, a, _ float64) (l, dr, dlp float64, clip int) {
-	lo, hi := s.bounds()
+	lo, hi := s.Bounds()
 	l, dr, clip = vec.ClipTerm(r, a, lo, hi, s.DualClip, 1)
 	return l, dr, 0, clip
 }

@@ -244,6 +244,58 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestNFTRowsRejectsAsCPU checks, without a device, that the checks NFT
+// runs before its kernel (nftRows) reject each bad configuration or batch
+// that policy.NFT rejects, and accept a good one.
+func TestNFTRowsRejectsAsCPU(t *testing.T) {
+	good := func() *policy.Batch { return lossBatch(rand.New(rand.NewPCG(1, 1)), 4, 5) }
+	c, r := []float64{1, 0, 1, 0}, []float64{0.5, 0.5, 0.2, 1}
+	fromAdv := func(v float64) func(b *policy.Batch) {
+		return func(b *policy.Batch) { b.Rewards, b.Advantages[2] = nil, v }
+	}
+	cases := []struct {
+		name string
+		n    policy.NFT
+		edit func(b *policy.Batch)
+	}{
+		{"rate > 1", policy.NFT{Correct: c, Rate: []float64{0.5, 1.5, 0, 1}}, nil},
+		{"negative rate", policy.NFT{Correct: c, Rate: []float64{0.5, -0.1, 0, 1}}, nil},
+		{"NaN rate", policy.NFT{Correct: c, Rate: []float64{0.5, math.NaN(), 0, 1}}, nil},
+		{"rate length", policy.NFT{Correct: c, Rate: r[:3]}, nil},
+		{"NaN advantage", policy.NFT{Rate: r}, fromAdv(math.NaN())},
+		{"Inf advantage", policy.NFT{Rate: r}, fromAdv(math.Inf(1))},
+		{"correct 2", policy.NFT{Correct: []float64{1, 2, 0, 1}, Rate: r}, nil},
+		{"reward 0.5", policy.NFT{Rate: r}, func(b *policy.Batch) { b.Rewards[1] = 0.5 }},
+		{"no groups", policy.NFT{Correct: c}, func(b *policy.Batch) { b.Groups = nil }},
+		{"negative eps", policy.NFT{Eps: -1, Correct: c, Rate: r}, nil},
+		{"Inf neg weight", policy.NFT{NegWeight: math.Inf(1), Correct: c, Rate: r}, nil},
+		{"rate bounds", policy.NFT{RateMin: 0.5, RateMax: 0.4, Correct: c, Rate: r}, nil},
+		{"bad omega", policy.NFT{Omega: 5, Correct: c, Rate: r}, nil},
+		{"bad aggregation", policy.NFT{Correct: c, Rate: r, Agg: policy.TokenMean{GlobalTokens: -1}}, nil},
+		{"NaN lp", policy.NFT{Correct: c, Rate: r}, func(b *policy.Batch) { b.LogProbs[6] = math.NaN() }},
+	}
+	for _, tc := range cases {
+		b := good()
+		if tc.edit != nil {
+			tc.edit(b)
+		}
+		if _, err := tc.n.Eval(nil, b); err == nil {
+			t.Errorf("%s: policy.NFT accepts it", tc.name)
+		}
+		if _, _, _, err := nftRows(tc.n, b); err == nil {
+			t.Errorf("%s: nftRows accepts it", tc.name)
+		}
+	}
+	for _, n := range []policy.NFT{{}, {Correct: c, Rate: r, Omega: policy.OmegaSqrt}} {
+		if _, err := n.Eval(nil, good()); err != nil {
+			t.Errorf("%+v: policy.NFT: %v", n, err)
+		}
+		if _, _, _, err := nftRows(n, good()); err != nil {
+			t.Errorf("%+v: nftRows: %v", n, err)
+		}
+	}
+}
+
 // BenchmarkStep is Head.Step with GRPO at the shape of bench/torch_gpu.py:
 // B sequences of T tokens, hidden width dim, vocabulary V; it reports
 // tokens/s.

@@ -162,14 +162,8 @@ func (l GRPO) config() (lo, hi, dual, beta float64, agg policy.Aggregation, err 
 			return 0, 0, 0, 0, nil, err
 		}
 	}
-	el, eh := clip.EpsLow, clip.EpsHigh
-	if el == 0 {
-		el = 0.2
-	}
-	if eh == 0 {
-		eh = 0.2
-	}
-	return 1 - el, 1 + eh, clip.DualClip, l.PG.KL.Coef, agg, nil
+	lo, hi = clip.Bounds()
+	return lo, hi, clip.DualClip, l.PG.KL.Coef, agg, nil
 }
 
 func (l GRPO) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, error) {
@@ -236,9 +230,6 @@ func (l NFT) Eval(grad []float64, b *policy.Batch) (policy.Stats, error) { retur
 func (l NFT) device() *Device { return l.Device }
 
 func (l NFT) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, error) {
-	if err := b.Validate(); err != nil {
-		return policy.Stats{}, err
-	}
 	prm, scale, total, err := nftRows(l.NFT, b)
 	if err != nil {
 		return policy.Stats{}, err
@@ -272,114 +263,33 @@ func (l NFT) eval(d *Device, lp, grad *mem, b *policy.Batch) (policy.Stats, erro
 	return st, nil
 }
 
-// nftRows resolves policy.NFT's options for batch b: each row's constants
-// [correct, 1/(1−r̂), r̂/(1−r̂), ε, gCorrect, gNeg] (prm, 6 per row), the
-// factor w_i·scale_i of its summed token terms, and the counted tokens,
-// as policy.NFT computes them (see its doc comment).
+// nftRows checks b and resolves policy.NFT's options for it with
+// policy.NFT.Resolve: each row's constants [correct, 1/(1−r̂), r̂/(1−r̂), ε,
+// gCorrect, gNeg] (prm, 6 per row, from policy.NFTRows.Row), the factor
+// w_i·scale_i of its summed token terms, and the counted tokens.
 func nftRows(n policy.NFT, b *policy.Batch) (prm, scale []float64, total float64, err error) {
-	eps, rmin, rmax, negW := def(n.Eps, 1), def(n.RateMin, 0.02), def(n.RateMax, 0.98), def(n.NegWeight, 1)
-	if n.DisableNegatives {
-		negW = 0
-	}
-	for _, v := range []float64{n.Eps, n.RateMin, n.RateMax, n.NegWeight} {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return nil, nil, 0, fmt.Errorf("cuda: NFT: a parameter is %v, want ≥ 0 and finite", v)
-		}
-	}
-	if rmin >= 1 || rmax >= 1 || rmin > rmax {
-		return nil, nil, 0, fmt.Errorf("cuda: NFT.RateMin = %v, NFT.RateMax = %v, want 0 < RateMin ≤ RateMax < 1", rmin, rmax)
-	}
-	agg := n.Agg
-	if agg == nil {
-		agg = policy.SeqMeanTokenSumNorm{}
-	}
-	if err := agg.Check(); err != nil {
+	if err := b.Validate(); err != nil {
 		return nil, nil, 0, err
 	}
-	correct, rate, err := nftSignals(n, b)
+	r, err := n.Resolve(b, nil)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	w, total, err := rowWeights(b, agg)
+	w, total, err := rowWeights(b, r.Agg)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	prm, scale = make([]float64, 6*b.B), make([]float64, b.B)
 	for i := range b.B {
-		rh := min(max(rate[i], rmin), rmax)
-		omega := 0.0
-		switch c := correct[i]; {
-		case math.IsNaN(c):
-		case n.Omega == policy.OmegaOneMinusRate:
-			omega = 1 - rh
-		case n.Omega == policy.OmegaSqrt:
-			omega = math.Sqrt((1 - rh) / rh)
-		case n.Omega == policy.OmegaOne:
-			omega = 1
-		default:
-			return nil, nil, 0, fmt.Errorf("cuda: NFT.Omega = %d is not an NFTWeight", int(n.Omega))
-		}
-		isCorrect, sc, inv := correct[i] != 0, omega, 1/(1-rh)
-		if !isCorrect {
-			sc = omega * negW
-		}
+		row := r.Row(i, w[i])
 		c := 0.0
-		if isCorrect {
+		if row.Correct {
 			c = 1
 		}
-		a := rh * inv
-		copy(prm[6*i:], []float64{c, inv, a, eps, -w[i] * omega, w[i] * sc * a})
-		scale[i] = w[i] * sc
+		copy(prm[6*i:], []float64{c, row.Inv, row.A, r.Eps, row.GCorrect, row.GNeg})
+		scale[i] = w[i] * row.Scale
 	}
 	return prm, scale, total, nil
-}
-
-// def returns v, or d when v is 0 (the zero value's default).
-func def(v, d float64) float64 {
-	if v == 0 {
-		return d
-	}
-	return v
-}
-
-// nftSignals returns each row's correctness and group rate as policy.NFT
-// reads them: NFT.Correct, else Batch.Rewards, else Advantages > 0; NFT.Rate,
-// else policy.GroupRates over Batch.Groups.
-func nftSignals(n policy.NFT, b *policy.Batch) (correct, rate []float64, err error) {
-	switch {
-	case n.Correct != nil:
-		correct = n.Correct
-	case b.Rewards != nil:
-		correct = b.Rewards
-	case len(b.Advantages) == b.B:
-		correct = make([]float64, b.B)
-		for i, a := range b.Advantages {
-			if a > 0 {
-				correct[i] = 1
-			}
-		}
-	default:
-		return nil, nil, errors.New("cuda: NFT needs NFT.Correct, Batch.Rewards or one Batch.Advantages per sequence")
-	}
-	if len(correct) != b.B {
-		return nil, nil, fmt.Errorf("cuda: NFT: %d correctness values for B = %d", len(correct), b.B)
-	}
-	for i, c := range correct {
-		if c != 0 && c != 1 && !math.IsNaN(c) {
-			return nil, nil, fmt.Errorf("cuda: NFT: correctness[%d] = %v, want 0, 1 or NaN", i, c)
-		}
-	}
-	if rate = n.Rate; rate == nil {
-		if len(b.Groups) != b.B {
-			return nil, nil, errors.New("cuda: NFT needs NFT.Rate or one Batch.Groups per sequence")
-		}
-		rate = make([]float64, b.B)
-		return correct, rate, policy.GroupRates(rate, correct, b.Groups)
-	}
-	if len(rate) != b.B {
-		return nil, nil, fmt.Errorf("cuda: len(NFT.Rate) = %d, want B = %d", len(rate), b.B)
-	}
-	return correct, rate, nil
 }
 
 // DPO is preference.DPO on a device, for its sigmoid variant (label

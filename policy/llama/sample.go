@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/evolve-go/evolve/policy"
 )
 
 // DefaultMaxTokens is the number of new tokens a SampleOptions with
@@ -141,11 +143,7 @@ func (s *Sampler) validate(prompts [][]int, opt *SampleOptions) (int, error) {
 		return 0, fmt.Errorf("llama: SampleOptions.Temperature = %v, want finite ≥ 0 (0: the default 1)", t)
 	}
 	// From here on, Temperature 0 means greedy.
-	if opt.Greedy {
-		opt.Temperature = 0
-	} else if opt.Temperature == 0 {
-		opt.Temperature = 1
-	}
+	opt.Temperature = policy.DecodeTemperature(opt.Temperature, opt.Greedy)
 	if p := opt.TopP; !(p >= 0 && p <= 1) {
 		return 0, fmt.Errorf("llama: SampleOptions.TopP = %v, want in [0, 1]", p)
 	}

@@ -94,18 +94,11 @@ func validateGenerate(req policy.GenerateRequest) error {
 }
 
 func (c *Client) generateOne(ctx context.Context, req policy.GenerateRequest, i, n int, seed uint64) ([]policy.Completion, error) {
-	temp := req.Temperature
-	switch {
-	case req.Greedy:
-		temp = 0
-	case temp == 0:
-		temp = 1
-	}
 	cr := CompletionRequest{
 		Prompt:                 req.Prompts[i],
 		N:                      n,
 		MaxTokens:              req.MaxTokens,
-		Temperature:            Float(temp),
+		Temperature:            Float(policy.DecodeTemperature(req.Temperature, req.Greedy)),
 		Stop:                   req.Stop,
 		Seed:                   Int64(int64(seed & math.MaxInt64)),
 		LogProbs:               Int(1),
