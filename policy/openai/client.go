@@ -7,14 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptrace"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"github.com/evolve-go/evolve/internal/httpretry"
 )
 
 // Defaults of the options.
@@ -191,44 +188,21 @@ func New(opts ...Option) *Client {
 	return c
 }
 
-// backoff is the wait before retry number attempt (from 0).
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.backoffMax
-	if attempt < 62 {
-		if b := c.backoffBase << uint(attempt); b > 0 && b < d {
-			d = b
-		}
-	}
-	// Jitter only spreads retries of concurrent callers; it does not
-	// touch anything a training run reproduces, so the global source is
-	// used.
-	half := d / 2
-	return half + rand.N(d-half+1)
+// policy is the client's retry policy.
+func (c *Client) policy() httpretry.Policy {
+	return httpretry.Policy{Retries: c.maxRetries, Base: c.backoffBase, Max: c.backoffMax}
 }
 
-// maxRetryAfter caps the wait a Retry-After header asks for.
+// maxRetryAfter caps the wait a Retry-After header asks for: a paid API's
+// rate limit may legitimately ask for minutes, so the server is obeyed
+// up to a day, and the caller's context bounds the call.
 const maxRetryAfter = 24 * time.Hour
 
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-// It returns 0 when the header is absent or unusable, and at most
-// maxRetryAfter.
+// retryAfter is the wait a Retry-After header asks for (seconds,
+// fractions accepted, or an HTTP date), 0 when absent or unusable, and at
+// most maxRetryAfter.
 func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(h, 64); err == nil {
-		if s <= 0 || math.IsNaN(s) {
-			return 0
-		}
-		return time.Duration(min(s, maxRetryAfter.Seconds()) * float64(time.Second))
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return min(d, maxRetryAfter)
-		}
-	}
-	return 0
+	return httpretry.RetryAfter(h, now, maxRetryAfter)
 }
 
 // post sends body as JSON to path and decodes a 2xx reply into out,
@@ -238,57 +212,42 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrInvalidRequest, path, err)
 	}
-	var lastErr error
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			if lastErr != nil {
-				return fmt.Errorf("openai: POST %s: %w (last error: %w)", path, err, lastErr)
-			}
-			return fmt.Errorf("openai: POST %s: %w", path, err)
-		}
-		status, hdr, respBody, sent, err := c.once(ctx, path, payload)
-		var wait time.Duration
-		switch {
-		case err != nil:
-			var de *DecodeError
-			if errors.As(err, &de) {
-				return de
-			}
-			if errors.Is(err, ErrInvalidRequest) {
-				return fmt.Errorf("openai: POST %s: %w", path, err)
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("openai: POST %s: %w", path, ctx.Err())
-			}
-			if sent && !c.idempotent {
-				return fmt.Errorf("openai: POST %s: %w (the request was sent, so the server may have done it: not repeated, see WithIdempotent)", path, err)
-			}
-			lastErr = fmt.Errorf("openai: POST %s: %w", path, err)
-		case status >= 200 && status < 300:
-			return decodeReply(path, status, respBody, out)
-		default:
-			apiErr, _ := parseErrorBody(status, respBody)
-			if !retryableStatus(status) {
-				return apiErr
-			}
-			lastErr = apiErr
-			wait = retryAfter(hdr.Get("Retry-After"), time.Now())
-		}
-		if attempt >= c.maxRetries {
-			if attempt == 0 {
-				return lastErr
-			}
-			return fmt.Errorf("openai: POST %s: giving up after %d attempts: %w", path, attempt+1, lastErr)
-		}
-		wait = max(wait, c.backoff(attempt))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("openai: POST %s: %w (last error: %w)", path, ctx.Err(), lastErr)
-		case <-t.C:
-		}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("openai: POST %s: %w", path, err)
 	}
+	err = c.policy().Do(ctx, func() (time.Duration, bool, error) {
+		return c.try(ctx, path, payload, out)
+	})
+	if _, ok := err.(*httpretry.Error); ok {
+		return fmt.Errorf("openai: POST %s: %w", path, err)
+	}
+	return err
+}
+
+// try makes one attempt and decodes a 2xx reply into out; on failure it
+// reports whether the attempt is repeated and after how long the server
+// asks (see the package documentation for the rule).
+func (c *Client) try(ctx context.Context, path string, payload []byte, out any) (after time.Duration, retry bool, err error) {
+	status, hdr, respBody, sent, err := c.once(ctx, path, payload)
+	switch {
+	case err != nil:
+		var de *DecodeError
+		switch {
+		case errors.As(err, &de):
+			return 0, false, de
+		case errors.Is(err, ErrInvalidRequest):
+			return 0, false, fmt.Errorf("openai: POST %s: %w", path, err)
+		case ctx.Err() != nil:
+			return 0, false, fmt.Errorf("openai: POST %s: %w", path, ctx.Err())
+		case !httpretry.Unanswered(sent, c.idempotent):
+			return 0, false, fmt.Errorf("openai: POST %s: %w (the request was sent, so the server may have done it: not repeated, see WithIdempotent)", path, err)
+		}
+		return 0, true, fmt.Errorf("openai: POST %s: %w", path, err)
+	case status >= 200 && status < 300:
+		return 0, false, decodeReply(path, status, respBody, out)
+	}
+	apiErr, _ := parseErrorBody(status, respBody)
+	return retryAfter(hdr.Get("Retry-After"), time.Now()), httpretry.Retryable(status), apiErr
 }
 
 // once makes one attempt. A non-nil error is a transport failure (no
@@ -300,10 +259,9 @@ func (c *Client) once(ctx context.Context, path string, payload []byte) (status 
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) }}
-	status, hdr, body, err = c.attempt(httptrace.WithClientTrace(ctx, trace), path, payload)
-	return status, hdr, body, wrote.Load(), err
+	ctx, wrote := httpretry.TrackSent(ctx)
+	status, hdr, body, err = c.attempt(ctx, path, payload)
+	return status, hdr, body, wrote(), err
 }
 
 // attempt sends one request and reads its reply.

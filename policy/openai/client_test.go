@@ -447,6 +447,9 @@ func TestRetryAfterParse(t *testing.T) {
 		"soon":                          0,
 		"Fri, 02 Jan 2026 03:04:15 GMT": 10 * time.Second,
 		"Fri, 02 Jan 2026 03:04:00 GMT": 0,
+		// At most a day (maxRetryAfter).
+		"90000":                         24 * time.Hour,
+		"Fri, 31 Dec 9999 23:59:59 GMT": 24 * time.Hour,
 	} {
 		if got := retryAfter(h, now); got != want {
 			t.Errorf("retryAfter(%q) = %v, want %v", h, got, want)
@@ -459,12 +462,12 @@ func TestBackoffBounds(t *testing.T) {
 	for attempt, want := range []time.Duration{10, 20, 40, 40, 40} {
 		want *= time.Millisecond
 		for range 20 {
-			if d := c.backoff(attempt); d < want/2 || d > want {
+			if d := c.policy().Backoff(attempt); d < want/2 || d > want {
 				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", attempt, d, want/2, want)
 			}
 		}
 	}
-	if d := c.backoff(1000); d > 40*time.Millisecond {
+	if d := c.policy().Backoff(1000); d > 40*time.Millisecond {
 		t.Errorf("overflow: %v", d)
 	}
 }

@@ -15,12 +15,14 @@
 // (temperature 0, greedy) is sent while an absent field leaves the server's
 // default.
 //
-// Failed attempts are retried with exponential backoff and jitter,
-// honouring a Retry-After header (seconds or an HTTP date), up to
-// WithMaxRetries times and always bounded by the caller's context, by one
-// rule: a request is repeated when the server cannot have done its work
-// or answered that it failed; one whose reply was lost is repeated only
-// when doing it twice is harmless.
+// Failed attempts are retried with exponential backoff and jitter
+// (WithBackoff), honouring a Retry-After header (seconds, fractions
+// allowed, or an HTTP date; at most 24 h, since a paid API's rate limit
+// may ask for minutes), up to WithMaxRetries times and always bounded by
+// the caller's context, by one rule, shared with reward/server's Remote:
+// a request is repeated when the server cannot have done its work or
+// answered that it failed; one whose reply was lost is repeated only when
+// doing it twice is harmless.
 //
 //   - Not sent: a connection that fails before the whole request is
 //     written (refused, reset, DNS or TLS failure) is retried.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/evolve-go/evolve/internal/httpretry"
 )
 
 // ErrInvalidRequest is wrapped by the errors returned for bad caller input
@@ -52,7 +54,7 @@ func (e *APIError) Error() string {
 
 // Temporary reports whether the status is one the client retries (408,
 // 409, 429, 5xx).
-func (e *APIError) Temporary() bool { return retryableStatus(e.StatusCode) }
+func (e *APIError) Temporary() bool { return httpretry.Retryable(e.StatusCode) }
 
 // DecodeError reports a reply body that is not the JSON it should be:
 // malformed, truncated, or of the wrong shape.
@@ -183,9 +185,4 @@ func snippet(body []byte) string {
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Join(strings.Fields(s), " ")
-}
-
-func retryableStatus(code int) bool {
-	return code == http.StatusRequestTimeout || code == http.StatusConflict ||
-		code == http.StatusTooManyRequests || code >= 500
 }

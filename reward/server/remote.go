@@ -9,12 +9,10 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
-	"strconv"
-	"sync/atomic"
 	"time"
 
+	"github.com/evolve-go/evolve/internal/httpretry"
 	"github.com/evolve-go/evolve/reward"
 )
 
@@ -32,11 +30,14 @@ import (
 // reward.ErrSkip, one flagged in extra_logs.reward_error an error with the
 // server's message, both with a NaN score.
 //
-// Retries, with exponential backoff (honouring Retry-After) and always
-// bounded by the context, follow one rule: a request is repeated when the
-// server cannot have scored it or answered that it failed; one whose
-// answer was lost is repeated only when the reward is declared
-// idempotent.
+// Retries, with jittered exponential backoff (see WithBackoff), honouring
+// a Retry-After header (seconds, fractions allowed, or an HTTP date; at
+// most 30 s, since scoring holds up a training step) and always bounded
+// by the context, follow the same rule as policy/openai's Client: a
+// request is repeated when the server cannot have scored it or answered
+// that it failed; one whose answer was lost is repeated only when the
+// reward is declared idempotent (unlike completions, it is not by
+// default).
 //
 //   - Not sent: a connection that fails before the whole request is
 //     written (refused, reset, DNS or TLS failure) is retried; the server
@@ -80,7 +81,10 @@ func WithHTTPClient(c *http.Client) RemoteOption {
 func WithRetries(n int) RemoteOption { return func(r *Remote) { r.retries = n } }
 
 // WithBackoff sets the wait before the first retry; it doubles with each
-// further retry, up to 10 s. Default 250 ms.
+// further retry, up to 10 s (or d, when d is longer). Each wait is drawn
+// uniformly from the upper half of that, [w/2, w], so that clients
+// turned away together (a busy server's 503) do not return together.
+// Default 250 ms.
 func WithBackoff(d time.Duration) RemoteOption { return func(r *Remote) { r.backoff = d } }
 
 // WithToken sends "Authorization: Bearer token" with every request, for a
@@ -296,31 +300,28 @@ func message(msgs []string, i int) string {
 	return "the remote reward failed"
 }
 
+// maxBackoff caps the exponential backoff between attempts (raised to
+// WithBackoff's wait when that is longer).
+const maxBackoff = 10 * time.Second
+
+// maxRetryAfter caps the wait a Retry-After header asks for: scoring sits
+// on a training step's critical path, and a Server of this package asks
+// for 1 s; a server asking for longer is retried after 30 s.
+const maxRetryAfter = 30 * time.Second
+
 // post sends body, retrying as documented on Remote, and decodes the
 // answer.
 func (r *Remote) post(ctx context.Context, body []byte) (*remoteResponse, error) {
-	wait := r.backoff
-	for attempt := 0; ; attempt++ {
-		resp, retryAfter, retry, err := r.try(ctx, body)
-		if err == nil {
-			return resp, nil
-		}
-		if !retry || attempt >= r.retries || ctx.Err() != nil {
-			return nil, err
-		}
-		d := wait
-		if retryAfter > d {
-			d = retryAfter
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%w (giving up: %w)", err, ctx.Err())
-		case <-t.C:
-		}
-		wait = min(2*wait, 10*time.Second)
+	p := httpretry.Policy{Retries: r.retries, Base: r.backoff, Max: max(maxBackoff, r.backoff)}
+	var resp remoteResponse
+	err := p.Do(ctx, func() (time.Duration, bool, error) { return r.try(ctx, body, &resp) })
+	if _, ok := err.(*httpretry.Error); ok {
+		return nil, fmt.Errorf("server: Remote: %w", err)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }
 
 // maxAnswerBytes bounds the answer Remote reads.
@@ -334,14 +335,14 @@ type statusError struct {
 
 func (e *statusError) Error() string { return "server: Remote: " + e.msg }
 
-// try makes one attempt; retry says whether the failure is worth another
-// (see Remote for the rule).
-func (r *Remote) try(ctx context.Context, body []byte) (resp *remoteResponse, retryAfter time.Duration, retry bool, err error) {
-	var sent atomic.Bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) }}
-	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, r.url, bytes.NewReader(body))
+// try makes one attempt and decodes the answer into out; on failure it
+// reports whether the attempt is repeated (see Remote for the rule) and
+// after how long the server asks.
+func (r *Remote) try(ctx context.Context, body []byte, out *remoteResponse) (after time.Duration, retry bool, err error) {
+	tctx, sent := httpretry.TrackSent(ctx)
+	hreq, err := http.NewRequestWithContext(tctx, http.MethodPost, r.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("server: Remote: %w", err)
+		return 0, false, fmt.Errorf("server: Remote: %w", err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if r.token != "" {
@@ -349,49 +350,39 @@ func (r *Remote) try(ctx context.Context, body []byte) (resp *remoteResponse, re
 	}
 	hresp, err := r.client.Do(hreq)
 	if err != nil {
-		return nil, 0, !sent.Load() || r.idempotent, r.lost(sent.Load(), err)
+		retry, err := r.lost(sent(), err)
+		return 0, retry, err
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, maxAnswerBytes+1))
 	if err != nil {
-		return nil, 0, r.idempotent, r.lost(true, fmt.Errorf("reading the answer: %w", err))
+		retry, err := r.lost(true, fmt.Errorf("reading the answer: %w", err))
+		return 0, retry, err
 	}
 	if len(data) > maxAnswerBytes {
-		return nil, 0, false, fmt.Errorf("server: Remote: the answer exceeds %d bytes", maxAnswerBytes)
+		return 0, false, fmt.Errorf("server: Remote: the answer exceeds %d bytes", maxAnswerBytes)
 	}
 	if hresp.StatusCode != http.StatusOK {
-		retryAfter, retry = declined(hresp)
-		return nil, retryAfter, retry, &statusError{hresp.StatusCode, hresp.Status + ": " + answerMessage(data)}
+		after = httpretry.RetryAfter(hresp.Header.Get("Retry-After"), time.Now(), maxRetryAfter)
+		return after, httpretry.Retryable(hresp.StatusCode), &statusError{hresp.StatusCode, hresp.Status + ": " + answerMessage(data)}
 	}
-	var out remoteResponse
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, 0, false, fmt.Errorf("server: Remote: the answer is not the expected JSON: %w", err)
+	if err := json.Unmarshal(data, out); err != nil {
+		return 0, false, fmt.Errorf("server: Remote: the answer is not the expected JSON: %w", err)
 	}
 	if out.Rewards == nil {
-		return nil, 0, false, errors.New(`server: Remote: the answer has no "rewards"`)
+		return 0, false, errors.New(`server: Remote: the answer has no "rewards"`)
 	}
-	return &out, 0, false, nil
+	return 0, false, nil
 }
 
-// lost wraps the error of an attempt that got no complete answer, saying
-// why it is not repeated when the server may have scored the batch.
-func (r *Remote) lost(sent bool, err error) error {
-	if sent && !r.idempotent {
-		return fmt.Errorf("server: Remote: %w (the request was sent, so the server may have scored it: not repeated, see WithIdempotent)", err)
+// lost is the outcome of an attempt that got no complete answer: whether
+// it is repeated (see Remote), and its error, saying why it is not when
+// the server may have scored the batch.
+func (r *Remote) lost(sent bool, err error) (retry bool, _ error) {
+	if !httpretry.Unanswered(sent, r.idempotent) {
+		return false, fmt.Errorf("server: Remote: %w (the request was sent, so the server may have scored it: not repeated, see WithIdempotent)", err)
 	}
-	return fmt.Errorf("server: Remote: %w", err)
-}
-
-// declined reports whether a status answer is retried (408, 409, 429,
-// 5xx) and after how long the server asks (Retry-After in seconds, at
-// most 30 s).
-func declined(resp *http.Response) (retryAfter time.Duration, retry bool) {
-	code := resp.StatusCode
-	retry = code == 408 || code == 409 || code == 429 || code >= 500
-	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-		retryAfter = min(time.Duration(s)*time.Second, 30*time.Second)
-	}
-	return retryAfter, retry
+	return true, fmt.Errorf("server: Remote: %w", err)
 }
 
 // answerMessage is the error message of an answer body: the "error" of an

@@ -138,6 +138,49 @@ func TestRemoteRetries(t *testing.T) {
 	}
 }
 
+// TestRemoteRetryAfter checks that Remote waits as a 503's Retry-After
+// asks, in seconds with a fraction or as an HTTP date, rather than its
+// 1 ms backoff.
+func TestRemoteRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		header  func() string
+		timeout time.Duration
+		ok      bool
+		wait    time.Duration // the least time the call takes
+	}{
+		{"0.3 s", func() string { return "0.3" }, 10 * time.Second, true, 300 * time.Millisecond},
+		// Capped at 30 s, still longer than the context.
+		{"an hour ahead, context 300ms", func() string { return time.Now().Add(time.Hour).UTC().Format(http.TimeFormat) },
+			300 * time.Millisecond, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var attempts atomic.Int64
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				if attempts.Add(1) == 1 {
+					w.Header().Set("Retry-After", tc.header())
+					w.WriteHeader(503)
+					return
+				}
+				io.WriteString(w, `{"rewards": [0.3]}`)
+			}))
+			defer ts.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+			defer cancel()
+			start := time.Now()
+			_, err := newRemote(t, ts.URL, server.WithBackoff(time.Millisecond)).Score(ctx, reward.Sample{})
+			elapsed := time.Since(start)
+			if tc.ok && (err != nil || attempts.Load() != 2 || elapsed < tc.wait) {
+				t.Errorf("%v after %d attempts and %v; want success after 2 attempts and %v", err, attempts.Load(), elapsed, tc.wait)
+			}
+			if !tc.ok && (!errors.Is(err, context.DeadlineExceeded) || attempts.Load() != 1) {
+				t.Errorf("%v after %d attempts; want the context's deadline after 1", err, attempts.Load())
+			}
+		})
+	}
+}
+
 func TestRemoteBadAnswers(t *testing.T) {
 	for _, tc := range []struct{ name, body, msg string }{
 		{"not JSON", `<html>`, "not the expected JSON"},
