@@ -39,11 +39,16 @@ const (
 // 16 stories × 48 tokens), 5 seeds. The fast main job: the same at lr
 // 4e-4, β 0.04, 8 stories a prompt, 60 steps, 5 seeds. GRPO-64: GRPO on
 // 12 story prompts with the reward "mentions fish", 6 prompts × 8 stories
-// × 64 tokens a step, lr 4e-4, β 0.04, 40 steps, 5 seeds. The collapse:
-// GRPO-64 at lr 3e-3 and β 0.02, which turns the stories into gibberish
-// at reward 1 and KL ≈ 3, 3 seeds. The tests of this package re-run short
-// versions of the runs that should fire; examples/grpo-stories tests that
-// its default run raises nothing.
+// × 64 tokens a step, lr 4e-4, β 0.04, 40 steps, 5 seeds, watched by
+// "fish" as a whole word and probed for sentences (4 prompts × 16 stories
+// every 3 steps). The collapse: GRPO-64 at lr 3e-3 and β 0.02, which turns
+// the stories into gibberish at reward 1 and KL ≈ 3, 3 seeds, 12 steps.
+// bench/monitor.sh re-runs them all, with the runs each detector must
+// catch, and prints how near each run came to each detector (the setting
+// at which it would have fired) and where the defaults fired: the figures
+// below. The tests of this package re-run short versions of the runs that
+// should fire; examples/grpo-stories tests that its default run raises
+// nothing.
 type Detectors struct {
 	Entropy    EntropyCollapse
 	Diversity  DiversityCollapse
@@ -139,9 +144,10 @@ const shown = 5
 // GRPO-64 below 0.80; a self-certainty run (each sample's reward its mean
 // log-prob under the policy that drew it, lr 1e-3, β 0, 4 prompts × 8 × 32
 // tokens) fell to 0.41 of its first by step 7 (0.58 of 1.43 nats) and 0.13
-// by step 12, its stories one story. The collapse does not lower it
-// (0.75–1.0 of the first over its 3 seeds, then up to 2.7 nats): gibberish
-// is diverse noise, which the KL and diversity detectors catch.
+// by step 12, its stories one story. The collapse hardly lowers it (to
+// 0.75 of the first on one of its 3 seeds, not at all on the others, then
+// up to 2.2 nats): gibberish is diverse noise, which the KL and diversity
+// detectors catch.
 //
 // References: Zhou et al., "Evolving Language Models without Labels:
 // Majority Drives Selection, Novelty Promotes Variation" (EVOL-RL, 2025).
@@ -205,8 +211,8 @@ func fell(records []Record, det, name, value string, ratio float64) (Event, bool
 // and 0.79 (it reached 0.99 at steps 6, 4 and 8: the second seed learns so
 // fast that its reward saturates first, and KLRunaway fires a step
 // before). The self-certainty run of EntropyCollapse (4 prompts × 8 × 32
-// tokens) halved its distinct-2 by step 7 and closed 0.79 from its first
-// similarity by step 9.
+// tokens) halved its distinct-2 by step 7 (0.44 of 0.90) and closed 0.79
+// from its first similarity by step 9.
 //
 // References: Zhou et al., EVOL-RL (2025); Zeng et al., "B-STaR" (ICLR
 // 2025) — the exploration that falls with diversity; Li et al.,
@@ -329,13 +335,14 @@ func (d KLRunaway) Detect(records []Record) (Event, bool) {
 //
 // Defaults Rise 0.2, Ratio 0.5, Window 5, from GRPO-64 runs whose reward
 // pays for "fish" or a planted hack word and whose watcher pays for
-// "fish" only: with "friend" (in 17% of base stories) the reward went
-// 0.38 → 0.63 (steps 1–5 → 3–7) while the watcher went 0.03 → 0.03,
-// firing at step 7, and the reward reached 0.98 with the watcher never
-// above 0.13; with "sun" (13%) it fired at step 8 (0.21 → 0.47, watcher
-// 0.03 → 0.12). GRPO-64 watched by an honest verifier of its own ("fish"
-// as a whole word, where the reward also counts "fishing") raised
-// nothing: the two never differed by more than 0.02.
+// "fish" only (20 steps): with "friend" (in 16% of base stories, fish in
+// 2%) the reward went 0.38 → 0.63 (steps 1–5 → 3–7) while the watcher
+// went 0.03 → 0.03, firing at step 7, and the reward reached 1 at step 14
+// with the watcher never above 0.09; with "sun" (11%) it fired at step 8
+// (0.21 → 0.47, watcher 0.03 → 0.12). GRPO-64 watched by an honest
+// verifier of its own ("fish" as a whole word, where the reward also
+// counts "fishing") raised nothing: the watcher's rise was never below
+// 0.93 of the reward's.
 //
 // References: Skalse et al., "Defining and Characterizing Reward Hacking"
 // (NeurIPS 2022); Gao et al., "Scaling Laws for Reward Model
@@ -393,12 +400,13 @@ func (d RewardHacking) Detect(records []Record) (Event, bool) {
 // Defaults Drop 0.1 (probe reward units; for success rates, 10 points) and
 // Z 3 (a control chart's three-sigma limit): a "writes sentences" probe
 // (Sentences) fell at most 0.031 below its first score in the main job and
-// the fast main job (8 held-out prompts × 8 stories) and at most 0.08 in
-// GRPO-64 (4 prompts × 16; 1.00 → 0.92, 2.3 standard errors), and fell by
-// 0.66–0.91 within 10 steps of each collapse as the reward reached 1; a
-// "mentions dog" probe on dog prompts fell 0.17 → 0.03 by step 16 of
-// GRPO-64 and to 0.02 by step 21 (3.1 standard errors), the reward at
-// 0.98: training on fish taught the stories to drop the dog.
+// the fast main job (8 held-out prompts × 8 stories) and at most 0.062 in
+// GRPO-64 (4 prompts × 16, 2.0 standard errors), and fell by 0.80–1.00
+// within 12 steps of each collapse (0.89–1.00 → 0.00–0.20 by step 10),
+// firing at steps 4, 4 and 7 as the reward reached 1. Subtler losses stay below the defaults: a
+// "mentions dog" probe on dog prompts fell 0.08 → 0.00 by step 22 of
+// GRPO-64 (2.3 standard errors) as training on fish taught the stories to
+// drop the dog.
 //
 // References: Shao et al., "Your Agent May Misevolve: Emergent Risks in
 // Self-evolving LLM Agents" (2025); Shewhart, "Economic Control of
@@ -460,8 +468,8 @@ func zeroIfNaN(x float64) float64 {
 // 0.24, the fast main job's 0.31 (its first steps starve 38–75% of their
 // groups, on the hard tasks), GRPO-64's 0.48 (up to 100% of the groups of
 // its first steps are flat: fish in 2–3% of base stories); a reward for
-// "dragon", in none of 600 base stories, left every group flat and fired
-// at step 10 (4 prompts × 8 samples). With G samples per group, 0.9 is a
+// "dragon", in 1 of 600 base stories, left every group flat and fired at
+// step 10 (4 prompts × 8 samples). With G samples per group, 0.9 is a
 // success rate below about 1 − 0.9^(1/G) per sample (1.3% at G = 8).
 //
 // References: Yu et al., "DAPO" (2025), §3.2.

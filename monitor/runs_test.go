@@ -34,8 +34,8 @@ type spec struct {
 	// score gives each row's training reward; nil: reward.
 	score  func(r *policy.Rollouts) []float64
 	reward reward.Reward
-	watch  reward.Reward // the verifier watching the reward, or nil
-	probe  bool          // attach the monitor.Sentences probe
+	watch  reward.Reward  // the verifier watching the reward, or nil
+	probe  *monitor.Probe // the regression probe, its Generator the run's sampler; nil: none
 }
 
 // train runs sp and returns the monitor's record of it.
@@ -59,9 +59,10 @@ func train(t *testing.T, sp spec) *monitor.Run {
 	loss.KL.Coef = sp.beta
 	trainer := policy.Trainer{Model: model, Ref: m.Clone(), Loss: loss, Advantage: policy.GroupNorm{}}
 	cfg := monitor.Config{}
-	if sp.probe {
-		cfg.Probe = &monitor.Probe{Generator: gen, Prompts: []string{"Once upon a time, there lived", "One morning,", "Sam and his mom", "The little girl"},
-			Reward: monitor.Sentences, N: 8, MaxTokens: 32, Every: 3, Seed: 5}
+	if sp.probe != nil {
+		p := *sp.probe
+		p.Generator = gen
+		cfg.Probe = &p
 	}
 	mon, err := monitor.New(cfg)
 	if err != nil {
@@ -129,6 +130,10 @@ func saturated(run *monitor.Run, r float64) int {
 
 var fish = reward.Mentions{Words: []string{"fish"}, Prefix: true}
 
+// sentences probes held-out stories for sentences every 3 steps.
+var sentences = &monitor.Probe{Prompts: []string{"Once upon a time, there lived", "One morning,", "Sam and his mom", "The little girl"},
+	Reward: monitor.Sentences, N: 8, MaxTokens: 32, Every: 3, Seed: 5}
+
 // A learning rate high enough to turn the stories into gibberish (lr 3e-3,
 // β 0.02: reward 1, KL ≈ 3) fires the KL and diversity detectors before
 // the reward saturates, and the "writes sentences" probe regresses while
@@ -138,7 +143,7 @@ func TestRunCollapse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the built-in model")
 	}
-	run := train(t, spec{steps: 7, prompts: 6, tokens: 64, lr: 3e-3, beta: 0.02, seed: 1, reward: fish, probe: true})
+	run := train(t, spec{steps: 7, prompts: 6, tokens: 64, lr: 3e-3, beta: 0.02, seed: 1, reward: fish, probe: sentences})
 	sat := saturated(run, 0.99)
 	kl, div, probe := fired(run, monitor.NameKLRunaway), fired(run, monitor.NameDiversityCollapse), fired(run, monitor.NameProbeRegression)
 	t.Logf("reward ≥ 0.99 at step %d; kl-runaway at %d, diversity-collapse at %d, probe-regression at %d", sat, kl, div, probe)
@@ -174,6 +179,24 @@ func TestRunRewardHacking(t *testing.T) {
 	}
 }
 
+// certainty rewards each sample with its mean log-prob under the policy
+// that drew it: self-certainty, the confidence objective of label-free
+// self-training.
+func certainty(r *policy.Rollouts) []float64 {
+	out := make([]float64, r.B)
+	for i := range out {
+		s, n := 0.0, 0.0
+		for k := i * r.T; k < (i+1)*r.T; k++ {
+			if r.Mask == nil || r.Mask[k] != 0 {
+				s += r.OldLogProbs[k]
+				n++
+			}
+		}
+		out[i] = s / n
+	}
+	return out
+}
+
 // A self-certainty reward — each sample's mean log-prob under the
 // policy that sampled it, the confidence objective of label-free
 // self-training — sharpens the policy onto one story: the entropy
@@ -181,20 +204,6 @@ func TestRunRewardHacking(t *testing.T) {
 func TestRunEntropyCollapse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the built-in model")
-	}
-	certainty := func(r *policy.Rollouts) []float64 {
-		out := make([]float64, r.B)
-		for i := range out {
-			s, n := 0.0, 0.0
-			for k := i * r.T; k < (i+1)*r.T; k++ {
-				if r.Mask == nil || r.Mask[k] != 0 {
-					s += r.OldLogProbs[k]
-					n++
-				}
-			}
-			out[i] = s / n
-		}
-		return out
 	}
 	run := train(t, spec{steps: 12, lr: 1e-3, seed: 1, score: certainty})
 	at := fired(run, monitor.NameEntropyCollapse)
